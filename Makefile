@@ -1,0 +1,45 @@
+# connect back office. `make run` starts everything on the embedded defaults; `make test` runs the whole suite.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 5000
+export PORT
+
+.PHONY: help install run demo test test-unit lint bench resilience clean
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
+
+$(BIN)/backoffice: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[dev]"
+	touch $@
+
+install: $(BIN)/backoffice  ## create .venv and install the package with its test tools
+
+chromium:  ## Debian's chromium for the browser tests (playwright cannot download browsers here)
+	@command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null)
+
+demo: install  ## migrate the embedded database and load the small demo register
+	$(BIN)/backoffice db upgrade
+	$(BIN)/backoffice members import demo/members.csv
+	$(BIN)/backoffice staff create --username demo.clerk --name "Demo Clerk" --email clerk@example.ch --role supervisor --password-file demo/staff-password.txt --if-missing
+
+run: demo  ## web, worker and beat on SQLite and kombu's SQLAlchemy transport, at http://127.0.0.1:$(PORT)
+	$(BIN)/honcho start -f Procfile
+
+test: install chromium  ## the whole suite: unit, integration (PostgreSQL, Redis) and e2e (worker, browser)
+	$(BIN)/pytest -q
+
+test-unit: install  ## only the fast, pure tests
+	$(BIN)/pytest -q tests/unit
+
+lint: install  ## ruff
+	$(BIN)/ruff check .
+
+bench: install  ## benchmarks: letters pipeline, intake, submit-to-letter latency
+	$(BIN)/python -m bench
+
+clean:  ## remove the embedded data under var/
+	rm -rf var

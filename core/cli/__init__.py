@@ -1,0 +1,16 @@
+"""`backoffice`: the command line for staff and operators."""
+
+from __future__ import annotations
+
+import click
+
+from core.cli import database, letters, members, staff
+
+
+@click.group(help="connect back office: member register, letters, staff and database.")
+def main() -> None:
+    pass
+
+
+for group in (database.group, members.group, letters.group, staff.group):
+    main.add_command(group)

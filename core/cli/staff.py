@@ -1,0 +1,10 @@
+"""`backoffice staff …`."""
+
+from __future__ import annotations
+
+import click
+
+
+@click.group("staff", help="staff.")
+def group() -> None:
+    pass

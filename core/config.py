@@ -1,0 +1,85 @@
+"""Settings read from the environment, with embedded defaults for a laptop (SQLite, file mail, file broker)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DEV_SECRET = "dev-only-not-secret"
+
+
+def _var_dir() -> Path:
+    return Path(os.environ.get("VAR_DIR", ROOT / "var"))
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str
+    broker_url: str
+    secret_key: str
+    code_hmac_secret: str
+    totp_encryption_key: str
+    var_dir: Path
+    letters_dir: Path
+    mail_dir: Path
+    smtp_url: str
+    public_base_url: str
+    fund_name: str
+    fund_address: tuple[str, ...]
+    fund_contact_email: str
+    fund_contact_phone: str
+    staff_notify_email: str
+    mail_from: str
+    envelope_model: str
+    code_validity_days: int
+    environment: str
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def is_production(self) -> bool:
+        return self.environment == "production"
+
+
+def load() -> Settings:
+    env = os.environ.get
+    var = _var_dir()
+    return Settings(
+        database_url=env("DATABASE_URL", f"sqlite:///{var / 'backoffice.sqlite'}"),
+        broker_url=env("BROKER_URL", f"sqla+sqlite:///{var / 'broker.sqlite'}"),
+        secret_key=env("SECRET_KEY", DEV_SECRET),
+        code_hmac_secret=env("CODE_HMAC_SECRET", DEV_SECRET),
+        # A Fernet key: 32 url-safe base64-encoded bytes. The default is for development only.
+        totp_encryption_key=env("TOTP_ENCRYPTION_KEY", "ZGV2LW9ubHktbm90LXNlY3JldC1rZXktMzItYnl0ZXM="),
+        var_dir=var,
+        letters_dir=Path(env("LETTERS_DIR", str(var / "letters"))),
+        mail_dir=Path(env("MAIL_DIR", str(var / "mail"))),
+        smtp_url=env("SMTP_URL", ""),
+        public_base_url=env("PUBLIC_BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
+        fund_name=env("FUND_NAME", "Ausgleichskasse Exfour"),
+        fund_address=tuple(env("FUND_ADDRESS", "Ausgleichskasse Exfour|Postfach|3001 Bern").split("|")),
+        fund_contact_email=env("FUND_CONTACT_EMAIL", "connect@exfour.ch"),
+        fund_contact_phone=env("FUND_CONTACT_PHONE", "+41 31 000 00 00"),
+        staff_notify_email=env("STAFF_NOTIFY_EMAIL", "connect-desk@exfour.ch"),
+        mail_from=env("MAIL_FROM", "connect@exfour.ch"),
+        envelope_model=env("ENVELOPE_MODEL", "C5_LEFT"),
+        code_validity_days=int(env("CODE_VALIDITY_DAYS", "21")),
+        environment=env("ENVIRONMENT", "development"),
+    )
+
+
+_settings: Settings | None = None
+
+
+def get() -> Settings:
+    global _settings
+    if _settings is None:
+        _settings = load()
+    return _settings
+
+
+def reset() -> None:
+    """Forget the cached settings (tests change the environment)."""
+    global _settings
+    _settings = None

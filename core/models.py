@@ -1,0 +1,316 @@
+"""The database: SQLAlchemy 2 typed models. Constraints carry the invariants; times are stored in UTC."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+# SQLite has no BIGSERIAL; an INTEGER PRIMARY KEY is its rowid and grows on its own.
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware datetimes in, aware UTC datetimes out, on PostgreSQL and SQLite alike."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the database; pass an aware UTC time")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {datetime: UTCDateTime, dict[str, Any]: JSON, list[str]: JSON, int: BigId}
+
+
+class Member(Base):
+    __tablename__ = "member"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_number: Mapped[str] = mapped_column(String(20), unique=True)
+    uid: Mapped[str] = mapped_column(String(15))
+    name: Mapped[str] = mapped_column(String(200))
+    care_of: Mapped[str] = mapped_column(String(200), default="")
+    street: Mapped[str] = mapped_column(String(200), default="")
+    po_box: Mapped[str] = mapped_column(String(100), default="")
+    postcode: Mapped[str] = mapped_column(String(10))
+    town: Mapped[str] = mapped_column(String(100))
+    language: Mapped[str] = mapped_column(String(2))
+    email: Mapped[str] = mapped_column(String(254), default="")
+    # R3: wrong codes entered in all; a new code does not reset it, a staff decision does.
+    code_failures: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+    __table_args__ = (CheckConstraint("language IN ('de','fr','it','en')", name="language"),)
+
+
+class Login(Base):
+    """One person's access to connect for one member."""
+
+    __tablename__ = "login"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("member.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str] = mapped_column(String(254))
+    mobile: Mapped[str] = mapped_column(String(20))  # E.164
+    language: Mapped[str] = mapped_column(String(2))
+    password_hash: Mapped[str] = mapped_column(String(200), default="")
+    totp_secret: Mapped[str] = mapped_column(Text, default="")  # Fernet-encrypted
+    totp_last_step: Mapped[int] = mapped_column(BigInteger, default=0)  # R8: no code accepted twice
+    rights: Mapped[list[str]] = mapped_column(default=list)
+    status: Mapped[str] = mapped_column(String(12), default="pending")  # pending, active, deactivated
+    last_day: Mapped[date | None] = mapped_column(Date, default=None)  # R11
+    session_version: Mapped[int] = mapped_column(Integer, default=1)  # bump to end every session
+    created_at: Mapped[datetime]
+    activated_at: Mapped[datetime | None] = mapped_column(default=None)
+    last_login_at: Mapped[datetime | None] = mapped_column(default=None)
+    registration_code_id: Mapped[int | None] = mapped_column(ForeignKey("registration_code.id"), default=None)
+
+    member: Mapped[Member] = relationship()
+
+    __table_args__ = (
+        CheckConstraint("status IN ('pending','active','deactivated')", name="status"),
+        Index("ix_login_email", "email"),
+    )
+
+
+class RegistrationCode(Base):
+    """R2: a one-time code; only its keyed hash is kept."""
+
+    __tablename__ = "registration_code"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("member.id"), index=True)
+    purpose: Mapped[str] = mapped_column(String(20))  # invitation, new_code
+    code_hash: Mapped[str | None] = mapped_column(String(64), unique=True, default=None)  # set when printed
+    status: Mapped[str] = mapped_column(String(10), default="issued")  # issued, used, voided
+    issued_at: Mapped[datetime]
+    expires_on: Mapped[date] = mapped_column(Date)
+    used_at: Mapped[datetime | None] = mapped_column(default=None)
+    voided_at: Mapped[datetime | None] = mapped_column(default=None)
+    void_reason: Mapped[str] = mapped_column(String(100), default="")
+    request_id: Mapped[int | None] = mapped_column(ForeignKey("request.id"), default=None)
+
+    member: Mapped[Member] = relationship()
+
+    __table_args__ = (
+        CheckConstraint("status IN ('issued','used','voided')", name="status"),
+        Index("ix_registration_code_member_status", "member_id", "status"),
+    )
+
+
+class CodeAttempt(Base):
+    """R3: each wrong code entry, for the per-member window."""
+
+    __tablename__ = "code_attempt"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_number: Mapped[str] = mapped_column(String(20))
+    at: Mapped[datetime]
+    __table_args__ = (Index("ix_code_attempt_member_at", "member_number", "at"),)
+
+
+class Letter(Base):
+    """A postal letter: rendered once to a PDF, then printed in a batch (R1, R6)."""
+
+    __tablename__ = "letter"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str] = mapped_column(String(20), unique=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("member.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))  # invitation, new_code
+    language: Mapped[str] = mapped_column(String(2))
+    address: Mapped[list[str]] = mapped_column()  # the address on file when the letter was made
+    postcode: Mapped[str] = mapped_column(String(10))
+    letter_date: Mapped[date] = mapped_column(Date)
+    code_id: Mapped[int | None] = mapped_column(ForeignKey("registration_code.id"), unique=True, default=None)
+    status: Mapped[str] = mapped_column(String(10), default="pending")  # see the check below
+    pdf_path: Mapped[str] = mapped_column(String(500), default="")
+    batch_id: Mapped[int | None] = mapped_column(ForeignKey("print_batch.id"), default=None, index=True)
+    created_at: Mapped[datetime]
+    rendered_at: Mapped[datetime | None] = mapped_column(default=None)
+    printed_at: Mapped[datetime | None] = mapped_column(default=None)
+
+    member: Mapped[Member] = relationship()
+    code: Mapped[RegistrationCode | None] = relationship()
+
+    __table_args__ = (
+        CheckConstraint("status IN ('pending','rendered','printed','returned','cancelled')", name="status"),
+        Index("ix_letter_status", "status"),
+    )
+
+
+class PrintBatch(Base):
+    __tablename__ = "print_batch"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime]
+    letters: Mapped[int] = mapped_column(Integer)
+    pdf_path: Mapped[str] = mapped_column(String(500))
+    manifest_path: Mapped[str] = mapped_column(String(500))
+
+
+class Request(Base):
+    """A member's request to the fund (Situation 2: a new code by post)."""
+
+    __tablename__ = "request"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str] = mapped_column(String(20), unique=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(12), default="received")  # received, in_review, completed
+    outcome: Mapped[str] = mapped_column(String(30), default="")  # internal only, never public
+    member_number: Mapped[str] = mapped_column(String(20))
+    uid: Mapped[str] = mapped_column(String(15))
+    company_name: Mapped[str] = mapped_column(String(200))
+    requester_name: Mapped[str] = mapped_column(String(200))
+    requester_role: Mapped[str] = mapped_column(String(200))
+    requester_email: Mapped[str] = mapped_column(String(254))
+    requester_phone: Mapped[str] = mapped_column(String(30), default="")
+    reason: Mapped[str] = mapped_column(Text)
+    administrators_cannot_help: Mapped[bool] = mapped_column(default=False)
+    language: Mapped[str] = mapped_column(String(2), default="de")
+    member_id: Mapped[int | None] = mapped_column(ForeignKey("member.id"), default=None, index=True)
+    received_at: Mapped[datetime]
+    decided_at: Mapped[datetime | None] = mapped_column(default=None)
+
+    __table_args__ = (CheckConstraint("status IN ('received','in_review','completed')", name="status"),)
+
+
+class Case(Base):
+    """Something a person at the fund must decide."""
+
+    __tablename__ = "staff_case"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(30))  # new_code, code_exhausted
+    status: Mapped[str] = mapped_column(String(10), default="open")  # open, approved, rejected
+    why: Mapped[str] = mapped_column(Text)
+    request_id: Mapped[int | None] = mapped_column(ForeignKey("request.id"), default=None, unique=True)
+    member_id: Mapped[int | None] = mapped_column(ForeignKey("member.id"), default=None, index=True)
+    created_at: Mapped[datetime]
+    decided_at: Mapped[datetime | None] = mapped_column(default=None)
+    decided_by: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"), default=None)
+    decision_reason: Mapped[str] = mapped_column(Text, default="")
+
+    request: Mapped[Request | None] = relationship()
+    member: Mapped[Member | None] = relationship()
+
+    __table_args__ = (
+        CheckConstraint("status IN ('open','approved','rejected')", name="status"),
+        Index("ix_staff_case_status_created", "status", "created_at"),
+    )
+
+
+class History(Base):
+    """What happened to a request or case, in order, for the staff desk."""
+
+    __tablename__ = "history"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int | None] = mapped_column(ForeignKey("request.id"), default=None, index=True)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("staff_case.id"), default=None, index=True)
+    at: Mapped[datetime]
+    actor: Mapped[str] = mapped_column(String(100))
+    event: Mapped[str] = mapped_column(String(60))
+    detail: Mapped[str] = mapped_column(Text, default="")
+
+
+class StaffUser(Base):
+    __tablename__ = "staff_user"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(60), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str] = mapped_column(String(254))
+    role: Mapped[str] = mapped_column(String(12), default="clerk")  # clerk, supervisor
+    password_hash: Mapped[str] = mapped_column(String(200))
+    totp_secret: Mapped[str] = mapped_column(Text)  # Fernet-encrypted
+    totp_last_step: Mapped[int] = mapped_column(BigInteger, default=0)
+    active: Mapped[bool] = mapped_column(default=True)
+    session_version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime]
+
+    __table_args__ = (CheckConstraint("role IN ('clerk','supervisor')", name="role"),)
+
+
+class AuditEvent(Base):
+    """R18: append-only, hash-chained; never holds codes, OTPs or passwords."""
+
+    __tablename__ = "audit_event"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime]
+    actor: Mapped[str] = mapped_column(String(100))
+    action: Mapped[str] = mapped_column(String(60))
+    member_id: Mapped[int | None] = mapped_column(default=None, index=True)
+    subject: Mapped[str] = mapped_column(String(100), default="")
+    detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class OutboxMessage(Base):
+    """A task to publish, written in the same transaction as the change that needs it."""
+
+    __tablename__ = "outbox"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    task: Mapped[str] = mapped_column(String(100))
+    args: Mapped[dict[str, Any]] = mapped_column()
+    key: Mapped[str] = mapped_column(String(200), unique=True)
+    created_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None] = mapped_column(default=None)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+
+    __table_args__ = (Index("ix_outbox_unsent", "sent_at", "id"),)
+
+
+class Counter(Base):
+    """Sequences that work on SQLite and PostgreSQL alike (letter references)."""
+
+    __tablename__ = "counter"
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    value: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+__all__ = [
+    "AuditEvent",
+    "Base",
+    "Case",
+    "CodeAttempt",
+    "Counter",
+    "History",
+    "Letter",
+    "Login",
+    "Member",
+    "OutboxMessage",
+    "PrintBatch",
+    "RegistrationCode",
+    "Request",
+    "StaffUser",
+]

@@ -1,0 +1,39 @@
+"""The transactional outbox: tasks are written with the change that needs them and published after commit."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from core.models import OutboxMessage
+
+
+def add(session: Session, task: str, args: dict[str, Any], key: str, now: datetime) -> None:
+    """Queue `task(**args)` once per key; a second add with the same key does nothing."""
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    stmt = insert(OutboxMessage).values(task=task, args=args, key=key, created_at=now, attempts=0)
+    session.execute(stmt.on_conflict_do_nothing(index_elements=["key"]))
+
+
+def claim(session: Session, limit: int) -> list[OutboxMessage]:
+    """Unsent rows, locked so that two relays never take the same one (SKIP LOCKED on PostgreSQL)."""
+    query = select(OutboxMessage).where(OutboxMessage.sent_at.is_(None)).order_by(OutboxMessage.id).limit(limit)
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    return list(session.scalars(query))
+
+
+def mark_sent(session: Session, ids: list[int], now: datetime) -> None:
+    if ids:
+        session.execute(update(OutboxMessage).where(OutboxMessage.id.in_(ids)).values(sent_at=now))
+
+
+def backlog(session: Session) -> int:
+    from sqlalchemy import func
+
+    return session.scalar(select(func.count()).where(OutboxMessage.sent_at.is_(None))) or 0

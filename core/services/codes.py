@@ -1,0 +1,97 @@
+"""Issuing registration codes and their letters (R1, R2, R20). The code itself is drawn when the letter is
+rendered, so that it exists only on paper; the database holds its keyed hash from then on."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.orm import Session
+
+from core import audit, clock, config, outbox, refs
+from core.domain import codes
+from core.domain.addresses import PostalAddress
+from core.models import Letter, Member, RegistrationCode
+
+REGISTRATION = "registration"
+RENDER_CHUNK = 200  # letters per render task: large enough to amortise, small enough to retry cheaply
+
+
+def address_on_file(member: Member) -> PostalAddress:
+    """R1: letters go only to the address the fund holds, never to one given in a request."""
+    return PostalAddress(member.name, member.care_of, member.street, member.po_box, member.postcode, member.town)
+
+
+def void_unused(session: Session, member_ids: Sequence[int], purpose: str, now: datetime, reason: str) -> None:
+    """R2: a new code for the same member and purpose voids every older unused one (and its unsent letter)."""
+    voided = session.scalars(
+        update(RegistrationCode)
+        .where(RegistrationCode.member_id.in_(member_ids), RegistrationCode.purpose == purpose,
+               RegistrationCode.status == "issued")
+        .values(status="voided", voided_at=now, void_reason=reason)
+        .returning(RegistrationCode.id)
+    ).all()
+    if voided:
+        session.execute(
+            update(Letter).where(Letter.code_id.in_(voided), Letter.status == "pending").values(status="cancelled")
+        )
+        audit.record_many(
+            session, [audit.Entry("system", "code.voided", None, f"code:{cid}", {"reason": reason}) for cid in voided],
+            now,
+        )
+
+
+def issue_letters(
+    session: Session,
+    members: Sequence[Member],
+    kind: str,
+    now: datetime,
+    actor: str = "system",
+    request_id: int | None = None,
+) -> list[int]:
+    """One new code and one code letter per member, queued for rendering. Returns the letter ids."""
+    if not members:
+        return []
+    settings = config.get()
+    letter_date: date = clock.today_in_zurich(now)
+    expiry = codes.expires_on(letter_date, settings.code_validity_days)
+    void_unused(session, [m.id for m in members], REGISTRATION, now, "replaced")
+    code_ids = session.scalars(
+        insert(RegistrationCode).returning(RegistrationCode.id, sort_by_parameter_order=True),
+        [dict(member_id=m.id, purpose=REGISTRATION, status="issued", issued_at=now, expires_on=expiry,
+              request_id=request_id, void_reason="") for m in members],
+    ).all()
+    letter_ids = session.scalars(
+        insert(Letter).returning(Letter.id, sort_by_parameter_order=True),
+        [dict(reference=refs.new("L"), member_id=m.id, kind=kind, language=m.language,
+              address=address_on_file(m).lines(), postcode=m.postcode, letter_date=letter_date, code_id=cid,
+              status="pending", pdf_path="", created_at=now)
+         for m, cid in zip(members, code_ids, strict=True)],
+    ).all()
+    audit.record_many(
+        session,
+        [audit.Entry(actor, "code.issued", m.id, f"letter:{lid}", {"kind": kind, "expires_on": expiry.isoformat()})
+         for m, lid in zip(members, letter_ids, strict=True)],
+        now,
+    )
+    for start in range(0, len(letter_ids), RENDER_CHUNK):
+        chunk = list(letter_ids[start : start + RENDER_CHUNK])
+        outbox.add(session, "letters.render", {"letter_ids": chunk}, key=f"render:{chunk[0]}-{chunk[-1]}", now=now)
+    return list(letter_ids)
+
+
+def issue_letter(session: Session, member: Member, kind: str, now: datetime, actor: str = "system",
+                 request_id: int | None = None) -> int:
+    return issue_letters(session, [member], kind, now, actor, request_id)[0]
+
+
+def find_usable(session: Session, member: Member, code_hash: str, today: date) -> RegistrationCode | None:
+    """The member's code with this hash, if it still opens a registration (R2, R4)."""
+    found = session.scalar(
+        select(RegistrationCode).where(RegistrationCode.member_id == member.id,
+                                       RegistrationCode.code_hash == code_hash)
+    )
+    if found is None or not codes.usable(codes.CodeState(found.status, found.expires_on), today):
+        return None
+    return found

@@ -1,0 +1,78 @@
+"""Shared fixtures. Integration and e2e tests run on real PostgreSQL and Redis; with CI=true they may not skip."""
+
+from __future__ import annotations
+
+import os
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+PG_HOST, PG_PORT = os.environ.get("PGHOST", "127.0.0.1"), int(os.environ.get("PGPORT", "5432"))
+REDIS_HOST, REDIS_PORT = "127.0.0.1", 6379
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+def _answers(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+def require_services() -> None:
+    missing = [name for name, host, port in (("PostgreSQL", PG_HOST, PG_PORT), ("Redis", REDIS_HOST, REDIS_PORT))
+               if not _answers(host, port)]
+    if missing:
+        message = f"{' and '.join(missing)} not answering on 127.0.0.1"
+        if IN_CI:
+            pytest.fail(f"{message}: with CI=true these tests may not skip")
+        pytest.skip(message)
+
+
+@pytest.fixture(scope="session")
+def var_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("var")
+    os.environ["VAR_DIR"] = str(path)
+    return path
+
+
+@pytest.fixture(scope="session")
+def pg_database(var_dir: Path) -> Iterator[str]:
+    """A fresh PostgreSQL database for this test session, migrated to the latest schema."""
+    require_services()
+    import psycopg
+
+    from core import config, db, migrate
+
+    name = f"bo_test_{os.getpid()}"
+    admin = f"host={PG_HOST} port={PG_PORT} user=postgres dbname=postgres"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    url = f"postgresql+psycopg://postgres@{PG_HOST}:{PG_PORT}/{name}"
+    os.environ["DATABASE_URL"] = url
+    os.environ["BROKER_URL"] = f"redis://{REDIS_HOST}:{REDIS_PORT}/{os.getpid() % 14 + 1}"
+    config.reset()
+    db.dispose()
+    migrate.upgrade(url)
+    yield url
+    db.dispose()
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def pg(pg_database: str) -> Iterator[str]:
+    """Empty tables before each test that uses the database."""
+    from sqlalchemy import text
+
+    from core import db
+    from core.models import Base
+
+    tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+    with db.engine().begin() as conn:
+        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    yield pg_database

@@ -1,0 +1,79 @@
+"""The web application: public intake and registration, the member portal, the staff desk, the JSON API."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, render_template
+from flask_wtf.csrf import CSRFProtect
+
+from core import config
+from web import i18n
+
+csrf = CSRFProtect()
+
+
+def create_app(overrides: dict[str, Any] | None = None) -> Flask:
+    settings = config.get()
+    app = Flask(__name__, template_folder=str(config.ROOT / "templates"), static_folder="static")
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.public_base_url.startswith("https://"),
+        PERMANENT_SESSION_LIFETIME=12 * 3600,
+        MAX_CONTENT_LENGTH=12 * 1024 * 1024,
+        WTF_CSRF_TIME_LIMIT=None,
+    )
+    app.config.update(overrides or {})
+    csrf.init_app(app)
+
+    from web import auth
+    from web.api import bp as api_bp
+    from web.portal import bp as portal_bp
+    from web.public import bp as public_bp
+    from web.staff import bp as staff_bp
+
+    auth.init_app(app)
+    app.register_blueprint(public_bp)
+    app.register_blueprint(portal_bp)
+    app.register_blueprint(staff_bp)
+    app.register_blueprint(api_bp)
+    csrf.exempt(api_bp)
+
+    app.before_request(i18n.remember_choice)
+    app.jinja_env.globals.update(_=i18n.translate, lang=i18n.current, settings=settings)
+
+    @app.after_request
+    def security_headers(response):  # type: ignore[no-untyped-def]
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; frame-ancestors 'none'; form-action 'self'",
+        )
+        return response
+
+    for status in (403, 404, 503):
+        app.register_error_handler(status, _error_page(status))
+    from sqlalchemy.exc import OperationalError
+
+    app.register_error_handler(OperationalError, _database_down)
+    return app
+
+
+def _error_page(status: int):  # type: ignore[no-untyped-def]
+    def handler(_error: Exception):  # type: ignore[no-untyped-def]
+        return render_template(f"web/errors/{status}.html"), status
+
+    return handler
+
+
+def _database_down(_error: Exception):  # type: ignore[no-untyped-def]
+    from flask import jsonify, request
+
+    message = i18n.translate("The service is briefly unavailable. Nothing was saved; please try again in a few minutes.")
+    if request.path.startswith("/api/"):
+        return jsonify({"error": "unavailable", "message": message}), 503, {"Retry-After": "30"}
+    return render_template("web/errors/503.html"), 503, {"Retry-After": "30"}

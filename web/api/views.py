@@ -1,0 +1,3 @@
+"""Views of the api area."""
+
+from web.api import bp  # noqa: F401

@@ -1,0 +1,3 @@
+"""Public pages: intake."""
+
+from web.public import bp  # noqa: F401

@@ -1,0 +1,3 @@
+"""Public pages: registration."""
+
+from web.public import bp  # noqa: F401

@@ -1,0 +1,55 @@
+"""The Celery application: reliable defaults for every task, and the beat schedule."""
+
+from __future__ import annotations
+
+from celery import Celery, Task
+from celery.signals import worker_process_init
+from sqlalchemy.exc import DBAPIError
+
+from core import config, db
+
+TASK_MODULES = [
+    "worker.tasks.outbox",
+    "worker.tasks.requests",
+    "worker.tasks.letters",
+    "worker.tasks.mail",
+]
+
+app = Celery("backoffice", include=TASK_MODULES)
+app.conf.update(
+    broker_url=config.get().broker_url,
+    task_serializer="json",
+    accept_content=["json"],
+    result_backend=None,
+    task_ignore_result=True,
+    task_acks_late=True,
+    task_reject_on_worker_lost=True,  # a worker killed mid-task hands the task back
+    worker_prefetch_multiplier=1,
+    broker_connection_retry_on_startup=True,
+    broker_transport_options={"visibility_timeout": 3600},
+    worker_send_task_events=True,
+    task_send_sent_event=True,
+    timezone="Europe/Zurich",
+    beat_schedule={
+        "outbox-relay": {"task": "outbox.relay", "schedule": 2.0},
+    },
+)
+
+
+class BackofficeTask(Task):  # type: ignore[misc]
+    """Every task: acknowledged after it ran, retried with backoff on transient faults, time-limited."""
+
+    acks_late = True
+    autoretry_for = (DBAPIError, ConnectionError, OSError)
+    retry_backoff = 2
+    retry_backoff_max = 300
+    retry_jitter = True
+    max_retries = 8
+    soft_time_limit = 300
+    time_limit = 360
+
+
+@worker_process_init.connect
+def _fresh_engine(**_: object) -> None:
+    # A forked child must not share the parent's database connections.
+    db.dispose()
