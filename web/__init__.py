@@ -73,7 +73,9 @@ def _error_page(status: int):  # type: ignore[no-untyped-def]
 def _database_down(_error: Exception):  # type: ignore[no-untyped-def]
     from flask import jsonify, request
 
-    message = i18n.translate("The service is briefly unavailable. Nothing was saved; please try again in a few minutes.")
+    message = i18n.translate(
+        "The service is briefly unavailable. Nothing was saved; please try again in a few minutes."
+    )
     if request.path.startswith("/api/"):
         return jsonify({"error": "unavailable", "message": message}), 503, {"Retry-After": "30"}
     return render_template("web/errors/503.html"), 503, {"Retry-After": "30"}
