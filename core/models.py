@@ -142,6 +142,22 @@ class CodeAttempt(Base):
     __table_args__ = (Index("ix_code_attempt_member_at", "member_number", "at"),)
 
 
+class AuthFailure(Base):
+    """R9: each failed password or second factor, for the sliding windows per account and per IP.
+    `account` is "staff:<id>" or "login:<id>" (empty when the name typed matched no account)."""
+
+    __tablename__ = "auth_failure"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account: Mapped[str] = mapped_column(String(40), default="")
+    ip: Mapped[str] = mapped_column(String(45), default="")
+    factor: Mapped[str] = mapped_column(String(15))  # password, second_factor
+    at: Mapped[datetime]
+    __table_args__ = (
+        Index("ix_auth_failure_account_at", "account", "factor", "at"),
+        Index("ix_auth_failure_ip_at", "ip", "factor", "at"),
+    )
+
+
 class Letter(Base):
     """A postal letter: rendered once to a PDF, then printed in a batch (R1, R6)."""
 
@@ -300,6 +316,7 @@ class Counter(Base):
 
 __all__ = [
     "AuditEvent",
+    "AuthFailure",
     "Base",
     "Case",
     "CodeAttempt",

@@ -38,6 +38,16 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_code_attempt'))
     )
     op.create_index('ix_code_attempt_member_at', 'code_attempt', ['member_number', 'at'], unique=False)
+    op.create_table('auth_failure',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('account', sa.String(length=40), nullable=False),
+    sa.Column('ip', sa.String(length=45), nullable=False),
+    sa.Column('factor', sa.String(length=15), nullable=False),
+    sa.Column('at', core.models.UTCDateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_auth_failure'))
+    )
+    op.create_index('ix_auth_failure_account_at', 'auth_failure', ['account', 'factor', 'at'], unique=False)
+    op.create_index('ix_auth_failure_ip_at', 'auth_failure', ['ip', 'factor', 'at'], unique=False)
     op.create_table('counter',
     sa.Column('name', sa.String(length=40), nullable=False),
     sa.Column('value', sa.BigInteger(), nullable=False),
@@ -258,6 +268,9 @@ def downgrade() -> None:
     op.drop_table('outbox')
     op.drop_table('member')
     op.drop_table('counter')
+    op.drop_index('ix_auth_failure_ip_at', table_name='auth_failure')
+    op.drop_index('ix_auth_failure_account_at', table_name='auth_failure')
+    op.drop_table('auth_failure')
     op.drop_index('ix_code_attempt_member_at', table_name='code_attempt')
     op.drop_table('code_attempt')
     op.drop_index(op.f('ix_audit_event_member_id'), table_name='audit_event')

@@ -1,0 +1,12 @@
+FROM python:3.11-slim
+WORKDIR /app
+COPY pyproject.toml README.md alembic.ini ./
+COPY core core
+COPY web web
+COPY worker worker
+COPY letters letters
+COPY templates templates
+COPY migrations migrations
+RUN pip install --no-cache-dir -e . && useradd --create-home backoffice && mkdir -p /data && chown backoffice /data
+USER backoffice
+ENV VAR_DIR=/data

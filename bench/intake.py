@@ -1,0 +1,85 @@
+"""Intake throughput: POST /api/v1/requests under gunicorn against a hello-world Flask POST, same settings."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from bench.services import env_with, free_port, scratch_database, wait_for_port
+
+BODY = {
+    "kind": "new_code",
+    "member_number": "100001",
+    "uid": "CHE-100.155.212",
+    "company_name": "Muster AG",
+    "requester": {"name": "Anna Muster", "role": "HR", "email": "anna@muster.example", "phone": "+41 31 123 45 67"},
+    "reason": "Our only administrator has left the company.",
+}
+LUA = """wrk.method = "POST"
+wrk.body = [[{body}]]
+wrk.headers["Content-Type"] = "application/json"
+"""
+
+
+@dataclass
+class Result:
+    name: str
+    rps: float
+    p99_ms: float
+    non_2xx: int
+
+
+def _wrk(port: int, seconds: int, connections: int, script: Path) -> tuple[float, float, int]:
+    out = subprocess.run(
+        ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", str(script),
+         f"http://127.0.0.1:{port}/api/v1/requests"],
+        capture_output=True, text=True, check=True,
+    ).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    p99_value, unit = re.search(r"99%\s+([\d.]+)(us|ms|s)", out).groups()  # type: ignore[union-attr]
+    p99 = float(p99_value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+    bad = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
+    return rps, p99, int(bad.group(1)) if bad else 0
+
+
+def _serve(app: str, env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "--workers", "2", "--bind", f"127.0.0.1:{port}", "--log-level", "warning",
+         app],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )
+
+
+def run(seconds: int = 10, connections: int = 8) -> list[Result]:
+    if not shutil.which("wrk"):
+        raise SystemExit("the intake benchmark needs wrk (Debian package 'wrk'); `make bench` installs it")
+    results: list[Result] = []
+    with tempfile.TemporaryDirectory() as tmp, scratch_database("bo_bench_intake") as url:
+        script = Path(tmp) / "post.lua"
+        script.write_text(LUA.format(body=json.dumps(BODY)))
+        env = env_with(DATABASE_URL=url, BROKER_URL="redis://127.0.0.1:6379/15", VAR_DIR=tmp)
+        for name, app in (("hello-world Flask POST", "bench.hello:app"), ("POST /api/v1/requests", "web.wsgi:app")):
+            port = free_port()
+            server = _serve(app, env, port)
+            try:
+                wait_for_port(port)
+                _wrk(port, 2, connections, script)  # warm-up
+                results.append(Result(name, *_wrk(port, seconds, connections, script)))
+            finally:
+                server.terminate()
+                server.wait(10)
+    return results
+
+
+def report(results: list[Result]) -> None:
+    base, product = results
+    print("\n== intake: gunicorn, 2 workers, wrk 1 thread 8 connections ==")
+    for r in results:
+        print(f"{r.name:<28} {r.rps:9.1f} req/s   p99 {r.p99_ms:8.2f} ms   non-2xx {r.non_2xx}")
+    print(f"ratio (intake / hello-world) {product.rps / base.rps:.2f}x   target >= 0.30x")
