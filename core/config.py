@@ -8,6 +8,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 DEV_SECRET = "dev-only-not-secret"
+DEV_TOTP_KEY = "ZGV2LW9ubHktbm90LXNlY3JldC1rZXktMzItYnl0ZXM="  # Fernet key for development only
 
 
 def _var_dir() -> Path:
@@ -50,8 +51,7 @@ def load() -> Settings:
         broker_url=env("BROKER_URL", f"sqla+sqlite:///{var / 'broker.sqlite'}"),
         secret_key=env("SECRET_KEY", DEV_SECRET),
         code_hmac_secret=env("CODE_HMAC_SECRET", DEV_SECRET),
-        # A Fernet key: 32 url-safe base64-encoded bytes. The default is for development only.
-        totp_encryption_key=env("TOTP_ENCRYPTION_KEY", "ZGV2LW9ubHktbm90LXNlY3JldC1rZXktMzItYnl0ZXM="),
+        totp_encryption_key=env("TOTP_ENCRYPTION_KEY", DEV_TOTP_KEY),
         var_dir=var,
         letters_dir=Path(env("LETTERS_DIR", str(var / "letters"))),
         mail_dir=Path(env("MAIL_DIR", str(var / "mail"))),
@@ -83,3 +83,20 @@ def reset() -> None:
     """Forget the cached settings (tests change the environment)."""
     global _settings
     _settings = None
+
+
+class InsecureConfiguration(RuntimeError):
+    pass
+
+
+def check_production(settings: Settings) -> None:
+    """Refuse to run in production with the development secrets."""
+    if not settings.is_production:
+        return
+    secrets = (("SECRET_KEY", settings.secret_key), ("CODE_HMAC_SECRET", settings.code_hmac_secret))
+    weak = [name for name, value in secrets if value == DEV_SECRET or len(value) < 32]
+    if settings.totp_encryption_key == DEV_TOTP_KEY:
+        weak.append("TOTP_ENCRYPTION_KEY")
+    if weak:
+        raise InsecureConfiguration(f"set {', '.join(weak)} to strong secrets of your own before running in production")
+

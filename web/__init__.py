@@ -15,6 +15,7 @@ csrf = CSRFProtect()
 
 def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     settings = config.get()
+    config.check_production(settings)
     app = Flask(__name__, template_folder=str(config.ROOT / "templates"), static_folder="static")
     app.config.update(
         SECRET_KEY=settings.secret_key,

@@ -15,6 +15,7 @@ TASK_MODULES = [
     "worker.tasks.mail",
 ]
 
+config.check_production(config.get())
 app = Celery("backoffice", include=TASK_MODULES)
 app.conf.update(
     broker_url=config.get().broker_url,

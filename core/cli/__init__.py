@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from core.cli import database, letters, members, staff
+from core.cli import audit_log, database, letters, members, staff
 
 
 @click.group(help="connect back office: member register, letters, staff and database.")
@@ -12,5 +12,5 @@ def main() -> None:
     pass
 
 
-for group in (database.group, members.group, letters.group, staff.group):
+for group in (database.group, members.group, letters.group, staff.group, audit_log.group):
     main.add_command(group)

@@ -66,3 +66,18 @@ def test_r18_audit_refuses_secrets_in_detail(pg):
 
     with db.unit_of_work() as s, pytest.raises(ValueError):
         audit.record(s, audit.Entry("system", "code.issued", 1, "x", {"code": "ABCD"}), clock.now())
+
+
+def test_r18_backoffice_audit_verify_command(pg):
+    from click.testing import CliRunner
+
+    from core.cli import main
+
+    with db.unit_of_work() as s:
+        for i in range(3):
+            audit.record(s, audit.Entry("system", "code.issued", 1, f"letter:{i}"), clock.now())
+    assert CliRunner().invoke(main, ["audit", "verify"]).exit_code == 0
+    with db.unit_of_work() as s:
+        s.execute(text("UPDATE audit_event SET detail = '{\"x\": 1}' WHERE id = 2"))
+    result = CliRunner().invoke(main, ["audit", "verify"])
+    assert result.exit_code == 1 and "event 2: its content was changed" in result.output

@@ -1,0 +1,94 @@
+"""End-to-end: a real Celery worker process (with its beat) on Redis, the web app under gunicorn on a local port,
+both on the test session's PostgreSQL database, and Debian's chromium driven by Playwright."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import IN_CI
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-quic", "--no-first-run", "--disable-sync"]
+
+
+def poll(check: Callable[[], Any], deadline_s: float = 60, what: str = "condition") -> Any:
+    """Wait for work done by another process: poll with a deadline instead of sleeping a fixed time."""
+    end = time.monotonic() + deadline_s
+    while True:
+        value = check()
+        if value:
+            return value
+        if time.monotonic() > end:
+            raise AssertionError(f"timed out after {deadline_s} s waiting for {what}")
+        time.sleep(0.2)
+
+
+def _env() -> dict[str, str]:
+    env = dict(os.environ)
+    env["PYTHONUNBUFFERED"] = "1"
+    return env
+
+
+@pytest.fixture(scope="session")
+def worker_process(pg_database: str, var_dir: Path, web_server: str) -> Iterator[subprocess.Popen[bytes]]:
+    log = open(var_dir / "worker.log", "wb")  # noqa: SIM115 - closed at teardown
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "worker.app", "worker", "-B", "--loglevel", "INFO",
+         "--concurrency", "2", "--schedule", str(var_dir / "beat-schedule")],
+        cwd=ROOT, env=_env(), stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+    )
+    poll(lambda: b"ready" in (var_dir / "worker.log").read_bytes() or proc.poll() is not None, 60, "the worker")
+    assert proc.poll() is None, (var_dir / "worker.log").read_text()
+    yield proc
+    os.killpg(proc.pid, signal.SIGTERM)
+    proc.wait(30)
+    log.close()
+
+
+@pytest.fixture(scope="session")
+def web_server(pg_database: str, var_dir: Path) -> Iterator[str]:
+    from bench.services import free_port, wait_for_port
+
+    port = free_port()
+    env = _env()
+    env["PUBLIC_BASE_URL"] = f"http://127.0.0.1:{port}"
+    os.environ["PUBLIC_BASE_URL"] = env["PUBLIC_BASE_URL"]  # the worker prints it as the registration link
+    from core import config
+
+    config.reset()
+    log = open(var_dir / "web.log", "wb")  # noqa: SIM115 - closed at teardown
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "--workers", "2", "--bind", f"127.0.0.1:{port}", "web.wsgi:app"],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+    )
+    wait_for_port(port)
+    yield f"http://127.0.0.1:{port}"
+    os.killpg(proc.pid, signal.SIGTERM)
+    proc.wait(30)
+    log.close()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    if not shutil.which("chromium") and not Path(CHROMIUM).exists():
+        if IN_CI:
+            pytest.fail("chromium is not installed: `make test` installs Debian's chromium")
+        pytest.skip("chromium is not installed")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield chromium
+        chromium.close()
