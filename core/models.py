@@ -219,7 +219,10 @@ class Request(Base):
     received_at: Mapped[datetime]
     decided_at: Mapped[datetime | None] = mapped_column(default=None)
 
-    __table_args__ = (CheckConstraint("status IN ('received','in_review','completed')", name="status"),)
+    __table_args__ = (
+        CheckConstraint("status IN ('received','in_review','completed')", name="status"),
+        Index("ix_request_member_number", "member_number"),  # the staff desk filters cases by member number
+    )
 
 
 class Case(Base):

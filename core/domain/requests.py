@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
+
+import phonenumbers
+from email_validator import EmailNotValidError, validate_email
+
+from core.domain.identifiers import MEMBER_NUMBER_MAX, InvalidIdentifier, normalise_member_number, normalise_uid
 
 
 class Outcome(StrEnum):
@@ -47,3 +54,178 @@ def decide_new_code(facts: Facts) -> Decision:
     if facts.active_administrators > 0:
         return Decision(Outcome.TELL_ADMINISTRATORS, "the member has an active administrator")
     return Decision(Outcome.ISSUE_CODE, "no active administrator; member number and UID match")
+
+
+# --- The request itself, checked before anything is stored (R19) ---------------------------------------------
+#
+# The same checks serve the public form and the JSON API, and the API's OpenAPI schema states them, so every
+# limit here is one a schema can express (checked on the raw text) or stricter. Error messages are English
+# source strings: the web layer translates them, the API returns them as they are.
+
+LANGUAGES = ("de", "fr", "it", "en")
+MAX_LENGTHS = {"member_number": MEMBER_NUMBER_MAX, "uid": 30, "company_name": 200, "requester_name": 200,
+               "requester_role": 200, "requester_email": 254, "requester_phone": 30, "reason": 2000}
+# Printable text on one line; the reason may also hold line breaks and tabs. PostgreSQL cannot store NUL.
+ONE_LINE = r"^[^\u0000-\u001f\u007f]*$"
+MULTI_LINE = r"^[^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]*$"
+UID_PATTERN = r"^ *[Cc][Hh][Ee][-. ]?[0-9]{3}[. ]?[0-9]{3}[. ]?[0-9]{3} *$"
+PHONE_PATTERN = r"^[0-9 +()./-]*$"
+REFERENCE_PATTERN = r"^[A-Za-z]-[0-9A-Za-z]{4}-[0-9A-Za-z]{4}$"  # core.refs: R-XXXX-XXXX, read case-insensitively
+
+MISSING = {
+    "member_number": "Enter your member number",
+    "uid": "Enter your company's UID",
+    "company_name": "Enter your company's name",
+    "requester_name": "Enter your name",
+    "requester_role": "Enter your role in the company",
+    "requester_email": "Enter your e-mail address",
+    "reason": "Tell us why nobody in your company can create logins",
+}
+TOO_LONG = {
+    "member_number": "Member number must be 20 characters or fewer",
+    "uid": "Enter a valid UID, like CHE-123.456.789",
+    "company_name": "Company name must be 200 characters or fewer",
+    "requester_name": "Your name must be 200 characters or fewer",
+    "requester_role": "Your role must be 200 characters or fewer",
+    "requester_email": "E-mail address must be 254 characters or fewer",
+    "requester_phone": "Enter a phone number, like 031 123 45 67 or +41 31 123 45 67",
+    "reason": "The reason must be 2000 characters or fewer",
+}
+NOT_TEXT = "Enter text"
+CONTROL_CHARACTERS = "This contains characters we cannot accept"
+BAD_UID = "Enter a valid UID, like CHE-123.456.789"
+BAD_EMAIL = "Enter an e-mail address in the correct format, like name@example.ch"
+BAD_PHONE = "Enter a phone number, like 031 123 45 67 or +41 31 123 45 67"
+BAD_FLAG = "Answer yes or no"
+BAD_LANGUAGE = "Choose German, French, Italian or English"
+
+
+@dataclass(frozen=True)
+class NewCodeRequest:
+    """A valid request for a new code, normalised: UID printed form, e-mail normalised, phone in E.164."""
+
+    member_number: str
+    uid: str
+    company_name: str
+    requester_name: str
+    requester_role: str
+    requester_email: str
+    requester_phone: str  # "" when not given
+    reason: str
+    administrators_cannot_help: bool
+    language: str
+
+
+class InvalidRequest(ValueError):
+    """One message per bad field, keyed by the field's name in NewCodeRequest."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__(", ".join(sorted(errors)))
+        self.errors = errors
+
+
+def parse_new_code(raw: Mapping[str, object]) -> NewCodeRequest:
+    """Check every field at once (so a person sees every problem in one go) and return the normalised request."""
+    errors: dict[str, str] = {}
+    text = {name: _text(raw, name, errors) for name in MAX_LENGTHS}
+    values = {
+        "member_number": _checked(text, "member_number", errors, _member_number),
+        "uid": _checked(text, "uid", errors, _uid),
+        "company_name": _checked(text, "company_name", errors, str.strip),
+        "requester_name": _checked(text, "requester_name", errors, str.strip),
+        "requester_role": _checked(text, "requester_role", errors, str.strip),
+        "requester_email": _checked(text, "requester_email", errors, _email),
+        "requester_phone": _checked(text, "requester_phone", errors, _phone),
+        "reason": _checked(text, "reason", errors, str.strip),
+    }
+    flag = raw.get("administrators_cannot_help", False)
+    if not isinstance(flag, bool):
+        errors["administrators_cannot_help"] = BAD_FLAG
+    language = raw.get("language", "de")
+    if language not in LANGUAGES:
+        errors["language"] = BAD_LANGUAGE
+    if errors:
+        raise InvalidRequest(errors)
+    return NewCodeRequest(**values, administrators_cannot_help=bool(flag), language=str(language))
+
+
+def _text(raw: Mapping[str, object], name: str, errors: dict[str, str]) -> str | None:
+    value = raw.get(name, "")
+    if not isinstance(value, str):
+        errors[name] = NOT_TEXT
+        return None
+    if len(value) > MAX_LENGTHS[name]:
+        errors[name] = TOO_LONG[name]
+        return None
+    if not re.fullmatch(MULTI_LINE if name == "reason" else ONE_LINE, value) or not _storable(value):
+        errors[name] = CONTROL_CHARACTERS
+        return None
+    return value
+
+
+def _storable(value: str) -> bool:
+    try:  # a lone surrogate from JSON's \ud800 cannot be written as UTF-8
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _checked(text: dict[str, str | None], name: str, errors: dict[str, str],
+             normalise: Callable[[str], str]) -> str:
+    value = text[name]
+    if value is None:
+        return ""
+    if not value.strip():
+        if name in MISSING:
+            errors[name] = MISSING[name]
+        return ""
+    try:
+        result = normalise(value)
+    except InvalidField as exc:
+        errors[name] = exc.message
+        return ""
+    if not result and name in MISSING:
+        errors[name] = MISSING[name]
+    return result
+
+
+class InvalidField(ValueError):
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def _member_number(value: str) -> str:
+    try:
+        return normalise_member_number(value)
+    except InvalidIdentifier as exc:
+        raise InvalidField(TOO_LONG["member_number"]) from exc
+
+
+def _uid(value: str) -> str:
+    if not re.fullmatch(UID_PATTERN, value):
+        raise InvalidField(BAD_UID)
+    try:
+        return normalise_uid(value)
+    except InvalidIdentifier as exc:
+        raise InvalidField(BAD_UID) from exc
+
+
+def _email(value: str) -> str:
+    try:  # syntax only: a deliverability check would make intake depend on DNS
+        return validate_email(value.strip(), check_deliverability=False).normalized
+    except EmailNotValidError as exc:
+        raise InvalidField(BAD_EMAIL) from exc
+
+
+def _phone(value: str) -> str:
+    if not re.fullmatch(PHONE_PATTERN, value):
+        raise InvalidField(BAD_PHONE)
+    try:
+        number = phonenumbers.parse(value, "CH")
+    except phonenumbers.NumberParseException as exc:
+        raise InvalidField(BAD_PHONE) from exc
+    if not phonenumbers.is_valid_number(number):
+        raise InvalidField(BAD_PHONE)
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)

@@ -18,7 +18,7 @@ def new_secret() -> str:
 
 
 def provisioning_uri(secret: str, account: str, issuer: str) -> str:
-    return pyotp.TOTP(secret, digits=DIGITS, interval=STEP_SECONDS).provisioning_uri(account, issuer_name=issuer)
+    return pyotp.TOTP(secret, digits=DIGITS, interval=STEP_SECONDS).provisioning_uri(name=account, issuer_name=issuer)
 
 
 def accepted_step(secret: str, otp: str, now: datetime, last_step: int) -> int | None:

@@ -133,6 +133,7 @@ def upgrade() -> None:
     sa.UniqueConstraint('reference', name=op.f('uq_request_reference'))
     )
     op.create_index(op.f('ix_request_member_id'), 'request', ['member_id'], unique=False)
+    op.create_index('ix_request_member_number', 'request', ['member_number'], unique=False)
     op.create_table('registration_code',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('member_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -260,6 +261,7 @@ def downgrade() -> None:
     op.drop_index('ix_registration_code_member_status', table_name='registration_code')
     op.drop_index(op.f('ix_registration_code_member_id'), table_name='registration_code')
     op.drop_table('registration_code')
+    op.drop_index('ix_request_member_number', table_name='request')
     op.drop_index(op.f('ix_request_member_id'), table_name='request')
     op.drop_table('request')
     op.drop_table('staff_user')

@@ -1,3 +1,25 @@
-"""Views of the portal area."""
+"""The member portal's start page. User administration is a separate piece of work; this page says so."""
 
-from web.portal import bp  # noqa: F401
+from __future__ import annotations
+
+from typing import Any
+
+from flask import abort, render_template
+from flask_login import current_user
+
+from core import clock
+from core.db import unit_of_work
+from core.domain import rights
+from core.services import member_auth
+from web.auth import member_required
+from web.portal import bp
+
+
+@bp.get("/")
+@member_required
+def home() -> Any:
+    with unit_of_work() as s:
+        page = member_auth.start_page(s, current_user.login_id, clock.now())
+    if page is None:
+        abort(404)
+    return render_template("web/portal/home.html", page=page, right_label=rights.label)

@@ -1,3 +1,152 @@
-"""Public pages: registration."""
+"""Registering a member's first administrator with the code from the letter (R2–R4, R7, R8).
 
-from web.public import bp  # noqa: F401
+The Flask session carries only where the registration stands (member, code and pending login ids, and until
+when); never the code, the password or the TOTP secret.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import segno
+from flask import flash, redirect, render_template, request, session, url_for
+from werkzeug.wrappers import Response
+
+from core import clock
+from core.db import unit_of_work
+from core.domain import codes
+from core.models import Member
+from core.services import registration
+from web.i18n import current, translate
+from web.public import bp
+from web.public.member_forms import CodeForm, DetailsForm, OtpForm
+
+STATE_KEY = "registration"
+STATE_SECONDS = 3600  # time to fill in the details and set up an app
+
+NO_MATCH = ("This member number and code do not match a valid registration code. Check the letter and type the "
+            "code again. A code works only once, and only until the date printed in the letter.")
+BLOCKED = "Too many wrong codes. Wait 15 minutes, then try again."
+WRONG_OTP = "This code is not right. Check the time on your phone and enter the code your app shows now."
+OTP_THROTTLED = "Too many wrong codes. Wait 5 minutes, then try again."
+
+
+def _page(template: str, status: int = 200, **context: Any) -> tuple[str, int, dict[str, str]]:
+    # Registration pages carry personal details and, once, the TOTP secret: never keep them in a cache.
+    return render_template(f"web/public/{template}", **context), status, {"Cache-Control": "no-store"}
+
+
+def _state() -> dict[str, Any] | None:
+    state = session.get(STATE_KEY)
+    if not isinstance(state, dict) or state.get("until", 0) < clock.now().timestamp():
+        return None
+    return state
+
+
+def _start_again() -> Response:
+    session.pop(STATE_KEY, None)
+    flash(translate(registration.START_AGAIN), "error")
+    return redirect(url_for(".register"), 303)
+
+
+@bp.route("/register", methods=["GET", "POST"])
+def register() -> Any:
+    form = CodeForm()
+    if request.method == "GET":
+        return _page("register_code.html", form=form)
+    if form.validate_on_submit():
+        with unit_of_work() as s:
+            opened = registration.open_with_code(s, form.member_number.data.strip(), codes.read(form.code.data),
+                                                 clock.now())
+        if opened.case_opened:
+            from worker.nudge import relay_soon
+
+            relay_soon()
+        if opened.result == registration.CodeCheck.OK:
+            session[STATE_KEY] = {"member": opened.member_id, "code": opened.code_id, "login": None,
+                                  "until": clock.now().timestamp() + STATE_SECONDS}
+            return redirect(url_for(".register_details"), 303)
+        form.fail("code", BLOCKED if opened.result == registration.CodeCheck.BLOCKED else NO_MATCH)
+    form.forget_code()
+    return _page("register_code.html", 422, form=form)
+
+
+def _member_number(state: dict[str, Any]) -> str | None:
+    with unit_of_work() as s:
+        if not registration.still_open(s, state["member"], state["code"], clock.now()):
+            return None
+        member = s.get(Member, state["member"])
+        return member.member_number if member else None
+
+
+@bp.route("/register/details", methods=["GET", "POST"])
+def register_details() -> Any:
+    state = _state()
+    number = _member_number(state) if state else None
+    if state is None or number is None:
+        return _start_again()
+    form = DetailsForm()
+    form.member_number_on_file = number
+    if request.method == "GET":
+        _fill_from_pending(form, state)
+        return _page("register_details.html", form=form)
+    if not form.validate_on_submit():
+        return _page("register_details.html", 422, form=form)
+    person = registration.Person(form.name.data, form.email.data, form.mobile.data, form.password.data,
+                                 form.language.data)
+    try:
+        with unit_of_work() as s:
+            login_id = registration.save_person(s, state["member"], state["code"], state["login"], person,
+                                                clock.now())
+    except registration.RegistrationError as exc:
+        if exc.field is None:
+            return _start_again()
+        form.fail(exc.field, str(exc))
+        return _page("register_details.html", 422, form=form)
+    session[STATE_KEY] = {**state, "login": login_id}
+    session["lang"] = person.language
+    return redirect(url_for(".register_authenticator"), 303)
+
+
+def _fill_from_pending(form: DetailsForm, state: dict[str, Any]) -> None:
+    """Coming back to change the details: show what was given (never the password)."""
+    form.language.data = current()
+    if not state.get("login"):
+        return
+    with unit_of_work() as s:
+        shown = registration.enrolment(s, state["member"], state["code"], state["login"])
+    if shown is not None:
+        form.name.data, form.email.data, form.mobile.data = shown.name, shown.email, shown.mobile
+        form.language.data = shown.language
+
+
+@bp.route("/register/authenticator", methods=["GET", "POST"])
+def register_authenticator() -> Any:
+    state = _state()
+    if state is None or not state.get("login"):
+        return _start_again()
+    form = OtpForm()
+    if request.method == "POST" and form.validate_on_submit():
+        with unit_of_work() as s:
+            outcome = registration.activate(s, state["member"], state["code"], state["login"], form.otp.data,
+                                            request.remote_addr or "", clock.now())
+        if outcome == registration.Activation.OK:
+            session.pop(STATE_KEY, None)
+            return redirect(url_for(".register_done"), 303)
+        if outcome == registration.Activation.GONE:
+            return _start_again()
+        form.fail("otp", OTP_THROTTLED if outcome == registration.Activation.THROTTLED else WRONG_OTP)
+    with unit_of_work() as s:
+        shown = registration.enrolment(s, state["member"], state["code"], state["login"])
+    if shown is None:
+        return _start_again()
+    form.forget_otp()
+    qr = segno.make(shown.uri, error="m").svg_data_uri(scale=4, border=2)
+    grouped = " ".join(shown.secret[i : i + 4] for i in range(0, len(shown.secret), 4))
+    return _page("register_authenticator.html", 422 if form.errors else 200, form=form, shown=shown, qr=qr,
+                 grouped_secret=grouped)
+
+
+@bp.get("/register/done")
+def register_done() -> Any:
+    return _page("register_done.html")

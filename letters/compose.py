@@ -1,0 +1,127 @@
+"""From a letter's data to a LetterSpec, through the Jinja2 text templates `templates/letters/<kind>/<lang>.txt`.
+
+A rendered template reads like the letter itself. Lines starting with `@name` at the top are fields (subject,
+labels, date line, footer); the body below is made of blocks separated by blank lines:
+`# Heading`, `[box]` followed by `Label | value` rows (a `*Label` row is printed large: the code), or a plain
+paragraph in which every line is wrapped on its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from functools import cache
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template
+
+from letters.dates import long_date
+from letters.spec import Block, LetterSpec
+
+TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "letters"
+KINDS = ("invitation", "new_code")
+LANGUAGES = ("de", "fr", "it", "en")
+
+
+@dataclass(frozen=True)
+class Fund:
+    """The sender, from the settings: the same for every letter of a run."""
+
+    name: str
+    address: tuple[str, ...]
+    email: str
+    phone: str
+    base_url: str
+
+    @property
+    def place(self) -> str:
+        """The town of the fund's postal address ("3001 Bern" gives "Bern")."""
+        town = self.address[-1].split(" ", 1)[-1] if self.address else ""
+        return town.rstrip("0123456789 ") or town
+
+    @property
+    def registration_link(self) -> str:
+        return f"{self.base_url.rstrip('/')}/register"
+
+    @property
+    def return_line(self) -> str:
+        return ", ".join(self.address)
+
+
+@dataclass(frozen=True)
+class LetterData:
+    """One letter's own facts. `code` is the printed form; it lives only in memory and on paper (R2)."""
+
+    kind: str
+    language: str
+    recipient: Sequence[str]
+    letter_date: date
+    expires_on: date
+    reference: str
+    member_number: str
+    code: str
+
+
+@cache
+def _environment() -> Environment:
+    # auto_reload off: templates do not change under a running worker, and a stat per letter adds up.
+    return Environment(loader=FileSystemLoader(str(TEMPLATES)), undefined=StrictUndefined, autoescape=False,
+                       trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True, auto_reload=False)
+
+
+@cache
+def template(kind: str, language: str) -> Template:
+    if kind not in KINDS:
+        raise ValueError(f"unknown letter kind {kind!r}")
+    return _environment().get_template(f"{kind}/{language if language in LANGUAGES else 'de'}.txt")
+
+
+def parse(text: str) -> tuple[dict[str, str], tuple[Block, ...]]:
+    """Split a rendered template into its `@` fields and its body blocks."""
+    fields: dict[str, str] = {}
+    lines = text.strip().splitlines()
+    at = 0
+    while at < len(lines) and (lines[at].startswith("@") or not lines[at].strip()):
+        if lines[at].startswith("@"):
+            name, _, value = lines[at][1:].partition(" ")
+            fields[name] = value.strip()
+        at += 1
+    blocks: list[Block] = []
+    for chunk in "\n".join(lines[at:]).split("\n\n"):
+        rows = [row.rstrip() for row in chunk.strip("\n").splitlines() if row.strip()]
+        if rows:
+            blocks.extend(_blocks(rows))
+    return fields, tuple(blocks)
+
+
+def _blocks(rows: list[str]) -> list[Block]:
+    if rows[0] == "[box]":
+        pairs = [row.split("|", 1) for row in rows[1:]]
+        cells = tuple(f"{label.strip().lstrip('*')}|{value.strip()}" for label, value in pairs)
+        return [Block("box", cells, tuple(label.strip().startswith("*") for label, _ in pairs))]
+    if rows[0].startswith("# "):
+        rest = [Block("p", tuple(rows[1:]))] if rows[1:] else []
+        return [Block("h", (rows[0][2:].strip(),)), *rest]
+    return [Block("p", tuple(rows))]
+
+
+def build_spec(fund: Fund, data: LetterData) -> LetterSpec:
+    """Render the letter's template in its language and shape the result for drawing."""
+    expires, written_date = long_date(data.expires_on, data.language), long_date(data.letter_date, data.language)
+    context = {
+        "fund_name": fund.name, "fund_address": fund.address, "contact_email": fund.email,
+        "contact_phone": fund.phone, "place": fund.place, "date": written_date,
+        "expires": expires, "link": fund.registration_link, "code": data.code, "member_number": data.member_number,
+        "reference": data.reference,
+    }
+    fields, blocks = parse(template(data.kind, data.language).render(context))
+    labels = {name.removeprefix("label."): value for name, value in fields.items() if name.startswith("label.")}
+    labels["dateline"] = fields.get("dateline", f"{fund.place}, {written_date}")
+    return LetterSpec(
+        language=data.language, sender=(fund.name, *(line for line in fund.address if line != fund.name)),
+        return_line=fund.return_line, recipient=tuple(data.recipient),
+        place=fund.place, date=written_date, reference=data.reference, member_number=data.member_number,
+        subject=fields.get("subject", ""), blocks=blocks, code=data.code, expires=expires,
+        link=fund.registration_link, footer=fields.get("footer", ""), labels=labels,
+    )

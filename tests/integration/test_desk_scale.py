@@ -1,0 +1,69 @@
+"""The desk with 200,000 cases: every page, tab count and filter walks an index instead of the whole table.
+Checked through PostgreSQL's plans, not the clock, so the test means the same on a busy machine."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import Select, text
+
+from core import db
+from core.domain.staff import Cursor
+from core.services import desk
+
+CASES = 200_000
+
+
+@pytest.fixture
+def big_desk(pg):
+    with db.engine().begin() as c:
+        c.execute(text(
+            "INSERT INTO request (reference, kind, status, outcome, member_number, uid, company_name, requester_name,"
+            " requester_role, requester_email, requester_phone, reason, administrators_cannot_help, language,"
+            " received_at) SELECT 'R-' || g, 'new_code', 'in_review', 'staff_case', (g % 40000)::text,"
+            " 'CHE-100.155.212', 'Firma ' || g, 'X', 'Y', 'x@example.ch', '', 'r', false, 'de',"
+            " now() - g * interval '1 second' FROM generate_series(1, :n) g"), {"n": CASES})
+        c.execute(text(
+            "INSERT INTO staff_case (kind, status, why, request_id, created_at, decision_reason)"
+            " SELECT CASE WHEN id % 3 = 0 THEN 'code_exhausted' ELSE 'new_code' END,"
+            " CASE WHEN id % 10 = 0 THEN 'open' ELSE 'rejected' END, 'why', id, received_at, '' FROM request"))
+    with db.engine().connect().execution_options(isolation_level="AUTOCOMMIT") as c:
+        c.execute(text("VACUUM ANALYZE staff_case, request, member"))
+    return pg
+
+
+def _plan(query: Select) -> str:
+    with db.unit_of_work() as s:
+        compiled = query.compile(s.get_bind(), compile_kwargs={"literal_binds": True})
+        return "\n".join(s.execute(text(f"EXPLAIN {compiled}")).scalars())
+
+
+MIDDLE = Cursor(datetime(2025, 1, 1, tzinfo=UTC), 100_000)
+
+
+@pytest.mark.parametrize(("filters", "cursor", "later"), [
+    (desk.Filters("open"), None, True),
+    (desk.Filters("open"), MIDDLE, True),
+    (desk.Filters("open"), MIDDLE, False),
+    (desk.Filters("rejected"), None, False),
+    (desk.Filters("rejected", "code_exhausted"), MIDDLE, False),
+])
+def test_a_page_of_200000_cases_walks_the_status_created_index(big_desk, filters, cursor, later):
+    plan = _plan(desk.page_query(filters, cursor, later, desk.PAGE_SIZE + 1))
+    assert "ix_staff_case_status_created" in plan
+    assert "Seq Scan on staff_case" not in plan and "Seq Scan on request" not in plan
+
+
+def test_the_member_number_filter_starts_from_the_number(big_desk):
+    plan = _plan(desk.page_query(desk.Filters("rejected", "", "4242"), None, False, desk.PAGE_SIZE + 1))
+    assert "ix_request_member_number" in plan
+    assert "Seq Scan on staff_case" not in plan and "Seq Scan on request" not in plan
+
+
+def test_the_status_counts_are_capped_and_right(big_desk):
+    with db.unit_of_work() as s:
+        page = desk.list_cases(s, desk.Filters("open"))
+        assert page.counts == {"open": desk.COUNT_CAP + 1, "approved": 0, "rejected": desk.COUNT_CAP + 1}
+        assert len(page.rows) == desk.PAGE_SIZE and page.next_cursor and page.prev_cursor is None
+        assert desk.counts(s, desk.Filters("open", "", "4242")) == {"open": 0, "approved": 0, "rejected": 5}

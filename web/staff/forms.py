@@ -1,0 +1,73 @@
+"""Forms of the staff area. Labels and messages are translated when the page is drawn, in the page's language."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_wtf import FlaskForm
+from wtforms import PasswordField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Regexp
+
+from web.i18n import translate
+
+
+class Text(str):
+    """An English source string that turns into the page's language whenever it is shown."""
+
+    def __str__(self) -> str:
+        return translate(str.__str__(self))
+
+    def __mod__(self, values: Any) -> str:  # WTForms' Length formats its message with %
+        return str(self) % values
+
+    def __html__(self) -> str:
+        from markupsafe import escape
+
+        return str(escape(str(self)))
+
+
+def _label(form: FlaskForm, **labels: str) -> None:
+    for name, text in labels.items():
+        form[name].label.text = translate(text)
+
+
+class LoginForm(FlaskForm):
+    username = StringField(validators=[DataRequired(Text("Enter your username")), Length(max=60)])
+    password = PasswordField(validators=[DataRequired(Text("Enter your password")), Length(max=256)])
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _label(self, username="Username", password="Password")
+
+
+class CodeForm(FlaskForm):
+    otp = StringField(validators=[DataRequired(Text("Enter the 6-digit code from your authenticator app")),
+                                  Regexp(r"^\s*\d{3}\s?\d{3}\s*$",
+                                         message=Text("The code is 6 digits, like 123456"))])
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _label(self, otp="Code from your authenticator app")
+
+
+class ApproveForm(FlaskForm):
+    note = TextAreaField(validators=[Length(max=2000, message=Text("The note can have at most 2000 characters"))])
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _label(self, note="Note (optional)")
+
+
+class RejectForm(FlaskForm):
+    reason = TextAreaField(validators=[
+        DataRequired(Text("Enter the reason for rejecting this request")),
+        Length(max=2000, message=Text("The reason can have at most 2000 characters")),
+    ])
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _label(self, reason="Reason for rejecting")
+
+
+class LogoutForm(FlaskForm):
+    """Only the CSRF token: logging out is a POST."""
