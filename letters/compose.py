@@ -8,10 +8,11 @@ paragraph in which every line is wrapped on its own.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template
@@ -63,6 +64,30 @@ class LetterData:
     code: str
 
 
+# Letters outside WinAnsi that do not decompose into a base letter and an accent.
+_SPELLED = str.maketrans({"Ł": "L", "ł": "l", "Đ": "D", "đ": "d", "ı": "i", "Ħ": "H", "ħ": "h",
+                          "Ŧ": "T", "ŧ": "t", "ĸ": "k", "ŋ": "n", "Ŋ": "N"})
+
+
+def printable(text: str) -> str:
+    """The built-in PDF fonts print WinAnsi (cp1252) only, and anything else comes out as a black box. A name
+    like "Łódź Dvořák" is printed as "Lodz Dvorak", as Swiss Post would read it, rather than with holes in it."""
+    try:
+        text.encode("cp1252")
+        return text
+    except UnicodeEncodeError:
+        pass
+    out = []
+    for ch in text.translate(_SPELLED):
+        try:
+            ch.encode("cp1252")
+            out.append(ch)
+        except UnicodeEncodeError:
+            base = "".join(c for c in unicodedata.normalize("NFKD", ch) if not unicodedata.combining(c))
+            out.append(base if base and base.isascii() else "?")
+    return "".join(out)
+
+
 @cache
 def _environment() -> Environment:
     # auto_reload off: templates do not change under a running worker, and a stat per letter adds up.
@@ -106,21 +131,45 @@ def _blocks(rows: list[str]) -> list[Block]:
     return [Block("p", tuple(rows))]
 
 
-def build_spec(fund: Fund, data: LetterData) -> LetterSpec:
-    """Render the letter's template in its language and shape the result for drawing."""
-    expires, written_date = long_date(data.expires_on, data.language), long_date(data.letter_date, data.language)
+# Per-letter values go into the template as markers and are filled in afterwards: the template is then rendered
+# once per kind, language and date instead of once per letter. Templates print them as they are (no filters).
+_PER_LETTER = {"code": "\x01code\x01", "member_number": "\x01member\x01", "reference": "\x01reference\x01"}
+
+
+@lru_cache(maxsize=256)
+def _skeleton(fund: Fund, kind: str, language: str, letter_date: date, expires_on: date,
+              ) -> tuple[dict[str, str], tuple[Block, ...]]:
     context = {
         "fund_name": fund.name, "fund_address": fund.address, "contact_email": fund.email,
-        "contact_phone": fund.phone, "place": fund.place, "date": written_date,
-        "expires": expires, "link": fund.registration_link, "code": data.code, "member_number": data.member_number,
-        "reference": data.reference,
+        "contact_phone": fund.phone, "place": fund.place, "date": long_date(letter_date, language),
+        "expires": long_date(expires_on, language), "link": fund.registration_link, **_PER_LETTER,
     }
-    fields, blocks = parse(template(data.kind, data.language).render(context))
+    return parse(template(kind, language).render(context))
+
+
+def _fill(text: str, values: dict[str, str]) -> str:
+    if "\x01" not in text:
+        return text
+    for marker, value in values.items():
+        text = text.replace(marker, value)
+    return text
+
+
+def build_spec(fund: Fund, data: LetterData) -> LetterSpec:
+    """Render the letter's template in its language and shape the result for drawing."""
+    values = {_PER_LETTER["code"]: data.code, _PER_LETTER["member_number"]: data.member_number,
+              _PER_LETTER["reference"]: data.reference}
+    skeleton_fields, skeleton_blocks = _skeleton(fund, data.kind, data.language, data.letter_date, data.expires_on)
+    fields = {name: _fill(value, values) for name, value in skeleton_fields.items()}
+    blocks = tuple(Block(b.kind, tuple(_fill(line, values) for line in b.lines), b.strong)
+                   if any("\x01" in line for line in b.lines) else b for b in skeleton_blocks)
+    written_date, expires = long_date(data.letter_date, data.language), long_date(data.expires_on, data.language)
     labels = {name.removeprefix("label."): value for name, value in fields.items() if name.startswith("label.")}
     labels["dateline"] = fields.get("dateline", f"{fund.place}, {written_date}")
     return LetterSpec(
-        language=data.language, sender=(fund.name, *(line for line in fund.address if line != fund.name)),
-        return_line=fund.return_line, recipient=tuple(data.recipient),
+        language=data.language,
+        sender=tuple(printable(line) for line in (fund.name, *(line for line in fund.address if line != fund.name))),
+        return_line=printable(fund.return_line), recipient=tuple(printable(line) for line in data.recipient),
         place=fund.place, date=written_date, reference=data.reference, member_number=data.member_number,
         subject=fields.get("subject", ""), blocks=blocks, code=data.code, expires=expires,
         link=fund.registration_link, footer=fields.get("footer", ""), labels=labels,

@@ -43,6 +43,7 @@ class _Page:
             self.canvas.showPage()
             self.number += 1
             self.top = 25.0
+            self.canvas.setFont(REGULAR, BODY_SIZE)  # a new page starts with the canvas defaults
 
     def finish(self) -> int:
         _footer(self.canvas, self.spec, self.number)

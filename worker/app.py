@@ -27,7 +27,6 @@ app.conf.update(
     task_reject_on_worker_lost=True,  # a worker killed mid-task hands the task back
     worker_prefetch_multiplier=1,
     broker_connection_retry_on_startup=True,
-    broker_transport_options={"visibility_timeout": 3600},
     worker_send_task_events=True,
     task_send_sent_event=True,
     timezone="Europe/Zurich",
@@ -35,6 +34,10 @@ app.conf.update(
         "outbox-relay": {"task": "outbox.relay", "schedule": 2.0},
     },
 )
+
+if app.conf.broker_url.startswith("redis"):
+    # Unacknowledged tasks come back after this long when a worker vanished (acks_late); longer than any task.
+    app.conf.broker_transport_options = {"visibility_timeout": 3600}
 
 
 class BackofficeTask(Task):  # type: ignore[misc]

@@ -73,6 +73,9 @@ def _table(rows: Iterable[letters.LetterRow]) -> None:
 def render_pending(chunk: int) -> None:
     with db.unit_of_work() as session:
         ids = letters.pending_ids(session)
+    if not ids:
+        click.echo("no pending letters")
+        return
     chunks = [ids[start : start + chunk] for start in range(0, len(ids), chunk)]
     rendered = cancelled = 0
     with click.progressbar(chunks, label=f"rendering {len(ids)} letters", file=sys.stderr) as bar:

@@ -48,8 +48,18 @@ def _report_errors(errors: list[RowError], skip_invalid: bool) -> None:
 
 
 def _summary_line(summary: members.ImportSummary) -> str:
-    return (f"imported {_count(summary.rows, 'row')}: {summary.created} created, {summary.updated} updated, "
+    line = (f"imported {_count(summary.rows, 'row')}: {summary.created} created, {summary.updated} updated, "
             f"{summary.unchanged} unchanged; {_count(summary.invitations, 'invitation letter')} queued")
+    if summary.readdressed:
+        line += f" ({summary.readdressed} replacing unprinted letters to an old address)"
+    return line
+
+
+def _reason(error: BaseException | None) -> str:
+    """The database's own first line (not SQLAlchemy's statement dump), short enough for a terminal."""
+    original = getattr(error, "orig", None) or error
+    lines = str(original).strip().splitlines()
+    return f"{type(original).__name__}: {lines[0][:200]}" if lines else type(original).__name__
 
 
 def _progress(rows: int, chunk_size: int) -> Any:
@@ -76,7 +86,7 @@ def import_(file: Path, skip_invalid: bool, chunk_size: int, no_invitations: boo
         except members.ImportInterrupted as exc:
             click.echo(_summary_line(exc.done), err=True)
             raise click.ClickException(
-                f"{exc} ({exc.__cause__.__class__.__name__}); the rows before it are saved. "
+                f"{exc} ({_reason(exc.__cause__)}); the rows before it are saved. "
                 "Importing the same file again is safe."
             ) from exc
     click.echo(_summary_line(summary))

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, func, or_, select, update
 from sqlalchemy.orm import Session
@@ -77,32 +76,32 @@ class Page:
     prev_cursor: str | None = None
 
 
-def _member_filter(member_number: str) -> ColumnElement[bool]:
-    # Known members are found through the case's member, unknown ones only through the number typed in the
-    # request. Both sides start from an index on the number, so the filter costs the same at any desk size.
-    member_ids = select(Member.id).where(Member.member_number == member_number)
-    by_member = select(Case.id).where(Case.member_id.in_(member_ids))
+def member_cases_query(member_number: str) -> Select[tuple[int]]:
+    """Known members are found through the case's member, unknown ones only through the number typed in the
+    request. Both start from an index on the number; resolving them first gives the planner real ids."""
+    by_member = select(Case.id).join(Member, Member.id == Case.member_id).where(Member.member_number == member_number)
     by_request = select(Case.id).join(Request, Request.id == Case.request_id).where(
         Request.member_number == member_number)
-    return Case.id.in_(by_member.union(by_request))
+    return by_member.union(by_request)  # type: ignore[return-value]
 
 
-def _conditions(filters: Filters) -> list[ColumnElement[bool]]:
+def scope_of(session: Session, filters: Filters) -> list[ColumnElement[bool]]:
     where: list[ColumnElement[bool]] = []
     if filters.kind:
         where.append(Case.kind == filters.kind)
     if filters.member_number:
-        where.append(_member_filter(filters.member_number))
+        where.append(Case.id.in_(list(session.scalars(member_cases_query(filters.member_number)))))
     return where
 
 
-def counts(session: Session, filters: Filters) -> dict[str, int]:
+def counts(session: Session, filters: Filters, scope: list[ColumnElement[bool]] | None = None) -> dict[str, int]:
     """Cases per status, each counted up to COUNT_CAP: a bounded walk of the (status, created_at) index, so the
     tabs cost the same with 200,000 decided cases as with 200. The page shows "10000+" past the cap."""
+    scope = scope_of(session, filters) if scope is None else scope
     found = {}
     for status in STATUSES:
         # Selecting only the indexed column lets PostgreSQL answer from the index alone.
-        capped = (select(Case.status).where(Case.status == status, *_conditions(filters))
+        capped = (select(Case.status).where(Case.status == status, *scope)
                   .limit(COUNT_CAP + 1).subquery())
         found[status] = session.scalar(select(func.count()).select_from(capped)) or 0
     return found
@@ -116,7 +115,8 @@ def _beyond(cursor: Cursor, later: bool) -> ColumnElement[bool]:
     return and_(Case.created_at <= cursor.created_at, or_(Case.created_at < cursor.created_at, Case.id < cursor.id))
 
 
-def page_query(filters: Filters, cursor: Cursor | None, later: bool, limit: int) -> Select[Any]:
+def page_query(filters: Filters, scope: list[ColumnElement[bool]], cursor: Cursor | None, later: bool,
+               limit: int) -> Select:
     """The rows of one page, walking the (status, created_at) index from the cursor, towards later or earlier."""
     query = (
         select(Case.id, Case.kind, Case.status, Case.why, Case.created_at, Case.decided_at,
@@ -124,7 +124,7 @@ def page_query(filters: Filters, cursor: Cursor | None, later: bool, limit: int)
                func.coalesce(Request.company_name, Member.name, ""), func.coalesce(Request.reference, ""))
         .outerjoin(Request, Request.id == Case.request_id)
         .outerjoin(Member, Member.id == Case.member_id)
-        .where(Case.status == filters.status, *_conditions(filters))
+        .where(Case.status == filters.status, *scope)
     )
     if cursor is not None:
         query = query.where(_beyond(cursor, later=later))
@@ -139,7 +139,8 @@ def list_cases(session: Session, filters: Filters, after: str | None = None, bef
     after_cursor, before_cursor = decode_cursor(after), decode_cursor(before)
     backwards = before_cursor is not None and after_cursor is None
     cursor = before_cursor if backwards else after_cursor
-    query = page_query(filters, cursor, later=ascending != backwards, limit=page_size + 1)
+    scope = scope_of(session, filters)
+    query = page_query(filters, scope, cursor, later=ascending != backwards, limit=page_size + 1)
     found = [Row(*r) for r in session.execute(query).tuples()]
     more = len(found) > page_size
     rows = found[:page_size]
@@ -148,7 +149,7 @@ def list_cases(session: Session, filters: Filters, after: str | None = None, bef
     has_next, has_prev = (True, more) if backwards else (more, cursor is not None)
     return Page(
         rows=rows,
-        counts=counts(session, filters),
+        counts=counts(session, filters, scope),
         next_cursor=Cursor(rows[-1].created_at, rows[-1].id).encode() if rows and has_next else None,
         prev_cursor=Cursor(rows[0].created_at, rows[0].id).encode() if rows and has_prev else None,
     )
@@ -229,12 +230,13 @@ def _letters(session: Session, member: Member | None) -> list[Letter]:
 
 def _claim(session: Session, case: Case, status: str, staff: StaffUser, reason: str, now: datetime) -> None:
     """Open → decided, once: a second or concurrent decision finds no open row and is refused."""
-    claimed = session.execute(
+    claimed = session.scalar(
         update(Case).where(Case.id == case.id, Case.status == "open")
         .values(status=status, decided_at=now, decided_by=staff.id, decision_reason=reason)
+        .returning(Case.id)
         .execution_options(synchronize_session=False)
-    ).rowcount
-    if claimed != 1:
+    )
+    if claimed is None:
         raise AlreadyDecided("this case has been decided already")
     session.refresh(case)
 

@@ -15,7 +15,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 import structlog
-from sqlalchemy import Row, select, update
+from sqlalchemy import BigInteger, Row, String, column, select, update, values
 from sqlalchemy.orm import Session
 
 from core import audit, clock, config, db
@@ -106,12 +106,12 @@ def _renderable(row: Row, today: date) -> bool:
 @dataclass
 class _Drawn:
     ids: list[int] = field(default_factory=list)
-    code_rows: list[dict[str, object]] = field(default_factory=list)
-    letter_rows: list[dict[str, object]] = field(default_factory=list)
+    code_rows: list[tuple[int, str]] = field(default_factory=list)  # (code id, HMAC)
+    letter_rows: list[tuple[int, str]] = field(default_factory=list)  # (letter id, PDF path)
     entries: list[audit.Entry] = field(default_factory=list)
 
 
-def _draw_one(row: Row, sender: Fund, model: geometry.EnvelopeModel, settings: config.Settings, now: datetime,
+def _draw_one(row: Row, sender: Fund, model: geometry.EnvelopeModel, settings: config.Settings,
               drawn: _Drawn) -> None:
     """Draw the code, write the PDF under its final name, and note what the transaction must record."""
     code = codes.generate()
@@ -121,12 +121,32 @@ def _draw_one(row: Row, sender: Fund, model: geometry.EnvelopeModel, settings: c
     path = letter_path(settings.letters_dir, row.letter_date, row.reference)
     path.parent.mkdir(parents=True, exist_ok=True)
     _write_atomically(path, pdf)
-    drawn.code_rows.append({"id": row.code_id,
-                            "code_hash": codes.keyed_hash(settings.code_hmac_secret, row.member_number, code)})
+    drawn.code_rows.append((row.code_id, codes.keyed_hash(settings.code_hmac_secret, row.member_number, code)))
     drawn.ids.append(row.id)
-    drawn.letter_rows.append({"id": row.id, "status": "rendered", "pdf_path": str(path), "rendered_at": now})
+    drawn.letter_rows.append((row.id, str(path)))
     drawn.entries.append(audit.Entry("system", "letter.rendered", row.member_id, f"letter:{row.id}",
                                      {"kind": row.kind, "language": row.language, "reference": row.reference}))
+
+
+def _record_drawn(session: Session, drawn: _Drawn, now: datetime) -> None:
+    """On PostgreSQL one UPDATE … FROM (VALUES …) per table for the whole chunk, one round trip each; SQLite
+    cannot name a VALUES list's columns, so it gets an executemany (in-process, no round trips to save)."""
+    if db.is_postgres(session):
+        hashes = values(column("id", BigInteger), column("code_hash", String), name="drawn_code").data(
+            drawn.code_rows)
+        paths = values(column("id", BigInteger), column("pdf_path", String), name="drawn_letter").data(
+            drawn.letter_rows)
+        plain = {"synchronize_session": False}
+        session.execute(update(RegistrationCode).where(RegistrationCode.id == hashes.c.id)
+                        .values(code_hash=hashes.c.code_hash).execution_options(**plain))
+        session.execute(update(Letter).where(Letter.id == paths.c.id)
+                        .values(status="rendered", pdf_path=paths.c.pdf_path, rendered_at=now)
+                        .execution_options(**plain))
+    else:
+        session.execute(update(RegistrationCode), [{"id": i, "code_hash": h} for i, h in drawn.code_rows])
+        session.execute(update(Letter), [{"id": i, "status": "rendered", "pdf_path": p, "rendered_at": now}
+                                         for i, p in drawn.letter_rows])
+    audit.record_many(session, drawn.entries, now)
 
 
 def render_letters(session: Session, letter_ids: Sequence[int], now: datetime) -> RenderOutcome:
@@ -145,14 +165,12 @@ def render_letters(session: Session, letter_ids: Sequence[int], now: datetime) -
         if not _renderable(row, today):
             continue
         try:
-            _draw_one(row, sender, model, settings, now, drawn)
+            _draw_one(row, sender, model, settings, drawn)
         except ValueError as exc:
             log.error("letter.render_failed", letter_id=row.id, error=str(exc))
             failed.append(row.id)
-    if drawn.letter_rows:
-        session.execute(update(RegistrationCode), drawn.code_rows)
-        session.execute(update(Letter), drawn.letter_rows)
-        audit.record_many(session, drawn.entries, now)
+    if drawn.ids:
+        _record_drawn(session, drawn, now)
     if cancelled:
         session.execute(update(Letter).where(Letter.id.in_(cancelled)).values(status="cancelled"))
     return RenderOutcome(drawn.ids, cancelled, [row.id for row in rows if row.status != "pending"], failed)

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from core import audit, clock
 from core.domain.register import RegisterRow
-from core.models import Login, Member, RegistrationCode
+from core.models import Letter, Login, Member, RegistrationCode
 from core.services import codes
 
 ACTOR = "register-import"
@@ -22,6 +22,9 @@ DEFAULT_CHUNK = 1000
 # The columns the register owns; everything else on a member (code failures, timestamps) is the back office's.
 REGISTER_FIELDS = ("uid", "name", "care_of", "street", "po_box", "postcode", "town", "language", "email")
 LIVE_LOGIN = ("pending", "active")
+# What a letter is made from (R1 address on file, R6 language): a change re-sends an invitation not yet printed.
+LETTER_FIELDS = frozenset({"name", "care_of", "street", "po_box", "postcode", "town", "language"})
+UNPRINTED = ("pending", "rendered")
 # Two imports at once would both see a member as new (or as uninvited): one chunk at a time on PostgreSQL.
 _IMPORT_LOCK = 0x6D656D62
 
@@ -32,6 +35,7 @@ class ImportSummary:
     updated: int = 0
     unchanged: int = 0
     invitations: int = 0
+    readdressed: int = 0  # of the invitations, those replacing an unprinted one made for an old address
 
     @property
     def rows(self) -> int:
@@ -64,6 +68,19 @@ def members_needing_invitation(session: Session, member_ids: Sequence[int], toda
     return list(session.scalars(query))
 
 
+def members_with_unprinted_invitation(session: Session, member_ids: Sequence[int], today: date) -> list[int]:
+    """R1: of these members, those whose invitation with a usable code has not been printed yet."""
+    if not member_ids:
+        return []
+    query = (
+        select(Letter.member_id).distinct()
+        .join(RegistrationCode, RegistrationCode.id == Letter.code_id)
+        .where(Letter.member_id.in_(member_ids), Letter.kind == "invitation", Letter.status.in_(UNPRINTED),
+               RegistrationCode.status == "issued", RegistrationCode.expires_on >= today)
+    )
+    return sorted(session.scalars(query))
+
+
 def _lock(session: Session) -> None:
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _IMPORT_LOCK})
@@ -94,10 +111,14 @@ def _update(member: Member, row: RegisterRow, changed: Sequence[str], now: datet
     member.updated_at = now
 
 
-def _invite(session: Session, members: Sequence[Member], now: datetime) -> int:
-    wanted = set(members_needing_invitation(session, [m.id for m in members], clock.today_in_zurich(now)))
-    chosen = [m for m in members if m.id in wanted]  # in register order, so the letters are too
-    return len(codes.issue_letters(session, chosen, kind="invitation", now=now, actor=ACTOR))
+def _invite(session: Session, members: Sequence[Member], readdressed: Sequence[int], now: datetime) -> tuple[int, int]:
+    """Invitations for the members that need one, and new ones for the readdressed whose letter is unprinted
+    (issuing voids the old code, and a letter with a voided code is cancelled, never printed)."""
+    today = clock.today_in_zurich(now)
+    wanted = set(members_needing_invitation(session, [m.id for m in members], today))
+    resend = set(members_with_unprinted_invitation(session, readdressed, today))
+    chosen = [m for m in members if m.id in wanted | resend]  # in register order, so the letters are too
+    return len(codes.issue_letters(session, chosen, kind="invitation", now=now, actor=ACTOR)), len(resend)
 
 
 def import_chunk(session: Session, rows: Sequence[RegisterRow], now: datetime, invite: bool = True) -> ImportSummary:
@@ -109,6 +130,7 @@ def import_chunk(session: Session, rows: Sequence[RegisterRow], now: datetime, i
     created = _insert(session, [row for row in rows if row.member_number not in existing], now)
     by_number = {m.member_number: m for m in created} | existing
     changes: list[audit.Entry] = []
+    readdressed: list[int] = []
     for row in rows:
         member = existing.get(row.member_number)
         changed = _changed_fields(member, row) if member is not None else []
@@ -117,10 +139,13 @@ def import_chunk(session: Session, rows: Sequence[RegisterRow], now: datetime, i
             # R1: letters go to the address on file, so who changed it and when is kept.
             changes.append(audit.Entry(ACTOR, "member.updated", member.id, f"member:{member.member_number}",
                                        {"fields": changed}))
+            if LETTER_FIELDS.intersection(changed):
+                readdressed.append(member.id)
     session.flush()
     summary = ImportSummary(created=len(created), updated=len(changes), unchanged=len(existing) - len(changes))
     if invite:
-        summary.invitations = _invite(session, [by_number[row.member_number] for row in rows], now)
+        chosen = [by_number[row.member_number] for row in rows]
+        summary.invitations, summary.readdressed = _invite(session, chosen, readdressed, now)
     changes.append(audit.Entry(ACTOR, "register.imported", None, f"rows:{rows[0].row}-{rows[-1].row}",
                                {"created": summary.created, "updated": summary.updated,
                                 "invitations": summary.invitations}))

@@ -42,26 +42,34 @@ class Opened:
 
 def open_with_code(session: Session, member_number: str, code: str, now: datetime) -> Opened:
     """Step 1. `code` is already read (codes.read). Every failure does the same work, known member or not."""
+    secret = config.get().code_hmac_secret
+    member = session.scalar(select(Member).where(Member.member_number == member_number))
+    attempt_key = member_number if member is not None else _unknown_key(secret, member_number)
     recent = session.scalars(
-        select(CodeAttempt.at).where(CodeAttempt.member_number == member_number,
+        select(CodeAttempt.at).where(CodeAttempt.member_number == attempt_key,
                                      CodeAttempt.at > now - codes.WRONG_WINDOW)
     ).all()
     if codes.entry_blocked(list(recent), now):
         return Opened(CodeCheck.BLOCKED)  # R3: the code is not even looked at
-    member = session.scalar(select(Member).where(Member.member_number == member_number))
-    code_hash = codes.keyed_hash(config.get().code_hmac_secret, member_number, code)
+    code_hash = codes.keyed_hash(secret, member_number, code)
     found = session.scalar(select(RegistrationCode).where(RegistrationCode.code_hash == code_hash))
     if member is not None and found is not None and found.member_id == member.id and _usable(found, now):
         return Opened(CodeCheck.OK, member.id, found.id)
-    return _wrong_code(session, member_number, member, now)
+    return _wrong_code(session, attempt_key, member, now)
+
+
+def _unknown_key(secret: str, typed: str) -> str:
+    """What is kept of a member number that names no member: people swap the fields and type their code
+    there, and a code must never be stored in the clear (R1). Still throttled like a real one (R3)."""
+    return "?" + codes.keyed_hash(secret, "?", typed)[:19]
 
 
 def _usable(code: RegistrationCode, now: datetime) -> bool:
     return codes.usable(codes.CodeState(code.status, code.expires_on), clock.today_in_zurich(now))
 
 
-def _wrong_code(session: Session, member_number: str, member: Member | None, now: datetime) -> Opened:
-    session.add(CodeAttempt(member_number=member_number, at=now))
+def _wrong_code(session: Session, attempt_key: str, member: Member | None, now: datetime) -> Opened:
+    session.add(CodeAttempt(member_number=attempt_key, at=now))
     failures = None
     if member is not None:
         # One UPDATE, so two wrong codes at the same moment both count (R3: 100 in all).
@@ -69,15 +77,16 @@ def _wrong_code(session: Session, member_number: str, member: Member | None, now
             update(Member).where(Member.id == member.id).values(code_failures=Member.code_failures + 1)
             .returning(Member.code_failures)
         )
-    audit.record(session, audit.Entry("anonymous", "code.entry_failed", member.id if member else None,
-                                      f"member:{member_number}", {"failures_in_all": failures}), now)
-    opened_case = failures is not None and codes.exhausted(failures) and _stop_codes(session, member, now)
-    return Opened(CodeCheck.NO_MATCH, case_opened=opened_case)
+    subject = f"member:{member.member_number}" if member is not None else "member:unknown"
+    audit.record(session, audit.Entry("anonymous", "code.entry_failed", member.id if member else None, subject,
+                                      {"failures_in_all": failures}), now)
+    if member is not None and failures is not None and codes.exhausted(failures):
+        return Opened(CodeCheck.NO_MATCH, case_opened=_stop_codes(session, member, now))
+    return Opened(CodeCheck.NO_MATCH)
 
 
-def _stop_codes(session: Session, member: Member | None, now: datetime) -> bool:
+def _stop_codes(session: Session, member: Member, now: datetime) -> bool:
     """R3: after 100 wrong codes in all, the member's codes are voided and staff decide what happens next."""
-    assert member is not None
     code_service.void_unused(session, [member.id], code_service.REGISTRATION, now, "too many wrong codes")
     already_open = session.scalar(
         select(Case.id).where(Case.member_id == member.id, Case.kind == "code_exhausted", Case.status == "open")

@@ -157,10 +157,10 @@ def check_second_factor(session: Session, staff_id: int, session_version: int, o
         return LoginStep(Check.THROTTLED)
     step = totp.accepted_step(secrets_box.decrypt(staff.totp_secret), otp, now, staff.totp_last_step)
     # Claiming the step in one UPDATE means two tabs sending the same code cannot both get in.
-    claimed = step is not None and session.execute(
+    claimed = step is not None and session.scalar(
         update(StaffUser).where(StaffUser.id == staff.id, StaffUser.totp_last_step < step)
-        .values(totp_last_step=step)
-    ).rowcount == 1
+        .values(totp_last_step=step).returning(StaffUser.id)
+    ) is not None
     if not claimed:
         return _fail(session, staff, SECOND_FACTOR, ip, now)
     audit.record(session, audit.Entry(f"staff:{staff.username}", "staff.logged_in", None, account_key(staff.id),

@@ -247,6 +247,7 @@ def test_cli_list_json_and_table_and_batch(letters_dir):
     assert table.exit_code == 0 and _letter(first).reference in table.output and "2 letters" in table.output
     pending = runner.invoke(cli, ["letters", "render-pending"])
     assert pending.exit_code == 0 and "rendered 1 letter" in pending.output
+    assert "no pending letters" in runner.invoke(cli, ["letters", "render-pending"]).output
     batch = runner.invoke(cli, ["letters", "batch", "--size", "10"])
     assert batch.exit_code == 0 and "2 letters marked printed" in batch.output and ".csv" in batch.output
     assert "no rendered letters" in runner.invoke(cli, ["letters", "batch"]).output

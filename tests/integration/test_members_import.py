@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select, text, update
 
 from core import clock, db
 from core.cli import main
@@ -110,8 +110,14 @@ def test_skip_invalid_imports_the_good_rows_and_reports_the_bad(pg, tmp_path):
     assert sorted(letters_by_member()) == ["100001", "100003", "100004", "100005"]
 
 
+def mark_printed() -> None:
+    with db.unit_of_work() as s:
+        s.execute(update(Letter).values(status="printed", printed_at=clock.now()))
+
+
 def test_r20_reimport_updates_changed_fields_and_queues_no_new_invitation(pg, tmp_path):
     assert run(pg, write(tmp_path, *REGISTER)).exit_code == 0
+    mark_printed()  # the invitations went out; their codes are still valid
     changed = REGISTER.copy()
     changed[0] = "100001,CHE-116.281.710,Muster Holding AG,,Bundesplatz 2,,3011,Bern,fr,"
     result = run(pg, write(tmp_path, *changed, "100006,CHE-100.155.212,Neu GmbH,,Weg 1,,4051,Basel,de,",
@@ -277,3 +283,24 @@ def test_a_failing_chunk_keeps_the_earlier_ones_and_a_rerun_finishes_the_job(pg,
     again = run(pg, path, "--chunk-size", "2")
     assert "3 created, 0 updated, 2 unchanged; 3 invitation letters queued" in again.stdout
     assert {n: len(found) for n, found in letters_by_member().items()} == {f"10000{i}": 1 for i in range(1, 6)}
+
+
+def test_r1_an_address_change_replaces_an_invitation_not_yet_printed(pg, tmp_path):
+    now = clock.now()
+    import_rows(REGISTER[:3], tmp_path, now)
+    with db.unit_of_work() as s:  # 100002's letter is printed and posted; the others wait in the queue
+        s.execute(update(Letter).where(Letter.member_id == select(Member.id).where(Member.member_number == "100002")
+                                       .scalar_subquery()).values(status="printed"))
+    moved = [REGISTER[0].replace("Bahnhofstrasse 1", "Bundesgasse 8"), REGISTER[1].replace("Rue du Lac 12", "Rue 1"),
+             REGISTER[2] + "info@ticino.example"]
+    summary = import_rows(moved, tmp_path, now)
+    assert (summary.updated, summary.invitations, summary.readdressed) == (3, 1, 1)
+    letters = letters_by_member()
+    assert [(x.status, x.address[1]) for x in letters["100001"]] == [("cancelled", "Bahnhofstrasse 1"),
+                                                                     ("pending", "Bundesgasse 8")]
+    # 100002's letter is posted already (the new address gets no second code); 100003 changed only its e-mail.
+    assert len(letters["100002"]) == 1 and len(letters["100003"]) == 1
+    with db.unit_of_work() as s:
+        codes = s.execute(select(RegistrationCode.status).join(Member).where(Member.member_number == "100001")
+                          .order_by(RegistrationCode.id)).scalars().all()
+    assert codes == ["voided", "issued"]

@@ -93,3 +93,28 @@ def test_lines_wrap_inside_the_text_width_and_never_inside_a_phone_number():
     assert numbered[0][1] == 0 and all(indent > 0 for _, indent in numbered[1:])  # wrapped under the text
     for text, indent in pieces + numbered:
         assert indent + stringWidth(text, render.REGULAR, render.BODY_SIZE) <= render.TEXT_WIDTH * geometry.MM
+
+
+def test_r6_names_outside_the_pdf_fonts_are_spelled_plainly_not_printed_as_boxes():
+    assert compose.printable("Müller & Fils, Neuchâtel") == "Müller & Fils, Neuchâtel"  # untouched
+    assert compose.printable("Łódź Dvořák Ørsted s.r.o.") == "Lódz Dvorák Ørsted s.r.o."
+    spec = compose.build_spec(FUND, compose.LetterData(
+        "new_code", "de", ["Dvořák Łukasz GmbH", "Hauptstrasse 1", "8001 Zürich"], date(2026, 11, 26),
+        date(2026, 12, 17), "L-ABCD-EFGH", "M-1", CODE))
+    text = PdfReader(io.BytesIO(render.render(spec, geometry.envelope("C5_LEFT")))).pages[0].extract_text()
+    assert "Dvorák Lukasz GmbH" in text and "■" not in text
+
+
+def test_a_letter_longer_than_a_page_continues_on_a_second_page_with_its_footer():
+    from dataclasses import replace
+
+    from letters.spec import Block
+
+    spec = _spec("invitation", "de")
+    long_spec = replace(spec, blocks=spec.blocks + tuple(Block("p", (f"Absatz {i}: " + "Text " * 30,))
+                                                         for i in range(12)))
+    pdf, pages = render.draw(long_spec, geometry.envelope("C5_LEFT"))
+    reader = PdfReader(io.BytesIO(pdf))
+    assert pages == len(reader.pages) == 2
+    second = reader.pages[1].extract_text()
+    assert "Absatz 11" in second and "Seite 2" in second and "L-ABCD-EFGH" in second

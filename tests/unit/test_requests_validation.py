@@ -149,3 +149,18 @@ def test_every_member_number_accepted_matches_the_documented_limits(text):
     except InvalidRequest:
         return
     assert 1 <= len(text) <= r.MAX_LENGTHS["member_number"] and re.fullmatch(r.ONE_LINE, text)
+
+
+json_values = st.recursive(st.none() | st.booleans() | st.integers() | st.floats() | st.text(),
+                           lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(), inner, max_size=3),
+                           max_leaves=5)
+
+
+@given(st.dictionaries(st.sampled_from(sorted(VALID)), json_values | st.text(max_size=300)))
+def test_any_input_is_either_accepted_or_refused_field_by_field_never_crashes(changes):
+    try:
+        command = parse_new_code({**VALID, **changes})
+    except InvalidRequest as invalid:
+        assert set(invalid.errors) <= set(VALID) and set(invalid.errors) <= set(changes)
+        return
+    assert len(command.requester_email) <= 254 and len(command.reason) <= 2000

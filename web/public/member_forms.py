@@ -55,9 +55,20 @@ class CodeForm(TranslatedForm):
                 "Enter the code as printed in the letter: 16 letters and digits, like XXXX-XXXX-XXXX-XXXX") from exc
 
     def forget_code(self) -> None:
-        """R1: a code is never shown on a page, not even the one just typed."""
+        """R1: a code is never shown on a page, not even the one just typed, nor one typed in the wrong box."""
         self.code.data = ""
         self.code.raw_data = []
+        if _looks_like_a_code(self.member_number.data or ""):
+            self.member_number.data = ""
+            self.member_number.raw_data = []
+
+
+def _looks_like_a_code(text: str) -> bool:
+    try:
+        codes.read(text)
+    except codes.InvalidCodeFormat:
+        return False
+    return True
 
 
 class DetailsForm(TranslatedForm):

@@ -4,6 +4,7 @@ Views translate and delegate: the rules live in core.services.staff and core.ser
 from __future__ import annotations
 
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, session, url_for
@@ -25,8 +26,20 @@ Page = str | tuple[str, int] | Response
 
 KIND_LABELS = {"new_code": "New code request", "code_exhausted": "Too many wrong codes"}
 STATUS_LABELS = {"open": "Open", "approved": "Approved", "rejected": "Rejected"}
+LETTER_LABELS = {"invitation": "Invitation", "new_code": "New code", "pending": "Waiting to be printed",
+                 "rendered": "Ready to print", "printed": "Printed", "returned": "Returned", "cancelled": "Cancelled"}
 EVENT_LABELS = {"request.received": "Request received", "request.decided": "Request examined",
                 "case.opened": "Case opened", "case.approved": "Approved", "case.rejected": "Rejected"}
+
+
+def _label(labels: dict[str, str], key: str) -> str:
+    return translate(labels.get(key, key))
+
+
+def _sentence(text: str) -> str:
+    """System texts are written in lower case to be embedded; shown alone, they start with a capital."""
+    text = translate(text)
+    return text[:1].upper() + text[1:]
 
 
 @bp.context_processor
@@ -34,9 +47,10 @@ def _helpers() -> dict[str, Any]:
     def local_time(at: datetime | None) -> str:
         return at.astimezone(clock.ZURICH).strftime("%d.%m.%Y %H:%M") if at else ""
 
-    return {"local_time": local_time, "kind_label": lambda kind: translate(KIND_LABELS.get(kind, kind)),
-            "status_label": lambda status: translate(STATUS_LABELS.get(status, status)),
-            "event_label": lambda event: translate(EVENT_LABELS.get(event, event)), "logout_form": LogoutForm()}
+    return {"local_time": local_time, "logout_form": LogoutForm(),
+            "kind_label": partial(_label, KIND_LABELS), "status_label": partial(_label, STATUS_LABELS),
+            "event_label": partial(_label, EVENT_LABELS), "letter_label": partial(_label, LETTER_LABELS),
+            "sentence": _sentence}
 
 
 def _ip() -> str:
