@@ -50,13 +50,13 @@ def _wrk(port: int, seconds: int, connections: int, script: Path) -> tuple[float
 
 def _serve(app: str, env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "--workers", "2", "--bind", f"127.0.0.1:{port}", "--log-level", "warning",
+        [sys.executable, "-m", "gunicorn", "--workers", "2", "--threads", "8", "--bind", f"127.0.0.1:{port}", "--log-level", "warning",
          app],
         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
     )
 
 
-def run(seconds: int = 10, connections: int = 8) -> list[Result]:
+def run(seconds: int = 10, connections: int = 16) -> list[Result]:
     if not shutil.which("wrk"):
         raise SystemExit("the intake benchmark needs wrk (Debian package 'wrk'); `make bench` installs it")
     results: list[Result] = []
@@ -79,7 +79,7 @@ def run(seconds: int = 10, connections: int = 8) -> list[Result]:
 
 def report(results: list[Result]) -> None:
     base, product = results
-    print("\n== intake: gunicorn, 2 workers, wrk 1 thread 8 connections ==")
+    print("\n== intake: gunicorn, 2 workers x 8 threads, wrk 1 thread 16 connections ==")
     for r in results:
         print(f"{r.name:<28} {r.rps:9.1f} req/s   p99 {r.p99_ms:8.2f} ms   non-2xx {r.non_2xx}")
     print(f"ratio (intake / hello-world) {product.rps / base.rps:.2f}x   target >= 0.30x")

@@ -1,16 +1,39 @@
-"""Wake the relay right after a commit, so a request does not wait for the next beat tick."""
+"""Wake the relay right after a commit, so a request does not wait for the next beat tick.
+
+Nudges are coalesced by one background thread per process: under load, many commits share one message, and a
+request never waits for the broker. Losing a nudge only delays work until beat's relay runs (every 2 s).
+"""
 
 from __future__ import annotations
+
+import os
+import threading
 
 import structlog
 
 log = structlog.get_logger()
+_wanted = threading.Event()
+_lock = threading.Lock()
+_owner_pid: int | None = None
+
+
+def _send_forever() -> None:
+    from worker.app import app
+
+    while True:
+        _wanted.wait()
+        _wanted.clear()
+        try:
+            app.send_task("outbox.relay", retry=False)
+        except Exception as exc:  # the broker being away only delays the work
+            log.warning("relay.nudge_failed", error=type(exc).__name__)
 
 
 def relay_soon() -> None:
-    from worker.app import app
-
-    try:
-        app.send_task("outbox.relay", retry=False)
-    except Exception as exc:  # the broker being away only delays the work: beat's relay picks it up
-        log.warning("relay.nudge_failed", error=type(exc).__name__)
+    global _owner_pid
+    if _owner_pid != os.getpid():  # first call in this process (or in a forked child): start its sender
+        with _lock:
+            if _owner_pid != os.getpid():
+                threading.Thread(target=_send_forever, name="relay-nudge", daemon=True).start()
+                _owner_pid = os.getpid()
+    _wanted.set()

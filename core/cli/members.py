@@ -51,7 +51,7 @@ def _summary_line(summary: members.ImportSummary) -> str:
     line = (f"imported {_count(summary.rows, 'row')}: {summary.created} created, {summary.updated} updated, "
             f"{summary.unchanged} unchanged; {_count(summary.invitations, 'invitation letter')} queued")
     if summary.readdressed:
-        line += f" ({summary.readdressed} replacing unprinted letters to an old address)"
+        line += f" ({summary.readdressed} for a changed address, replacing a letter not yet printed)"
     return line
 
 

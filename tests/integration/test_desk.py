@@ -116,7 +116,7 @@ def test_case_page_shows_request_register_and_history(client):
     with db.unit_of_work() as s:
         s.execute(update(Member).where(Member.member_number == "100200").values(uid="CHE-109.322.551"))
     page = _text(client.get(f"/staff/cases/{case_id}"))
-    assert "the UID does not match the member register" in page
+    assert "The UID does not match the member register" in page
     assert "CHE-100.155.212" in page and "CHE-109.322.551" in page and "does not match" in page
     assert "Marco Rossi" in page and "marco.rossi@example.ch" in page and "Our only administrator has left" in page
     assert "Rue du Lac 4<br>2000 Neuchâtel" in page  # the address on file, not the one in the request

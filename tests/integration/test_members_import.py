@@ -278,6 +278,7 @@ def test_a_failing_chunk_keeps_the_earlier_ones_and_a_rerun_finishes_the_job(pg,
             conn.execute(text("DROP TRIGGER test_refuse_member ON member; DROP FUNCTION test_refuse_member()"))
     assert result.exit_code == 1
     assert "the import stopped in the chunk starting at row 4" in result.stderr
+    assert "disk full (simulated)" in result.stderr
     assert "imported 2 rows: 2 created" in result.stderr and "Importing the same file again is safe" in result.stderr
     assert sorted(letters_by_member()) == ["100001", "100002"]  # the failed chunk left nothing behind
     again = run(pg, path, "--chunk-size", "2")

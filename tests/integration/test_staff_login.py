@@ -233,3 +233,22 @@ def test_staff_login_page_speaks_the_chosen_language(app):
     assert "Connexion du personnel" in client.get("/staff/login?lang=fr").data.decode()
     refused = html.unescape(post_password(client, "nobody.here", "not the password").data.decode())
     assert "Le nom d'utilisateur ou le mot de passe n'est pas correct." in refused
+
+
+def test_the_code_page_needs_a_fresh_password_step(client):
+    enrolment = create_staff()
+    assert client.get("/staff/login/code").headers["Location"] == "/staff/login"
+    post_password(client, "anna.muster")
+    with client.session_transaction() as session:
+        session["pending_second_factor"]["until"] = (clock.now() - timedelta(seconds=1)).timestamp()
+    late = client.post("/staff/login/code", data={"otp": otp(enrolment.secret)})
+    assert late.status_code == 303 and late.headers["Location"] == "/staff/login"
+    assert client.get("/staff/").status_code == 302
+
+
+@pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/staff", "/portal", "/staff\\@evil"])
+def test_login_never_sends_anyone_off_the_staff_area(client, target):
+    enrolment = create_staff()
+    post_password(client, "anna.muster", next_url=target)
+    done = post_code(client, otp(enrolment.secret))
+    assert done.status_code == 303 and done.headers["Location"] == "/staff/"

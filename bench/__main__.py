@@ -1,0 +1,29 @@
+"""`python -m bench [letters|intake|latency] [--sizes 5000,50000]`: the benchmarks of the back office.
+
+Every figure is printed next to a baseline measured in the same run on the same machine."""
+
+from __future__ import annotations
+
+import argparse
+
+from bench import intake, latency, letters_pipeline
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("which", nargs="*", default=["letters", "intake", "latency"],
+                        choices=["letters", "intake", "latency"])
+    parser.add_argument("--sizes", default="5000,50000", help="member counts for the letters benchmark")
+    parser.add_argument("--seconds", type=int, default=10, help="duration of each intake run")
+    parser.add_argument("--samples", type=int, default=40, help="requests for the latency benchmark")
+    args = parser.parse_args()
+    if "letters" in args.which:
+        letters_pipeline.report(letters_pipeline.run([int(n) for n in args.sizes.split(",")]))
+    if "intake" in args.which:
+        intake.report(intake.run(args.seconds))
+    if "latency" in args.which:
+        latency.report(latency.run(args.samples))
+
+
+if __name__ == "__main__":
+    main()
