@@ -50,8 +50,8 @@ def _wrk(port: int, seconds: int, connections: int, script: Path) -> tuple[float
 
 def _serve(app: str, env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "--workers", "2", "--threads", "8", "--bind", f"127.0.0.1:{port}", "--log-level", "warning",
-         app],
+        [sys.executable, "-m", "gunicorn", "--workers", "2", "--threads", "8", "--bind", f"127.0.0.1:{port}",
+         "--log-level", "warning", app],
         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
     )
 

@@ -79,7 +79,8 @@ def run(sizes: list[int]) -> list[dict[str, float]]:
 
 def report(results: list[dict[str, float]]) -> None:
     print("\n== invitation letters: import → codes → PDFs → print batch (one process, PostgreSQL) ==")
-    print(f"{'N':>7} {'printed':>8} {'pipeline letters/s':>19} {'bare canvas letters/s':>22} {'ratio':>6} {'peak RSS':>9}")
+    header = ("N", "printed", "pipeline letters/s", "bare canvas letters/s", "ratio", "peak RSS")
+    print("{:>7} {:>8} {:>19} {:>22} {:>6} {:>9}".format(*header))
     for r in results:
         lps, base = r["n"] / r["pipeline_s"], r["n"] / r["baseline_s"]
         print(f"{r['n']:>7} {r['printed']:>8} {lps:>19.1f} {base:>22.1f} {lps / base:>5.2f}x {r['rss_mb']:>7.0f} MB")

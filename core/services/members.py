@@ -21,7 +21,6 @@ ACTOR = "register-import"
 DEFAULT_CHUNK = 1000
 # The columns the register owns; everything else on a member (code failures, timestamps) is the back office's.
 REGISTER_FIELDS = ("uid", "name", "care_of", "street", "po_box", "postcode", "town", "language", "email")
-LIVE_LOGIN = ("pending", "active")
 # What a letter is made from (R1 address on file, R6 language): a change re-sends an invitation not yet printed.
 LETTER_FIELDS = frozenset({"name", "care_of", "street", "po_box", "postcode", "town", "language"})
 UNPRINTED = ("pending", "rendered")
@@ -56,10 +55,11 @@ class ImportInterrupted(Exception):
 
 
 def members_needing_invitation(session: Session, member_ids: Sequence[int], today: date) -> list[int]:
-    """R20: of these members, those with no pending or active login and no code still usable today."""
+    """R20: of these members, those that never had a login and hold no code still usable today. A member whose
+    logins were all deactivated asks for a new code instead (Situation 2, R5); it is not invited again."""
     if not member_ids:
         return []
-    has_login = exists().where(Login.member_id == Member.id, Login.status.in_(LIVE_LOGIN))
+    has_login = exists().where(Login.member_id == Member.id)
     has_usable_code = exists().where(
         RegistrationCode.member_id == Member.id, RegistrationCode.status == "issued",
         RegistrationCode.expires_on >= today,

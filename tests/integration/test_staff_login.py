@@ -240,8 +240,10 @@ def test_the_code_page_needs_a_fresh_password_step(client):
     assert client.get("/staff/login/code").headers["Location"] == "/staff/login"
     post_password(client, "anna.muster")
     with client.session_transaction() as session:
-        session["pending_second_factor"]["until"] = (clock.now() - timedelta(seconds=1)).timestamp()
-    late = client.post("/staff/login/code", data={"otp": otp(enrolment.secret)})
+        pending = dict(session["pending_second_factor"], until=(clock.now() - timedelta(seconds=1)).timestamp())
+        session["pending_second_factor"] = pending  # five minutes have passed since the password
+    token = csrf(client.get("/staff/login").data)
+    late = client.post("/staff/login/code", data={"csrf_token": token, "otp": otp(enrolment.secret)})
     assert late.status_code == 303 and late.headers["Location"] == "/staff/login"
     assert client.get("/staff/").status_code == 302
 
