@@ -72,7 +72,17 @@ def pg(pg_database: str) -> Iterator[str]:
     from core import db
     from core.models import Base
 
+    from sqlalchemy.exc import OperationalError
+
     tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
-    with db.engine().begin() as conn:
-        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    # A running e2e worker may hold a short lock (its relay polls the outbox): retry instead of deadlocking.
+    for attempt in range(20):
+        try:
+            with db.engine().begin() as conn:
+                conn.execute(text("SET LOCAL lock_timeout = '2s'"))
+                conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+            break
+        except OperationalError:
+            if attempt == 19:
+                raise
     yield pg_database

@@ -9,38 +9,70 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Insert, String, bindparam, cast, func, insert, literal, select
 from sqlalchemy.orm import Session
 
-from core import audit, clock, mail, outbox, refs
+from core import audit, clock, db, mail, outbox, refs
 from core.domain import codes as code_rules
 from core.domain.deactivation import may_use
 from core.domain.identifiers import InvalidIdentifier, normalise_uid
 from core.domain.requests import Decision, Facts, NewCodeRequest, Outcome, PublicStatus, decide_new_code
-from core.models import History, Login, Member, Request
+from core.models import History, Login, Member, OutboxMessage, Request
 from core.services import cases, codes
 
 NEW_CODE = "new_code"
 ADMINISTRATION = "administration"
+DECIDE_TASK = "requests.decide"
 
 
 def submit_new_code(session: Session, command: NewCodeRequest, now: datetime) -> str:
-    """Store the request and queue its decision and the requester's acknowledgement; returns the reference."""
-    request = Request(
-        reference=refs.new("R"), kind=NEW_CODE, status=PublicStatus.RECEIVED.value, outcome="",
-        member_number=command.member_number, uid=command.uid, company_name=command.company_name,
-        requester_name=command.requester_name, requester_role=command.requester_role,
-        requester_email=command.requester_email, requester_phone=command.requester_phone, reason=command.reason,
-        administrators_cannot_help=command.administrators_cannot_help, language=command.language, received_at=now,
+    """Store the request and queue its decision; returns the reference.
+
+    Intake writes only what must be durable before the 202: the request and its decision task. The history line
+    and the requester's acknowledgement are written by the decision (`decide`), which runs after this commit.
+    """
+    reference = refs.new("R")
+    values = _request_values(command, reference, now)
+    if db.is_postgres(session):
+        # One statement and one round trip: the outbox row takes the new id inside the statement.
+        session.connection().execute(_SUBMIT_POSTGRES, values)
+    else:
+        request = Request(**values)
+        session.add(request)
+        session.flush()
+        outbox.add(session, DECIDE_TASK, {"request_id": request.id}, key=f"decide:{request.id}", now=now)
+    return reference
+
+
+def _request_values(command: NewCodeRequest, reference: str, now: datetime) -> dict[str, Any]:
+    return {
+        "reference": reference, "kind": NEW_CODE, "status": PublicStatus.RECEIVED.value, "outcome": "",
+        "member_number": command.member_number, "uid": command.uid, "company_name": command.company_name,
+        "requester_name": command.requester_name, "requester_role": command.requester_role,
+        "requester_email": command.requester_email, "requester_phone": command.requester_phone,
+        "reason": command.reason, "administrators_cannot_help": command.administrators_cannot_help,
+        "language": command.language, "received_at": now,
+    }
+
+
+def _submit_statement() -> Insert:
+    """INSERT request … RETURNING id, fed into INSERT outbox: both rows in one statement (PostgreSQL)."""
+    columns = ("reference", "kind", "status", "outcome", "member_number", "uid", "company_name", "requester_name",
+               "requester_role", "requester_email", "requester_phone", "reason", "administrators_cannot_help",
+               "language", "received_at")
+    table = Request.__table__
+    stored = (insert(table).values({name: bindparam(name, type_=table.c[name].type) for name in columns})
+              .returning(table.c.id).cte("stored"))
+    decision = select(
+        literal(DECIDE_TASK, String), func.json_build_object("request_id", stored.c.id),
+        literal("decide:", String) + cast(stored.c.id, String),
+        bindparam("received_at", type_=table.c.received_at.type),
+        literal(0),
     )
-    session.add(request)
-    session.flush()
-    _history(session, request, now, "request.received", actor="requester")
-    outbox.add(session, "requests.decide", {"request_id": request.id}, key=f"decide:{request.id}", now=now)
-    mail.queue(session, to=command.requester_email, name="new_code_request_received", lang=command.language,
-               context={"reference": request.reference, "requester_name": command.requester_name},
-               key=f"request-received:{request.id}", now=now)
-    return request.reference
+    return insert(OutboxMessage.__table__).from_select(["task", "args", "key", "created_at", "attempts"], decision)
+
+
+_SUBMIT_POSTGRES = _submit_statement()
 
 
 def decide(session: Session, request_id: int, now: datetime) -> Outcome | None:
@@ -57,6 +89,7 @@ def decide(session: Session, request_id: int, now: datetime) -> Outcome | None:
         exhausted=member is not None and code_rules.exhausted(member.code_failures),
         administrators_cannot_help=request.administrators_cannot_help,
     ))
+    _acknowledge(session, request, now)
     request.member_id = member.id if member else None
     request.decided_at = now
     if decision.outcome is Outcome.ISSUE_CODE:
@@ -71,6 +104,15 @@ def decide(session: Session, request_id: int, now: datetime) -> Outcome | None:
     audit.record(session, audit.Entry("system", "request.decided", request.member_id, f"request:{request.reference}",
                                       {"outcome": request.outcome, "why": decision.why}), now)
     return decision.outcome
+
+
+def _acknowledge(session: Session, request: Request, now: datetime) -> None:
+    """The history's first line (dated when the request came in) and the requester's acknowledgement, which reads
+    the same whatever the decision: it is queued before the outcome is known."""
+    _history(session, request, request.received_at, "request.received", actor="requester")
+    mail.queue(session, to=request.requester_email, name="new_code_request_received", lang=request.language,
+               context={"reference": request.reference, "requester_name": request.requester_name},
+               key=f"request-received:{request.id}", now=now)
 
 
 def public_status(session: Session, reference: str) -> dict[str, str] | None:
