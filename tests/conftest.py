@@ -68,11 +68,10 @@ def pg_database(var_dir: Path) -> Iterator[str]:
 def pg(pg_database: str) -> Iterator[str]:
     """Empty tables before each test that uses the database."""
     from sqlalchemy import text
+    from sqlalchemy.exc import OperationalError
 
     from core import db
     from core.models import Base
-
-    from sqlalchemy.exc import OperationalError
 
     tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
     # A running e2e worker may hold a short lock (its relay polls the outbox): retry instead of deadlocking.
