@@ -2,12 +2,15 @@
 
 Nudges are coalesced by one background thread per process: under load, many commits share one message, and a
 request never waits for the broker. Losing a nudge only delays work until beat's relay runs (every 2 s).
+A nudge after a quiet spell goes out at once; under load the thread sends at most one per MIN_INTERVAL_S, so
+publishing to the broker does not take the web worker's CPU (and GIL) away from answering requests.
 """
 
 from __future__ import annotations
 
 import os
 import threading
+import time
 
 import structlog
 
@@ -15,6 +18,7 @@ log = structlog.get_logger()
 _wanted = threading.Event()
 _lock = threading.Lock()
 _owner_pid: int | None = None
+MIN_INTERVAL_S = 0.05  # one relay run claims up to a batch of rows: more nudges than this would only add load
 
 
 def _send_forever() -> None:
@@ -23,10 +27,13 @@ def _send_forever() -> None:
     while True:
         _wanted.wait()
         _wanted.clear()
+        sent_at = time.monotonic()
         try:
             app.send_task("outbox.relay", retry=False)
         except Exception as exc:  # the broker being away only delays the work
             log.warning("relay.nudge_failed", error=type(exc).__name__)
+        # commits during this pause set _wanted again and share the next message
+        time.sleep(max(0.0, MIN_INTERVAL_S - (time.monotonic() - sent_at)))
 
 
 def relay_soon() -> None:
