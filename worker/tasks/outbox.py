@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import structlog
+
 from core import clock, db, outbox
+from core.services import stale_work
 from worker.app import BackofficeTask, app
 
 BATCH = 500
+log = structlog.get_logger()
 
 
 @app.task(name="outbox.relay", base=BackofficeTask, ignore_result=True)
@@ -20,3 +24,12 @@ def relay() -> int:
         published += len(rows)
         if len(rows) < BATCH:
             return published
+
+
+@app.task(name="outbox.requeue_stale", base=BackofficeTask, ignore_result=True)
+def requeue_stale() -> None:
+    with db.unit_of_work() as session:
+        again = stale_work.requeue(session, clock.now())
+    if again.requests or again.letters:
+        log.warning("stale_work.requeued", requests=again.requests, letters=again.letters)
+        relay.delay()
