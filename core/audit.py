@@ -71,9 +71,10 @@ def record(session: Session, entry: Entry, now: datetime) -> None:
     record_many(session, [entry], now)
 
 
-def verify(events: Iterable[AuditEvent]) -> Iterator[str]:
-    """Yield one message per broken link: an altered, deleted or reordered row breaks the chain."""
-    prev = GENESIS
+def verify(events: Iterable[AuditEvent], start: str = GENESIS) -> Iterator[str]:
+    """Yield one message per broken link: an altered, deleted or reordered row breaks the chain.
+    `start` is the hash the first event must follow: GENESIS, or a retention checkpoint's kept hash."""
+    prev = start
     for event in events:
         entry = Entry(event.actor, event.action, event.member_id, event.subject, event.detail)
         if event.prev_hash != prev:

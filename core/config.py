@@ -36,6 +36,11 @@ class Settings:
     envelope_model: str
     code_validity_days: int
     environment: str
+    sms_url: str = ""
+    sms_token: str = ""
+    sms_dir: Path = ROOT / "var" / "sms"
+    ratelimit_storage_uri: str = "memory://"
+    ratelimit_auth: str = "30 per minute"  # per IP on login, second-step and code POSTs (coarse; R9 is in the DB)
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -66,6 +71,11 @@ def load() -> Settings:
         envelope_model=env("ENVELOPE_MODEL", "C5_LEFT"),
         code_validity_days=int(env("CODE_VALIDITY_DAYS", "21")),
         environment=env("ENVIRONMENT", "development"),
+        sms_url=env("SMS_URL", ""),
+        sms_token=env("SMS_TOKEN", ""),
+        sms_dir=Path(env("SMS_DIR", str(var / "sms"))),
+        ratelimit_storage_uri=env("RATELIMIT_STORAGE_URI", "memory://"),
+        ratelimit_auth=env("RATELIMIT_AUTH", "30 per minute"),
     )
 
 

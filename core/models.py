@@ -18,8 +18,11 @@ from sqlalchemy import (
     String,
     Text,
     TypeDecorator,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from core.observability import current_request_id
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -95,16 +98,44 @@ class Login(Base):
     status: Mapped[str] = mapped_column(String(12), default="pending")  # pending, active, deactivated
     last_day: Mapped[date | None] = mapped_column(Date, default=None)  # R11
     session_version: Mapped[int] = mapped_column(Integer, default=1)  # bump to end every session
+    # A new authenticator being set up from the profile (Fernet-encrypted); replaces totp_secret once confirmed.
+    pending_totp_secret: Mapped[str] = mapped_column(Text, default="", server_default="")
     created_at: Mapped[datetime]
     activated_at: Mapped[datetime | None] = mapped_column(default=None)
     last_login_at: Mapped[datetime | None] = mapped_column(default=None)
     registration_code_id: Mapped[int | None] = mapped_column(ForeignKey("registration_code.id"), default=None)
+    deactivated_at: Mapped[datetime | None] = mapped_column(default=None)
 
     member: Mapped[Member] = relationship()
 
     __table_args__ = (
         CheckConstraint("status IN ('pending','active','deactivated')", name="status"),
         Index("ix_login_email", "email"),
+        # R11: the deactivation sweep reads only the logins that are due, never all of them.
+        Index("ix_login_due", "last_day", postgresql_where=text("status = 'active' AND last_day IS NOT NULL"),
+              sqlite_where=text("status = 'active' AND last_day IS NOT NULL")),
+    )
+
+
+class Invitation(Base):
+    """An e-mailed link for a login an administrator created: single use, 72 hours, only its hash is kept."""
+
+    __tablename__ = "invitation"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    login_id: Mapped[int] = mapped_column(ForeignKey("login.id"), index=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("member.id"), index=True)
+    token_hash: Mapped[str | None] = mapped_column(String(64), unique=True, default=None)  # set when mailed
+    status: Mapped[str] = mapped_column(String(10), default="pending")  # see the check below
+    created_by: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    mailed_at: Mapped[datetime | None] = mapped_column(default=None)
+    ended_at: Mapped[datetime | None] = mapped_column(default=None)  # used, replaced or cancelled
+
+    login: Mapped[Login] = relationship()
+
+    __table_args__ = (
+        CheckConstraint("status IN ('pending','used','replaced','cancelled')", name="status"),
     )
 
 
@@ -156,6 +187,39 @@ class AuthFailure(Base):
         Index("ix_auth_failure_account_at", "account", "factor", "at"),
         Index("ix_auth_failure_ip_at", "ip", "factor", "at"),
     )
+
+
+class SmsCode(Base):
+    """R8: a one-time code sent by SMS; only its keyed hash is kept. One row per message sent, so the rows of
+    the last hour are the sends to count; a resend marks the earlier code replaced."""
+
+    __tablename__ = "sms_code"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subject: Mapped[str] = mapped_column(String(60))  # "login:17", "invitation:5"
+    purpose: Mapped[str] = mapped_column(String(30))
+    code_hash: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(10), default="active")  # see the check below
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    sent_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None] = mapped_column(default=None)
+
+    __table_args__ = (
+        CheckConstraint("status IN ('active','used','replaced','void')", name="status"),
+        Index("ix_sms_code_subject_purpose_sent", "subject", "purpose", "sent_at"),
+    )
+
+
+class RecoveryCode(Base):
+    """R8: one of a login's eight recovery codes; only its keyed hash is kept, each works once."""
+
+    __tablename__ = "recovery_code"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    login_id: Mapped[int] = mapped_column(ForeignKey("login.id"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime]
+    used_at: Mapped[datetime | None] = mapped_column(default=None)
+    voided_at: Mapped[datetime | None] = mapped_column(default=None)
 
 
 class Letter(Base):
@@ -305,8 +369,62 @@ class OutboxMessage(Base):
     created_at: Mapped[datetime]
     sent_at: Mapped[datetime | None] = mapped_column(default=None)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # The HTTP request (or the task) that caused this row, so one grep of the logs follows it; every insert,
+    # ORM or Core, takes it from the context without the caller passing it.
+    request_id: Mapped[str | None] = mapped_column(String(64), default=current_request_id)
 
     __table_args__ = (Index("ix_outbox_unsent", "sent_at", "id"),)
+
+
+class Heartbeat(Base):
+    """Liveness: when beat, each worker and each periodic job was last seen. One row per name, overwritten."""
+
+    __tablename__ = "heartbeat"
+    name: Mapped[str] = mapped_column(String(200), primary_key=True)  # "beat", "worker:<host>", "job:<task>"
+    kind: Mapped[str] = mapped_column(String(10))  # beat, worker, job
+    at: Mapped[datetime]
+    detail: Mapped[str] = mapped_column(String(200), default="")
+
+    __table_args__ = (CheckConstraint("kind IN ('beat','worker','job')", name="kind"),)
+
+
+class ParkedTask(Base):
+    """A task that failed after its last retry, kept for staff to retry or discard. Never holds a secret: its
+    arguments are masked when parked; a retry takes the originals from the task's outbox row."""
+
+    __tablename__ = "parked_task"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    task_id: Mapped[str] = mapped_column(String(200), unique=True)  # the Celery task id: the outbox key
+    task: Mapped[str] = mapped_column(String(100))
+    args: Mapped[dict[str, Any]] = mapped_column()
+    ids: Mapped[dict[str, Any]] = mapped_column()  # the ids the task concerns, for the operations page
+    error_type: Mapped[str] = mapped_column(String(100))
+    error_message: Mapped[str] = mapped_column(Text, default="")
+    failures: Mapped[int] = mapped_column(Integer, default=1)
+    first_failed_at: Mapped[datetime]
+    last_failed_at: Mapped[datetime]
+    request_id: Mapped[str | None] = mapped_column(String(64), default=None)
+    status: Mapped[str] = mapped_column(String(10), default="parked")  # parked, retried, discarded
+    resolved_at: Mapped[datetime | None] = mapped_column(default=None)
+    resolved_by: Mapped[str] = mapped_column(String(100), default="")
+    retry_key: Mapped[str] = mapped_column(String(200), default="")
+
+    __table_args__ = (
+        CheckConstraint("status IN ('parked','retried','discarded')", name="status"),
+        Index("ix_parked_task_status_failed", "status", "last_failed_at"),
+    )
+
+
+class AuditCheckpoint(Base):
+    """R18 with retention: the audit chain now starts at `first_event_id`, whose prev_hash is kept here, so the
+    remaining chain still verifies and a removal beyond the checkpoint is still detected."""
+
+    __tablename__ = "audit_checkpoint"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime]
+    first_event_id: Mapped[int] = mapped_column()
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    removed: Mapped[int] = mapped_column()
 
 
 class Counter(Base):
@@ -318,19 +436,25 @@ class Counter(Base):
 
 
 __all__ = [
+    "AuditCheckpoint",
     "AuditEvent",
     "AuthFailure",
     "Base",
     "Case",
     "CodeAttempt",
     "Counter",
+    "Heartbeat",
     "History",
+    "Invitation",
     "Letter",
     "Login",
     "Member",
     "OutboxMessage",
+    "ParkedTask",
     "PrintBatch",
+    "RecoveryCode",
     "RegistrationCode",
     "Request",
+    "SmsCode",
     "StaffUser",
 ]

@@ -28,6 +28,11 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     )
     app.config.update(overrides or {})
     csrf.init_app(app)
+    from web import help as help_pages
+    from web import ops
+
+    ops.init_app(app)  # first: the request id must be bound before any other hook logs
+    app.register_blueprint(help_pages.bp)
 
     from web import auth
     from web.api import bp as api_bp
@@ -41,6 +46,9 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(staff_bp)
     app.register_blueprint(api_bp)
     csrf.exempt(api_bp)
+    from web import limits
+
+    limits.init_app(app)  # after the blueprints: it attaches to their login and code routes
 
     app.before_request(i18n.remember_choice)
     app.jinja_env.globals.update(_=i18n.translate, lang=i18n.current, settings=settings)

@@ -1,21 +1,32 @@
 """Sessions for member logins and staff (Flask-Login). A session names the account and its session version,
-so bumping the version (deactivation, password change) ends every session of that account on its next request."""
+so bumping the version (deactivation, password change) ends every session of that account on its next request.
+It also holds when it began and when it was last used: 30 minutes idle or 12 hours in all end it."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime
 from functools import wraps
 from typing import Any
 
-from flask import Flask, abort, redirect, request, session, url_for
+from flask import Flask, abort, flash, redirect, request, session, url_for
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
+from werkzeug.wrappers import Response
 
 from core import clock, db
+from core.domain import sessions
 from core.domain.deactivation import may_use
 from core.models import Login, StaffUser
+from web.i18n import translate
 
 manager = LoginManager()
 PENDING_KEY = "pending_second_factor"
+STARTED_KEY, SEEN_KEY = "logged_in_at", "last_seen_at"  # POSIX seconds
+ENDED_MESSAGES = {
+    sessions.Ended.IDLE: "You were logged out because you were inactive for 30 minutes. Please log in again.",
+    sessions.Ended.ABSOLUTE: "You were logged out because you were logged in for 12 hours. Please log in again.",
+    sessions.Ended.UNKNOWN: "Your session has ended. Please log in again.",
+}
 
 
 class MemberPrincipal(UserMixin):
@@ -66,21 +77,48 @@ def _load(user_id: str) -> MemberPrincipal | StaffPrincipal | None:
 def init_app(app: Flask) -> None:
     manager.init_app(app)
     manager.session_protection = "strong"
+    app.before_request(enforce_timeouts)
 
 
 def start_session(principal: MemberPrincipal | StaffPrincipal) -> None:
-    """Both factors passed: a fresh session (new id) for this account."""
+    """Both factors passed (or the password was changed): a fresh session (new id) for this account."""
     lang = session.get("lang")
     session.clear()
     if lang:
         session["lang"] = lang
     login_user(principal)
     session.permanent = True
+    now = clock.now().timestamp()
+    session[STARTED_KEY] = session[SEEN_KEY] = now
 
 
 def end_session() -> None:
     logout_user()
-    session.pop(PENDING_KEY, None)
+    for key in (PENDING_KEY, STARTED_KEY, SEEN_KEY):
+        session.pop(key, None)
+
+
+def _moment(value: Any) -> datetime | None:
+    return datetime.fromtimestamp(value, UTC) if isinstance(value, int | float) else None
+
+
+def enforce_timeouts() -> Response | None:
+    """Before every request of a logged-in browser: end the session after 30 minutes idle or 12 hours in all."""
+    user_id = session.get("_user_id")
+    if not user_id or request.endpoint == "static":
+        return None
+    now = clock.now()
+    ended = sessions.ended(_moment(session.get(STARTED_KEY)), _moment(session.get(SEEN_KEY)), now)
+    if ended is None:
+        seen = _moment(session.get(SEEN_KEY))
+        if seen is not None and sessions.should_note_seen(seen, now):
+            session[SEEN_KEY] = now.timestamp()
+        return None
+    end_session()
+    flash(translate(ENDED_MESSAGES[ended]), "error")
+    login_page = "staff.login" if str(user_id).startswith("s:") else "public.login"
+    target = request.full_path.rstrip("?") if request.method == "GET" else None
+    return redirect(url_for(login_page, next=target), 303)
 
 
 def member_required(view: Callable[..., Any]) -> Callable[..., Any]:

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from celery import Celery, Task
+from celery.schedules import crontab
 from celery.signals import worker_process_init
 from sqlalchemy.exc import DBAPIError
 
+import worker.observability  # noqa: F401  (JSON logs, request ids, metrics and heartbeats via Celery's signals)
 from core import config, db
 
 TASK_MODULES = [
@@ -13,6 +17,9 @@ TASK_MODULES = [
     "worker.tasks.requests",
     "worker.tasks.letters",
     "worker.tasks.mail",
+    "worker.tasks.logins",
+    "worker.tasks.sms",
+    "worker.tasks.operations",
 ]
 
 config.check_production(config.get())
@@ -32,6 +39,11 @@ app.conf.update(
     timezone="Europe/Zurich",
     beat_schedule={
         "outbox-relay": {"task": "outbox.relay", "schedule": 2.0},
+        "login-deactivations": {"task": "logins.sweep_deactivations", "schedule": 60.0},  # R11
+        "stale-work": {"task": "outbox.requeue_stale", "schedule": 60.0},
+        # beat's and the workers' liveness for /readyz; a heartbeat nobody took within a minute is worthless
+        "heartbeat": {"task": "operations.heartbeat", "schedule": 60.0, "options": {"expires": 55}},
+        "retention": {"task": "operations.retention", "schedule": crontab(hour=3, minute=30)},  # FADP, daily
     },
 )
 
@@ -51,6 +63,10 @@ class BackofficeTask(Task):  # type: ignore[misc]
     max_retries = 8
     soft_time_limit = 300
     time_limit = 360
+
+    def on_failure(self, exc: BaseException, task_id: str, args: Any, kwargs: Any, einfo: Any) -> None:
+        """Failed after its last retry (or for good): parked where staff see it, with secrets masked."""
+        worker.observability.park(self.name, exc, task_id, args, kwargs)
 
 
 @worker_process_init.connect

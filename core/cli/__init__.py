@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from core.cli import audit_log, database, letters, members, staff
+from core.cli import operations as operations_commands
 
 
 @click.group(help="connect back office: member register, letters, staff and database.")
@@ -14,3 +15,5 @@ def main() -> None:
 
 for group in (database.group, members.group, letters.group, staff.group, audit_log.group):
     main.add_command(group)
+main.add_command(operations_commands.doctor)
+main.add_command(operations_commands.retention)

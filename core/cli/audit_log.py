@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from core import audit, db
 from core.models import AuditEvent
+from core.services import retention
 
 
 @click.group("audit", help="The security audit log (R18).")
@@ -17,8 +18,9 @@ def group() -> None:
 @group.command("verify", help="Walk the whole chain; exit 1 naming each altered, removed or reordered event.")
 def verify() -> None:
     with db.unit_of_work() as session:
+        _first_id, start = retention.audit_start(session)  # after retention removed the oldest: its checkpoint
         events = session.scalars(select(AuditEvent).order_by(AuditEvent.id).execution_options(yield_per=5000))
-        problems = list(audit.verify(events))
+        problems = list(audit.verify(events, start))
         count = session.scalar(select(AuditEvent.id).order_by(AuditEvent.id.desc()).limit(1)) or 0
     for problem in problems:
         click.echo(problem, err=True)

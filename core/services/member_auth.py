@@ -1,4 +1,5 @@
-"""Two-step login for member logins: member number, e-mail and password, then a TOTP (R8, R9, R11).
+"""Two-step login for member logins: member number, e-mail and password, then a second factor: a TOTP from the
+authenticator app, a code sent by SMS, or a recovery code (R7, R8, R9, R11).
 
 Every refusal of the first step looks and costs the same whether the account exists or not: an unknown account
 is checked against a decoy argon2 hash and throttled under a key derived from what was typed.
@@ -19,10 +20,14 @@ from core import audit, secrets_box
 from core.domain import passwords as rules
 from core.domain import rights, totp
 from core.domain.deactivation import may_use
+from core.domain.second_factor import SmsCheck
 from core.models import AuthFailure, Login, Member
+from core.services import recovery_codes, sms_codes
 from core.services.codes import address_on_file
 
 PASSWORD, SECOND_FACTOR = "password", "second_factor"
+TOTP, SMS, RECOVERY = "totp", "sms", "recovery_code"  # the ways through the second step
+SMS_PURPOSE = "login"
 
 
 class Check(StrEnum):
@@ -30,7 +35,11 @@ class Check(StrEnum):
     WRONG = "wrong"
     THROTTLED = "throttled"
     NOT_ACTIVE = "not_active"  # the right password for a login that may not be used (pending, deactivated)
-    REUSED = "reused"  # R8: a one-time password that was accepted before
+    REUSED = "reused"  # R8: a one-time password, SMS code or recovery code that was accepted before
+    EXPIRED = "expired"  # an SMS code older than 5 minutes
+    VOID = "void"  # an SMS code after 5 wrong entries: a new one must be sent
+    NO_CODE = "no_code"  # an SMS code typed although none was sent
+    LIMIT = "limit"  # 5 SMS codes sent in the last hour
 
 
 @dataclass(frozen=True)
@@ -88,31 +97,139 @@ def check_password(session: Session, member_number: str, email: str, password: s
     return Step(Check.OK, login.id, login.session_version)
 
 
-def check_second_factor(session: Session, login_id: int, session_version: int, otp: str, ip: str,
-                        now: datetime) -> Step:
-    """Second step: a TOTP newer than the last one accepted (R8), at most 5 failures per 5 minutes (R9)."""
+def _usable(session: Session, login_id: int, session_version: int, now: datetime) -> Login | None:
+    """The login between the steps, unless it was deactivated or had its sessions ended meanwhile."""
     login = session.get(Login, login_id)
-    if login is None or login.session_version != session_version \
-            or not may_use(login.status, login.last_day, now):
-        return Step(Check.NOT_ACTIVE)
-    account = account_key(login.id)
+    if login is None or login.session_version != session_version or not may_use(login.status, login.last_day, now):
+        return None
+    return login
+
+
+def second_factor_throttled(session: Session, login: Login, now: datetime) -> bool:
+    """R9: at most 5 failed second factors per 5 minutes, whichever way (app, SMS, recovery code) they came."""
     since = rules.SECOND_FACTOR_LIMIT.since(now)
-    if rules.SECOND_FACTOR_LIMIT.reached(_failures(session, SECOND_FACTOR, account, None, since)):
-        return Step(Check.THROTTLED)
+    return rules.SECOND_FACTOR_LIMIT.reached(_failures(session, SECOND_FACTOR, account_key(login.id), None, since))
+
+
+def count_failure(session: Session, login: Login, method: str, result: Check, ip: str, now: datetime) -> None:
+    """Count the failure for R9 (unless already throttled) and audit it, without the code (R18)."""
+    account = account_key(login.id)
+    if result != Check.THROTTLED:
+        session.add(AuthFailure(account=account, ip=ip[:45], factor=SECOND_FACTOR, at=now))
+    audit.record(session, audit.Entry(account, "login.second_factor_failed", login.member_id, account,
+                                      {"method": method, "reason": str(result), "ip": ip[:45]}), now)
+
+
+def _signed_in(session: Session, login: Login, method: str, ip: str, now: datetime) -> Step:
+    login.last_login_at = now
+    account = account_key(login.id)
+    audit.record(session, audit.Entry(account, "login.signed_in", login.member_id, account,
+                                      {"ip": ip[:45], "method": method}), now)
+    return Step(Check.OK, login.id, login.session_version, login)
+
+
+def _totp(session: Session, login: Login, otp: str, now: datetime) -> Check:
     secret = secrets_box.decrypt(login.totp_secret)
     step = totp.accepted_step(secret, otp, now, login.totp_last_step)
     # Claiming the step in one UPDATE means two tabs sending the same code cannot both get in.
     claimed = step is not None and session.scalar(
         update(Login).where(Login.id == login.id, Login.totp_last_step < step)
-        .values(totp_last_step=step, last_login_at=now).returning(Login.id)
+        .values(totp_last_step=step).returning(Login.id)
     ) is not None
-    if not claimed:
-        session.add(AuthFailure(account=account, ip=ip[:45], factor=SECOND_FACTOR, at=now))
-        reused = totp.accepted_step(secret, otp, now, -1) is not None
-        return Step(Check.REUSED if reused else Check.WRONG)
-    session.refresh(login)
-    audit.record(session, audit.Entry(account, "login.signed_in", login.member_id, account, {"ip": ip[:45]}), now)
-    return Step(Check.OK, login.id, login.session_version, login)
+    if claimed:
+        session.refresh(login)
+        return Check.OK
+    return Check.REUSED if totp.accepted_step(secret, otp, now, -1) is not None else Check.WRONG
+
+
+_SMS_RESULTS = {SmsCheck.OK: Check.OK, SmsCheck.WRONG: Check.WRONG, SmsCheck.EXPIRED: Check.EXPIRED,
+                SmsCheck.USED: Check.REUSED, SmsCheck.VOID: Check.VOID, SmsCheck.NONE: Check.NO_CODE}
+_RECOVERY_RESULTS = {recovery_codes.RecoveryCheck.OK: Check.OK, recovery_codes.RecoveryCheck.WRONG: Check.WRONG,
+                     recovery_codes.RecoveryCheck.USED: Check.REUSED}
+
+
+def verify_second_factor(session: Session, login: Login, method: str, code: str, ip: str, now: datetime,
+                         sms_purpose: str = SMS_PURPOSE) -> Check:
+    """One second factor of this login, by the app (TOTP), SMS or a recovery code. Throttled per login (R9);
+    a failure is counted and audited without the code (R18); a code that passes is used up (R8)."""
+    if second_factor_throttled(session, login, now):
+        result = Check.THROTTLED
+    elif method == TOTP:
+        result = _totp(session, login, code, now)
+    elif method == SMS:
+        result = _SMS_RESULTS[sms_codes.check(session, purpose=sms_purpose, subject=account_key(login.id),
+                                              code=code, now=now)]
+    elif method == RECOVERY:
+        result = _RECOVERY_RESULTS[recovery_codes.use(session, login.id, code, now)]
+        if result == Check.OK:
+            account = account_key(login.id)
+            audit.record(session, audit.Entry(account, "login.recovery_code_used", login.member_id, account,
+                                              {"left": recovery_codes.unused(session, login.id)}), now)
+    else:
+        raise ValueError(f"unknown second factor {method!r}")
+    if result != Check.OK:
+        count_failure(session, login, method, result, ip, now)
+    return result
+
+
+def _second_step(session: Session, login_id: int, session_version: int, method: str, code: str, ip: str,
+                 now: datetime) -> Step:
+    login = _usable(session, login_id, session_version, now)
+    if login is None:
+        return Step(Check.NOT_ACTIVE)
+    result = verify_second_factor(session, login, method, code, ip, now)
+    if result != Check.OK:
+        return Step(result, login.id, login.session_version)
+    return _signed_in(session, login, method, ip, now)
+
+
+def check_second_factor(session: Session, login_id: int, session_version: int, otp: str, ip: str,
+                        now: datetime) -> Step:
+    """Second step by the authenticator app: a TOTP newer than the last one accepted (R8), throttled (R9)."""
+    return _second_step(session, login_id, session_version, TOTP, otp, ip, now)
+
+
+def check_sms_factor(session: Session, login_id: int, session_version: int, code: str, ip: str,
+                     now: datetime) -> Step:
+    """Second step by SMS: the latest code sent for this login, within 5 minutes, once (R8), throttled (R9)."""
+    return _second_step(session, login_id, session_version, SMS, code, ip, now)
+
+
+def check_recovery_code(session: Session, login_id: int, session_version: int, code: str, ip: str,
+                        now: datetime) -> Step:
+    """Second step by a recovery code: each works once (R8), throttled like the other factors (R9)."""
+    return _second_step(session, login_id, session_version, RECOVERY, code, ip, now)
+
+
+def send_login_sms(session: Session, login_id: int, session_version: int, now: datetime) -> Check:
+    """Send a one-time code to the login's mobile number (R7, R8); LIMIT after 5 in an hour."""
+    login = _usable(session, login_id, session_version, now)
+    if login is None:
+        return Check.NOT_ACTIVE
+    return send_sms(session, login, SMS_PURPOSE, now)
+
+
+def send_sms(session: Session, login: Login, purpose: str, now: datetime) -> Check:
+    sent = sms_codes.send_code(session, purpose=purpose, subject=account_key(login.id), mobile=login.mobile,
+                               lang=login.language, now=now)
+    return Check.OK if sent else Check.LIMIT
+
+
+def confirm_password(session: Session, login: Login, password: str, ip: str, now: datetime) -> Check:
+    """The login's current password again (profile changes), throttled like the first step of a login (R9)."""
+    account = account_key(login.id)
+    if rules.PASSWORD_LIMIT.reached(_failures(session, PASSWORD, account, None, rules.PASSWORD_LIMIT.since(now))):
+        return Check.THROTTLED
+    if secrets_box.password_matches(login.password_hash, password[: rules.MAX_LENGTH]):
+        return Check.OK
+    session.add(AuthFailure(account=account, ip=ip[:45], factor=PASSWORD, at=now))
+    return Check.WRONG
+
+
+def mobile_ending(session: Session, login_id: int) -> str:
+    """The last digits of the login's mobile number: enough to recognise it, not enough to read it off."""
+    login = session.get(Login, login_id)
+    return login.mobile[-2:] if login is not None and login.mobile else ""
 
 
 def pending_login_usable(session: Session, login_id: int, session_version: int, now: datetime) -> bool:

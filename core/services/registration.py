@@ -183,6 +183,11 @@ def enrolment(session: Session, member_id: int, code_id: int, login_id: int) -> 
     login = _own_pending_login(session, member_id, code_id, login_id)
     if login is None:
         return None
+    return enrolment_of(login)
+
+
+def enrolment_of(login: Login) -> Enrolment:
+    """The authenticator set-up of a pending login; invitations (core.services.invitations) show it too."""
     secret = secrets_box.decrypt(login.totp_secret)
     number = login.member.member_number
     issuer = f"{config.get().fund_name} connect"

@@ -148,7 +148,7 @@ def test_r2_r8_full_registration_makes_an_active_administrator_and_uses_the_code
         used = s.get(RegistrationCode, login.registration_code_id)
         assert used.status == "used" and used.used_at is not None
         actions = list(s.scalars(select(AuditEvent.action).order_by(AuditEvent.id)))
-    assert actions[-2:] == ["login.created", "code.used"]
+    assert actions[-3:] == ["login.created", "code.used", "login.recovery_codes_issued"]
 
 
 def test_r2_the_same_code_cannot_register_a_second_login(client, app):

@@ -16,12 +16,13 @@ from core import clock
 from core.db import unit_of_work
 from core.domain import codes
 from core.models import Member
-from core.services import registration
+from core.services import recovery_codes, registration
 from web.i18n import current, translate
 from web.public import bp
 from web.public.member_forms import CodeForm, DetailsForm, OtpForm
 
 STATE_KEY = "registration"
+RECOVERY_KEY = "recovery_codes_for"  # a login just activated, whose recovery codes are still to be shown
 STATE_SECONDS = 3600  # time to fill in the details and set up an app
 
 NO_MATCH = ("This member number and code do not match a valid registration code. Check the letter and type the "
@@ -132,6 +133,8 @@ def register_authenticator() -> Any:
                                             request.remote_addr or "", clock.now())
         if outcome == registration.Activation.OK:
             session.pop(STATE_KEY, None)
+            # The recovery codes are made when their page is shown, once: the cookie only says whose they are.
+            session[RECOVERY_KEY] = state["login"]
             return redirect(url_for(".register_done"), 303)
         if outcome == registration.Activation.GONE:
             return _start_again()
@@ -149,4 +152,10 @@ def register_authenticator() -> Any:
 
 @bp.get("/register/done")
 def register_done() -> Any:
-    return _page("register_done.html")
+    """The login is ready; right after activation this page also shows its recovery codes, made now, once."""
+    login_id = session.pop(RECOVERY_KEY, None)
+    shown = None
+    if isinstance(login_id, int):
+        with unit_of_work() as s:
+            shown = recovery_codes.first_set(s, login_id, clock.now())
+    return _page("register_done.html", codes=shown)

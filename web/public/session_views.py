@@ -1,4 +1,5 @@
-"""Member login in two steps (password, then TOTP) and logout (R8, R9, R11).
+"""Member login in two steps (password, then the authenticator app, an SMS code or a recovery code) and logout
+(R7, R8, R9, R11).
 
 Between the steps the session holds only the pending login's id, its session version and a deadline under
 web.auth.PENDING_KEY; the session id is replaced once both steps have passed.
@@ -6,6 +7,7 @@ web.auth.PENDING_KEY; the session id is replaced once both steps have passed.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -22,6 +24,7 @@ from web.auth import PENDING_KEY, MemberPrincipal, end_session, start_session
 from web.i18n import translate
 from web.public import bp
 from web.public.member_forms import LoginForm, OtpForm
+from web.public.second_factor_forms import ActionForm, RecoveryCodeForm, SmsCodeForm
 
 WRONG_PASSWORD = "The member number, e-mail address or password is wrong."
 PASSWORD_THROTTLED = "Too many failed attempts. Wait 5 minutes, then try again."
@@ -31,9 +34,32 @@ WRONG_OTP = "This code is not right. Check the time on your phone and enter the 
 REUSED_OTP = "This code has been used already. Wait until your app shows a new code and enter that one."
 OTP_THROTTLED = "Too many wrong codes. Wait 5 minutes, then try again."
 EXPIRED = "Your login took too long. Enter your password again."
+WRONG_SMS = "This code is not right. Check the SMS and type the code again, or send a new code."
+EXPIRED_SMS = "This code has expired: a code sent by SMS works for 5 minutes. Send a new code."
+REUSED_SMS = "This code has been used already. Send a new code."
+VOID_SMS = "This code no longer works because a wrong code was entered too often. Send a new code."
+NO_SMS = "We have not sent you a code yet. Send a code first."
+SMS_SENT = "We sent a code by SMS to your mobile number ending in {ending}. It works for 5 minutes."
+SMS_LIMIT = ("You have asked for 5 codes by SMS in the last hour, the most we send. Use your authenticator app or a "
+             "recovery code, or try again later.")
+WRONG_RECOVERY = "This recovery code is not right. Check it and type it again."
+REUSED_RECOVERY = "This recovery code has been used already. Each code works only once: use another one."
 
 _PASSWORD_MESSAGES = {Check.WRONG: WRONG_PASSWORD, Check.THROTTLED: PASSWORD_THROTTLED, Check.NOT_ACTIVE: NOT_ACTIVE}
-_OTP_MESSAGES = {Check.WRONG: WRONG_OTP, Check.REUSED: REUSED_OTP, Check.THROTTLED: OTP_THROTTLED}
+SMS_PENDING_FOR = timedelta(minutes=10)
+APP, SMS, RECOVERY = "app", "sms", "recovery"  # the ways through the second step, as the page names them
+_TEMPLATES = {APP: "login_second_factor.html", SMS: "login_second_factor_sms.html",
+              RECOVERY: "login_second_factor_recovery.html"}
+_FORMS: dict[str, type] = {APP: OtpForm, SMS: SmsCodeForm, RECOVERY: RecoveryCodeForm}
+_FIELD = {APP: "otp", SMS: "code", RECOVERY: "code"}
+_CHECKS = {APP: member_auth.check_second_factor, SMS: member_auth.check_sms_factor,
+           RECOVERY: member_auth.check_recovery_code}
+_MESSAGES = {
+    APP: {Check.WRONG: WRONG_OTP, Check.REUSED: REUSED_OTP, Check.THROTTLED: OTP_THROTTLED},
+    SMS: {Check.WRONG: WRONG_SMS, Check.EXPIRED: EXPIRED_SMS, Check.REUSED: REUSED_SMS, Check.VOID: VOID_SMS,
+          Check.NO_CODE: NO_SMS, Check.THROTTLED: OTP_THROTTLED},
+    RECOVERY: {Check.WRONG: WRONG_RECOVERY, Check.REUSED: REUSED_RECOVERY, Check.THROTTLED: OTP_THROTTLED},
+}
 
 
 def _page(template: str, status: int = 200, **context: Any) -> tuple[str, int, dict[str, str]]:
@@ -86,18 +112,33 @@ def _back_to_password(message: str) -> Response:
     return redirect(url_for(".login"), 303)
 
 
+def _second_step_page(method: str, form: Any, status: int = 200) -> tuple[str, int, dict[str, str]]:
+    pending = _pending() or {}
+    with unit_of_work() as s:
+        ending = member_auth.mobile_ending(s, pending.get("login", 0))
+    typed = form[_FIELD[method]]
+    typed.data, typed.raw_data = "", []  # R8: a code is never shown again, not even a wrong one
+    return _page(_TEMPLATES[method], status, form=form, ending=ending, sms_sent=bool(pending.get("sms_sent")),
+                 action=ActionForm(), next=_safe_next(request.args.get("next")))
+
+
 @bp.route("/login/second-step", methods=["GET", "POST"])
 def login_second_factor() -> Any:
     pending = _pending()
     if pending is None:
         return _back_to_password(EXPIRED)
-    form = OtpForm()
+    chosen = request.args.get("use")
+    if request.method == "GET" and chosen in _TEMPLATES:
+        session[PENDING_KEY] = {**pending, "method": chosen}
+        pending = session[PENDING_KEY]
+    method = pending.get("method", APP)
+    form = _FORMS[method]()
     if request.method == "GET":
-        return _page("login_second_factor.html", form=form)
+        return _second_step_page(method, form)
     if form.validate_on_submit():
         with unit_of_work() as s:
-            step = member_auth.check_second_factor(s, pending["login"], pending["version"], form.otp.data, _ip(),
-                                                   clock.now())
+            step = _CHECKS[method](s, pending["login"], pending["version"], form[_FIELD[method]].data, _ip(),
+                                   clock.now())
             principal = MemberPrincipal(step.login) if step.login is not None else None
         if principal is not None:
             start_session(principal)
@@ -105,9 +146,37 @@ def login_second_factor() -> Any:
             return redirect(_safe_next(request.args.get("next")) or url_for("portal.home"), 303)
         if step.result == Check.NOT_ACTIVE:
             return _back_to_password(NOT_ACTIVE)
-        form.fail("otp", _OTP_MESSAGES[step.result])
-    form.forget_otp()
-    return _page("login_second_factor.html", 422, form=form)
+        form.fail(_FIELD[method], _MESSAGES[method].get(step.result, WRONG_OTP))
+    return _second_step_page(method, form, 422)
+
+
+@bp.post("/login/second-step/sms")
+def login_send_sms() -> Any:
+    """Send (or send again) a code to the login's mobile number; the code field is on the second-step page."""
+    pending = _pending()
+    if pending is None:
+        return _back_to_password(EXPIRED)
+    next_page = _safe_next(request.args.get("next"))
+    if not ActionForm().validate_on_submit():
+        return redirect(url_for(".login_second_factor", next=next_page), 303)
+    now = clock.now()
+    with unit_of_work() as s:
+        result = member_auth.send_login_sms(s, pending["login"], pending["version"], now)
+        ending = member_auth.mobile_ending(s, pending["login"])
+    if result == Check.NOT_ACTIVE:
+        return _back_to_password(NOT_ACTIVE)
+    if result == Check.OK:
+        from worker.nudge import relay_soon
+
+        relay_soon()
+        # The page stays open longer than the code works, so a late code is told apart from a late login.
+        until = max(pending["until"], now.timestamp() + SMS_PENDING_FOR.total_seconds())
+        session[PENDING_KEY] = {**pending, "method": SMS, "sms_sent": True, "until": until}
+        flash(translate(SMS_SENT, ending=ending), "success")
+    else:
+        session[PENDING_KEY] = {**pending, "method": SMS}
+        flash(translate(SMS_LIMIT), "error")
+    return redirect(url_for(".login_second_factor", next=next_page), 303)
 
 
 @bp.post("/logout")

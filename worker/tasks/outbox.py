@@ -9,6 +9,9 @@ from core.services import stale_work
 from worker.app import BackofficeTask, app
 
 BATCH = 500
+# Tasks whose arguments carry a one-time code (R8): task events and worker logs show a placeholder instead.
+SECRET_ARGUMENTS = frozenset({"sms.send"})
+HIDDEN_REPR = "{'…': 'hidden'}"
 log = structlog.get_logger()
 
 
@@ -19,7 +22,8 @@ def relay() -> int:
         with db.unit_of_work() as session:
             rows = outbox.claim(session, BATCH)
             for row in rows:
-                app.send_task(row.task, kwargs=row.args, task_id=row.key)
+                app.send_task(row.task, kwargs=row.args, task_id=row.key,
+                              kwargsrepr=HIDDEN_REPR if row.task in SECRET_ARGUMENTS else None)
             outbox.mark_sent(session, [row.id for row in rows], clock.now())
         published += len(rows)
         if len(rows) < BATCH:

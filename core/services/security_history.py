@@ -1,0 +1,135 @@
+"""R18 for members: the security history in plain words. Administrators see their member's events; every login
+sees its own. Only events carrying the member's id are shown, so nothing of another member or of the fund's
+inner workings appears. Texts are English source strings with placeholders, translated by the page.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from core.domain import rights
+from core.models import AuditEvent, Login
+from core.services import logins
+
+PAGE_SIZE = 50
+
+# What happened, by audit action. {actor} did it, {subject} is the login it concerns.
+WHAT: dict[str, str] = {
+    "login.created": "{actor} created the login of {subject}.",
+    "login.registered": "{subject} registered as the first administrator with the code from the letter.",
+    "invitation.sent": "{actor} sent an invitation to {subject}.",
+    "invitation.cancelled": "{actor} cancelled the invitation of {subject}.",
+    "login.activated": "{subject} finished the registration; the login is active.",
+    "login.changed": "{actor} changed the details of {subject}: {fields}.",
+    "login.rights_changed": "{actor} changed the rights of {subject}. Rights now: {rights}.",
+    "login.deactivation_scheduled": "{actor} set {day} as the last working day of {subject}.",
+    "login.deactivation_cancelled": "{actor} removed the last working day of {subject}.",
+    "login.deactivated": "{actor} deactivated the login of {subject}.",
+    "login.ended": "The login of {subject} was deactivated after the last working day ({day}).",
+    "login.reactivated": "{actor} reactivated the login of {subject}.",
+    "login.signed_in": "{subject} logged in.",
+    "login.second_factor_failed": "A wrong code was entered at the second step for {subject}.",
+    "login.password_changed": "{subject} changed the password.",
+    "login.authenticator_changed": "{subject} set up a new authenticator app.",
+    "login.recovery_codes_issued": "New recovery codes were made for {subject}.",
+    "login.recovery_code_used": "{subject} used a recovery code.",
+    "code.used": "The registration code from the letter was used.",
+    "code.issued": "A registration code was sent by post to the address on file.",
+    "code.entry_failed": "A wrong registration code was entered.",
+    "request.decided": "The fund decided a request for a new registration code.",
+}
+OTHER = "Security event: {action}."
+FIELDS = {"name": "name", "email": "e-mail address", "mobile": "mobile number", "language": "language"}
+NOBODY = "nobody"
+SYSTEM = "connect (automatically)"
+STAFF = "the fund's staff"
+SOMEONE = "someone who was not logged in"
+
+
+@dataclass(frozen=True)
+class Event:
+    id: int
+    at: datetime
+    who: str  # an English source string, or a person's name (placeholders: none)
+    who_is_name: bool
+    what: str  # English source string
+    values: dict[str, Any] = field(default_factory=dict)  # names, dates; the page translates the parts marked
+
+
+@dataclass(frozen=True)
+class Page:
+    events: list[Event]
+    older: int | None  # the `before` of the next page, when there is one
+
+
+def of_member(session: Session, editor_id: int, now: datetime, before: int | None = None) -> Page:
+    editor = logins.administrator(session, editor_id, now)
+    return _page(session, editor.member_id, None, before, PAGE_SIZE)
+
+
+def of_login(session: Session, editor_id: int, login_id: int, now: datetime, limit: int = PAGE_SIZE) -> list[Event]:
+    """An administrator looking at one login of the member."""
+    editor = logins.administrator(session, editor_id, now)
+    target = logins.of_member(session, editor.member_id, login_id)
+    return _page(session, editor.member_id, logins.account(target), None, limit).events
+
+
+def own(session: Session, login_id: int, now: datetime, before: int | None = None) -> Page:
+    me = logins.acting(session, login_id, now)
+    return _page(session, me.member_id, logins.account(me), before, PAGE_SIZE)
+
+
+def _page(session: Session, member_id: int, account: str | None, before: int | None, size: int) -> Page:
+    query = select(AuditEvent).where(AuditEvent.member_id == member_id)
+    if account is not None:
+        query = query.where(or_(AuditEvent.subject == account, AuditEvent.actor == account))
+    if before is not None:
+        query = query.where(AuditEvent.id < before)
+    found = list(session.scalars(query.order_by(AuditEvent.id.desc()).limit(size + 1)))
+    names = _names(session, member_id)
+    events = [describe(event, names) for event in found[:size]]
+    return Page(events, found[size - 1].id if len(found) > size else None)
+
+
+def _names(session: Session, member_id: int) -> dict[str, str]:
+    return {f"login:{login_id}": name for login_id, name in
+            session.execute(select(Login.id, Login.name).where(Login.member_id == member_id))}
+
+
+def _who(actor: str, names: dict[str, str]) -> tuple[str, bool]:
+    if actor in names:
+        return names[actor], True
+    if actor == "system":
+        return SYSTEM, False
+    if actor.startswith("staff:"):
+        return STAFF, False
+    return SOMEONE, False
+
+
+def describe(event: AuditEvent, names: dict[str, str]) -> Event:
+    detail = event.detail or {}
+    action = event.action
+    if action == "login.created" and detail.get("via") == "registration_code":
+        action = "login.registered"
+    if action == "login.deactivated" and detail.get("reason") == "last_day_passed":
+        action = "login.ended"
+    who, is_name = _who(event.actor, names)
+    values: dict[str, Any] = {
+        "subject": names.get(event.subject, ""),
+        "fields": [FIELDS.get(name, name) for name in detail.get("fields", [])],
+        "rights": [rights.label(right) for right in detail.get("after", [])],
+        "day": _day(detail.get("last_day")),
+        "action": event.action,
+    }
+    return Event(event.id, event.at, who, is_name, WHAT.get(action, OTHER), values)
+
+
+def _day(iso: str | None) -> str:
+    if not iso:
+        return ""
+    return date.fromisoformat(iso).strftime("%d.%m.%Y")

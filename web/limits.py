@@ -1,0 +1,43 @@
+"""A coarse outer limit per IP address on the routes that check secrets (Flask-Limiter). The rules themselves
+(R3, R9) are counted in the database; this only keeps one address from hammering the login and code pages.
+Storage from RATELIMIT_STORAGE_URI: memory:// on a laptop, Redis in production so all web workers share it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, render_template
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+
+from core import config
+
+# The POST routes that check a password or a code; staff routes included, they check secrets too.
+LIMITED_ENDPOINTS = (
+    "public.login",
+    "public.login_second_factor",
+    "public.login_send_sms",
+    "public.register",
+    "staff.login",
+    "staff.second_factor",
+)
+
+
+def init_app(app: Flask) -> Limiter:
+    """One limiter per application (so each test app starts with empty counts), attached to the endpoints above."""
+    settings = config.get()
+    app.config.setdefault("RATELIMIT_STORAGE_URI", settings.ratelimit_storage_uri)
+    app.config.setdefault("RATELIMIT_AUTH", settings.ratelimit_auth)
+    app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
+    limiter = Limiter(key_func=get_remote_address, app=app, default_limits=[], key_prefix="backoffice")
+    rule = limiter.limit(lambda: str(app.config["RATELIMIT_AUTH"]), methods=["POST"])
+    for endpoint in LIMITED_ENDPOINTS:
+        view = app.view_functions.get(endpoint)
+        if view is not None:
+            app.view_functions[endpoint] = rule(view)  # the wrapper counts the request, then calls the view
+    app.register_error_handler(429, _too_many)
+    return limiter
+
+
+def _too_many(_error: Exception) -> Any:
+    return render_template("web/errors/429.html"), 429, {"Retry-After": "60"}

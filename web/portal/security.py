@@ -1,0 +1,71 @@
+"""Every login's own security history (R18) and leaving: deactivating one's own login now or after the last
+working day (R11, R12)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from core import clock
+from core.services import logins, security_history
+from web.auth import end_session, member_required
+from web.i18n import translate
+from web.portal import bp
+from web.portal.admin import service
+from web.portal.admin_forms import FORGED, LeaveForm, unexpected_fields
+from web.portal.formatting import day, event_text, moment
+
+LEFT = "Your login has been deactivated. Thank you for using connect."
+LEAVING = "Your login works until the end of {day} (midnight, Swiss time) and is deactivated after that."
+
+
+def _page(template: str, status: int = 200, **context: Any) -> tuple[str, int, dict[str, str]]:
+    return (render_template(f"web/portal/{template}", day=day, moment=moment, event_text=event_text, **context),
+            status, {"Cache-Control": "no-store"})
+
+
+@bp.get("/history")
+@member_required
+def my_history() -> Any:
+    before = request.args.get("before", type=int)
+    with service() as s:
+        page = security_history.own(s, current_user.login_id, clock.now(), before=before)
+    return _page("history.html", page=page)
+
+
+@bp.route("/profile/leave", methods=["GET", "POST"])
+@member_required
+def leave() -> Any:
+    """R11: any login ends itself. R12: the last administrator is told how to hand over first."""
+    with service() as s:
+        me = logins.acting(s, current_user.login_id, clock.now())
+        last_day = me.last_day
+    form = LeaveForm()
+    if request.method == "GET":
+        form.when.data = "date"
+        return _page("leave.html", form=form, last_day=last_day)
+    extra = unexpected_fields(form)
+    problem = translate(FORGED, fields=", ".join(extra)) if extra else None
+    if problem is None and form.validate_on_submit():
+        chosen = form.chosen_day()
+        try:
+            with service() as s:
+                logins.deactivate(s, current_user.login_id, current_user.login_id, chosen, clock.now())
+        except logins.Refused as exc:
+            if exc.field and exc.field in form:
+                form.fail(exc.field, translate(exc.message, **exc.values))
+            else:
+                problem = translate(exc.message, **exc.values)
+        else:
+            from worker.nudge import relay_soon
+
+            relay_soon()
+            if chosen is None:
+                end_session()
+                flash(translate(LEFT), "success")
+                return redirect(url_for("public.home"), 303)
+            flash(translate(LEAVING, day=day(chosen)), "success")
+            return redirect(url_for(".leave"), 303)
+    return _page("leave.html", 422, form=form, last_day=last_day, problem=problem)

@@ -1,0 +1,198 @@
+"""The invitee's side of an invitation (R7, R8): open the e-mailed link, confirm the SMS code sent to the mobile
+number the administrator entered, choose a password, set up the authenticator app.
+
+The link is exchanged for a session at once (the address bar then no longer shows it). The Flask session holds
+only the invitation id, whether an SMS was sent and confirmed, and until when; never a code or the password.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import segno
+from flask import flash, redirect, render_template, request, session, url_for
+from werkzeug.wrappers import Response
+from wtforms import PasswordField
+from wtforms.validators import EqualTo, InputRequired
+
+from core import clock
+from core.db import unit_of_work
+from core.services import invitations, recovery_codes
+from core.services.member_auth import Check
+from web.i18n import translate
+from web.public import bp
+from web.public.member_forms import OtpForm, TranslatedForm
+from web.public.registration import RECOVERY_KEY
+from web.public.second_factor_forms import ActionForm, SmsCodeForm
+
+STATE_KEY = "invitation"
+STATE_SECONDS = 3600  # time to get through the steps once the link was opened
+
+SMS_SENT = "We sent a 6-digit code by SMS to {mobile}. It works for 5 minutes."
+SMS_LIMIT = "We have sent 5 codes in the last hour, the most we send. Try again in an hour."
+CODE_MESSAGES = {
+    Check.WRONG: "This code is not right. Check the SMS and type the code again.",
+    Check.REUSED: "This code has been used already. Send a new code.",
+    Check.EXPIRED: "This code has expired: it works for 5 minutes. Send a new code.",
+    Check.VOID: "This code no longer works after too many wrong tries. Send a new code.",
+    Check.NO_CODE: "No code has been sent yet. Send a code first.",
+    Check.THROTTLED: "Too many wrong codes. Wait 5 minutes, then try again.",
+}
+WRONG_OTP = "This code is not right. Check the time on your phone and enter the code your app shows now."
+OTP_THROTTLED = "Too many wrong codes. Wait 5 minutes, then try again."
+
+
+class PasswordForm(TranslatedForm):
+    password = PasswordField("Create a password", validators=[InputRequired("Create a password")])
+    confirm = PasswordField("Type the password again", validators=[
+        InputRequired("Type your password again"), EqualTo("password", "The two passwords are not the same")])
+
+
+def _page(template: str, status: int = 200, **context: Any) -> tuple[str, int, dict[str, str]]:
+    # These pages carry personal details and, once, the TOTP secret: never keep them in a cache.
+    return render_template(f"web/public/{template}", **context), status, {"Cache-Control": "no-store"}
+
+
+def _state() -> dict[str, Any] | None:
+    state = session.get(STATE_KEY)
+    if not isinstance(state, dict) or state.get("until", 0) < clock.now().timestamp():
+        return None
+    return state
+
+
+def _gone() -> tuple[str, int, dict[str, str]]:
+    session.pop(STATE_KEY, None)
+    return _page("invitation_invalid.html", 404)
+
+
+def _invitee(state: dict[str, Any]) -> invitations.Invitee | None:
+    with unit_of_work() as s:
+        return invitations.invitee(s, state["id"], clock.now())
+
+
+@bp.get("/invitation/<token>")
+def invitation_link(token: str) -> Any:
+    with unit_of_work() as s:
+        invitation_id = invitations.open_link(s, token, clock.now())
+        shown = invitations.invitee(s, invitation_id, clock.now()) if invitation_id else None
+    if shown is None:
+        return _gone()
+    session[STATE_KEY] = {"id": shown.invitation_id, "sent": False, "sms": False,
+                          "until": clock.now().timestamp() + STATE_SECONDS}
+    session["lang"] = shown.language
+    return redirect(url_for(".invitation"), 303)
+
+
+@bp.get("/invitation")
+def invitation() -> Any:
+    state = _state()
+    shown = _invitee(state) if state else None
+    if state is None or shown is None:
+        return _gone()
+    if state["sms"]:
+        return redirect(url_for(".invitation_password"), 303)
+    return _welcome(state, shown, SmsCodeForm(), 200)
+
+
+def _welcome(state: dict[str, Any], shown: invitations.Invitee, form: SmsCodeForm, status: int) -> Any:
+    form.code.data, form.code.raw_data = "", []  # a typed code is never shown again
+    return _page("invitation.html", status, shown=shown, form=form, action=ActionForm(), sent=state["sent"])
+
+
+@bp.post("/invitation/send-code")
+def invitation_send_code() -> Response | tuple[str, int, dict[str, str]]:
+    state = _state()
+    if state is None or not ActionForm().validate_on_submit():
+        return _gone()
+    with unit_of_work() as s:
+        result = invitations.send_code(s, state["id"], clock.now())
+        shown = invitations.invitee(s, state["id"], clock.now())
+    if result == Check.NOT_ACTIVE or shown is None:
+        return _gone()
+    if result == Check.OK:
+        from worker.nudge import relay_soon
+
+        relay_soon()
+        session[STATE_KEY] = {**state, "sent": True}
+        flash(translate(SMS_SENT, mobile=shown.mobile_masked), "success")
+    else:
+        flash(translate(SMS_LIMIT), "error")
+    return redirect(url_for(".invitation"), 303)
+
+
+@bp.post("/invitation/code")
+def invitation_code() -> Any:
+    state = _state()
+    shown = _invitee(state) if state else None
+    if state is None or shown is None:
+        return _gone()
+    form = SmsCodeForm()
+    if form.validate_on_submit():
+        with unit_of_work() as s:
+            result = invitations.confirm_code(s, state["id"], form.code.data, request.remote_addr or "",
+                                              clock.now())
+        if result == Check.OK:
+            session[STATE_KEY] = {**state, "sms": True}
+            return redirect(url_for(".invitation_password"), 303)
+        if result == Check.NOT_ACTIVE:
+            return _gone()
+        form.fail("code", CODE_MESSAGES.get(result, CODE_MESSAGES[Check.WRONG]))
+    return _welcome(state, shown, form, 422)
+
+
+@bp.route("/invitation/password", methods=["GET", "POST"])
+def invitation_password() -> Any:
+    state = _state()
+    shown = _invitee(state) if state else None
+    if state is None or shown is None:
+        return _gone()
+    if not state["sms"]:
+        return redirect(url_for(".invitation"), 303)
+    form = PasswordForm()
+    if request.method == "GET":
+        return _page("invitation_password.html", shown=shown, form=form)
+    if form.validate_on_submit():
+        with unit_of_work() as s:
+            problem = invitations.set_password(s, state["id"], form.password.data, clock.now())
+        if problem is None:
+            return redirect(url_for(".invitation_authenticator"), 303)
+        form.fail("password", problem)
+    return _page("invitation_password.html", 422, shown=shown, form=form)
+
+
+@bp.route("/invitation/authenticator", methods=["GET", "POST"])
+def invitation_authenticator() -> Any:
+    state = _state()
+    if state is None or not state["sms"]:
+        return _gone()
+    form = OtpForm()
+    if request.method == "POST" and form.validate_on_submit():
+        with unit_of_work() as s:
+            shown = invitations.invitee(s, state["id"], clock.now())
+            result = invitations.activate(s, state["id"], form.otp.data, request.remote_addr or "", clock.now())
+        if result == Check.OK and shown is not None:
+            session.pop(STATE_KEY, None)
+            session[RECOVERY_KEY] = shown.login_id  # the codes are made and shown once, by the next page
+            return redirect(url_for(".invitation_done"), 303)
+        if result == Check.NOT_ACTIVE:
+            return _gone()
+        form.fail("otp", OTP_THROTTLED if result == Check.THROTTLED else WRONG_OTP)
+    with unit_of_work() as s:
+        enrolment = invitations.enrolment(s, state["id"], clock.now())
+    if enrolment is None:
+        return redirect(url_for(".invitation_password"), 303)
+    form.forget_otp()
+    qr = segno.make(enrolment.uri, error="m").svg_data_uri(scale=4, border=2)
+    grouped = " ".join(enrolment.secret[i : i + 4] for i in range(0, len(enrolment.secret), 4))
+    return _page("invitation_authenticator.html", 422 if form.errors else 200, form=form, shown=enrolment, qr=qr,
+                 grouped_secret=grouped)
+
+
+@bp.get("/invitation/done")
+def invitation_done() -> Any:
+    login_id = session.pop(RECOVERY_KEY, None)
+    codes = None
+    if isinstance(login_id, int):
+        with unit_of_work() as s:
+            codes = recovery_codes.first_set(s, login_id, clock.now())
+    return _page("invitation_done.html", codes=codes)

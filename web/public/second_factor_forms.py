@@ -1,0 +1,30 @@
+"""Forms for the second step of a login by SMS or recovery code. A typed code is never shown again on a page."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import StringField
+from wtforms.validators import InputRequired, Regexp, ValidationError
+
+from core.domain import second_factor
+from web.public.member_forms import OTP_PATTERN, TranslatedForm
+
+
+class SmsCodeForm(TranslatedForm):
+    code = StringField("Code from the SMS", validators=[
+        InputRequired("Enter the 6-digit code from the SMS"),
+        Regexp(OTP_PATTERN, message="The code has 6 digits"),
+    ])
+
+
+class RecoveryCodeForm(TranslatedForm):
+    code = StringField("Recovery code", validators=[InputRequired("Enter one of your recovery codes")])
+
+    def validate_code(self, field: StringField) -> None:
+        if not second_factor.looks_like_recovery_code(field.data or ""):
+            raise ValidationError("Enter a recovery code as it was shown to you: 13 letters and digits, "
+                                  "like XXXX-XXXX-XXXXX")
+
+
+class ActionForm(FlaskForm):
+    """A button that only needs the CSRF token (send an SMS, cancel)."""

@@ -1,0 +1,123 @@
+"""The operations page, for supervisors: is the back office healthy, what waits, what failed for good.
+Retry and discard of a parked task are decisions, audited in core.services.operations (R18)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from flask import abort, flash, redirect, render_template, url_for
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from werkzeug.wrappers import Response
+
+from core import clock, config, db, health
+from core.services import operations
+from web.auth import staff_required
+from web.i18n import translate
+from web.staff import bp
+from worker import nudge
+
+Page = str | tuple[str, int] | Response
+CANNOT_RETRY = {
+    "expired_code": "A text message is not sent again: its one-time code has expired by now. The person asks for "
+                    "a new code.",
+    "arguments_gone": "This task cannot be retried: its data is no longer kept. Discard it and redo the work "
+                      "another way.",
+}
+
+
+class ParkedActionForm(FlaskForm):
+    """Retry or discard: a button and its CSRF token."""
+
+
+def supervisor_required(view: Callable[..., Any]) -> Callable[..., Any]:
+    @staff_required
+    @wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        if current_user.role != "supervisor":
+            abort(403)
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+def _schedule() -> dict[str, tuple[str, str]]:
+    """The beat schedule as entry -> (task, when), in words a supervisor reads."""
+    from worker.app import app
+
+    described = {}
+    for entry, spec in app.conf.beat_schedule.items():
+        when = spec["schedule"]
+        if isinstance(when, int | float):
+            text = translate("every {seconds} s", seconds=f"{when:g}")
+        else:
+            text = translate("cron {spec}", spec=" ".join(str(getattr(when, f"_orig_{part}", "*")) for part in (
+                "minute", "hour", "day_of_month", "month_of_year", "day_of_week")))
+        described[entry] = (spec["task"], text)
+    return described
+
+
+def _queues() -> list[str]:
+    from worker.app import app
+
+    routed = {route.get("queue") for route in (app.conf.task_routes or {}).values() if isinstance(route, dict)}
+    return sorted({app.conf.task_default_queue, *(name for name in routed if name)})
+
+
+def _health() -> list[health.Check]:
+    engine, now = db.engine(), clock.now()
+    return [health.database(engine), health.migrations(engine), health.broker(config.get().broker_url),
+            health.heartbeat(engine, "beat", now), health.heartbeat(engine, "worker", now)]
+
+
+def _page(problem: str = "", status: int = 200) -> Page:
+    with db.unit_of_work() as session:
+        backlog = operations.backlog(session)
+        parked = operations.parked(session)
+        jobs = operations.periodic_jobs(session, _schedule())
+        beats = [row for row in operations.heartbeats(session) if row.kind != "job"]
+        retryable = {row.id: operations.retryable(row) for row in parked}
+    return render_template(
+        "web/staff/operations.html", checks=_health(), backlog=backlog, parked=parked, retryable=retryable,
+        jobs=jobs, beats=beats, queues=health.queue_sizes(config.get().broker_url, _queues()),
+        action_form=ParkedActionForm(), problem=problem), status
+
+
+@bp.get("/operations")
+@supervisor_required
+def operations_page() -> Page:
+    return _page()
+
+
+def _act(parked_id: int, act: Callable[..., Any], done: str) -> Page:
+    if not ParkedActionForm().validate_on_submit():
+        return _page(translate("The page had expired. Please try again."), 400)
+    try:
+        with db.unit_of_work() as session:
+            act(session, parked_id, current_user.staff_id, clock.now())
+    except operations.NotFound:
+        abort(404)
+    except operations.NotAllowed:
+        abort(403)
+    except operations.AlreadyResolved:
+        return _page(translate("This task was retried or discarded already. Nothing was changed."), 409)
+    except operations.CannotRetry as refusal:
+        return _page(translate(CANNOT_RETRY[refusal.reason]), 409)
+    flash(translate(done), "success")
+    return redirect(url_for(".operations_page"), 303)
+
+
+@bp.post("/operations/parked/<int:parked_id>/retry")
+@supervisor_required
+def retry_parked(parked_id: int) -> Page:
+    page = _act(parked_id, operations.retry, "The task was queued again. It runs within a few seconds.")
+    nudge.relay_soon()
+    return page
+
+
+@bp.post("/operations/parked/<int:parked_id>/discard")
+@supervisor_required
+def discard_parked(parked_id: int) -> Page:
+    return _act(parked_id, operations.discard, "The task was discarded. It will not run again.")

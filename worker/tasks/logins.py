@@ -1,0 +1,33 @@
+"""Tasks: logins. Invitation e-mails and the sweep of logins past their last working day (R11)."""
+
+from __future__ import annotations
+
+import structlog
+
+from core import clock, db, mail
+from core.services import deactivation_sweep, invitations
+from worker.app import BackofficeTask, app
+from worker.nudge import relay_soon
+
+log = structlog.get_logger()
+
+
+@app.task(name="logins.send_invitation", base=BackofficeTask)
+def send_invitation(invitation_id: int) -> None:
+    """Draw the link and send it; an invitation that was used, replaced, cancelled or has expired gets nothing."""
+    with db.unit_of_work() as session:
+        message = invitations.mail_for(session, invitation_id, clock.now())
+    if message is None:
+        log.info("invitation.not_sent", invitation_id=invitation_id)
+        return
+    mail.deliver(message, key=f"invitation-{invitation_id}")
+    log.info("invitation.sent", invitation_id=invitation_id)
+
+
+@app.task(name="logins.sweep_deactivations", base=BackofficeTask)
+def sweep_deactivations() -> None:
+    with db.unit_of_work() as session:
+        ended = deactivation_sweep.sweep(session, clock.now())
+    if ended:
+        log.info("logins.deactivated", count=len(ended), first_id=ended[0])
+        relay_soon()  # the administrators' e-mails
