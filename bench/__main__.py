@@ -1,4 +1,4 @@
-"""`python -m bench [letters|intake|latency] [--sizes 5000,50000]`: the benchmarks of the back office.
+"""`python -m bench [letters|intake|latency|sweep] [--sizes 5000,50000]`: the benchmarks of the back office.
 
 Every figure is printed next to a baseline measured in the same run on the same machine."""
 
@@ -6,16 +6,17 @@ from __future__ import annotations
 
 import argparse
 
-from bench import intake, latency, letters_pipeline
+from bench import intake, latency, letters_pipeline, sweep
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("which", nargs="*", default=["letters", "intake", "latency"],
-                        choices=["letters", "intake", "latency"])
+                        choices=["letters", "intake", "latency", "sweep"])
     parser.add_argument("--sizes", default="5000,50000", help="member counts for the letters benchmark")
     parser.add_argument("--seconds", type=int, default=10, help="duration of each intake run")
     parser.add_argument("--samples", type=int, default=40, help="requests for the latency benchmark")
+    parser.add_argument("--logins", type=int, default=1_000_000, help="logins in the big table of the sweep benchmark")
     args = parser.parse_args()
     if "letters" in args.which:
         letters_pipeline.report(letters_pipeline.run([int(n) for n in args.sizes.split(",")]))
@@ -23,6 +24,8 @@ def main() -> None:
         intake.report(intake.run(args.seconds))
     if "latency" in args.which:
         latency.report(latency.run(args.samples))
+    if "sweep" in args.which:
+        sweep.report(sweep.run(args.logins))
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from datetime import datetime
+from pathlib import Path
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -28,6 +29,15 @@ from core import db
 from core.services import operations
 from core.services.operations import Figures
 
+
+def multiprocess_dir() -> str | None:
+    return os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+
+
+if multiprocess_dir():  # the directory must exist before the first value is written
+    Path(str(multiprocess_dir())).mkdir(parents=True, exist_ok=True)
+
+
 disable_created_metrics()  # the `_created` series only double what a scrape needs
 REGISTRY = CollectorRegistry()
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
@@ -43,10 +53,6 @@ TASKS_RETRIED = Counter("backoffice_tasks_retried", "Task runs that ended in a r
                         registry=REGISTRY)
 TASK_DURATION = Histogram("backoffice_task_duration_seconds", "Time a task ran, by name.", ["task"],
                           buckets=(0.01, 0.05, 0.1, 0.5, 1.0, 5.0, 30.0, 120.0, 300.0), registry=REGISTRY)
-
-
-def multiprocess_dir() -> str | None:
-    return os.environ.get("PROMETHEUS_MULTIPROC_DIR")
 
 
 class _ThisProcess:

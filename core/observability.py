@@ -117,7 +117,14 @@ def configure_logging(level: int = logging.INFO, stream: TextIO | None = None) -
     root.handlers = [handler for handler in root.handlers if _keep(handler)] + [json_handler(stream)]
     root.setLevel(level)
     logging.getLogger("alembic").setLevel(logging.WARNING)  # /readyz reads the schema version on every probe
+    logging.getLogger("werkzeug").addFilter(_no_access_lines)
     _configured = True
+
+
+def _no_access_lines(record: logging.LogRecord) -> bool:
+    """The development server's access lines show raw paths (an invitation link carries its token); the app's
+    own `http.request` line replaces them, with secret path parts masked."""
+    return " - - [" not in str(record.msg)
 
 
 def _keep(handler: logging.Handler) -> bool:

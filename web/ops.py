@@ -40,9 +40,18 @@ def _finish(response: Response) -> Response:
     metrics.HTTP_REQUESTS.labels(request.method, route, str(response.status_code)).inc()
     metrics.HTTP_LATENCY.labels(request.method, route).observe(elapsed)
     if request.endpoint not in QUIET:
-        log.info("http.request", method=request.method, route=route, path=request.path,
+        log.info("http.request", method=request.method, route=route, path=_loggable_path(),
                  status=response.status_code, duration_ms=round(elapsed * 1000, 1))
     return response
+
+
+def _loggable_path() -> str:
+    """The path with secret parts masked: an invitation link's token is a key to a login."""
+    path = request.path
+    for name, value in (request.view_args or {}).items():
+        if name.lower() in observability.SECRET_KEYS and isinstance(value, str) and value:
+            path = path.replace(value, observability.REDACTED)
+    return path
 
 
 def _forget(_error: BaseException | None) -> None:

@@ -4,6 +4,7 @@ good. Imported by worker.app, so every worker and beat process has it before its
 
 from __future__ import annotations
 
+import logging
 import socket
 import time
 from typing import Any
@@ -34,6 +35,10 @@ def request_id_of(request: Any) -> str | None:
 def _logging(**_: Any) -> None:
     # Connected, so Celery leaves the logging set-up to us: one JSON line per event, its own lines included.
     observability.configure_logging()
+    # "received" and "succeeded" for every run (the relay's every 2 s) say less than our task.finished line, which
+    # carries the request id; Celery's warnings and errors still come through.
+    for noisy in ("celery.worker.strategy", "celery.app.trace"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
 @signals.before_task_publish.connect

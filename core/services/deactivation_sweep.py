@@ -46,3 +46,11 @@ def sweep(session: Session, now: datetime) -> list[int]:
     ], now)
     tell_administrators(session, ended, now)
     return [e.login_id for e in ended]
+
+
+def explain(session: Session, now: datetime, analyze: bool = False) -> list[str]:
+    """PostgreSQL's plan for the claim (benchmark, tests). With `analyze` the UPDATE really runs: roll back after."""
+    compiled = due_logins_statement(now).compile(dialect=session.get_bind().dialect)
+    options = "(ANALYZE, BUFFERS) " if analyze else ""
+    rows = session.connection().exec_driver_sql(f"EXPLAIN {options}{compiled.string}", compiled.params)
+    return [row[0] for row in rows]

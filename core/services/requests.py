@@ -40,9 +40,9 @@ def submit_new_code(session: Session, command: NewCodeRequest, now: datetime) ->
         mode = os.environ.get("INTAKE_MODE", "A")
         if mode == "A":
             session.connection().execute(_SUBMIT_POSTGRES, values)
-        elif mode == "B":
+        elif mode == "D":
             p = dict(_BASE); p.update(values); p["request_id"] = None
-            session.connection().connection.driver_connection.execute(_SQL, p)
+            session.connection().exec_driver_sql(_SQL, p)
         else:
             p = dict(_BASE); p.update(values); p["request_id"] = None
             raw = db.engine().raw_connection()

@@ -42,7 +42,19 @@ def _env() -> dict[str, str]:
 
 
 @pytest.fixture(scope="session")
-def worker_process(pg_database: str, var_dir: Path, web_server: str) -> Iterator[subprocess.Popen[bytes]]:
+def clock_file(var_dir: Path) -> Iterator[Path]:
+    """One clock for the test, the web server and the worker: core.clock.set_offset moves all of them."""
+    path = var_dir / "clock-offset"
+    path.write_text("0")
+    os.environ["BACKOFFICE_CLOCK_FILE"] = str(path)  # _env() passes it on to the processes started below
+    yield path
+    path.write_text("0")
+    os.environ.pop("BACKOFFICE_CLOCK_FILE", None)
+
+
+@pytest.fixture(scope="session")
+def worker_process(pg_database: str, var_dir: Path, web_server: str, clock_file: Path
+                   ) -> Iterator[subprocess.Popen[bytes]]:
     log = open(var_dir / "worker.log", "wb")  # noqa: SIM115 - closed at teardown
     proc = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "worker.app", "worker", "-B", "--loglevel", "INFO",
@@ -58,7 +70,7 @@ def worker_process(pg_database: str, var_dir: Path, web_server: str) -> Iterator
 
 
 @pytest.fixture(scope="session")
-def web_server(pg_database: str, var_dir: Path) -> Iterator[str]:
+def web_server(pg_database: str, var_dir: Path, clock_file: Path) -> Iterator[str]:
     from bench.services import free_port, wait_for_port
 
     port = free_port()

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import io
 import json
 import logging
-import io
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta

@@ -45,7 +45,8 @@ def _relay_and_run_until_quiet() -> list[tuple[str, dict]]:
     ran = []
     for _ in range(5):
         with db.unit_of_work() as s:
-            waiting = {row.key: row.args for row in s.scalars(select(OutboxMessage).where(OutboxMessage.sent_at.is_(None)))}
+            unsent = s.scalars(select(OutboxMessage).where(OutboxMessage.sent_at.is_(None)))
+            waiting = {row.key: row.args for row in unsent}
         if not waiting:
             break
         with _published() as seen:
@@ -93,10 +94,12 @@ def test_no_password_code_or_text_message_reaches_a_log_line(pg):
     enrolment = create_staff("lena.log", "Lena Log")
     client = english_client(make_app())
     typed_code = "7K3M-Q9P2-XW4R-HB6T"
+    invitation_token = "q8Xv2LmN4pRt6WyZ0aBcDeFgHiJkLmNoPqRsTuVwXyZ"
     with captured_logs() as stream:
         token = csrf(client.get("/staff/login").data)
         client.post("/staff/login", data={"csrf_token": token, "username": "lena.log", "password": PASSWORD})
         client.post("/staff/login", data={"csrf_token": token, "username": "lena.log", "password": PASSWORD + "x"})
+        client.get(f"/invitation/{invitation_token}")  # an e-mailed link: its path carries a key to a login
         token = csrf(client.get("/register").data)
         client.post("/register", data={"csrf_token": token, "member_number": "100234", "code": typed_code})
         result = sms.send.apply(kwargs={"to": "+41791234567", "text": "Ihr connect-Code: 493817"},
@@ -107,7 +110,7 @@ def test_no_password_code_or_text_message_reaches_a_log_line(pg):
                                           note=f"typed {typed_code}", totp_secret=enrolment.secret)
     text = stream.getvalue()
     assert lines(stream), "nothing was logged"
-    for secret in (PASSWORD, typed_code, typed_code.replace("-", ""), "493817", enrolment.secret):
+    for secret in (PASSWORD, typed_code, typed_code.replace("-", ""), "493817", enrolment.secret, invitation_token):
         assert secret not in text, secret
     if result.state == "FAILURE":  # when no SMS gateway is set up, the parked row does not keep the text either
         with db.unit_of_work() as s:

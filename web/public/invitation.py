@@ -163,8 +163,10 @@ def invitation_password() -> Any:
 @bp.route("/invitation/authenticator", methods=["GET", "POST"])
 def invitation_authenticator() -> Any:
     state = _state()
-    if state is None or not state["sms"]:
+    if state is None:
         return _gone()
+    if not state["sms"]:
+        return redirect(url_for(".invitation"), 303)
     form = OtpForm()
     if request.method == "POST" and form.validate_on_submit():
         with unit_of_work() as s:

@@ -2,5 +2,4 @@ from flask import Blueprint
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 
-from web.staff import views  # noqa: E402,F401
-from web.staff import operations  # noqa: E402,F401
+from web.staff import operations, views  # noqa: E402,F401

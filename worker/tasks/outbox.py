@@ -23,7 +23,9 @@ def relay() -> int:
             rows = outbox.claim(session, BATCH)
             for row in rows:
                 app.send_task(row.task, kwargs=row.args, task_id=row.key,
-                              kwargsrepr=HIDDEN_REPR if row.task in SECRET_ARGUMENTS else None)
+                              kwargsrepr=HIDDEN_REPR if row.task in SECRET_ARGUMENTS else None,
+                              # the request id as a header: the task's log lines carry it (worker.observability)
+                              headers={"request_id": row.request_id} if row.request_id else None)
             outbox.mark_sent(session, [row.id for row in rows], clock.now())
         published += len(rows)
         if len(rows) < BATCH:

@@ -1,0 +1,86 @@
+"""Help pages for an employer's HR clerk, in de, fr, it and en, linked from every page; a help text without a
+translation fails here (as English in a German, French or Italian page)."""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+MARKED = re.compile(r"""_\(\s*(["'])((?:\\.|(?!\1).)*)\1""", re.S)
+PAGES = ["/help/", "/help/two-step-login", "/help/administrator-leaves", "/help/no-administrator", "/help/trustee"]
+# Words that read the same in English and the page's language: not a sign of a missing translation.
+SAME_IN_BOTH = {"E-mail", "Post", "Important", "Help", "connect"}
+
+
+@pytest.fixture(scope="module")
+def client():
+    from web import create_app
+
+    return create_app({"TESTING": True}).test_client()
+
+
+def _help_texts() -> set[str]:
+    texts = set()
+    for template in (ROOT / "templates" / "web" / "help").glob("*.html"):
+        texts |= {match.group(2) for match in MARKED.finditer(template.read_text(encoding="utf-8"))}
+    return texts
+
+
+def _catalogue(lang: str) -> dict[str, str]:
+    merged: dict[str, str] = {}
+    for path in sorted((ROOT / "web" / "translations").glob(f"*.{lang}.json")):
+        merged.update(json.loads(path.read_text(encoding="utf-8")))
+    return merged
+
+
+def _visible(page: str) -> str:
+    return html.unescape(re.sub(r"<[^>]+>", " ", page))
+
+
+@pytest.mark.parametrize("lang", ["de", "fr", "it"])
+def test_every_help_text_has_a_translation_with_the_same_placeholders(lang):
+    catalogue = _catalogue(lang)
+    for text in _help_texts():
+        translated = catalogue.get(text, "").strip()
+        assert translated, f"no {lang} translation for {text!r}"
+        assert set(re.findall(r"{\w+}", translated)) == set(re.findall(r"{\w+}", text)), text
+
+
+@pytest.mark.parametrize("lang", ["de", "fr", "it", "en"])
+@pytest.mark.parametrize("path", PAGES)
+def test_help_page_renders_in_the_language_with_no_english_left(client, path, lang):
+    response = client.get(f"{path}?lang={lang}")
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert f'<html lang="{lang}">' in page
+    assert "connect@exfour.ch" in page and "+41 31 000 00 00" in page and "3001 Bern" in page  # the fund's contact
+    if lang != "en":
+        visible = _visible(page)
+        untranslated = [text for text in _help_texts() - SAME_IN_BOTH if len(text) > 12 and text in visible]
+        assert untranslated == []
+
+
+def test_situation_2_and_3_link_to_the_request_form_and_the_login(client):
+    no_administrator = client.get("/help/no-administrator?lang=en").get_data(as_text=True)
+    trustee = client.get("/help/trustee?lang=en").get_data(as_text=True)
+    leaving = client.get("/help/administrator-leaves?lang=en").get_data(as_text=True)
+    assert 'href="/requests/new-code"' in no_administrator and 'href="/requests/new-code"' in trustee
+    assert 'href="/login"' in trustee and 'href="/login"' in leaving
+    assert "power of attorney" in trustee and "by post" in no_administrator
+
+
+def test_two_step_login_page_covers_apps_sms_and_recovery_codes(client):
+    page = _visible(client.get("/help/two-step-login?lang=en").get_data(as_text=True))
+    for words in ("authenticator app", "SMS", "8 recovery codes", "5 minutes"):
+        assert words in page
+
+
+@pytest.mark.parametrize("path", ["/", "/requests/new-code", "/register", "/login", "/staff/login", "/help/trustee"])
+def test_every_page_links_to_help(client, path):
+    page = client.get(f"{path}?lang=fr").get_data(as_text=True)
+    assert 'href="/help/"' in page and "Aide pour connect" in page
