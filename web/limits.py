@@ -18,6 +18,9 @@ LIMITED_ENDPOINTS = (
     "public.login_second_factor",
     "public.login_send_sms",
     "public.register",
+    "public.invitation_send_code",
+    "public.invitation_code",
+    "public.invitation_authenticator",
     "staff.login",
     "staff.second_factor",
 )

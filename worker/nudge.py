@@ -41,6 +41,8 @@ def relay_soon() -> None:
     if _owner_pid != os.getpid():  # first call in this process (or in a forked child): start its sender
         with _lock:
             if _owner_pid != os.getpid():
+                import worker.app  # noqa: F401 - imported here, not in the thread, so imports never race
+
                 threading.Thread(target=_send_forever, name="relay-nudge", daemon=True).start()
                 _owner_pid = os.getpid()
     _wanted.set()

@@ -213,8 +213,18 @@ def edit(session: Session, editor_id: int, login_id: int, details: Details, now:
         entries.append(audit.Entry(account(editor), "login.rights_changed", editor.member_id, account(target),
                                    {"before": before, "after": granted}))
     audit.record_many(session, entries, now)
+    if "mobile" in changed:
+        _forget_sms_codes(session, target)
     if target.status == "pending" and "email" in changed:
         invitations.invite(session, target, account(editor), now)
+
+
+def _forget_sms_codes(session: Session, login: Login) -> None:
+    """A code already sent to the old number must not work any more (R7: codes go to the number on file)."""
+    from core.services import invitations, member_auth, profile, sms_codes
+
+    for purpose in (member_auth.SMS_PURPOSE, invitations.SMS_PURPOSE, profile.REAUTH_PURPOSE):
+        sms_codes.void_codes(session, purpose=purpose, subject=account(login))
 
 
 def keep_an_administrator(session: Session, target: Login, ends: date, today: date, actor: Login) -> None:

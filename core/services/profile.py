@@ -1,6 +1,7 @@
 """A login's own profile: its details, a new password, new recovery codes and a new authenticator app (R8).
 
-Each change needs the current password; a new authenticator also needs the current second factor (app or SMS).
+Each change needs the current password; a new authenticator also needs a second factor (the current app, an SMS
+or a recovery code: the phone may be lost).
 A new password or authenticator ends every other session of the login (the session version goes up): the caller
 starts a fresh session for the browser that made the change.
 """
@@ -118,8 +119,10 @@ def send_confirmation_sms(session: Session, login_id: int, now: datetime) -> Che
 
 
 SECOND_FACTOR_MESSAGES = {
-    Check.WRONG: "This code is not right. Enter the code your app shows now, or the code from the SMS.",
-    Check.REUSED: "This code has been used already. Wait for a new code in your app, or send a new SMS.",
+    Check.WRONG: "This code is not right. Enter the code your app shows now, the code from the SMS, or an unused "
+                 "recovery code.",
+    Check.REUSED: "This code has been used already. Wait for a new code in your app, send a new SMS, or use "
+                  "another recovery code.",
     Check.EXPIRED: "This SMS code has expired: it works for 5 minutes. Send a new code.",
     Check.VOID: "This SMS code no longer works after too many wrong tries. Send a new code.",
     Check.NO_CODE: "No SMS code was sent. Send a code first, or use your authenticator app.",

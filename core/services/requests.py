@@ -36,22 +36,7 @@ def submit_new_code(session: Session, command: NewCodeRequest, now: datetime) ->
     values = _request_values(command, reference, now)
     if db.is_postgres(session):
         # One statement and one round trip: the outbox row takes the new id inside the statement.
-        import os
-        mode = os.environ.get("INTAKE_MODE", "A")
-        if mode == "A":
-            session.connection().execute(_SUBMIT_POSTGRES, values)
-        elif mode == "D":
-            p = dict(_BASE); p.update(values); p["request_id"] = None
-            session.connection().exec_driver_sql(_SQL, p)
-        else:
-            p = dict(_BASE); p.update(values); p["request_id"] = None
-            raw = db.engine().raw_connection()
-            try:
-                raw.driver_connection.autocommit = True
-                raw.driver_connection.execute(_SQL, p)
-            finally:
-                raw.driver_connection.autocommit = False
-                raw.close()
+        session.connection().execute(_SUBMIT_POSTGRES, values)
     else:
         request = Request(**values)
         session.add(request)
@@ -87,8 +72,8 @@ def _submit_statement() -> Insert:
         # the id of the HTTP request, read at each execution (a column default is not applied inside a CTE)
         bindparam("outbox_request_id", type_=String, callable_=current_request_id),
     )
-    columns = ["task", "args", "key", "created_at", "attempts", "request_id"]
-    return insert(OutboxMessage.__table__).from_select(columns, decision)
+    outbox_columns = ["task", "args", "key", "created_at", "attempts", "request_id"]
+    return insert(OutboxMessage.__table__).from_select(outbox_columns, decision)
 
 
 _SUBMIT_POSTGRES = _submit_statement()
@@ -195,8 +180,3 @@ def _to_staff(session: Session, request: Request, decision: Decision, now: datet
 def _history(session: Session, request: Request, now: datetime, event: str, actor: str = "system",
              detail: str = "") -> None:
     session.add(History(request_id=request.id, at=now, actor=actor, event=event, detail=detail))
-
-from sqlalchemy.dialects import postgresql as _pg
-_C = _SUBMIT_POSTGRES.compile(dialect=_pg.psycopg.dialect())
-_SQL = str(_C)
-_BASE = dict(_C.params)

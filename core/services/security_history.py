@@ -30,6 +30,8 @@ WHAT: dict[str, str] = {
     "login.deactivation_scheduled": "{actor} set {day} as the last working day of {subject}.",
     "login.deactivation_cancelled": "{actor} removed the last working day of {subject}.",
     "login.deactivated": "{actor} deactivated the login of {subject}.",
+    "login.left": "{subject} deactivated their own login.",
+    "login.leaving": "{subject} set {day} as their last working day.",
     "login.ended": "The login of {subject} was deactivated after the last working day ({day}).",
     "login.reactivated": "{actor} reactivated the login of {subject}.",
     "login.signed_in": "{subject} logged in.",
@@ -118,6 +120,8 @@ def describe(event: AuditEvent, names: dict[str, str]) -> Event:
         action = "login.registered"
     if action == "login.deactivated" and detail.get("reason") == "last_day_passed":
         action = "login.ended"
+    elif event.actor == event.subject and action in ("login.deactivated", "login.deactivation_scheduled"):
+        action = "login.left" if action == "login.deactivated" else "login.leaving"
     who, is_name = _who(event.actor, names)
     values: dict[str, Any] = {
         "subject": names.get(event.subject, ""),

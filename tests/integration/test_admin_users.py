@@ -7,7 +7,7 @@ import threading
 from datetime import timedelta
 
 import pytest
-from admin_support import ALL, login_row, log_in, make_login, make_member, new_client, outbox_rows, text
+from admin_support import ALL, log_in, login_row, make_login, make_member, new_client, outbox_rows, text
 from sqlalchemy import func, select
 
 from core import clock, db
@@ -350,6 +350,7 @@ def test_r11_any_login_schedules_its_last_working_day(app, team):
     assert login_row(team["ben"][0]).last_day == day
     profile = text(ben.get("/portal/profile"))
     assert f"Your login works until the end of {day:%d.%m.%Y}" in profile
+    assert f"Ben Keller set {day:%d.%m.%Y} as their last working day." in text(ben.get("/portal/history"))
 
 
 def test_r18_administrators_see_their_members_history_and_each_login_its_own(app, team):

@@ -160,6 +160,36 @@ def test_a_database_outage_gives_503_and_stores_nothing(client, monkeypatch, pg)
     assert count(Request) == 0 and count(OutboxMessage) == 0
 
 
+def _drop_every_connection_of_this_database() -> None:
+    """What a database restart does to the pool: every server side of its connections goes away."""
+    import psycopg
+
+    with db.engine().connect() as conn:
+        name = conn.exec_driver_sql("SELECT current_database()").scalar()
+    with psycopg.connect("host=127.0.0.1 port=5432 user=postgres dbname=postgres", autocommit=True) as admin:
+        admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", [name])
+
+
+def test_after_the_database_drops_idle_connections_the_next_request_is_accepted(client, monkeypatch):
+    assert client.post("/api/v1/requests", json=body()).status_code == 202  # the pool now holds a connection
+    _drop_every_connection_of_this_database()
+    monkeypatch.setattr(db, "PING_AFTER_IDLE_S", 0.0)  # as if the connection had been idle: checked before use
+
+    assert client.post("/api/v1/requests", json=body()).status_code == 202
+    assert count(Request) == 2
+
+
+def test_a_connection_lost_while_busy_gives_one_clean_503_and_the_pool_recovers(client, monkeypatch):
+    assert client.post("/api/v1/requests", json=body()).status_code == 202
+    monkeypatch.setattr(db, "PING_AFTER_IDLE_S", 3600.0)  # a busy connection is used without a ping
+    _drop_every_connection_of_this_database()
+
+    failed = client.post("/api/v1/requests", json=body())
+    assert failed.status_code == 503 and failed.get_json()["error"] == "unavailable"
+    assert client.post("/api/v1/requests", json=body()).status_code == 202  # the whole pool was renewed
+    assert count(Request) == 2 and count(OutboxMessage) == 2  # nothing half-written by the failed one
+
+
 def test_the_openapi_document_is_valid_and_describes_the_endpoints(client):
     answer = client.get("/api/v1/openapi.json")
     assert answer.status_code == 200 and answer.mimetype == "application/json"

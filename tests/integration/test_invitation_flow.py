@@ -57,7 +57,8 @@ def clock_file(tmp_path, monkeypatch):
 
 def invite(admin_client, rights_given: tuple[str, ...] = ("salary_declarations", "correspondence")) -> int:
     made = admin_client.post("/portal/admin/new", data={
-        "name": "Dora Weber", "email": INVITEE, "mobile": "079 555 66 77", "language": "en", "rights": list(rights_given)})
+        "name": "Dora Weber", "email": INVITEE, "mobile": "079 555 66 77", "language": "en",
+        "rights": list(rights_given)})
     assert made.status_code == 303, text(made)
     return latest_invitation_id()
 
@@ -282,3 +283,21 @@ def test_an_administrator_invitee_gets_administration_only_because_it_was_given(
     enrol(app, link)
     assert login_row(make_login_id(INVITEE)).rights == [rights.ADMINISTRATION]
     assert PASSWORD != NEW_PASSWORD
+
+
+def test_r7_a_code_sent_to_the_old_mobile_number_stops_working_when_the_number_changes(app, admin):
+    _member_id, anna, _ = admin
+    link = mail_invitation(invite(anna))
+    invitee = new_client(app)
+    invitee.get(path_of(link))
+    invitee.post("/invitation/send-code")
+    old_code = sms_code_sent_to("+41795556677")
+    saved = anna.post(f"/portal/admin/logins/{make_login_id(INVITEE)}/edit", data={
+        "name": "Dora Weber", "email": INVITEE, "mobile": "078 999 88 77", "language": "en",
+        "rights": ["salary_declarations"]})
+    assert saved.status_code == 303
+    refused = invitee.post("/invitation/code", data={"code": old_code})
+    assert refused.status_code == 422 and "Send a new code" in text(refused)
+    invitee.post("/invitation/send-code")
+    new_code = sms_code_sent_to("+41789998877")
+    assert invitee.post("/invitation/code", data={"code": new_code}).status_code == 303

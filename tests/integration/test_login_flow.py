@@ -98,7 +98,7 @@ def test_no_warning_when_two_administrators_exist(app, registered):
     body = text(client.get("/portal/"))
     assert "Welcome, Anna Muster" in body
     assert "only administrator" not in body
-    assert "coming soon" in body
+    assert "Go to the user administration" in body
 
 
 def test_r8_a_replayed_totp_is_refused(app, registered):

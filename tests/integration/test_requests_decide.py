@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from requests_support import add_login, add_member, count, decide, outbox, submit
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from core import clock, config, db
 from core.domain.requests import Outcome
@@ -170,26 +170,59 @@ def test_the_worker_task_decides_in_its_own_transaction(pg):
     assert count(RegistrationCode) == 1
 
 
-def test_submit_writes_the_request_its_history_its_decision_task_and_the_acknowledgement_together(pg):
+def test_submit_writes_the_request_and_its_decision_task_together_and_nothing_more(pg):
     request_id, reference = submit(language="it")
     done = load(request_id)
     assert (done.status, done.outcome, done.requester_phone, done.language) == ("received", "", "+41311234567", "it")
-    decide_rows = outbox("requests.decide")
-    assert [(row.args, row.key) for row in decide_rows] == [({"request_id": request_id}, f"decide:{request_id}")]
-    (ack,) = outbox("mail.send")
-    assert ack.args["to"] == "anna@example.ch" and reference in ack.args["body"]
-    assert "posta" in ack.args["body"]  # Italian, the page's language
+    assert [(row.args, row.key) for row in outbox()] == [({"request_id": request_id}, f"decide:{request_id}")]
+    assert count(History) == 0  # the history line and the acknowledgement come with the decision
     with db.unit_of_work() as session:
         assert requests.public_status(session, reference.lower()) == {
             "reference": reference, "kind": "new_code", "status": "received"}
         assert requests.public_status(session, "R-0000-0000") is None
 
 
+def test_submit_is_one_sql_statement_on_postgresql(pg):
+    """Intake speed: the request and its outbox row go to the database in one statement (no flush, no RETURNING
+    round trip, no history or mail rows), inside the caller's transaction."""
+    statements: list[str] = []
+
+    def note(_conn, _cursor, statement, *_args):  # type: ignore[no-untyped-def]
+        statements.append(statement)
+
+    event.listen(db.engine(), "before_cursor_execute", note)
+    try:
+        submit()
+    finally:
+        event.remove(db.engine(), "before_cursor_execute", note)
+    submitted = statements[0]  # the helper then reads the id back in a second transaction
+    assert submitted.lstrip().upper().startswith("WITH") and "INSERT INTO outbox" in submitted
+    assert len([s for s in statements if s.lstrip().upper().startswith(("INSERT", "WITH"))]) == 1
+
+
+def test_the_decision_writes_the_received_line_and_the_acknowledgement_once(pg):
+    request_id, reference = submit(language="it")
+    received_at = load(request_id).received_at
+    decide(request_id)
+    decide(request_id)  # a repeated task adds nothing
+    (ack,) = [row for row in outbox("mail.send") if row.key == f"mail:request-received:{request_id}"]
+    assert ack.args["to"] == "anna@example.ch" and reference in ack.args["body"]
+    assert "posta" in ack.args["body"]  # Italian, the page's language
+    with db.unit_of_work() as session:
+        lines = session.scalars(select(History).where(History.request_id == request_id).order_by(History.id)).all()
+        assert [(h.event, h.actor) for h in lines][:1] == [("request.received", "requester")]
+        assert lines[0].at == received_at  # dated when the request came in, not when it was decided
+        assert [h.event for h in lines].count("request.received") == 1
+
+
 def test_the_acknowledgement_reads_the_same_for_a_real_and_an_invented_member(pg):
     with db.unit_of_work() as session:
         add_member(session)
-    _, real = submit()
-    _, invented = submit(member_number="999999", uid="CHE-116.281.710")
-    first, second = outbox("mail.send")
+    real_id, real = submit()
+    invented_id, invented = submit(member_number="999999", uid="CHE-116.281.710")
+    decide(real_id)
+    decide(invented_id)
+    acks = {row.key: row for row in outbox("mail.send") if row.key.startswith("mail:request-received:")}
+    first, second = acks[f"mail:request-received:{real_id}"], acks[f"mail:request-received:{invented_id}"]
     assert first.args["subject"].replace(real, "REF") == second.args["subject"].replace(invented, "REF")
     assert first.args["body"].replace(real, "REF") == second.args["body"].replace(invented, "REF")

@@ -372,3 +372,18 @@ def test_every_profile_form_needs_its_csrf_token(registered):
         assert forged.status_code == 400
     with db.unit_of_work() as s:
         assert "login.password_changed" not in list(s.scalars(select(AuditEvent.action)))
+
+
+def test_r8_with_the_phone_lost_a_recovery_code_confirms_a_new_authenticator(app, registered):
+    _login_id, secret, step, shown = registered
+    client = logged_in(app, secret, step, recovery_code=shown[0])
+    malformed = client.post("/portal/profile/authenticator", data={"current_password": PASSWORD,
+                                                                   "method": "recovery", "code": "123456"})
+    assert malformed.status_code == 422 and "13 letters and digits" in text(malformed)
+    spent = client.post("/portal/profile/authenticator", data={"current_password": PASSWORD,
+                                                               "method": "recovery", "code": shown[0]})
+    assert spent.status_code == 422 and "This code has been used already" in text(spent)
+    confirmed = client.post("/portal/profile/authenticator", data={"current_password": PASSWORD,
+                                                                   "method": "recovery", "code": shown[1]})
+    assert confirmed.status_code == 303 and confirmed.headers["Location"].endswith("/profile/authenticator/new")
+    assert ("login.recovery_code_used", {"left": 6}) in actions()

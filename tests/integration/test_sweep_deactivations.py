@@ -12,7 +12,7 @@ from admin_support import ALL, login_row, make_login, make_member, outbox_rows
 from sqlalchemy import func, select, text
 
 from core import audit, db
-from core.models import AuditEvent, Login
+from core.models import AuditEvent
 from core.services import deactivation_sweep
 
 # 10 March 2026, 23:30 in Zurich: the 10th is over at 23:00 UTC.

@@ -105,7 +105,7 @@ NOW = rules.administration_ends(TODAY, None)
 
 
 def test_r12_leaving_now_ends_administration_yesterday():
-    assert NOW == TODAY - timedelta(days=1)
+    assert TODAY - timedelta(days=1) == NOW
     assert rules.administration_ends(TODAY, TODAY) == TODAY
 
 

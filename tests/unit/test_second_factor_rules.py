@@ -12,7 +12,9 @@ from sqlalchemy.orm import Session
 
 from core import config, sms
 from core.domain import second_factor as rules
+from core.domain import sessions
 from core.domain.second_factor import SmsCheck
+from core.domain.sessions import Ended
 from core.models import Base, OutboxMessage, SmsCode
 from core.services import sms_codes
 
@@ -216,3 +218,33 @@ def test_http_gateway_raises_without_the_text_when_the_provider_refuses(monkeypa
     finally:
         provider.close()
         config.reset()
+
+
+# Session timeouts: pure decisions, the clock passed in.
+
+
+def test_a_session_goes_on_within_30_minutes_of_the_last_request():
+    assert sessions.ended(NOW, NOW + timedelta(hours=2), NOW + timedelta(hours=2, minutes=29, seconds=59)) is None
+
+
+def test_a_session_ends_after_30_minutes_without_a_request():
+    assert sessions.ended(NOW, NOW, NOW + timedelta(minutes=30)) == Ended.IDLE
+    assert sessions.ended(NOW, NOW + timedelta(hours=1), NOW + timedelta(hours=1, minutes=31)) == Ended.IDLE
+
+
+def test_a_session_ends_12_hours_after_login_however_busy():
+    assert sessions.ended(NOW, NOW + timedelta(hours=11, minutes=59), NOW + timedelta(hours=11, minutes=59,
+                                                                                        seconds=59)) is None
+    assert sessions.ended(NOW, NOW + timedelta(hours=11, minutes=59), NOW + timedelta(hours=12)) == Ended.ABSOLUTE
+    # Both limits passed: the absolute one is the reason given.
+    assert sessions.ended(NOW, NOW, NOW + timedelta(hours=13)) == Ended.ABSOLUTE
+
+
+def test_a_session_without_its_times_is_over():
+    assert sessions.ended(None, NOW, NOW) == Ended.UNKNOWN
+    assert sessions.ended(NOW, None, NOW) == Ended.UNKNOWN
+
+
+def test_the_last_request_time_is_written_at_most_every_30_seconds():
+    assert not sessions.should_note_seen(NOW, NOW + timedelta(seconds=29))
+    assert sessions.should_note_seen(NOW, NOW + timedelta(seconds=30))

@@ -106,7 +106,7 @@ def change_authenticator() -> Any:
     if request.method == "GET":
         return _identity_page(form)
     if form.validate_on_submit():
-        method = member_auth.SMS if form.method.data == "sms" else member_auth.TOTP
+        method = {"sms": member_auth.SMS, "recovery": member_auth.RECOVERY}.get(form.method.data, member_auth.TOTP)
         with unit_of_work() as s:
             refusal = service.start_authenticator_change(s, current_user.login_id, form.current_password.data,
                                                          method, form.code.data, _ip(), clock.now())
