@@ -36,6 +36,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
     from web import auth
     from web.api import bp as api_bp
+    from web.api.sessions import CookieFreeApi
     from web.portal import bp as portal_bp
     from web.public import bp as public_bp
     from web.staff import bp as staff_bp
@@ -46,6 +47,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(staff_bp)
     app.register_blueprint(api_bp)
     csrf.exempt(api_bp)
+    app.session_interface = CookieFreeApi()  # the JSON API neither reads nor sets the session cookie
     from web import limits
 
     limits.init_app(app)  # after the blueprints: it attaches to their login and code routes

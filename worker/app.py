@@ -40,6 +40,7 @@ app.conf.update(
     beat_schedule={
         "outbox-relay": {"task": "outbox.relay", "schedule": 2.0},
         "login-deactivations": {"task": "logins.sweep_deactivations", "schedule": 60.0},  # R11
+        "lost-invitations": {"task": "logins.mail_lost_invitations", "schedule": 60.0},
         "stale-work": {"task": "outbox.requeue_stale", "schedule": 60.0},
         # beat's and the workers' liveness for /readyz; a heartbeat nobody took within a minute is worthless
         "heartbeat": {"task": "operations.heartbeat", "schedule": 60.0, "options": {"expires": 55}},

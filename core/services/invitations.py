@@ -10,7 +10,7 @@ administrator gave it. The link itself grants nothing.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from email.message import EmailMessage
 
 from sqlalchemy import select, update
@@ -63,6 +63,22 @@ def mail_for(session: Session, invitation_id: int, now: datetime) -> EmailMessag
         "email": login.email,
     })
     return mail.build(login.email, subject, body)
+
+
+MAIL_GRACE = timedelta(minutes=2)
+REQUEUE_BUCKET = timedelta(minutes=10)  # at most one new attempt per invitation in this time
+
+
+def requeue_unmailed(session: Session, now: datetime) -> int:
+    """The broker may lose a queued e-mail: open invitations not mailed after a while are queued again."""
+    bucket = int(now.timestamp() // REQUEUE_BUCKET.total_seconds())
+    lost = session.scalars(select(Invitation.id).where(
+        Invitation.status == "pending", Invitation.mailed_at.is_(None), Invitation.created_at < now - MAIL_GRACE,
+        Invitation.expires_at > now)).all()
+    for invitation_id in lost:
+        outbox.add(session, TASK, {"invitation_id": invitation_id}, key=f"invitation:{invitation_id}:again:{bucket}",
+                   now=now)
+    return len(lost)
 
 
 def _editable(session: Session, editor_id: int, invitation_id: int, now: datetime) -> tuple[Login, Invitation]:

@@ -214,3 +214,16 @@ def test_the_example_body_satisfies_the_documented_schema_and_a_bad_one_does_not
     assert list(validator.iter_errors(JSON_BODY)) == []
     assert list(validator.iter_errors(body(colour="red")))
     assert list(validator.iter_errors(body(uid="CHE 100")))
+
+
+def test_the_api_neither_reads_nor_sets_the_session_cookie(client):
+    page = client.get("/requests/new-code?lang=fr")  # a page remembers the language in the session cookie
+    assert "Set-Cookie" in page.headers and client.get_cookie("session") is not None
+
+    answer = client.post("/api/v1/requests", json=body())
+    assert answer.status_code == 202
+    assert "Set-Cookie" not in answer.headers and "Cookie" not in answer.headers.get("Vary", "")
+    with db.unit_of_work() as session:  # the page's choice (fr) does not reach the API: no session is read
+        assert session.scalars(select(Request.language)).one() == "de"
+    chosen = client.post("/api/v1/requests?lang=it", json=body())  # remembering a language is a page's business
+    assert chosen.status_code == 202 and "Set-Cookie" not in chosen.headers

@@ -301,3 +301,19 @@ def test_r7_a_code_sent_to_the_old_mobile_number_stops_working_when_the_number_c
     invitee.post("/invitation/send-code")
     new_code = sms_code_sent_to("+41789998877")
     assert invitee.post("/invitation/code", data={"code": new_code}).status_code == 303
+
+
+def test_an_invitation_mail_the_broker_lost_is_queued_again_from_the_database(app, admin):
+    from core.services import invitations as invitation_service
+
+    _member_id, anna, _ = admin
+    invitation_id = invite(anna)
+    now = clock.now()
+    with db.unit_of_work() as s:
+        assert invitation_service.requeue_unmailed(s, now + timedelta(minutes=1)) == 0  # not late yet
+        assert invitation_service.requeue_unmailed(s, now + timedelta(minutes=3)) == 1
+        assert invitation_service.requeue_unmailed(s, now + timedelta(minutes=3)) == 1  # same key: queued once
+    assert len(outbox_rows("logins.send_invitation")) == 2
+    assert mail_invitation(invitation_id) is not None
+    with db.unit_of_work() as s:
+        assert invitation_service.requeue_unmailed(s, now + timedelta(minutes=30)) == 0  # mailed: nothing to do

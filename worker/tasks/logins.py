@@ -31,3 +31,13 @@ def sweep_deactivations() -> None:
     if ended:
         log.info("logins.deactivated", count=len(ended), first_id=ended[0])
         relay_soon()  # the administrators' e-mails
+
+
+@app.task(name="logins.mail_lost_invitations", base=BackofficeTask)
+def mail_lost_invitations() -> None:
+    """Redis may lose a queued invitation e-mail; the database knows which were never sent."""
+    with db.unit_of_work() as session:
+        queued = invitations.requeue_unmailed(session, clock.now())
+    if queued:
+        log.info("invitations.requeued", count=queued)
+        relay_soon()
