@@ -7,6 +7,8 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from core.domain.passwords import PASSWORD_LIMIT, PENDING_FOR, SECOND_FACTOR_LIMIT, Limit  # noqa: F401
+
 MIN_PASSWORD_LENGTH = 12
 MAX_PASSWORD_LENGTH = 256  # argon2 takes any length; this only bounds the work one request can cause
 ROLES = ("clerk", "supervisor")
@@ -32,23 +34,7 @@ def password_problem(password: str, username: str) -> str | None:
     return None
 
 
-@dataclass(frozen=True)
-class Limit:
-    failures: int
-    window: timedelta
-
-    def since(self, now: datetime) -> datetime:
-        return now - self.window
-
-    def reached(self, failures: int) -> bool:
-        return failures >= self.failures
-
-
-# R9: 10 failed passwords per 5 minutes per account and per IP; 5 failed second factors per 5 minutes.
-PASSWORD_LIMIT = Limit(10, timedelta(minutes=5))
-SECOND_FACTOR_LIMIT = Limit(5, timedelta(minutes=5))
-# How long a correct password keeps the second-factor page open.
-PENDING_FOR = timedelta(minutes=5)
+# R9: the same limits as for member logins, written once.
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
