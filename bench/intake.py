@@ -8,6 +8,8 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
+import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -48,11 +50,27 @@ def _wrk(port: int, seconds: int, connections: int, script: Path) -> tuple[float
     return rps, p99, int(bad.group(1)) if bad else 0
 
 
+def _warm_up(port: int, deadline_s: float = 60) -> None:
+    """Every worker has imported the app and answered before anything is measured."""
+    end = time.monotonic() + deadline_s
+    answered = 0
+    while answered < 20:
+        if time.monotonic() > end:
+            raise RuntimeError("the server did not answer within the warm-up deadline")
+        request = urllib.request.Request(f"http://127.0.0.1:{port}/api/v1/requests", data=json.dumps(BODY).encode(),
+                                         headers={"Content-Type": "application/json"}, method="POST")
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:
+                answered += response.status == 202
+        except OSError:
+            time.sleep(0.1)
+
+
 def _serve(app: str, env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "--workers", "2", "--threads", "8", "--bind", f"127.0.0.1:{port}",
          "--log-level", "warning", app],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
 
 
@@ -69,7 +87,8 @@ def run(seconds: int = 10, connections: int = 16) -> list[Result]:
             server = _serve(app, env, port)
             try:
                 wait_for_port(port)
-                _wrk(port, 2, connections, script)  # warm-up
+                _warm_up(port)
+                _wrk(port, 2, connections, script)
                 results.append(Result(name, *_wrk(port, seconds, connections, script)))
             finally:
                 server.terminate()
