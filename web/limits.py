@@ -39,6 +39,8 @@ def init_app(app: Flask) -> Limiter:
         if view is not None:
             app.view_functions[endpoint] = rule(view)  # the wrapper counts the request, then calls the view
     app.register_error_handler(429, _too_many)
+    # Flask-Limiter keeps only a weak reference when it is disabled; the app holds the strong one.
+    app.extensions["backoffice_limiter"] = limiter
     return limiter
 
 
