@@ -1,4 +1,4 @@
-"""`python -m bench [letters|intake|latency|sweep] [--sizes 5000,50000]`: the benchmarks of the back office.
+"""`python -m bench [letters|intake|latency|login|sweep] [--sizes 5000,50000]`: the benchmarks of the back office.
 
 Every figure is printed next to a baseline measured in the same run on the same machine."""
 
@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import argparse
 
-from bench import intake, latency, letters_pipeline, sweep
+from bench import intake, latency, letters_pipeline, login, sweep
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
-    parser.add_argument("which", nargs="*", default=["letters", "intake", "latency"],
-                        choices=["letters", "intake", "latency", "sweep"])
+    parser.add_argument("which", nargs="*", default=["letters", "intake", "latency", "login", "sweep"],
+                        choices=["letters", "intake", "latency", "login", "sweep"])
     parser.add_argument("--sizes", default="5000,50000", help="member counts for the letters benchmark")
     parser.add_argument("--seconds", type=int, default=10, help="duration of each intake run")
     parser.add_argument("--samples", type=int, default=40, help="requests for the latency benchmark")
@@ -24,6 +24,8 @@ def main() -> None:
         intake.report(intake.run(args.seconds))
     if "latency" in args.which:
         latency.report(latency.run(args.samples))
+    if "login" in args.which:
+        login.report(login.run(args.seconds))
     if "sweep" in args.which:
         sweep.report(sweep.run(args.logins))
 
