@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 export PORT
 
-.PHONY: help install run demo test test-unit lint bench resilience clean
+.PHONY: help install chromium run demo test test-unit lint bench clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -38,7 +38,8 @@ test-unit: install  ## only the fast, pure tests
 lint: install  ## ruff
 	$(BIN)/ruff check .
 
-bench: install  ## benchmarks: letters pipeline, intake, submit-to-letter latency
+bench: install  ## benchmarks: letters pipeline, intake, submit-to-letter latency, login, deactivation sweep
+	@command -v wrk >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null)
 	$(BIN)/python -m bench
 
 clean:  ## remove the embedded data under var/
