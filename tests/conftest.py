@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import shutil
 import socket
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,6 +14,11 @@ import pytest
 PG_HOST, PG_PORT = os.environ.get("PGHOST", "127.0.0.1"), int(os.environ.get("PGPORT", "5432"))
 REDIS_HOST, REDIS_PORT = "127.0.0.1", 6379
 IN_CI = os.environ.get("CI", "").lower() == "true"
+# Set before any test module imports the Celery app or reads the settings: the whole session, this process and
+# the worker and web processes it starts, use the real Redis and a private VAR_DIR, never the checkout's var/.
+_SESSION_VAR = Path(tempfile.mkdtemp(prefix="backoffice-test-var-"))
+os.environ["VAR_DIR"] = str(_SESSION_VAR)
+os.environ["BROKER_URL"] = f"redis://{REDIS_HOST}:{REDIS_PORT}/{os.getpid() % 14 + 1}"
 
 
 def _answers(host: str, port: int) -> bool:
@@ -33,10 +40,9 @@ def require_services() -> None:
 
 
 @pytest.fixture(scope="session")
-def var_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("var")
-    os.environ["VAR_DIR"] = str(path)
-    return path
+def var_dir() -> Iterator[Path]:
+    yield _SESSION_VAR
+    shutil.rmtree(_SESSION_VAR, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
@@ -54,7 +60,6 @@ def pg_database(var_dir: Path) -> Iterator[str]:
         conn.execute(f'CREATE DATABASE "{name}"')
     url = f"postgresql+psycopg://postgres@{PG_HOST}:{PG_PORT}/{name}"
     os.environ["DATABASE_URL"] = url
-    os.environ["BROKER_URL"] = f"redis://{REDIS_HOST}:{REDIS_PORT}/{os.getpid() % 14 + 1}"
     config.reset()
     db.dispose()
     migrate.upgrade(url)
