@@ -8,31 +8,19 @@ import shutil
 import signal
 import subprocess
 import sys
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.conftest import IN_CI
+from tests.polling import poll  # noqa: F401 - the e2e tests import it from here
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-quic", "--no-first-run", "--disable-sync"]
-
-
-def poll(check: Callable[[], Any], deadline_s: float = 60, what: str = "condition") -> Any:
-    """Wait for work done by another process: poll with a deadline instead of sleeping a fixed time."""
-    end = time.monotonic() + deadline_s
-    while True:
-        value = check()
-        if value:
-            return value
-        if time.monotonic() > end:
-            raise AssertionError(f"timed out after {deadline_s} s waiting for {what}")
-        time.sleep(0.2)
 
 
 def _env() -> dict[str, str]:

@@ -404,19 +404,16 @@ def test_r2_two_registrations_racing_for_one_code_make_one_login(app):
 
 
 def _wait_until_someone_waits_for_a_lock(deadline_seconds: float = 10) -> None:
-    import time
-
     from sqlalchemy import text as sql
 
-    deadline = time.monotonic() + deadline_seconds
-    while time.monotonic() < deadline:
+    from tests.polling import poll
+
+    def waiting() -> int:
         with db.engine().connect() as conn:
-            waiting = conn.scalar(sql("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
-                                      "AND datname = current_database()"))
-        if waiting:
-            return
-        time.sleep(0.01)
-    raise AssertionError("the second registration never waited for the first")
+            return int(conn.scalar(sql("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                                       "AND datname = current_database()")) or 0)
+
+    poll(waiting, deadline_seconds, "the second registration to wait for the first", interval_s=0.01)
 
 
 def test_an_abandoned_registration_expires(client):

@@ -4,7 +4,6 @@ announced to the member's administrators exactly once, even when two sweeps run 
 from __future__ import annotations
 
 import threading
-import time
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -14,6 +13,7 @@ from sqlalchemy import func, select, text
 from core import audit, db
 from core.models import AuditEvent
 from core.services import deactivation_sweep
+from tests.polling import poll
 
 # 10 March 2026, 23:30 in Zurich: the 10th is over at 23:00 UTC.
 LAST_DAY = date(2026, 3, 10)
@@ -127,16 +127,13 @@ def assert_done_once(company) -> None:
 
 
 def wait_for_a_blocked_update(deadline_s: float = 20) -> None:
-    end = time.monotonic() + deadline_s
-    while time.monotonic() < end:
+    def waiting() -> int:
         with db.engine().connect() as conn:
-            waiting = conn.execute(text(
+            return int(conn.execute(text(
                 "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                "AND wait_event_type = 'Lock' AND query ILIKE 'UPDATE login%'")).scalar()
-        if waiting:
-            return
-        time.sleep(0.05)
-    raise AssertionError("the second sweep never waited for the first")
+                "AND wait_event_type = 'Lock' AND query ILIKE 'UPDATE login%'")).scalar() or 0)
+
+    poll(waiting, deadline_s, "the second sweep to wait for the first", interval_s=0.05)
 
 
 def test_r11_the_sweep_claims_the_due_logins_through_the_partial_index(company):
