@@ -9,7 +9,6 @@ import smtplib
 from datetime import datetime
 from email.message import EmailMessage
 from email.utils import make_msgid
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
@@ -70,7 +69,3 @@ def deliver(message: EmailMessage, key: str) -> None:
         if url.username:
             smtp.login(url.username, url.password or "")
         smtp.send_message(message)
-
-
-def mailbox() -> Path:
-    return config.get().mail_dir

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import insert, update
 from sqlalchemy.orm import Session
 
 from core import audit, clock, config, outbox, refs
@@ -84,14 +84,3 @@ def issue_letters(
 def issue_letter(session: Session, member: Member, kind: str, now: datetime, actor: str = "system",
                  request_id: int | None = None) -> int:
     return issue_letters(session, [member], kind, now, actor, request_id)[0]
-
-
-def find_usable(session: Session, member: Member, code_hash: str, today: date) -> RegistrationCode | None:
-    """The member's code with this hash, if it still opens a registration (R2, R4)."""
-    found = session.scalar(
-        select(RegistrationCode).where(RegistrationCode.member_id == member.id,
-                                       RegistrationCode.code_hash == code_hash)
-    )
-    if found is None or not codes.usable(codes.CodeState(found.status, found.expires_on), today):
-        return None
-    return found
