@@ -9,24 +9,30 @@ import argparse
 from bench import intake, latency, letters_pipeline, login, sweep
 
 
+ALL = ["letters", "intake", "latency", "login", "sweep"]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
-    parser.add_argument("which", nargs="*", default=["letters", "intake", "latency", "login", "sweep"],
-                        choices=["letters", "intake", "latency", "login", "sweep"])
+    parser.add_argument("which", nargs="*", metavar="NAME", help=f"which benchmarks: {', '.join(ALL)} (default: all)")
     parser.add_argument("--sizes", default="5000,50000", help="member counts for the letters benchmark")
     parser.add_argument("--seconds", type=int, default=10, help="duration of each intake run")
     parser.add_argument("--samples", type=int, default=40, help="requests for the latency benchmark")
     parser.add_argument("--logins", type=int, default=1_000_000, help="logins in the big table of the sweep benchmark")
     args = parser.parse_args()
-    if "letters" in args.which:
+    which = args.which or ALL
+    unknown = sorted(set(which) - set(ALL))
+    if unknown:
+        parser.error(f"unknown benchmark {', '.join(unknown)}; choose from {', '.join(ALL)}")
+    if "letters" in which:
         letters_pipeline.report(letters_pipeline.run([int(n) for n in args.sizes.split(",")]))
-    if "intake" in args.which:
+    if "intake" in which:
         intake.report(intake.run(args.seconds))
-    if "latency" in args.which:
+    if "latency" in which:
         latency.report(latency.run(args.samples))
-    if "login" in args.which:
+    if "login" in which:
         login.report(login.run(args.seconds))
-    if "sweep" in args.which:
+    if "sweep" in which:
         sweep.report(sweep.run(args.logins))
 
 
