@@ -8,7 +8,6 @@ import argparse
 
 from bench import intake, latency, letters_pipeline, login, sweep
 
-
 ALL = ["letters", "intake", "latency", "login", "sweep"]
 
 
