@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import segno
 from flask import abort, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
@@ -17,6 +16,7 @@ from core.services import member_auth
 from core.services import profile as service
 from core.services.member_auth import Check
 from web.auth import MemberPrincipal, member_required, start_session
+from web.enrolment import authenticator_display
 from web.i18n import translate
 from web.portal import bp
 from web.portal.profile_forms import ConfirmPasswordForm, IdentityForm, PasswordChangeForm
@@ -156,10 +156,8 @@ def new_authenticator() -> Any:
         session.pop(CHANGING_KEY, None)
         return redirect(url_for(".change_authenticator"), 303)
     form.forget_otp()
-    qr = segno.make(shown.uri, error="m").svg_data_uri(scale=4, border=2)
-    grouped = " ".join(shown.secret[i : i + 4] for i in range(0, len(shown.secret), 4))
-    return _page("profile_authenticator_new.html", 422 if form.errors else 200, form=form, qr=qr,
-                 grouped_secret=grouped, action=ActionForm())
+    return _page("profile_authenticator_new.html", 422 if form.errors else 200, form=form, action=ActionForm(),
+                 **authenticator_display(shown.uri, shown.secret))
 
 
 @bp.post("/profile/authenticator/cancel")

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import segno
 from flask import flash, redirect, render_template, request, session, url_for
 from werkzeug.wrappers import Response
 from wtforms import PasswordField
@@ -19,6 +18,7 @@ from core import clock
 from core.db import unit_of_work
 from core.services import invitations, recovery_codes
 from core.services.member_auth import Check
+from web.enrolment import authenticator_display
 from web.i18n import translate
 from web.public import bp
 from web.public.member_forms import OtpForm, TranslatedForm
@@ -184,10 +184,8 @@ def invitation_authenticator() -> Any:
     if enrolment is None:
         return redirect(url_for(".invitation_password"), 303)
     form.forget_otp()
-    qr = segno.make(enrolment.uri, error="m").svg_data_uri(scale=4, border=2)
-    grouped = " ".join(enrolment.secret[i : i + 4] for i in range(0, len(enrolment.secret), 4))
-    return _page("invitation_authenticator.html", 422 if form.errors else 200, form=form, shown=enrolment, qr=qr,
-                 grouped_secret=grouped)
+    return _page("invitation_authenticator.html", 422 if form.errors else 200, form=form, shown=enrolment,
+                 **authenticator_display(enrolment.uri, enrolment.secret))
 
 
 @bp.get("/invitation/done")

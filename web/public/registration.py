@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import segno
 from flask import flash, redirect, render_template, request, session, url_for
 from werkzeug.wrappers import Response
 
@@ -17,6 +16,7 @@ from core.db import unit_of_work
 from core.domain import codes
 from core.models import Member
 from core.services import recovery_codes, registration
+from web.enrolment import authenticator_display
 from web.i18n import current, translate
 from web.public import bp
 from web.public.member_forms import CodeForm, DetailsForm, OtpForm
@@ -144,10 +144,8 @@ def register_authenticator() -> Any:
     if shown is None:
         return _start_again()
     form.forget_otp()
-    qr = segno.make(shown.uri, error="m").svg_data_uri(scale=4, border=2)
-    grouped = " ".join(shown.secret[i : i + 4] for i in range(0, len(shown.secret), 4))
-    return _page("register_authenticator.html", 422 if form.errors else 200, form=form, shown=shown, qr=qr,
-                 grouped_secret=grouped)
+    return _page("register_authenticator.html", 422 if form.errors else 200, form=form, shown=shown,
+                 **authenticator_display(shown.uri, shown.secret))
 
 
 @bp.get("/register/done")
