@@ -28,9 +28,17 @@ def claim(session: Session, limit: int) -> list[OutboxMessage]:
     return list(session.scalars(query))
 
 
+# Tasks whose arguments carry a one-time code (R8): once published, the row forgets them; the broker holds the
+# message, and a lost SMS is simply sent again by the person asking for a new code.
+SECRET_TASKS = frozenset({"sms.send"})
+FORGOTTEN = {"sent": True}
+
+
 def mark_sent(session: Session, ids: list[int], now: datetime) -> None:
     if ids:
         session.execute(update(OutboxMessage).where(OutboxMessage.id.in_(ids)).values(sent_at=now))
+        session.execute(update(OutboxMessage).where(OutboxMessage.id.in_(ids), OutboxMessage.task.in_(SECRET_TASKS))
+                        .values(args=FORGOTTEN))
 
 
 def backlog(session: Session) -> int:

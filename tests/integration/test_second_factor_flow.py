@@ -19,7 +19,7 @@ from test_registration_flow import (
     text,
 )
 
-from core import clock, db, sms
+from core import clock, db, outbox, sms
 from core.models import AuditEvent, AuthFailure, Login, OutboxMessage, RecoveryCode, SmsCode
 
 # Imported here, not in a test: the relay nudge thread imports Celery too, and two threads must not race on it.
@@ -60,8 +60,7 @@ def deliver_sms() -> list[str]:
         rows = list(s.scalars(select(OutboxMessage).where(OutboxMessage.task == "sms.send",
                                                           OutboxMessage.sent_at.is_(None))))
         queued = [(row.key, dict(row.args)) for row in rows]
-        for row in rows:
-            row.sent_at = clock.now()
+        outbox.mark_sent(s, [row.id for row in rows], clock.now())
     for key, args in queued:
         send.apply(kwargs=args, task_id=key).get()
     return [key for key, _ in queued]

@@ -9,8 +9,6 @@ from core.services import stale_work
 from worker.app import BackofficeTask, app
 
 BATCH = 500
-# Tasks whose arguments carry a one-time code (R8): task events and worker logs show a placeholder instead.
-SECRET_ARGUMENTS = frozenset({"sms.send"})
 HIDDEN_REPR = "{'…': 'hidden'}"
 log = structlog.get_logger()
 
@@ -23,7 +21,7 @@ def relay() -> int:
             rows = outbox.claim(session, BATCH)
             for row in rows:
                 app.send_task(row.task, kwargs=row.args, task_id=row.key,
-                              kwargsrepr=HIDDEN_REPR if row.task in SECRET_ARGUMENTS else None,
+                              kwargsrepr=HIDDEN_REPR if row.task in outbox.SECRET_TASKS else None,
                               # the request id as a header: the task's log lines carry it (worker.observability)
                               headers={"request_id": row.request_id} if row.request_id else None)
             outbox.mark_sent(session, [row.id for row in rows], clock.now())
