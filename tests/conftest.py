@@ -71,7 +71,8 @@ def pg_database(var_dir: Path) -> Iterator[str]:
 
 @pytest.fixture
 def pg(pg_database: str) -> Iterator[str]:
-    """Empty tables before each test that uses the database."""
+    """Empty tables before each test that uses the database, and empty mail and SMS folders: their file names come
+    from outbox keys, which restart with the tables' ids."""
     from sqlalchemy import text
     from sqlalchemy.exc import OperationalError
 
@@ -89,4 +90,6 @@ def pg(pg_database: str) -> Iterator[str]:
         except OperationalError:
             if attempt == 19:
                 raise
+    for folder in ("mail", "sms"):
+        shutil.rmtree(_SESSION_VAR / folder, ignore_errors=True)
     yield pg_database
