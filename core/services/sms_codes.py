@@ -9,6 +9,7 @@ The caller commits, then nudges the relay (worker.nudge.relay_soon) so the messa
 from __future__ import annotations
 
 import hmac
+import secrets
 from datetime import datetime
 
 from sqlalchemy import func, select, text, update
@@ -63,7 +64,9 @@ def send_code(session: Session, *, purpose: str, subject: str, mobile: str, lang
                   failures=0, sent_at=now, expires_at=now + rules.SMS_VALID_FOR)
     session.add(row)
     session.flush()
-    outbox.add(session, TASK, {"to": mobile, "text": message(code, lang)}, key=f"sms:{row.id}", now=now)
+    # The nonce keeps keys (and the file gateway's file names) unique even where ids start again, as in tests.
+    outbox.add(session, TASK, {"to": mobile, "text": message(code, lang)}, key=f"sms:{row.id}:{secrets.token_hex(4)}",
+               now=now)
     return True
 
 
