@@ -65,13 +65,17 @@ def profile(session: Session, login_id: int, now: datetime) -> Profile | None:
                    recovery_codes.unused(session, login.id), bool(login.pending_totp_secret))
 
 
-def _password_refusal(session: Session, login: Login, password: str, ip: str, now: datetime) -> Refusal | None:
+def _confirmed(session: Session, login_id: int, password: str, ip: str, now: datetime) -> Login | Refusal:
+    """The login, once its current password is confirmed; else why not. Every profile change starts here."""
+    login = _login(session, login_id, now)
+    if login is None:
+        return Refusal("current_password", GONE)
     result = member_auth.confirm_password(session, login, password, ip, now)
     if result == Check.THROTTLED:
         return Refusal("current_password", PASSWORD_THROTTLED)
     if result != Check.OK:
         return Refusal("current_password", WRONG_PASSWORD)
-    return None
+    return login
 
 
 def _end_other_sessions(login: Login) -> int:
@@ -82,12 +86,9 @@ def _end_other_sessions(login: Login) -> int:
 def change_password(session: Session, login_id: int, current: str, new: str, ip: str,
                     now: datetime) -> Refusal | int:
     """The new session version on success (every session of the login ends), else why not."""
-    login = _login(session, login_id, now)
-    if login is None:
-        return Refusal("current_password", GONE)
-    refusal = _password_refusal(session, login, current, ip, now)
-    if refusal is not None:
-        return refusal
+    login = _confirmed(session, login_id, current, ip, now)
+    if isinstance(login, Refusal):
+        return login
     problem = password_rules.problem(new, login.member.member_number)
     if problem:
         return Refusal("new_password", problem)
@@ -101,12 +102,9 @@ def change_password(session: Session, login_id: int, current: str, new: str, ip:
 
 def new_recovery_codes(session: Session, login_id: int, current: str, ip: str, now: datetime) -> Refusal | list[str]:
     """A new set of eight codes, to be shown once; the old set stops working."""
-    login = _login(session, login_id, now)
-    if login is None:
-        return Refusal("current_password", GONE)
-    refusal = _password_refusal(session, login, current, ip, now)
-    if refusal is not None:
-        return refusal
+    login = _confirmed(session, login_id, current, ip, now)
+    if isinstance(login, Refusal):
+        return login
     return recovery_codes.issue(session, login, member_auth.account_key(login.id), now)
 
 
@@ -133,12 +131,9 @@ SECOND_FACTOR_MESSAGES = {
 def start_authenticator_change(session: Session, login_id: int, current: str, method: str, code: str, ip: str,
                                now: datetime) -> Refusal | None:
     """With the current password and second factor, a new TOTP secret waits for its first code."""
-    login = _login(session, login_id, now)
-    if login is None:
-        return Refusal("current_password", GONE)
-    refusal = _password_refusal(session, login, current, ip, now)
-    if refusal is not None:
-        return refusal
+    login = _confirmed(session, login_id, current, ip, now)
+    if isinstance(login, Refusal):
+        return login
     result = member_auth.verify_second_factor(session, login, method, code, ip, now, sms_purpose=REAUTH_PURPOSE)
     if result != Check.OK:
         return Refusal("code", SECOND_FACTOR_MESSAGES.get(result, SECOND_FACTOR_MESSAGES[Check.WRONG]))

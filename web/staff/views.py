@@ -176,33 +176,33 @@ def _refused(case_id: int, error: desk.DeskError) -> Page:
     return _case_page(case_id, problem=translate(message), status=409)
 
 
-@bp.post("/cases/<int:case_id>/approve")
-@staff_required
-def approve(case_id: int) -> Page:
-    form = ApproveForm(prefix="approve")
+def _decide(case_id: int, form: Any, form_name: str, decide: Any, text: str, done: str) -> Page:
+    """Approve and reject alike: check the form, decide in one transaction, refuse a case decided already."""
     if not form.validate_on_submit():
-        return _case_page(case_id, approve_form=form, status=422)
+        return _case_page(case_id, **{form_name: form}, status=422)
     try:
         with unit_of_work() as s:
-            desk.approve(s, case_id, current_user.staff_id, form.note.data or "", clock.now())
+            decide(s, case_id, current_user.staff_id, _text_of(form, text), clock.now())
     except desk.DeskError as error:
         return _refused(case_id, error)
     nudge.relay_soon()
-    flash(translate("Approved. A letter with a new code goes by post to the member's address on file."), "success")
+    flash(translate(done), "success")
     return redirect(url_for(".case", case_id=case_id), 303)
+
+
+def _text_of(form: Any, field: str) -> str:
+    return str(form[field].data or "")
+
+
+@bp.post("/cases/<int:case_id>/approve")
+@staff_required
+def approve(case_id: int) -> Page:
+    return _decide(case_id, ApproveForm(prefix="approve"), "approve_form", desk.approve, "note",
+                   "Approved. A letter with a new code goes by post to the member's address on file.")
 
 
 @bp.post("/cases/<int:case_id>/reject")
 @staff_required
 def reject(case_id: int) -> Page:
-    form = RejectForm(prefix="reject")
-    if not form.validate_on_submit():
-        return _case_page(case_id, reject_form=form, status=422)
-    try:
-        with unit_of_work() as s:
-            desk.reject(s, case_id, current_user.staff_id, form.reason.data or "", clock.now())
-    except desk.DeskError as error:
-        return _refused(case_id, error)
-    nudge.relay_soon()
-    flash(translate("Rejected. The requester is told by e-mail, without any detail about the member."), "success")
-    return redirect(url_for(".case", case_id=case_id), 303)
+    return _decide(case_id, RejectForm(prefix="reject"), "reject_form", desk.reject, "reason",
+                   "Rejected. The requester is told by e-mail, without any detail about the member.")
