@@ -86,7 +86,9 @@ class Login(Base):
 
     __tablename__ = "login"
     id: Mapped[int] = mapped_column(primary_key=True)
-    member_id: Mapped[int] = mapped_column(ForeignKey("member.id"), index=True)
+    # A member's own login has member_id; a trustee's login has trustee_id and reaches members via mandates (R13).
+    member_id: Mapped[int | None] = mapped_column(ForeignKey("member.id"), index=True)
+    trustee_id: Mapped[int | None] = mapped_column(ForeignKey("trustee.id"), default=None, index=True)
     name: Mapped[str] = mapped_column(String(200))
     email: Mapped[str] = mapped_column(String(254))
     mobile: Mapped[str] = mapped_column(String(20))  # E.164
@@ -106,10 +108,11 @@ class Login(Base):
     registration_code_id: Mapped[int | None] = mapped_column(ForeignKey("registration_code.id"), default=None)
     deactivated_at: Mapped[datetime | None] = mapped_column(default=None)
 
-    member: Mapped[Member] = relationship()
+    member: Mapped[Member | None] = relationship()
 
     __table_args__ = (
         CheckConstraint("status IN ('pending','active','deactivated')", name="status"),
+        CheckConstraint("(member_id IS NULL) <> (trustee_id IS NULL)", name="owner"),
         Index("ix_login_email", "email"),
         # R11: the deactivation sweep reads only the logins that are due, never all of them.
         Index("ix_login_due", "last_day", postgresql_where=text("status = 'active' AND last_day IS NOT NULL"),
@@ -154,6 +157,10 @@ class RegistrationCode(Base):
     voided_at: Mapped[datetime | None] = mapped_column(default=None)
     void_reason: Mapped[str] = mapped_column(String(100), default="")
     request_id: Mapped[int | None] = mapped_column(ForeignKey("request.id"), default=None)
+    # R15: a code sent to a trustee; using it creates the trustee's login and its mandate for member_id.
+    trustee_id: Mapped[int | None] = mapped_column(ForeignKey("trustee.id"), default=None)
+    # R16: a login the fund created on an official letter; the code completes that login's registration.
+    login_id: Mapped[int | None] = mapped_column(ForeignKey("login.id"), default=None)
 
     member: Mapped[Member] = relationship()
 
@@ -238,6 +245,8 @@ class Letter(Base):
     status: Mapped[str] = mapped_column(String(10), default="pending")  # see the check below
     pdf_path: Mapped[str] = mapped_column(String(500), default="")
     batch_id: Mapped[int | None] = mapped_column(ForeignKey("print_batch.id"), default=None, index=True)
+    trustee_id: Mapped[int | None] = mapped_column(ForeignKey("trustee.id"), default=None)  # addressed to it (R15)
+    returned_at: Mapped[datetime | None] = mapped_column(default=None)
     created_at: Mapped[datetime]
     rendered_at: Mapped[datetime | None] = mapped_column(default=None)
     printed_at: Mapped[datetime | None] = mapped_column(default=None)
@@ -282,6 +291,9 @@ class Request(Base):
     member_id: Mapped[int | None] = mapped_column(ForeignKey("member.id"), default=None, index=True)
     received_at: Mapped[datetime]
     decided_at: Mapped[datetime | None] = mapped_column(default=None)
+    # What only some kinds carry, e.g. a trustee code's trustee company, UID and contact person.
+    details: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    document_id: Mapped[int | None] = mapped_column(ForeignKey("document.id"), default=None)
 
     __table_args__ = (
         CheckConstraint("status IN ('received','in_review','completed')", name="status"),
@@ -303,12 +315,17 @@ class Case(Base):
     decided_at: Mapped[datetime | None] = mapped_column(default=None)
     decided_by: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"), default=None)
     decision_reason: Mapped[str] = mapped_column(Text, default="")
+    # What only some kinds carry (the person to register, the logins to deactivate, a returned letter's id).
+    payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    document_id: Mapped[int | None] = mapped_column(ForeignKey("document.id"), default=None)
+    # R16: the staff member who recorded the case; another one must decide it.
+    recorded_by: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"), default=None)
 
     request: Mapped[Request | None] = relationship()
     member: Mapped[Member | None] = relationship()
 
     __table_args__ = (
-        CheckConstraint("status IN ('open','approved','rejected')", name="status"),
+        CheckConstraint("status IN ('open','approved','rejected','closed')", name="status"),
         Index("ix_staff_case_status_created", "status", "created_at"),
     )
 
@@ -427,6 +444,135 @@ class AuditCheckpoint(Base):
     removed: Mapped[int] = mapped_column()
 
 
+class Document(Base):
+    """A signed paper the fund keeps: a power of attorney (R14), an official letter (R16). Checked to be a PDF by
+    its content; stored under VAR_DIR/documents by its hash, never served to anyone but staff."""
+
+    __tablename__ = "document"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(30))  # power_of_attorney, official_letter, returned_letter
+    filename: Mapped[str] = mapped_column(String(200))  # as uploaded, for display only
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(BigInteger)
+    path: Mapped[str] = mapped_column(String(500))
+    uploaded_at: Mapped[datetime]
+    uploaded_by: Mapped[str] = mapped_column(String(100))
+
+
+class Trustee(Base):
+    """A trustee company (fiduciary) or representative; its logins act for members through mandates (R13)."""
+
+    __tablename__ = "trustee"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    uid: Mapped[str] = mapped_column(String(15), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    care_of: Mapped[str] = mapped_column(String(200), default="")
+    street: Mapped[str] = mapped_column(String(200), default="")
+    po_box: Mapped[str] = mapped_column(String(100), default="")
+    postcode: Mapped[str] = mapped_column(String(10))
+    town: Mapped[str] = mapped_column(String(100))
+    language: Mapped[str] = mapped_column(String(2))
+    email: Mapped[str] = mapped_column(String(254), default="")
+    created_at: Mapped[datetime]
+
+    __table_args__ = (CheckConstraint("language IN ('de','fr','it','en')", name="language"),)
+
+
+class PowerOfAttorney(Base):
+    """R14: the member (principal) empowers the trustee within a scope of rights, from one day to another."""
+
+    __tablename__ = "power_of_attorney"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("member.id"), index=True)
+    trustee_id: Mapped[int] = mapped_column(ForeignKey("trustee.id"), index=True)
+    scope: Mapped[list[str]] = mapped_column(default=list)  # rights (R10 catalogue)
+    valid_from: Mapped[date] = mapped_column(Date)
+    valid_until: Mapped[date | None] = mapped_column(Date, default=None)  # last day it covers; open-ended if None
+    document_id: Mapped[int | None] = mapped_column(ForeignKey("document.id"), default=None)
+    received_on: Mapped[date] = mapped_column(Date)
+    recorded_by: Mapped[str] = mapped_column(String(100))
+    recorded_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None] = mapped_column(default=None)  # effective on receipt (Art. 34 OR)
+    revoked_by: Mapped[str] = mapped_column(String(100), default="")
+    revocation_note: Mapped[str] = mapped_column(Text, default="")
+    reminded_at: Mapped[datetime | None] = mapped_column(default=None)  # the 30-day reminder, sent once
+
+    member: Mapped[Member] = relationship()
+    trustee: Mapped[Trustee] = relationship()
+
+    __table_args__ = (
+        CheckConstraint("valid_until IS NULL OR valid_until >= valid_from", name="dates"),
+        Index("ix_power_of_attorney_member_trustee", "member_id", "trustee_id"),
+    )
+
+
+class Mandate(Base):
+    """R13: one trustee login's access to one member, with the rights the member's administrator gave it."""
+
+    __tablename__ = "mandate"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    login_id: Mapped[int] = mapped_column(ForeignKey("login.id"), index=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("member.id"), index=True)
+    rights: Mapped[list[str]] = mapped_column(default=list)
+    status: Mapped[str] = mapped_column(String(10), default="active")  # active, revoked
+    created_at: Mapped[datetime]
+    created_by: Mapped[str] = mapped_column(String(100))
+    revoked_at: Mapped[datetime | None] = mapped_column(default=None)
+    revoked_by: Mapped[str] = mapped_column(String(100), default="")
+
+    login: Mapped[Login] = relationship()
+    member: Mapped[Member] = relationship()
+
+    __table_args__ = (
+        CheckConstraint("status IN ('active','revoked')", name="status"),
+        Index("uq_mandate_login_member_active", "login_id", "member_id", unique=True,
+              postgresql_where=text("status = 'active'"), sqlite_where=text("status = 'active'")),
+    )
+
+
+class Signatory(Base):
+    """R16: a person who may sign for the member, as in the commercial register."""
+
+    __tablename__ = "signatory"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("member.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    function: Mapped[str] = mapped_column(String(200), default="")
+    # sole, collective_two, sole_procuration, collective_procuration, none
+    authority: Mapped[str] = mapped_column(String(30))
+    valid_from: Mapped[date | None] = mapped_column(Date, default=None)
+    valid_until: Mapped[date | None] = mapped_column(Date, default=None)
+    source: Mapped[str] = mapped_column(String(200), default="commercial register")
+    extract_date: Mapped[date | None] = mapped_column(Date, default=None)
+    created_at: Mapped[datetime]
+
+    __table_args__ = (
+        CheckConstraint("authority IN ('sole','collective_two','sole_procuration','collective_procuration','none')",
+                        name="authority"),
+        CheckConstraint("valid_until IS NULL OR valid_from IS NULL OR valid_until >= valid_from", name="dates"),
+    )
+
+
+# Areas add their tables below their own marker, so parallel work never edits the same lines.
+# --- trustees ---
+# --- desk ---
+
+
+class StaffNotice(Base):
+    """The last e-mail that told one staff member about open cases: at most one per 15 minutes, and only about
+    cases newer than the ones it already counted."""
+
+    __tablename__ = "staff_notice"
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff_user.id"), primary_key=True)
+    sent_at: Mapped[datetime | None] = mapped_column(default=None)
+    told_up_to: Mapped[int] = mapped_column(BigInteger, default=0)  # the highest case id the last mail counted
+
+
+# The queue filtered by kind walks (status, kind, created_at) instead of skipping other kinds.
+Index("ix_staff_case_status_kind_created", Case.status, Case.kind, Case.created_at)
+# --- resilience ---
+
+
 class Counter(Base):
     """Sequences that work on SQLite and PostgreSQL alike (letter references)."""
 
@@ -443,18 +589,24 @@ __all__ = [
     "Case",
     "CodeAttempt",
     "Counter",
+    "Document",
     "Heartbeat",
     "History",
     "Invitation",
     "Letter",
     "Login",
+    "Mandate",
     "Member",
     "OutboxMessage",
     "ParkedTask",
+    "PowerOfAttorney",
     "PrintBatch",
     "RecoveryCode",
     "RegistrationCode",
     "Request",
+    "Signatory",
     "SmsCode",
+    "StaffNotice",
     "StaffUser",
+    "Trustee",
 ]

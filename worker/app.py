@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from celery import Celery, Task
@@ -20,6 +21,8 @@ TASK_MODULES = [
     "worker.tasks.logins",
     "worker.tasks.sms",
     "worker.tasks.operations",
+    "worker.tasks.trustees",
+    "worker.tasks.desk",
 ]
 
 config.check_production(config.get())
@@ -45,6 +48,8 @@ app.conf.update(
         # beat's and the workers' liveness for /readyz; a heartbeat nobody took within a minute is worthless
         "heartbeat": {"task": "operations.heartbeat", "schedule": 60.0, "options": {"expires": 55}},
         "retention": {"task": "operations.retention", "schedule": crontab(hour=3, minute=30)},  # FADP, daily
+        "poa-reminders": {"task": "trustees.remind_expiring", "schedule": 3600.0},  # R14: 30 days before the end
+        "staff-notifications": {"task": "desk.notify_staff", "schedule": 60.0},  # batched, one mail per 15 min
     },
 )
 
@@ -53,17 +58,23 @@ if app.conf.broker_url.startswith("redis"):
     app.conf.broker_transport_options = {"visibility_timeout": 3600}
 
 
+def _seconds(name: str, default: int) -> int:
+    """A retry or time-limit setting from the environment (operators tune them; the fault tests shorten them)."""
+    return int(os.environ.get(name, default))
+
+
 class BackofficeTask(Task):  # type: ignore[misc]
-    """Every task: acknowledged after it ran, retried with backoff on transient faults, time-limited."""
+    """Every task: acknowledged after it ran, retried with backoff on transient faults, time-limited. A task
+    stopped by its hard time limit is parked like one that failed (Celery calls on_failure for it too)."""
 
     acks_late = True
     autoretry_for = (DBAPIError, ConnectionError, OSError)
-    retry_backoff = 2
-    retry_backoff_max = 300
+    retry_backoff = _seconds("TASK_RETRY_BACKOFF", 2)
+    retry_backoff_max = _seconds("TASK_RETRY_BACKOFF_MAX", 300)
     retry_jitter = True
     max_retries = 8
-    soft_time_limit = 300
-    time_limit = 360
+    soft_time_limit = _seconds("TASK_SOFT_TIME_LIMIT", 300)
+    time_limit = _seconds("TASK_TIME_LIMIT", 360)
 
     def on_failure(self, exc: BaseException, task_id: str, args: Any, kwargs: Any, einfo: Any) -> None:
         """Failed after its last retry (or for good): parked where staff see it, with secrets masked."""

@@ -9,21 +9,27 @@ is rendered."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import ColumnElement, Select, and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from core import audit, mail
-from core.domain.staff import Cursor, decode_cursor
+from core.domain.staff import Cursor, decode_cursor, may_decide
 from core.models import Case, History, Letter, Login, Member, Request, StaffUser
-from core.services import codes
+from core.services import case_kinds, codes
 
 PAGE_SIZE = 50
 COUNT_CAP = 10_000
-STATUSES = ("open", "approved", "rejected")
-KINDS = ("new_code", "code_exhausted")
+STATUSES = ("open", "approved", "rejected", "closed")
+KINDS = ("new_code", "code_exhausted", "trustee_code", "exceptional_registration", "stale_logins", "returned_mail",
+         "support")
+AGES = (1, 3, 7, 30)  # "older than N days" on the queue
 NO_MEMBER = "no member with this number in the register"
+# Kinds whose approval needs more than a note: their case_kinds/<kind>.html partial holds the approval form.
+OWN_APPROVAL_FORM = frozenset({"trustee_code", "exceptional_registration", "stale_logins", "returned_mail"})
+# Kinds that end by closing (answered, or nothing more to send) rather than by rejecting a request.
+CLOSE_ONLY = frozenset({"support", "returned_mail"})
 
 
 class DeskError(Exception):
@@ -42,17 +48,24 @@ class CaseNotFound(DeskError):
     pass
 
 
+class NotAllowed(DeskError):
+    """The staff member's role may not decide this kind of case (core.domain.staff.may_decide)."""
+
+
 @dataclass(frozen=True)
 class Filters:
     status: str = "open"
     kind: str = ""
     member_number: str = ""
+    older_than_days: int = 0  # 0: any age
 
     @classmethod
-    def parse(cls, status: str | None, kind: str | None, member_number: str | None) -> Filters:
+    def parse(cls, status: str | None, kind: str | None, member_number: str | None,
+              age: str | None = None) -> Filters:
         """Anything unknown falls back to 'no filter', so an edited URL never breaks the page."""
+        days = int(age) if age and age.isdigit() and int(age) in AGES else 0
         return cls(status if status in STATUSES else "open", kind if kind in KINDS else "",
-                   (member_number or "").strip()[:20])
+                   (member_number or "").strip()[:20], days)
 
 
 @dataclass(frozen=True)
@@ -85,19 +98,25 @@ def member_cases_query(member_number: str) -> Select[tuple[int]]:
     return by_member.union(by_request)  # type: ignore[return-value]
 
 
-def scope_of(session: Session, filters: Filters) -> list[ColumnElement[bool]]:
+def scope_of(session: Session, filters: Filters, now: datetime | None = None) -> list[ColumnElement[bool]]:
     where: list[ColumnElement[bool]] = []
     if filters.kind:
         where.append(Case.kind == filters.kind)
+    if filters.older_than_days:
+        if now is None:
+            raise ValueError("the age filter needs the current time")
+        # A range on created_at: the same index walk as the page itself.
+        where.append(Case.created_at < now - timedelta(days=filters.older_than_days))
     if filters.member_number:
         where.append(Case.id.in_(list(session.scalars(member_cases_query(filters.member_number)))))
     return where
 
 
-def counts(session: Session, filters: Filters, scope: list[ColumnElement[bool]] | None = None) -> dict[str, int]:
+def counts(session: Session, filters: Filters, scope: list[ColumnElement[bool]] | None = None,
+           now: datetime | None = None) -> dict[str, int]:
     """Cases per status, each counted up to COUNT_CAP: a bounded walk of the (status, created_at) index, so the
     tabs cost the same with 200,000 decided cases as with 200. The page shows "10000+" past the cap."""
-    scope = scope_of(session, filters) if scope is None else scope
+    scope = scope_of(session, filters, now) if scope is None else scope
     found = {}
     for status in STATUSES:
         # Selecting only the indexed column lets PostgreSQL answer from the index alone.
@@ -133,13 +152,13 @@ def page_query(filters: Filters, scope: list[ColumnElement[bool]], cursor: Curso
 
 
 def list_cases(session: Session, filters: Filters, after: str | None = None, before: str | None = None,
-               page_size: int = PAGE_SIZE) -> Page:
+               page_size: int = PAGE_SIZE, now: datetime | None = None) -> Page:
     """One page of cases: open ones oldest first (who waited longest comes first), decided ones newest first."""
     ascending = filters.status == "open"
     after_cursor, before_cursor = decode_cursor(after), decode_cursor(before)
     backwards = before_cursor is not None and after_cursor is None
     cursor = before_cursor if backwards else after_cursor
-    scope = scope_of(session, filters)
+    scope = scope_of(session, filters, now)
     query = page_query(filters, scope, cursor, later=ascending != backwards, limit=page_size + 1)
     found = [Row(*r) for r in session.execute(query).tuples()]
     more = len(found) > page_size
@@ -261,14 +280,22 @@ def _record(session: Session, case: Case, actor: str, event: str, detail: str, a
     audit.record(session, audit.Entry(actor, event, case.member_id, f"case:{case.id}", audit_detail), now)
 
 
-def approve(session: Session, case_id: int, staff_id: int, note: str, now: datetime) -> int:
-    """Issue a code letter to the member's address on file (R1). Returns the letter id."""
+def approve(session: Session, case_id: int, staff_id: int, note: str, now: datetime) -> int | None:
+    """Issue a code letter to the member's address on file (R1), or do what the case's kind asks. Returns the id
+    of the letter it caused, if any."""
     staff = _staff(session, staff_id)
     case, request = _open_case(session, case_id)
+    require_role(staff, case.kind)
+    if case.recorded_by is not None and case.recorded_by == staff.id:
+        raise CannotApprove("you recorded this case; another staff member must approve it")  # R16: four eyes
+    note = note.strip()
+    special = case_kinds.approver_for(case.kind)
+    if special is not None:
+        _claim(session, case, "approved", staff, note, now)
+        return special(session, case, request, staff, note, now)
     member = member_for(session, case, request)
     if member is None:
         raise CannotApprove(NO_MEMBER)
-    note = note.strip()
     _claim(session, case, "approved", staff, note, now)
     case.member_id = member.id
     if request is not None and request.member_id is None:
@@ -292,6 +319,7 @@ def reject(session: Session, case_id: int, staff_id: int, reason: str, now: date
         raise DeskError("a reason is needed to reject a case")
     staff = _staff(session, staff_id)
     case, request = _open_case(session, case_id)
+    require_role(staff, case.kind)
     _claim(session, case, "rejected", staff, reason, now)
     _complete(request, "rejected", now)
     actor = f"staff:{staff.username}"
@@ -308,3 +336,31 @@ def _staff(session: Session, staff_id: int) -> StaffUser:
     if staff is None or not staff.active:
         raise DeskError("your staff login is not active")
     return staff
+
+
+def require_role(staff: StaffUser, kind: str) -> None:
+    """Every decision on a case passes here: the role rule lives in core.domain.staff, enforced on the server."""
+    if not may_decide(staff.role, kind):
+        raise NotAllowed("only a supervisor may decide this kind of case")
+
+
+def close(session: Session, case_id: int, staff_id: int, note: str, now: datetime) -> None:
+    """End a case with nothing more to do (a support request answered, a returned letter with no new one)."""
+    staff = _staff(session, staff_id)
+    case, request = _open_case(session, case_id)
+    require_role(staff, case.kind)
+    note = note.strip()
+    _claim(session, case, "closed", staff, note, now)
+    _complete(request, "closed", now)
+    _record(session, case, f"staff:{staff.username}", "case.closed", note, {"kind": case.kind, "note": note}, now)
+
+
+def note_on_case(session: Session, case_id: int, staff_id: int, event: str, detail: str,
+                 audit_detail: dict[str, object], now: datetime) -> Case:
+    """An action on an open case short of deciding it (an answer e-mailed, an address corrected): a history line
+    and an audit event, by a staff member whose role may decide the case."""
+    staff = _staff(session, staff_id)
+    case, _ = _open_case(session, case_id)
+    require_role(staff, case.kind)
+    _record(session, case, f"staff:{staff.username}", event, detail, audit_detail, now)
+    return case

@@ -2,4 +2,4 @@ from flask import Blueprint
 
 bp = Blueprint("portal", __name__, url_prefix="/portal")
 
-from web.portal import admin, profile, security, views  # noqa: E402,F401
+from web.portal import admin, profile, security, support, trustees, views  # noqa: E402,F401

@@ -2,4 +2,12 @@ from flask import Blueprint
 
 bp = Blueprint("public", __name__)
 
-from web.public import intake, invitation, registration, session_views, views  # noqa: E402,F401
+from web.public import (  # noqa: E402,F401
+    intake,
+    invitation,
+    registration,
+    session_views,
+    support,
+    trustee_code,
+    views,
+)

@@ -2,4 +2,12 @@ from flask import Blueprint
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 
-from web.staff import operations, views  # noqa: E402,F401
+from web.staff import (  # noqa: E402,F401
+    mailroom,
+    operations,
+    registrations,
+    support,
+    trustee_codes,
+    trustees,
+    views,
+)

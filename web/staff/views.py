@@ -13,6 +13,7 @@ from werkzeug.wrappers import Response
 
 from core import clock
 from core.db import unit_of_work
+from core.domain import staff as staff_rules
 from core.domain.staff import PENDING_FOR
 from core.services import desk
 from core.services import staff as staff_service
@@ -24,12 +25,18 @@ from worker import nudge
 
 Page = str | tuple[str, int] | Response
 
-KIND_LABELS = {"new_code": "New code request", "code_exhausted": "Too many wrong codes"}
-STATUS_LABELS = {"open": "Open", "approved": "Approved", "rejected": "Rejected"}
+KIND_LABELS = {"new_code": "New code request", "code_exhausted": "Too many wrong codes",
+               "trustee_code": "Code for a trustee", "exceptional_registration": "Registration by the fund",
+               "stale_logins": "Deactivate old logins", "returned_mail": "Returned letter",
+               "support": "Support request"}
+STATUS_LABELS = {"open": "Open", "approved": "Approved", "rejected": "Rejected", "closed": "Closed"}
 LETTER_LABELS = {"invitation": "Invitation", "new_code": "New code", "pending": "Waiting to be printed",
                  "rendered": "Ready to print", "printed": "Printed", "returned": "Returned", "cancelled": "Cancelled"}
 EVENT_LABELS = {"request.received": "Request received", "request.decided": "Request examined",
-                "case.opened": "Case opened", "case.approved": "Approved", "case.rejected": "Rejected"}
+                "case.opened": "Case opened", "case.approved": "Approved", "case.rejected": "Rejected",
+                "case.closed": "Closed", "support.answered": "Answer sent by e-mail",
+                "member.address_corrected": "Address corrected", "letter.returned": "Letter returned"}
+AGE_LABELS = {1: "Older than 1 day", 3: "Older than 3 days", 7: "Older than 7 days", 30: "Older than 30 days"}
 
 
 def _label(labels: dict[str, str], key: str) -> str:
@@ -50,7 +57,12 @@ def _helpers() -> dict[str, Any]:
     return {"local_time": local_time, "logout_form": LogoutForm(),
             "kind_label": partial(_label, KIND_LABELS), "status_label": partial(_label, STATUS_LABELS),
             "event_label": partial(_label, EVENT_LABELS), "letter_label": partial(_label, LETTER_LABELS),
-            "sentence": _sentence}
+            "sentence": _sentence, "own_approval_form": desk.OWN_APPROVAL_FORM, "closed_not_rejected": desk.CLOSE_ONLY,
+            "may_decide": _may_decide}
+
+
+def _may_decide(kind: str) -> bool:
+    return _is_staff() and staff_rules.may_decide(current_user.role, kind)
 
 
 def _ip() -> str:
@@ -139,11 +151,20 @@ def logout() -> Response:
 @bp.get("/")
 @staff_required
 def cases() -> Page:
-    filters = desk.Filters.parse(request.args.get("status"), request.args.get("kind"), request.args.get("member"))
+    filters = desk.Filters.parse(request.args.get("status"), request.args.get("kind"), request.args.get("member"),
+                                 request.args.get("age"))
     with unit_of_work() as s:
-        page = desk.list_cases(s, filters, after=request.args.get("after"), before=request.args.get("before"))
+        page = desk.list_cases(s, filters, after=request.args.get("after"), before=request.args.get("before"),
+                               now=clock.now())
     return render_template("web/staff/cases.html", page=page, filters=filters, kinds=desk.KINDS,
-                           statuses=desk.STATUSES, count_cap=desk.COUNT_CAP)
+                           statuses=desk.STATUSES, count_cap=desk.COUNT_CAP, ages=AGE_LABELS,
+                           query=_query_of(filters))
+
+
+def _query_of(filters: desk.Filters) -> dict[str, Any]:
+    """The filters as link arguments, without the empty ones (tabs and page links keep them)."""
+    return {key: value for key, value in (("kind", filters.kind), ("member", filters.member_number),
+                                          ("age", filters.older_than_days)) if value}
 
 
 def _case_page(case_id: int, approve_form: ApproveForm | None = None, reject_form: RejectForm | None = None,
@@ -169,11 +190,13 @@ def _refused(case_id: int, error: desk.DeskError) -> Page:
         abort(404)
     if isinstance(error, desk.AlreadyDecided):
         message = "This case has been decided already. Nothing was changed."
-    elif isinstance(error, desk.CannotApprove):
+    elif isinstance(error, desk.NotAllowed):
+        message = "Only a supervisor may decide this kind of case. Nothing was changed."
+    elif isinstance(error, desk.CannotApprove) and str(error) == desk.NO_MEMBER:
         message = "No member with this number in the register – reject, or correct the register first."
     else:
         message = str(error)
-    return _case_page(case_id, problem=translate(message), status=409)
+    return _case_page(case_id, problem=translate(message), status=403 if isinstance(error, desk.NotAllowed) else 409)
 
 
 def _decide(case_id: int, form: Any, form_name: str, decide: Any, text: str, done: str) -> Page:

@@ -1,0 +1,74 @@
+"""Signed papers the fund keeps (powers of attorney, official letters): checked to be a PDF by their content,
+never by their name, stored once under VAR_DIR/documents by their hash, written to a temporary file and renamed
+so that a crash never leaves half a document."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+from datetime import datetime
+from pathlib import Path
+
+import pikepdf
+from sqlalchemy.orm import Session
+
+from core import config
+from core.models import Document
+
+MAX_BYTES = 10 * 1024 * 1024
+KINDS = ("power_of_attorney", "official_letter", "returned_letter")
+
+
+class DocumentRejected(ValueError):
+    """The file cannot be kept; the message says why and is shown to the person who sent it."""
+
+
+def check_pdf(data: bytes) -> None:
+    """A PDF is what opens as one: the header alone can be forged, a parser that reads the whole file cannot."""
+    if not data:
+        raise DocumentRejected("the file is empty")
+    if len(data) > MAX_BYTES:
+        raise DocumentRejected(f"the file is larger than {MAX_BYTES // (1024 * 1024)} MB")
+    if not data.lstrip()[:5] == b"%PDF-":
+        raise DocumentRejected("the file is not a PDF")
+    try:
+        with pikepdf.open(io.BytesIO(data)) as pdf:
+            if len(pdf.pages) == 0:
+                raise DocumentRejected("the PDF has no pages")
+    except pikepdf.PasswordError as exc:
+        raise DocumentRejected("the PDF is protected by a password") from exc
+    except pikepdf.PdfError as exc:
+        raise DocumentRejected("the file is not a readable PDF") from exc
+
+
+def documents_dir() -> Path:
+    return Path(config.get().var_dir) / "documents"
+
+
+def _clean_name(filename: str) -> str:
+    name = Path(filename or "document.pdf").name.strip() or "document.pdf"
+    return "".join(ch for ch in name if ch.isprintable())[:200]
+
+
+def store(session: Session, data: bytes, filename: str, kind: str, actor: str, now: datetime) -> Document:
+    """Check and keep a PDF; returns its row (flushed, so it has an id). Raises DocumentRejected."""
+    if kind not in KINDS:
+        raise ValueError(f"unknown document kind {kind!r}")
+    check_pdf(data)
+    digest = hashlib.sha256(data).hexdigest()
+    path = documents_dir() / digest[:2] / f"{digest}.pdf"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_suffix(f".{os.getpid()}.tmp")
+        temporary.write_bytes(data)
+        os.replace(temporary, path)
+    document = Document(kind=kind, filename=_clean_name(filename), sha256=digest, size=len(data), path=str(path),
+                        uploaded_at=now, uploaded_by=actor)
+    session.add(document)
+    session.flush()
+    return document
+
+
+def read(document: Document) -> bytes:
+    return Path(document.path).read_bytes()

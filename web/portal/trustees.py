@@ -1,0 +1,3 @@
+"""(being written)"""
+
+from web.portal import bp  # noqa: F401

@@ -1,0 +1,3 @@
+"""(being written)"""
+
+from web.public import bp  # noqa: F401

@@ -1,0 +1,3 @@
+"""(being written)"""
+
+from web.staff import bp  # noqa: F401
