@@ -38,8 +38,8 @@ def _read_password(password_file: Path | None, username: str) -> str:
     return password
 
 
-def _show_enrolment(enrolment: staff_service.Enrolment) -> None:
-    click.echo(f"staff login {enrolment.username} created (id {enrolment.staff_id}).")
+def _show_enrolment(enrolment: staff_service.Enrolment, done: str = "created") -> None:
+    click.echo(f"staff login {enrolment.username} {done} (id {enrolment.staff_id}).")
     click.echo("")
     click.echo("Enrol the authenticator app now. This is shown only once and cannot be shown again:")
     click.echo(f"  secret: {enrolment.secret}")
@@ -117,3 +117,40 @@ def deactivate(username: str) -> None:
     except staff_service.StaffError as error:
         raise click.ClickException(str(error)) from error
     click.echo(f"staff login {username} deactivated." if changed else f"staff login {username} was inactive already.")
+
+
+@group.command(
+    "reset",
+    help=(
+        "A forgotten password or a lost phone: set a new password (first line of --password-file, or asked "
+        "twice) and make a new authenticator secret, printed ONCE as at creation. The old password and "
+        "authenticator stop working and every open session ends. A deactivated login is active again."
+    ),
+)
+@click.option("--username", required=True)
+@click.option("--password-file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Read the new password from the first line of this file instead of asking.")
+def reset(username: str, password_file: Path | None) -> None:
+    username = username.strip().lower()
+    with db.unit_of_work() as session:
+        if staff_service.find(session, username) is None:
+            raise click.ClickException(f"no staff login named {username}")
+    password = _read_password(password_file, username)
+    try:
+        with db.unit_of_work() as session:
+            enrolment = staff_service.reset(session, username, password, clock.now(), _actor())
+    except staff_service.StaffError as error:
+        raise click.ClickException(str(error)) from error
+    _show_enrolment(enrolment, done="reset")
+
+
+@group.command("role", help="Change a staff login's role; its open sessions end so the new role applies at once.")
+@click.option("--username", required=True)
+@click.option("--role", type=click.Choice(rules.ROLES), required=True)
+def role(username: str, role: str) -> None:
+    try:
+        with db.unit_of_work() as session:
+            changed = staff_service.change_role(session, username, role, clock.now(), _actor())
+    except staff_service.StaffError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"staff login {username} is now {role}." if changed else f"staff login {username} was {role} already.")

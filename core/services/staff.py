@@ -78,15 +78,52 @@ def list_all(session: Session) -> list[StaffUser]:
 
 def deactivate(session: Session, username: str, now: datetime, actor: str) -> bool:
     """Refuse the account from now on and end its sessions. False when it was inactive already."""
-    staff = find(session, username)
-    if staff is None:
-        raise StaffError(f"no staff login named {username.strip().lower()}")
+    staff = _existing(session, username)
     if not staff.active:
         return False
     staff.active = False
     staff.session_version += 1  # every open session of this account fails its next request
     audit.record(session, audit.Entry(actor, "staff.deactivated", None, account_key(staff.id),
                                       {"username": staff.username}), now)
+    return True
+
+
+def _existing(session: Session, username: str) -> StaffUser:
+    staff = find(session, username)
+    if staff is None:
+        raise StaffError(f"no staff login named {username.strip().lower()}")
+    return staff
+
+
+def reset(session: Session, username: str, password: str, now: datetime, actor: str) -> Enrolment:
+    """A forgotten password or a lost phone: a new password and a new authenticator secret, shown once to the
+    operator as at creation. Every open session ends; the account is active again if it was not."""
+    staff = _existing(session, username)
+    problem = rules.password_problem(password, staff.username)
+    if problem:
+        raise StaffError(problem)
+    secret = totp.new_secret()
+    staff.password_hash = secrets_box.hash_password(password)
+    staff.totp_secret, staff.totp_last_step = secrets_box.encrypt(secret), 0
+    staff.active = True
+    staff.session_version += 1
+    audit.record(session, audit.Entry(actor, "staff.reset", None, account_key(staff.id),
+                                      {"username": staff.username}), now)
+    issuer = f"{config.get().fund_name} back office"
+    return Enrolment(staff.id, staff.username, secret, totp.provisioning_uri(secret, staff.username, issuer))
+
+
+def change_role(session: Session, username: str, role: str, now: datetime, actor: str) -> bool:
+    """False when the account has that role already. Open sessions end, so the new role applies at once."""
+    if role not in rules.ROLES:
+        raise StaffError(f"the role must be one of {', '.join(rules.ROLES)}")
+    staff = _existing(session, username)
+    if staff.role == role:
+        return False
+    before, staff.role = staff.role, role
+    staff.session_version += 1
+    audit.record(session, audit.Entry(actor, "staff.role_changed", None, account_key(staff.id),
+                                      {"username": staff.username, "from": before, "to": role}), now)
     return True
 
 
