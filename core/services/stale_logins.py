@@ -1,0 +1,180 @@
+"""R17: on the member's request, the fund deactivates logins of people who have left, but only while the member
+has no active administrator; otherwise the administrators do it themselves (Situation 1), and the refusal names
+them. One case covers several logins; approving it ends them all at once (sessions too) and sends the member one
+confirmation letter, without a code, to its address on file (R1).
+
+The case is recorded by one clerk and approved by another (the desk refuses the recorder): ending someone's
+access is as weighty as granting it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from core import audit, clock, outbox, refs
+from core.domain import rights
+from core.domain.deactivation import may_use
+from core.models import Case, History, Letter, Login, Member, Request, StaffUser
+from core.services import cases, codes, documents, logins, signatories
+
+KIND = "stale_logins"
+LETTER_KIND = "logins_deactivated"
+WHY = "the member asks the fund to deactivate logins of people who have left (R17)"
+HAS_ADMINISTRATORS = ("This member has an active administrator ({names}). The administrators deactivate logins "
+                      "themselves (user administration → Deactivate); ask the member to contact them.")
+
+
+@dataclass(frozen=True)
+class Problem:
+    field: str
+    message: str
+    values: tuple[tuple[str, str], ...] = ()
+
+    def __str__(self) -> str:
+        return self.message.format(**dict(self.values))
+
+
+class Refused(ValueError):
+    """Nothing was written; every problem found is listed."""
+
+    def __init__(self, problems: Sequence[Problem]) -> None:
+        super().__init__("; ".join(str(p) for p in problems))
+        self.problems = list(problems)
+
+
+@dataclass(frozen=True)
+class MemberRequest:
+    """How the member asked: a reference or note, and optionally the scanned letter."""
+
+    note: str
+    data: bytes = b""
+    filename: str = ""
+
+
+def active_administrators(session: Session, member_id: int, now: datetime) -> list[Login]:
+    """Administrators who can act today: they, not the fund, deactivate logins (R17)."""
+    found = session.scalars(select(Login).where(Login.member_id == member_id, Login.status == "active")
+                            .order_by(Login.name, Login.id))
+    return [login for login in found
+            if rights.is_administrator(list(login.rights)) and may_use(login.status, login.last_day, now)]
+
+
+def logins_of(session: Session, member_id: int) -> list[Login]:
+    return list(session.scalars(select(Login).where(Login.member_id == member_id).order_by(Login.name, Login.id)))
+
+
+def administrators_problem(session: Session, member_id: int, now: datetime) -> Problem | None:
+    admins = active_administrators(session, member_id, now)
+    if not admins:
+        return None
+    return Problem("logins", HAS_ADMINISTRATORS, (("names", ", ".join(a.name for a in admins)),))
+
+
+def _chosen(session: Session, member_id: int, login_ids: Sequence[int]) -> tuple[list[Login], list[Problem]]:
+    if not login_ids:
+        return [], [Problem("logins", "Choose at least one login to deactivate")]
+    found = {login.id: login for login in session.scalars(select(Login).where(Login.id.in_(login_ids)))}
+    chosen = [found.get(i) for i in dict.fromkeys(login_ids)]
+    if any(login is None or login.member_id != member_id for login in chosen):
+        return [], [Problem("logins", "Choose logins of this member only")]
+    problems = [Problem("logins", "{name}'s login is deactivated already", (("name", login.name),))
+                for login in chosen if login is not None and login.status == "deactivated"]
+    return [login for login in chosen if login is not None], problems
+
+
+def record(session: Session, staff_id: int, member_number: str, login_ids: Sequence[int], asked: MemberRequest,
+           now: datetime) -> int:
+    """Check and open the case for a second clerk; returns the case id. Refused while an administrator exists."""
+    staff = session.get(StaffUser, staff_id)
+    if staff is None or not staff.active:
+        raise Refused([Problem("", "Your staff login is not active.")])
+    member = signatories.member_by_number(session, member_number)
+    if member is None:
+        raise Refused([Problem("member_number", "No member with this number in the register.")])
+    if (blocked := administrators_problem(session, member.id, now)) is not None:
+        raise Refused([blocked])
+    chosen, problems = _chosen(session, member.id, login_ids)
+    note = asked.note.strip()
+    if not note or len(note) > 2000:
+        problems.append(Problem("note", "Enter the member's request: its reference or a short note "
+                                        "(at most 2000 characters)"))
+    if asked.data:
+        try:
+            documents.check_pdf(asked.data)
+        except documents.DocumentRejected as exc:
+            problems.append(Problem("letter", "The letter cannot be kept: {reason}", (("reason", str(exc)),)))
+    if problems:
+        raise Refused(problems)
+    actor = f"staff:{staff.username}"
+    document = (documents.store(session, asked.data, asked.filename, "official_letter", actor, now)
+                if asked.data else None)
+    case = cases.open_case(session, kind=KIND, why=WHY, now=now, member_id=member.id)
+    case.recorded_by, case.document_id = staff.id, document.id if document else None
+    case.payload = {"login_ids": [login.id for login in chosen], "names": [login.name for login in chosen],
+                    "note": note}
+    session.add(History(case_id=case.id, at=now, actor=actor, event="case.recorded",
+                        detail=f"deactivate {', '.join(login.name for login in chosen)} – {note}"))
+    audit.record(session, audit.Entry(actor, "stale_logins.recorded", member.id, f"case:{case.id}",
+                                      {"login_ids": [login.id for login in chosen]}), now)
+    return case.id
+
+
+def approve_case(session: Session, case: Case, request: Request | None, staff: StaffUser, note: str,
+                 now: datetime) -> int | None:
+    """Called by desk.approve after it claimed the case: check again, end the logins, queue the one letter."""
+    from core.services.desk import CannotApprove
+
+    if case.recorded_by is None or case.recorded_by == staff.id:
+        raise CannotApprove("you recorded this case; another staff member must approve it")
+    member = session.get(Member, case.member_id) if case.member_id else None
+    if member is None:
+        raise CannotApprove("no member with this number in the register")
+    # Two approvals for the same member take turns, so an administrator registered meanwhile is seen.
+    session.execute(select(Member.id).where(Member.id == member.id).with_for_update())
+    if (blocked := administrators_problem(session, member.id, now)) is not None:
+        raise CannotApprove(str(blocked))
+    actor = f"staff:{staff.username}"
+    ended = [login for login in logins_of(session, member.id)
+             if login.id in case.payload["login_ids"] and login.status != "deactivated"]
+    for login in ended:
+        logins.end_now(session, login, actor, now)
+    letter_id = queue_letter(session, member, now)
+    names = [login.name for login in ended]
+    case.payload = {**case.payload, "deactivated": names, "letter_id": letter_id}
+    reference = session.scalar(select(Letter.reference).where(Letter.id == letter_id))
+    detail = f"deactivated {', '.join(names) or 'none (all ended already)'}; confirmation letter {reference}" + (
+        f" – {note}" if note else "")
+    session.add(History(case_id=case.id, at=now, actor=actor, event="case.approved", detail=detail))
+    audit.record(session, audit.Entry(actor, "case.approved", member.id, f"case:{case.id}",
+                                      {"kind": KIND, "login_ids": [login.id for login in ended],
+                                       "letter_id": letter_id, "note": note}), now)
+    return letter_id
+
+
+def queue_letter(session: Session, member: Member, now: datetime) -> int:
+    """The confirmation letter: no code, to the address on file, rendered by the worker."""
+    letter = Letter(reference=refs.new("L"), member_id=member.id, kind=LETTER_KIND, language=member.language,
+                    address=codes.address_on_file(member).lines(), postcode=member.postcode,
+                    letter_date=clock.today_in_zurich(now), code_id=None, status="pending", pdf_path="",
+                    created_at=now)
+    session.add(letter)
+    session.flush()
+    audit.record(session, audit.Entry("system", "letter.queued", member.id, f"letter:{letter.id}",
+                                      {"kind": LETTER_KIND}), now)
+    outbox.add(session, "letters.render", {"letter_ids": [letter.id]}, key=f"render:{letter.id}-{letter.id}",
+               now=now)
+    return letter.id
+
+
+def letter_names(session: Session, letter_id: int) -> list[str]:
+    """The names a logins_deactivated letter lists, for the letter pipeline: kept on the case that sent it."""
+    found = session.scalars(select(Case).where(Case.kind == KIND, Case.status == "approved"))
+    for case in found:
+        if case.payload.get("letter_id") == letter_id:
+            return [str(name) for name in case.payload.get("deactivated", [])]
+    return []

@@ -1,0 +1,191 @@
+"""Staff pages that record an exceptional registration (R16) or a stale-logins request (R17) as a case, the
+case pages' partials, and their approval routes. Recording and approving are done by two different clerks: the
+desk refuses the recorder, whatever the request says (four eyes, enforced on the server)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from flask import abort, flash, redirect, render_template, url_for
+from flask_login import current_user
+from werkzeug.datastructures import FileStorage
+from werkzeug.wrappers import Response
+
+from core import clock
+from core.db import unit_of_work
+from core.domain import rights, signing
+from core.models import Case, Document, Login, Signatory
+from core.services import desk, exceptional, signatories, stale_logins
+from web.auth import staff_required
+from web.i18n import translate
+from web.staff import bp
+from web.staff.registration_forms import CaseApproveForm, ExceptionalForm, StaleLoginsForm
+from web.staff.registrations import member_or_404
+from worker import nudge
+
+Page = str | tuple[str, int] | Response
+
+
+def _upload(form_field: Any) -> tuple[bytes, str]:
+    upload = form_field.data
+    if not isinstance(upload, FileStorage) or not upload.filename:
+        return b"", ""
+    return upload.read(), upload.filename
+
+
+def _show_problems(form: Any, problems: list[Any], default: str) -> None:
+    """Each problem next to its field (one the form lacks, such as the member, goes to the first field)."""
+    for problem in problems:
+        name = problem.field if problem.field in form else default
+        form[name].errors = [*form[name].errors, translate(problem.message, **dict(problem.values))]
+
+
+# --- exceptional registration (R16) ---
+
+def _exceptional_page(number: str, form: ExceptionalForm, status: int = 200) -> Page:
+    with unit_of_work() as s:
+        member = member_or_404(s, number)
+        listed = signatories.of_member(s, member.id)
+        return render_template("web/staff/registrations/exceptional.html", member=member, listed=listed, form=form,
+                               catalogue=list(rights.CATALOGUE)), status
+
+
+@bp.get("/registrations/<number>/exceptional")
+@staff_required
+def exceptional_page(number: str) -> Page:
+    return _exceptional_page(number, ExceptionalForm())
+
+
+@bp.post("/registrations/<number>/exceptional")
+@staff_required
+def record_exceptional(number: str) -> Page:
+    form = ExceptionalForm()
+    if not form.validate_on_submit() or form.letter_date.data is None:
+        return _exceptional_page(number, form, 422)
+    data, filename = _upload(form.letter)
+    person = exceptional.Person(form.name.data or "", form.email.data or "", form.mobile.data or "",
+                                form.language.data or "")
+    try:
+        with unit_of_work() as s:
+            case_id = exceptional.record(s, current_user.staff_id, number,
+                                         exceptional.OfficialLetter(data, filename, form.letter_date.data),
+                                         form.signers.data or [], person, list(form.rights.data or []), clock.now())
+    except exceptional.Refused as refused:
+        _show_problems(form, refused.problems, "letter")
+        return _exceptional_page(number, form, 422)
+    nudge.relay_soon()
+    return render_template("web/staff/registrations/recorded.html", case_id=case_id, kind=exceptional.KIND)
+
+
+# --- stale logins (R17) ---
+
+def _stale_page(number: str, form: StaleLoginsForm, status: int = 200) -> Page:
+    with unit_of_work() as s:
+        member = member_or_404(s, number)
+        return render_template(
+            "web/staff/registrations/stale_logins.html", member=member, form=form,
+            logins=stale_logins.logins_of(s, member.id),
+            administrators=stale_logins.active_administrators(s, member.id, clock.now())), status
+
+
+@bp.get("/registrations/<number>/stale-logins")
+@staff_required
+def stale_logins_page(number: str) -> Page:
+    return _stale_page(number, StaleLoginsForm())
+
+
+@bp.post("/registrations/<number>/stale-logins")
+@staff_required
+def record_stale_logins(number: str) -> Page:
+    form = StaleLoginsForm()
+    if not form.validate_on_submit():
+        return _stale_page(number, form, 422)
+    data, filename = _upload(form.letter)
+    try:
+        with unit_of_work() as s:
+            case_id = stale_logins.record(s, current_user.staff_id, number, form.logins.data or [],
+                                          stale_logins.MemberRequest(form.note.data or "", data, filename),
+                                          clock.now())
+    except stale_logins.Refused as refused:
+        _show_problems(form, refused.problems, "logins")
+        return _stale_page(number, form, 422)
+    nudge.relay_soon()
+    return render_template("web/staff/registrations/recorded.html", case_id=case_id, kind=stale_logins.KIND)
+
+
+# --- the case pages ---
+
+@dataclass(frozen=True)
+class CaseFacts:
+    """What the kind's partial shows beside the desk's own view."""
+
+    document: Document | None
+    recorded_by_me: bool
+    signers: list[Signatory]
+    verdict: signing.Verdict | None
+    letter_date: date | None
+    logins: list[Login]
+    administrators: list[Login]
+
+
+def case_facts(case: Case) -> CaseFacts:
+    with unit_of_work() as s:
+        document = s.get(Document, case.document_id) if case.document_id else None
+        signers: list[Signatory] = []
+        verdict = letter_date = None
+        logins: list[Login] = []
+        administrators: list[Login] = []
+        if case.kind == exceptional.KIND and case.member_id:
+            letter_date = exceptional.letter_date_of(case)
+            ids = [int(i) for i in case.payload.get("signer_ids", [])]
+            signers = exceptional.signers_of(s, case.member_id, ids) or []
+            verdict = exceptional.verdict(s, case.member_id, ids, letter_date)
+        if case.kind == stale_logins.KIND and case.member_id:
+            chosen = set(case.payload.get("login_ids", []))
+            logins = [login for login in stale_logins.logins_of(s, case.member_id) if login.id in chosen]
+            administrators = stale_logins.active_administrators(s, case.member_id, clock.now())
+        s.expunge_all()  # the template reads them after the session is gone
+    return CaseFacts(document, case.recorded_by == current_user.staff_id, signers, verdict, letter_date, logins,
+                     administrators)
+
+
+@bp.context_processor
+def _case_helpers() -> dict[str, Any]:
+    return {"registration_case_facts": case_facts, "case_approve_form": CaseApproveForm}
+
+
+def _approve(case_id: int, kind: str, done: str) -> Page:
+    from web.staff.views import _case_page, _refused
+
+    with unit_of_work() as s:
+        case = s.get(Case, case_id)
+        if case is None or case.kind != kind:
+            abort(404)  # each kind's form posts to its own route; another kind is decided on the desk's
+    form = CaseApproveForm()
+    if not form.validate_on_submit():
+        return _case_page(case_id, problem=" ".join(e for errors in form.errors.values() for e in errors),
+                          status=422)
+    try:
+        with unit_of_work() as s:
+            desk.approve(s, case_id, current_user.staff_id, form.note.data or "", clock.now())
+    except desk.DeskError as error:
+        return _refused(case_id, error)
+    nudge.relay_soon()
+    flash(translate(done), "success")
+    return redirect(url_for(".case", case_id=case_id), 303)
+
+
+@bp.post("/cases/<int:case_id>/exceptional-registration/approve")
+@staff_required
+def approve_exceptional(case_id: int) -> Page:
+    return _approve(case_id, exceptional.KIND, "Approved. The login is prepared, and a letter with its code goes "
+                                               "by post to the member's address on file.")
+
+
+@bp.post("/cases/<int:case_id>/stale-logins/approve")
+@staff_required
+def approve_stale_logins(case_id: int) -> Page:
+    return _approve(case_id, stale_logins.KIND, "Approved. The logins are deactivated, and a confirmation letter "
+                                                "goes by post to the member's address on file.")
