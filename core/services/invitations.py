@@ -20,7 +20,7 @@ from core import audit, config, mail, outbox, secrets_box
 from core.clock import ZURICH
 from core.domain import logins as rules
 from core.domain import passwords, totp
-from core.models import Invitation, Login
+from core.models import Invitation, Login, Mandate, Member
 from core.services import logins, member_auth, registration
 from core.services.member_auth import Check
 
@@ -29,16 +29,18 @@ SMS_PURPOSE = "invitation"
 NOT_PENDING = "This invitation has been used, replaced or cancelled already."
 
 
-def invite(session: Session, login: Login, actor: str, now: datetime) -> int:
-    """A new link for a pending login; any earlier link of this login stops working at once."""
+def invite(session: Session, login: Login, actor: str, now: datetime, member_id: int | None = None) -> int:
+    """A new link for a pending login; any earlier link of this login stops working at once. A trustee login has
+    no member of its own: `member_id` names the member whose administrator invites it (R13)."""
+    member_id = member_id or login.member_id
     session.execute(update(Invitation).where(Invitation.login_id == login.id, Invitation.status == "pending")
                     .values(status="replaced", ended_at=now))
-    invitation = Invitation(login_id=login.id, member_id=login.member_id, status="pending", created_by=actor,
+    invitation = Invitation(login_id=login.id, member_id=member_id, status="pending", created_by=actor,
                             created_at=now, expires_at=now + rules.INVITATION_VALID_FOR)
     session.add(invitation)
     session.flush()
     outbox.add(session, TASK, {"invitation_id": invitation.id}, key=f"invitation:{invitation.id}", now=now)
-    audit.record(session, audit.Entry(actor, "invitation.sent", login.member_id, logins.account(login),
+    audit.record(session, audit.Entry(actor, "invitation.sent", member_id, logins.account(login),
                                       {"invitation": invitation.id, "expires_at": invitation.expires_at.isoformat()}),
                  now)
     return invitation.id
@@ -55,9 +57,9 @@ def mail_for(session: Session, invitation_id: int, now: datetime) -> EmailMessag
         return None
     token = rules.new_invitation_token()
     invitation.token_hash, invitation.mailed_at = rules.invitation_token_hash(token), now
-    login = invitation.login
+    login, member = invitation.login, _member(session, invitation)
     subject, body = mail.render("login_invitation", login.language, {
-        "name": login.name, "company_name": login.member.name, "member_number": login.member.member_number,
+        "name": login.name, "company_name": member.name, "member_number": member.member_number,
         "link": f"{config.get().public_base_url}/invitation/{token}",
         "valid_until": invitation.expires_at.astimezone(ZURICH).strftime("%d.%m.%Y %H:%M"),
         "email": login.email,
@@ -93,7 +95,7 @@ def _editable(session: Session, editor_id: int, invitation_id: int, now: datetim
 
 def resend(session: Session, editor_id: int, invitation_id: int, now: datetime) -> int:
     editor, invitation = _editable(session, editor_id, invitation_id, now)
-    return invite(session, invitation.login, logins.account(editor), now)
+    return invite(session, invitation.login, logins.account(editor), now, member_id=invitation.member_id)
 
 
 def cancel(session: Session, editor_id: int, invitation_id: int, now: datetime) -> None:
@@ -101,9 +103,23 @@ def cancel(session: Session, editor_id: int, invitation_id: int, now: datetime) 
     editor, invitation = _editable(session, editor_id, invitation_id, now)
     invitation.status, invitation.ended_at = "cancelled", now
     login = invitation.login
-    login.status, login.deactivated_at = "deactivated", now
+    if login.trustee_id is None or not _keeps_other_mandates(session, login, invitation.member_id, editor, now):
+        login.status, login.deactivated_at = "deactivated", now
     audit.record(session, audit.Entry(logins.account(editor), "invitation.cancelled", editor.member_id,
                                       logins.account(login), {"invitation": invitation.id}), now)
+
+
+def _keeps_other_mandates(session: Session, login: Login, member_id: int, editor: Login, now: datetime) -> bool:
+    """A trustee login (R13) invited by this member loses this member's mandate; it stays open while another
+    member's mandate waits for it."""
+    from core.services import mandates
+
+    mandate = mandates.active_mandate(session, login.id, member_id)
+    if mandate is not None:
+        mandates.revoke(session, mandate.id, member_id, logins.account(editor), now)
+    others = session.scalar(select(Mandate.id).where(Mandate.login_id == login.id, Mandate.status == "active")
+                            .limit(1))
+    return others is not None
 
 
 # The invitee's side. The web session holds only the invitation id and whether the SMS code was confirmed.
@@ -143,12 +159,20 @@ def _login(session: Session, invitation_id: int, now: datetime) -> Login | None:
     return _open(session.get(Invitation, invitation_id), now)
 
 
+def _member(session: Session, invitation: Invitation) -> Member:
+    """The member the invitation is for: a trustee login (R13) has no member of its own."""
+    member = session.get(Member, invitation.member_id)
+    assert member is not None  # a foreign key
+    return member
+
+
 def invitee(session: Session, invitation_id: int, now: datetime) -> Invitee | None:
     login = _login(session, invitation_id, now)
     if login is None:
         return None
+    member = _member(session, session.get_one(Invitation, invitation_id))
     return Invitee(invitation_id, login.id, login.name, login.email, rules.masked_mobile(login.mobile),
-                   login.member.name, login.member.member_number, login.language, bool(login.password_hash))
+                   member.name, member.member_number, login.language, bool(login.password_hash))
 
 
 def send_code(session: Session, invitation_id: int, now: datetime) -> Check:
@@ -172,7 +196,7 @@ def set_password(session: Session, invitation_id: int, password: str, now: datet
     login = _login(session, invitation_id, now)
     if login is None:
         return NOT_PENDING
-    problem = passwords.problem(password, login.member.member_number)
+    problem = passwords.problem(password, _member(session, session.get_one(Invitation, invitation_id)).member_number)
     if problem:
         return problem
     login.password_hash = secrets_box.hash_password(password)
@@ -185,7 +209,7 @@ def enrolment(session: Session, invitation_id: int, now: datetime) -> registrati
     login = _login(session, invitation_id, now)
     if login is None or not login.password_hash or not login.totp_secret:
         return None
-    return registration.enrolment_of(login)
+    return registration.enrolment_of(login, _member(session, session.get_one(Invitation, invitation_id)))
 
 
 def activate(session: Session, invitation_id: int, otp: str, ip: str, now: datetime) -> Check:

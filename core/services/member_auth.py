@@ -13,16 +13,16 @@ from datetime import datetime
 from enum import StrEnum
 from functools import cache
 
-from sqlalchemy import case, func, select, update
+from sqlalchemy import case, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from core import audit, secrets_box
+from core.domain import identifiers, rights, totp
 from core.domain import passwords as rules
-from core.domain import rights, totp
 from core.domain.deactivation import may_use
 from core.domain.second_factor import SmsCheck
-from core.models import AuthFailure, Login, Member
-from core.services import recovery_codes, sms_codes
+from core.models import AuthFailure, Login, Mandate, Member, Trustee
+from core.services import mandates, recovery_codes, sms_codes
 from core.services.codes import address_on_file
 
 PASSWORD, SECOND_FACTOR = "password", "second_factor"
@@ -66,12 +66,27 @@ def _decoy_hash() -> str:
 
 
 def _find(session: Session, member_number: str, email: str) -> Login | None:
-    """The login these words name: an active one first, else the newest (its refusal is then explained)."""
+    """The login these words name: an active one first, else the newest (its refusal is then explained). A trustee
+    login (R13) is named by the number of a member it holds a mandate for, or by its company's UID."""
+    owners = [Login.id.in_(select(Login.id).join(Member, Login.member_id == Member.id)
+                           .where(Member.member_number == member_number)),
+              Login.id.in_(select(Mandate.login_id).join(Member, Mandate.member_id == Member.id)
+                           .where(Member.member_number == member_number, Mandate.status == "active"))]
+    uid = _as_uid(member_number)
+    if uid is not None:
+        owners.append(Login.id.in_(select(Login.id).join(Trustee, Login.trustee_id == Trustee.id)
+                                   .where(Trustee.uid == uid)))
     return session.scalar(
-        select(Login).join(Member, Login.member_id == Member.id)
-        .where(Member.member_number == member_number, func.lower(Login.email) == email)
-        .order_by(case((Login.status == "active", 0), else_=1), Login.id.desc()).limit(1)
+        select(Login).where(or_(*owners), func.lower(Login.email) == email)
+        .order_by(case((Login.status == "active", 0), else_=1), Login.member_id.is_(None), Login.id.desc()).limit(1)
     )
+
+
+def _as_uid(text: str) -> str | None:
+    try:
+        return identifiers.normalise_uid(text)
+    except identifiers.InvalidIdentifier:
+        return None
 
 
 def _failures(session: Session, factor: str, account: str, ip: str | None, since: datetime) -> int:
@@ -249,15 +264,27 @@ class StartPage:
     address: list[str]
     active_administrators: int
     is_administrator: bool
+    trustee_name: str = ""  # set when a trustee login acts for the member (R13)
 
 
-def start_page(session: Session, login_id: int, now: datetime) -> StartPage | None:
-    """What the portal's start page shows; None when the login no longer exists."""
+def start_page(session: Session, login_id: int, now: datetime, acting_member_id: int | None = None
+               ) -> StartPage | None:
+    """What the portal's start page shows; None when the login no longer exists or, for a trustee login, when it
+    may not act for that member now."""
     login = session.get(Login, login_id)
     if login is None:
         return None
-    member = login.member
+    member, held, trustee_name = login.member, list(login.rights), ""
+    if login.trustee_id is not None:
+        held = [r for r in rights.CATALOGUE
+                if r in mandates.active_rights(session, login.id, acting_member_id or 0, now)]
+        member = session.get(Member, acting_member_id) if held else None
+        trustee = session.get(Trustee, login.trustee_id)
+        trustee_name = trustee.name if trustee is not None else ""
+    if member is None:
+        return None
     others = session.scalars(select(Login).where(Login.member_id == member.id, Login.status == "active")).all()
     admins = sum(1 for o in others if rights.is_administrator(o.rights) and may_use(o.status, o.last_day, now))
-    return StartPage(login.name, login.email, list(login.rights), member.name, member.member_number,
-                     address_on_file(member).lines(), admins, rights.is_administrator(login.rights))
+    own_admin = login.trustee_id is None and rights.is_administrator(held)
+    return StartPage(login.name, login.email, held, member.name, member.member_number,
+                     address_on_file(member).lines(), admins, own_admin, trustee_name)

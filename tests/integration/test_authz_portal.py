@@ -7,12 +7,14 @@ from __future__ import annotations
 import pytest
 from admin_support import ALL, log_in, make_login, make_member, new_client
 from sqlalchemy import select
+from trustee_support import UID_T, UID_U, trustee_with_mandate
 
 from core import db
 from core.models import Invitation, Login
 from core.services import invitations
 
 A, B = "430100", "430200"
+UIDS = {"a": UID_T, "b": UID_U}
 ACTORS = ("anonymous", "clerk_a", "admin_a", "admin_b")
 OWN, OTHER = "own", "other"
 
@@ -75,6 +77,14 @@ MATRIX: dict[tuple[str, str], tuple[str | None, dict[str, dict[str, int]]]] = {
     ("portal.admin_reactivate", "POST"): ("login", admin_only(303)),
     ("portal.admin_resend", "POST"): ("invitation", admin_only(303)),
     ("portal.admin_cancel", "POST"): ("invitation", admin_only(303)),
+    # Trustees (R13): a member's own login has nothing to choose and goes to the start page.
+    ("portal.choose_member", "GET"): (None, member_page(302)),
+    ("portal.choose_member", "POST"): (None, member_page(302)),
+    ("portal.admin_trustees", "GET"): (None, admin_page(200)),
+    ("portal.admin_trustee_new", "GET"): (None, admin_page(200)),
+    ("portal.admin_trustee_new", "POST"): (None, admin_page(422)),
+    ("portal.admin_trustee_invitation", "GET"): ("mandate", admin_only(200)),
+    ("portal.admin_trustee_revoke", "POST"): ("mandate", admin_only(303)),
 }
 
 
@@ -106,7 +116,8 @@ def _objects(member_id: int, prefix: str) -> dict[str, int]:
 
     with db.unit_of_work() as s:
         invitation_id = invitations.invite(s, s.get(Login, invitee), "test", clock.now())
-    return {"login": colleague, "invitation": invitation_id}
+    mandate_id = trustee_with_mandate(member_id, UIDS[prefix], f"trustee@{prefix}.example", ["correspondence"])[1]
+    return {"login": colleague, "invitation": invitation_id, "mandate": mandate_id}
 
 
 @pytest.fixture

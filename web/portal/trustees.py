@@ -1,3 +1,165 @@
-"""(being written)"""
+"""Trustees in the portal (R13, R14): a trustee login chooses the member it acts for; a member's administrators
+open access for a trustee, see every trustee with access, print the invitation and revoke a mandate."""
 
-from web.portal import bp  # noqa: F401
+from __future__ import annotations
+
+from typing import Any
+
+from flask import abort, flash, redirect, render_template, request, session, url_for
+from flask_login import current_user
+
+from core import clock
+from core.db import unit_of_work
+from core.domain import rights
+from core.services import logins, mandates, trustee_logins
+from web.auth import ACTING_KEY, CHOOSING, for_trustees, member_required
+from web.i18n import current, translate
+from web.portal import bp
+from web.portal.admin import _forged, _relay, admin_required, service
+from web.portal.admin_forms import ConfirmForm, unexpected_fields
+from web.portal.formatting import day
+from web.portal.trustee_forms import COMPANY_FIELDS, NEW_COMPANY, ChooseMemberForm, TrusteeAccessForm
+
+ADDED = "{name} already has a login at this company: the access to your company has been added to it."
+INVITED = "We have sent an invitation to {email}. The link in it works for 72 hours."
+NO_POWER = ("Access starts once the fund has recorded the power of attorney. Send us the power of attorney your "
+            "company signed for this trustee.")
+REVOKED = "The access of {name} has been revoked. We have told them by e-mail."
+NOW_ACTING = "You are now acting for {name}."
+
+
+def _safe_next(target: str | None) -> str | None:
+    if not target or not target.startswith("/portal/") or "//" in target or "\\" in target:
+        return None
+    return target
+
+
+@bp.route("/acting-for", methods=["GET", "POST"])
+@member_required
+@for_trustees(CHOOSING)
+def choose_member() -> Any:
+    """R13: a trustee login acts for one member at a time; with a single one it goes straight in."""
+    if not current_user.is_trustee:
+        return redirect(url_for(".home"))
+    with unit_of_work() as s:
+        principals = mandates.members_of(s, current_user.login_id, clock.now())
+    form = ChooseMemberForm()
+    form.member.choices = [(str(p.member_id), f"{p.name} ({p.member_number})") for p in principals]
+    target = _safe_next(request.args.get("next")) or url_for(".home")
+    if request.method == "GET" and len(principals) == 1 and current_user.member_id is None:
+        return _act_for(principals[0], target)
+    if request.method == "POST" and form.validate_on_submit():
+        chosen = next((p for p in principals if str(p.member_id) == form.member.data), None)
+        if chosen is not None:
+            return _act_for(chosen, target)
+        form.member.errors = [translate("Choose one of the companies offered")]
+    status = 422 if request.method == "POST" else 200
+    return render_template("web/portal/trustees/choose.html", form=form, principals=principals,
+                           rights_text=rights_text), status, {"Cache-Control": "no-store"}
+
+
+def rights_text(held: frozenset[str] | list[str]) -> str:
+    return ", ".join(translate(rights.label(r)) for r in rights.CATALOGUE if r in held)
+
+
+def _act_for(principal: mandates.Principal, target: str) -> Any:
+    session[ACTING_KEY] = principal.member_id
+    flash(translate(NOW_ACTING, name=principal.name), "success")
+    return redirect(target, 303)
+
+
+def _page(template: str, status: int = 200, **context: Any) -> tuple[str, int, dict[str, str]]:
+    return (render_template(f"web/portal/trustees/{template}", day=day, right_label=rights.label,
+                            rights_text=rights_text, **context),
+            status, {"Cache-Control": "no-store"})
+
+
+@bp.get("/admin/trustees/")
+@admin_required
+def admin_trustees() -> Any:
+    with service() as s:
+        shown = trustee_logins.accesses(s, current_user.login_id, clock.now())
+    return _page("list.html", accesses=shown, confirm=ConfirmForm())
+
+
+def _companies() -> list[tuple[str, str]]:
+    with service() as s:
+        editor = logins.administrator(s, current_user.login_id, clock.now())
+        known = trustee_logins.known_companies(s, editor.member_id or 0)
+        return [(str(t.id), f"{t.name} ({t.uid})") for t in known]
+
+
+def _company(form: TrusteeAccessForm) -> trustee_logins.Company:
+    if form.company.data != NEW_COMPANY:
+        return trustee_logins.Company(trustee_id=form.chosen_company_id())
+    return trustee_logins.Company(None, form.uid.data or "", form.company_name.data or "", form.street.data or "",
+                                  form.po_box.data or "", form.postcode.data or "", form.town.data or "",
+                                  form.company_language.data or "de")
+
+
+@bp.route("/admin/trustees/new", methods=["GET", "POST"])
+@admin_required
+def admin_trustee_new() -> Any:
+    form = TrusteeAccessForm()
+    companies = _companies()
+    form.company.choices = [*companies, (NEW_COMPANY, translate("Another company"))]
+    editor_rights = list(current_user.rights)
+    context: dict[str, Any] = {"editor_rights": editor_rights, "catalogue": list(rights.CATALOGUE),
+                               "companies": companies, "company_fields": COMPANY_FIELDS}
+    if request.method == "GET":
+        form.language.data = form.company_language.data = current()
+        form.company.data = companies[0][0] if len(companies) == 1 else NEW_COMPANY if not companies else None
+        return _page("new.html", form=form, **context)
+    problem = _forged(form)
+    if problem is None and form.validate_on_submit():
+        person = logins.Details(form.name.data or "", form.email.data or "", form.mobile.data or "",
+                                form.language.data or "", form.chosen_rights())
+        try:
+            with service() as s:
+                opened = trustee_logins.open_access(s, current_user.login_id, _company(form), person, clock.now())
+        except logins.Refused as exc:
+            problem = _place(form, exc)
+        else:
+            return _opened(opened, form)
+    return _page("new.html", 422, form=form, problem=problem, **context)
+
+
+def _place(form: TrusteeAccessForm, exc: logins.Refused) -> str | None:
+    message = translate(exc.message, **exc.values)
+    if exc.field and exc.field in form:
+        form.fail(exc.field, message)
+        return None
+    return message
+
+
+def _opened(opened: trustee_logins.Opened, form: TrusteeAccessForm) -> Any:
+    _relay()
+    if opened.invited:
+        flash(translate(INVITED, email=(form.email.data or "").strip().lower()), "success")
+    else:
+        flash(translate(ADDED, name=(form.name.data or "").strip()), "success")
+    if not opened.power_on_record:
+        flash(translate(NO_POWER), "info")
+    return redirect(url_for(".admin_trustee_invitation", mandate_id=opened.mandate_id), 303)
+
+
+@bp.get("/admin/trustees/<int:mandate_id>/invitation")
+@admin_required
+def admin_trustee_invitation(mandate_id: int) -> Any:
+    """A page to print and hand to the trustee: who has access, with which rights, and how to get started."""
+    with service() as s:
+        shown = trustee_logins.printable(s, current_user.login_id, mandate_id, clock.now())
+    return _page("invitation.html", shown=shown)
+
+
+@bp.post("/admin/trustees/<int:mandate_id>/revoke")
+@admin_required
+def admin_trustee_revoke(mandate_id: int) -> Any:
+    form = ConfirmForm()
+    if not form.validate_on_submit() or unexpected_fields(form):
+        abort(400)
+    with service() as s:
+        name = trustee_logins.revoke(s, current_user.login_id, mandate_id, clock.now())
+    _relay()
+    flash(translate(REVOKED, name=name), "success")
+    return redirect(url_for(".admin_trustees"), 303)

@@ -11,15 +11,16 @@ from core import clock
 from core.db import unit_of_work
 from core.domain import rights
 from core.services import member_auth
-from web.auth import member_required
+from web.auth import for_trustees, member_required
 from web.portal import bp
 
 
 @bp.get("/")
 @member_required
+@for_trustees()
 def home() -> Any:
     with unit_of_work() as s:
-        page = member_auth.start_page(s, current_user.login_id, clock.now())
+        page = member_auth.start_page(s, current_user.login_id, clock.now(), current_user.member_id)
     if page is None:
         abort(404)
     return render_template("web/portal/home.html", page=page, right_label=rights.label)

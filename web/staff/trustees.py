@@ -1,3 +1,137 @@
-"""(being written)"""
+"""The power of attorney register for staff (R14): search, record, revoke, the signed document, and the lookup
+"may we give information to trustee T about member M today?". Views translate and delegate to
+core.services.poa_register."""
 
-from web.staff import bp  # noqa: F401
+from __future__ import annotations
+
+from io import BytesIO
+from typing import Any
+
+from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask_login import current_user
+
+from core import clock
+from core.db import unit_of_work
+from core.domain import mandates as mandate_rules
+from core.domain import rights
+from core.services import documents, poa_register
+from web.auth import staff_required
+from web.i18n import translate
+from web.staff import bp
+from web.staff.poa_forms import LookupForm, RecordForm, RevokeForm
+
+RECORDED = "The power of attorney has been recorded."
+REVOKED = "The power of attorney has been revoked. The trustee's access to this member has ended."
+TRUSTEE_FIELDS = ("trustee_name", "trustee_street", "trustee_po_box", "trustee_postcode", "trustee_town",
+                  "trustee_language", "trustee_email")
+
+
+def _actor() -> str:
+    return f"staff:{current_user.username}"
+
+
+def _page(template: str, status: int = 200, **context: Any) -> tuple[str, int, dict[str, str]]:
+    return (render_template(f"web/staff/trustees/{template}", rights_text=_rights_text, **context), status,
+            {"Cache-Control": "no-store"})
+
+
+def _rights_text(held: list[str]) -> str:
+    return ", ".join(translate(rights.label(r)) for r in rights.CATALOGUE if r in held)
+
+
+@bp.get("/powers-of-attorney/")
+@staff_required
+def poa_list() -> Any:
+    query = request.args.get("q", "").strip()[:40]
+    with unit_of_work() as s:
+        rows = poa_register.search(s, query, clock.now())
+    return _page("list.html", rows=rows, query=query, lookup=LookupForm(formdata=None))
+
+
+@bp.route("/powers-of-attorney/new", methods=["GET", "POST"])
+@staff_required
+def poa_new() -> Any:
+    form = RecordForm()
+    if request.method == "GET":
+        form.trustee_language.data = "de"
+        return _page("new.html", form=form, trustee_fields=TRUSTEE_FIELDS)
+    if form.validate_on_submit():
+        upload = request.files.get("document")
+        data = upload.read() if upload is not None else b""
+        try:
+            with unit_of_work() as s:
+                poa_id = poa_register.record(s, form.member_number.data or "", form.trustee(), form.power(),
+                                             poa_register.Upload(data, upload.filename or "" if upload else ""),
+                                             _actor(), clock.now())
+        except poa_register.Refused as exc:
+            form.fail(exc.field or "trustee_uid", translate(exc.message, **exc.values))
+        else:
+            flash(translate(RECORDED), "success")
+            return redirect(url_for(".poa_detail", poa_id=poa_id), 303)
+    return _page("new.html", 422, form=form, trustee_fields=TRUSTEE_FIELDS)
+
+
+@bp.get("/powers-of-attorney/<int:poa_id>")
+@staff_required
+def poa_detail(poa_id: int, form: RevokeForm | None = None, status: int = 200) -> Any:
+    with unit_of_work() as s:
+        found = poa_register.one(s, poa_id, clock.now())
+        if found is None:
+            abort(404)
+        row, poa = found
+        revocation = (poa.revoked_by, poa.revocation_note)
+    return _page("detail.html", status, row=row, revocation=revocation, form=form or RevokeForm())
+
+
+@bp.post("/powers-of-attorney/<int:poa_id>/revoke")
+@staff_required
+def poa_revoke(poa_id: int) -> Any:
+    form = RevokeForm()
+    if not form.validate_on_submit():
+        return poa_detail(poa_id, form, 422)
+    try:
+        with unit_of_work() as s:
+            poa_register.revoke(s, poa_id, form.note.data or "", _actor(), clock.now())
+    except LookupError:
+        abort(404)
+    except poa_register.Refused as exc:
+        flash(translate(exc.message, **exc.values), "error")
+    else:
+        flash(translate(REVOKED), "success")
+    return redirect(url_for(".poa_detail", poa_id=poa_id), 303)
+
+
+@bp.get("/powers-of-attorney/documents/<int:document_id>")
+@staff_required
+def poa_document(document_id: int) -> Any:
+    """Only staff see a signed power of attorney; it is sent as a download, never shown inline."""
+    with unit_of_work() as s:
+        doc = poa_register.document(s, document_id)
+        if doc is None:
+            abort(404)
+        name, data = doc.filename, documents.read(doc)
+    response = send_file(BytesIO(data), mimetype="application/pdf", as_attachment=True, download_name=name)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/powers-of-attorney/lookup")
+@staff_required
+def poa_lookup() -> Any:
+    form = LookupForm(request.args)
+    answer = None
+    if request.args and form.validate():
+        try:
+            with unit_of_work() as s:
+                answer = poa_register.may_inform(s, form.member_number.data or "", form.trustee_uid.data or "",
+                                                 clock.now())
+        except poa_register.Refused as exc:
+            field = form.trustee_uid if exc.field == "trustee_uid" else form.member_number
+            field.errors = [*field.errors, translate(exc.message, **exc.values)]
+    status = 422 if form.errors else 200
+    return _page("lookup.html", status, form=form, answer=answer, reason_text=_reason_text)
+
+
+def _reason_text(verdict: mandate_rules.Verdict) -> str:
+    return translate(verdict.reason, day=verdict.day.strftime("%d.%m.%Y") if verdict.day else "",
+                     scope=_rights_text(list(verdict.scope)))

@@ -1,0 +1,145 @@
+"""R13, R14: when a trustee's mandate works, and with which rights.
+
+A power of attorney covers whole Zurich days: from 00:00 of its first day to the end of its last day. A
+revocation is effective on receipt (Art. 34 OR), so it ends the power at the moment it was recorded, not at
+midnight. A mandate is the member administrator's grant to one trustee login; it only works within the scope of
+a current power of attorney for that trustee.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from core.domain import rights as catalogue
+
+ZURICH = ZoneInfo("Europe/Zurich")
+REMINDER_DAYS = 30
+
+
+class InvalidPowerOfAttorney(ValueError):
+    """The power of attorney as entered breaks a rule; the message names it (English source string)."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message, self.field = message, field
+
+
+@dataclass(frozen=True)
+class PowerOfAttorneyState:
+    valid_from: date
+    valid_until: date | None  # the last day it covers; None: until revoked
+    revoked_at: datetime | None
+    scope: frozenset[str]
+
+
+def starts_at(valid_from: date) -> datetime:
+    return datetime.combine(valid_from, time.min, ZURICH)
+
+
+def ends_at(valid_until: date) -> datetime:
+    """The first moment no longer covered: midnight Zurich after the last day."""
+    return datetime.combine(valid_until + timedelta(days=1), time.min, ZURICH)
+
+
+def is_current(poa: PowerOfAttorneyState, now: datetime) -> bool:
+    if now < starts_at(poa.valid_from):
+        return False
+    if poa.valid_until is not None and now >= ends_at(poa.valid_until):
+        return False
+    return poa.revoked_at is None or now < poa.revoked_at
+
+
+def effective_rights(mandate_rights: Iterable[str], current_scopes: Iterable[Iterable[str]]) -> frozenset[str]:
+    """The mandate's rights that some current power of attorney covers; nothing when none is current."""
+    covered: set[str] = set()
+    for scope in current_scopes:
+        covered.update(scope)
+    return frozenset(mandate_rights) & covered
+
+
+def zurich_day(now: datetime) -> date:
+    return now.astimezone(ZURICH).date()
+
+
+def due_for_reminder(poa: PowerOfAttorneyState, now: datetime) -> bool:
+    """R14: both sides hear of the end 30 days before; an open-ended, revoked or ended power needs no reminder."""
+    if poa.valid_until is None or not is_current(poa, now):
+        return False
+    return (poa.valid_until - zurich_day(now)).days <= REMINDER_DAYS
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The staff lookup: may we give information to this trustee about this member today? `reason` is an English
+    source string with the placeholders {day} and {scope}, filled by `text` (or by a page, translated)."""
+
+    allowed: bool
+    reason: str
+    poa_ids: tuple[int, ...] = ()
+    day: date | None = None
+    scope: tuple[str, ...] = ()
+
+    def text(self) -> str:
+        labels = ", ".join(catalogue.label(r) for r in self.scope)
+        return self.reason.format(day=self.day.isoformat() if self.day else "", scope=labels)
+
+
+NO_POA = "No power of attorney from this member to this trustee is on record."
+NOT_YET = "The power of attorney starts on {day}."
+ENDED = "The power of attorney ended on {day}."
+REVOKED = "The power of attorney was revoked on {day}."
+COVERED = "A current power of attorney covers: {scope}."
+
+
+def verdict(powers: Iterable[tuple[int, PowerOfAttorneyState]], now: datetime) -> Verdict:
+    """Yes while one power of attorney is current, with its scope; otherwise no, with the nearest reason."""
+    items = list(powers)
+    current = [(poa_id, poa) for poa_id, poa in items if is_current(poa, now)]
+    if current:
+        scope = tuple(sorted(set().union(*(poa.scope for _, poa in current)), key=_catalogue_order))
+        return Verdict(True, COVERED, tuple(poa_id for poa_id, _ in current), scope=scope)
+    if not items:
+        return Verdict(False, NO_POA)
+    poa_id, poa = max(items, key=lambda item: item[1].valid_from)
+    reason, day = _why_not(poa, now)
+    return Verdict(False, reason, (poa_id,), day)
+
+
+def _why_not(poa: PowerOfAttorneyState, now: datetime) -> tuple[str, date]:
+    if poa.revoked_at is not None and now >= poa.revoked_at:
+        return REVOKED, zurich_day(poa.revoked_at)
+    if now < starts_at(poa.valid_from):
+        return NOT_YET, poa.valid_from
+    assert poa.valid_until is not None  # neither revoked nor in the future: it can only have ended
+    return ENDED, poa.valid_until
+
+
+def _catalogue_order(right: str) -> int:
+    keys = list(catalogue.CATALOGUE)
+    return keys.index(right) if right in keys else len(keys)
+
+
+@dataclass(frozen=True)
+class NewPowerOfAttorney:
+    valid_from: date
+    valid_until: date | None
+    received_on: date
+    scope: tuple[str, ...]
+
+
+def check_new(poa: NewPowerOfAttorney, today: date) -> NewPowerOfAttorney:
+    """Raise InvalidPowerOfAttorney naming the first broken rule; return it with the scope in catalogue order."""
+    if poa.valid_until is not None and poa.valid_until < poa.valid_from:
+        raise InvalidPowerOfAttorney("The end date must be on or after the start date.", "valid_until")
+    if poa.received_on > today:
+        raise InvalidPowerOfAttorney("The received date cannot be in the future.", "received_on")
+    unknown = [r for r in poa.scope if r not in catalogue.CATALOGUE]
+    if unknown:
+        raise InvalidPowerOfAttorney("The scope has an unknown right.", "scope")
+    if not poa.scope:
+        raise InvalidPowerOfAttorney("Choose at least one right the power of attorney covers.", "scope")
+    ordered = tuple(sorted(set(poa.scope), key=_catalogue_order))
+    return NewPowerOfAttorney(poa.valid_from, poa.valid_until, poa.received_on, ordered)

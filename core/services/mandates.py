@@ -1,0 +1,160 @@
+"""R13, R14: a trustee login's mandates, and the rights each gives it at this moment.
+
+Rights are recomputed from the database on every call: a power of attorney that ended or was revoked, or a
+mandate the member's administrators revoked, stops the trustee's access on its next request.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from core import audit
+from core.domain import mandates as rules
+from core.domain import rights as catalogue
+from core.models import Login, Mandate, Member, PowerOfAttorney, Trustee
+
+
+class UnknownRight(ValueError):
+    pass
+
+
+def state(poa: PowerOfAttorney) -> rules.PowerOfAttorneyState:
+    return rules.PowerOfAttorneyState(poa.valid_from, poa.valid_until, poa.revoked_at, frozenset(poa.scope))
+
+
+def powers(session: Session, member_id: int, trustee_id: int) -> list[PowerOfAttorney]:
+    query = (select(PowerOfAttorney)
+             .where(PowerOfAttorney.member_id == member_id, PowerOfAttorney.trustee_id == trustee_id)
+             .order_by(PowerOfAttorney.valid_from, PowerOfAttorney.id))
+    return list(session.scalars(query))
+
+
+def current_powers(session: Session, member_id: int, trustee_id: int, now: datetime) -> list[PowerOfAttorney]:
+    return [poa for poa in powers(session, member_id, trustee_id) if rules.is_current(state(poa), now)]
+
+
+def active_mandate(session: Session, login_id: int, member_id: int) -> Mandate | None:
+    return session.scalar(select(Mandate).where(Mandate.login_id == login_id, Mandate.member_id == member_id,
+                                                Mandate.status == "active"))
+
+
+def _ordered(rights: Iterable[str]) -> list[str]:
+    wanted = set(rights)
+    unknown = wanted - set(catalogue.CATALOGUE)
+    if unknown:
+        raise UnknownRight(f"unknown right: {', '.join(sorted(unknown))}")
+    return [r for r in catalogue.CATALOGUE if r in wanted]
+
+
+def grant(session: Session, login_id: int, member_id: int, rights: Iterable[str], actor: str, now: datetime) -> int:
+    """Add the mandate, or give the one active mandate for this login and member these rights (audited)."""
+    ordered = _ordered(rights)
+    mandate = active_mandate(session, login_id, member_id)
+    if mandate is None:
+        mandate = Mandate(login_id=login_id, member_id=member_id, rights=ordered, status="active",
+                          created_at=now, created_by=actor)
+        session.add(mandate)
+        action = "mandate_granted"
+    else:
+        mandate.rights = ordered
+        action = "mandate_changed"
+    session.flush()
+    audit.record(session, audit.Entry(actor, action, member_id, f"mandate:{mandate.id}",
+                                      {"login_id": login_id, "rights": ordered}), now)
+    return mandate.id
+
+
+def revoke(session: Session, mandate_id: int, member_id: int, actor: str, now: datetime) -> Mandate | None:
+    """End the mandate at once (audited); None if the member has no such active mandate."""
+    mandate = session.scalar(select(Mandate).where(Mandate.id == mandate_id, Mandate.member_id == member_id,
+                                                   Mandate.status == "active").with_for_update())
+    if mandate is None:
+        return None
+    mandate.status, mandate.revoked_at, mandate.revoked_by = "revoked", now, actor
+    audit.record(session, audit.Entry(actor, "mandate_revoked", member_id, f"mandate:{mandate.id}",
+                                      {"login_id": mandate.login_id}), now)
+    return mandate
+
+
+def _trustee_login(session: Session, login_id: int) -> Login | None:
+    login = session.get(Login, login_id)
+    return login if login is not None and login.trustee_id is not None else None
+
+
+def active_rights(session: Session, login_id: int, member_id: int, now: datetime) -> frozenset[str]:
+    """The rights this trustee login has for this member now: empty without a mandate or a current power."""
+    login = _trustee_login(session, login_id)
+    mandate = active_mandate(session, login_id, member_id) if login is not None else None
+    if login is None or mandate is None or login.trustee_id is None:
+        return frozenset()
+    scopes = [poa.scope for poa in current_powers(session, member_id, login.trustee_id, now)]
+    return rules.effective_rights(mandate.rights, scopes)
+
+
+@dataclass(frozen=True)
+class Principal:
+    """A member a trustee login may act for now, and with which rights."""
+
+    member_id: int
+    member_number: str
+    name: str
+    rights: frozenset[str]
+
+
+def acting_for(session: Session, login_id: int, member_id: int, now: datetime) -> Principal | None:
+    """The member this trustee login may act for now, with its rights; None once nothing is left (R14)."""
+    effective = active_rights(session, login_id, member_id, now)
+    member = session.get(Member, member_id) if effective else None
+    return Principal(member.id, member.member_number, member.name, effective) if member is not None else None
+
+
+def members_of(session: Session, login_id: int, now: datetime) -> list[Principal]:
+    """The members this trustee login can act for at this moment, by name."""
+    login = _trustee_login(session, login_id)
+    if login is None or login.trustee_id is None:
+        return []
+    rows = session.execute(select(Mandate, Member).join(Member, Member.id == Mandate.member_id)
+                           .where(Mandate.login_id == login_id, Mandate.status == "active")
+                           .order_by(Member.name, Member.id)).all()
+    principals = []
+    for mandate, member in rows:
+        scopes = [poa.scope for poa in current_powers(session, member.id, login.trustee_id, now)]
+        effective = rules.effective_rights(mandate.rights, scopes)
+        if effective:
+            principals.append(Principal(member.id, member.member_number, member.name, effective))
+    return principals
+
+
+@dataclass(frozen=True)
+class Access:
+    """For the member's administrators: one trustee login with a mandate, and the powers behind it."""
+
+    mandate_id: int
+    trustee_name: str
+    trustee_uid: str
+    person: str
+    email: str
+    login_status: str
+    rights: list[str]
+    effective: frozenset[str]
+    powers: list[tuple[date, date | None, list[str]]]  # current ones: valid from, until, scope
+
+
+def accesses(session: Session, member_id: int, now: datetime) -> list[Access]:
+    rows = session.execute(select(Mandate, Login, Trustee).join(Login, Login.id == Mandate.login_id)
+                           .join(Trustee, Trustee.id == Login.trustee_id)
+                           .where(Mandate.member_id == member_id, Mandate.status == "active")
+                           .order_by(Trustee.name, Login.name, Mandate.id)).all()
+    result = []
+    for mandate, login, trustee in rows:
+        current = current_powers(session, member_id, trustee.id, now)
+        effective = rules.effective_rights(mandate.rights, [poa.scope for poa in current])
+        result.append(Access(mandate.id, trustee.name, trustee.uid, login.name, login.email, login.status,
+                             list(mandate.rights), effective,
+                             [(poa.valid_from, poa.valid_until, list(poa.scope)) for poa in current]))
+    return result

@@ -1,0 +1,80 @@
+"""Forms of the power of attorney register (R14). Labels and messages are English source strings, translated
+when the page is drawn."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import DateField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms.validators import InputRequired, Length, Optional
+
+from core.domain import mandates as rules
+from core.domain import rights
+from core.services import poa_register
+from web.i18n import translate
+from web.staff.forms import Text
+
+LANGUAGES = (("de", "Deutsch"), ("fr", "Français"), ("it", "Italiano"), ("en", "English"))
+BAD_DAY = Text("Enter a date, like 31.03.2026")
+
+
+class Day(DateField):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, format=["%Y-%m-%d", "%d.%m.%Y"], **kwargs)
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        try:
+            super().process_formdata(valuelist)
+        except ValueError as exc:
+            raise ValueError(str(BAD_DAY)) from exc
+
+
+class RecordForm(FlaskForm):
+    member_number = StringField(Text("Member number of the principal"), validators=[
+        InputRequired(Text("Enter the member number of the principal")), Length(max=20)])
+    trustee_uid = StringField(Text("UID of the trustee"), validators=[
+        InputRequired(Text("Enter the trustee's UID")), Length(max=20)])
+    trustee_name = StringField(Text("Trustee company name"), validators=[Length(max=200)])
+    trustee_street = StringField(Text("Street and number"), validators=[Length(max=200)])
+    trustee_po_box = StringField(Text("PO box"), validators=[Length(max=100)])
+    trustee_postcode = StringField(Text("Postcode"), validators=[Length(max=10)])
+    trustee_town = StringField(Text("Town"), validators=[Length(max=100)])
+    trustee_language = SelectField(Text("Language of the trustee"), choices=LANGUAGES, validate_choice=False)
+    trustee_email = StringField(Text("E-mail address of the trustee"), validators=[Length(max=254)])
+    scope = SelectMultipleField(Text("Scope"), choices=list(rights.CATALOGUE.items()), validate_choice=False)
+    valid_from = Day(Text("Valid from"), validators=[InputRequired(Text("Enter the first day it is valid"))])
+    valid_until = Day(Text("Valid until (last day)"), validators=[Optional()])
+    received_on = Day(Text("Received on"), validators=[InputRequired(Text("Enter the day we received it"))])
+    document = FileField(Text("Signed power of attorney (PDF, at most 10 MB)"))
+
+    def power(self) -> rules.NewPowerOfAttorney:
+        assert isinstance(self.valid_from.data, date) and isinstance(self.received_on.data, date)
+        return rules.NewPowerOfAttorney(self.valid_from.data, self.valid_until.data, self.received_on.data,
+                                        tuple(self.scope.data or ()))
+
+    def trustee(self) -> poa_register.TrusteeEntry:
+        return poa_register.TrusteeEntry(
+            self.trustee_uid.data or "", self.trustee_name.data or "", "", self.trustee_street.data or "",
+            self.trustee_po_box.data or "", self.trustee_postcode.data or "", self.trustee_town.data or "",
+            self.trustee_language.data or "de", self.trustee_email.data or "")
+
+    def fail(self, name: str, message: str) -> None:
+        field = self._fields.get(name, self.trustee_uid)
+        field.errors = [*field.errors, translate(message)]
+
+
+class RevokeForm(FlaskForm):
+    note = TextAreaField(Text("How did the revocation reach us?"), validators=[
+        InputRequired(Text("Say how the revocation reached us, for example 'letter of 3 March'")),
+        Length(max=2000)])
+
+
+class LookupForm(FlaskForm):
+    class Meta:
+        csrf = False  # a question, not a change: it is asked with GET
+
+    member_number = StringField(Text("Member number"), validators=[InputRequired(Text("Enter the member number"))])
+    trustee_uid = StringField(Text("UID of the trustee"), validators=[InputRequired(Text("Enter the trustee's UID"))])
