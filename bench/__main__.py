@@ -1,4 +1,4 @@
-"""`python -m bench [letters|intake|latency|login|sweep] [--sizes 5000,50000]`: the benchmarks of the back office.
+"""`python -m bench [letters|intake|latency|login|sweep|desk] [--sizes 5000,50000]`: the benchmarks of the back office.
 
 Every figure is printed next to a baseline measured in the same run on the same machine."""
 
@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import argparse
 
-from bench import intake, latency, letters_pipeline, login, sweep
+from bench import desk, intake, latency, letters_pipeline, login, sweep
 
-ALL = ["letters", "intake", "latency", "login", "sweep"]
+ALL = ["letters", "intake", "latency", "login", "sweep", "desk"]
 
 
 def main() -> None:
@@ -33,6 +33,8 @@ def main() -> None:
         login.report(login.run(args.seconds))
     if "sweep" in which:
         sweep.report(sweep.run(args.logins))
+    if "desk" in which:
+        desk.report(desk.run())
 
 
 if __name__ == "__main__":

@@ -41,6 +41,8 @@ class Settings:
     sms_dir: Path = ROOT / "var" / "sms"
     ratelimit_storage_uri: str = "memory://"
     ratelimit_auth: str = "30 per minute"  # per IP on login, second-step and code POSTs (coarse; R9 is in the DB)
+    # Where members write for help (support requests, shown on pages); the fund's contact address unless set.
+    support_email: str = "connect@exfour.ch"
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -76,6 +78,7 @@ def load() -> Settings:
         sms_dir=Path(env("SMS_DIR", str(var / "sms"))),
         ratelimit_storage_uri=env("RATELIMIT_STORAGE_URI", "memory://"),
         ratelimit_auth=env("RATELIMIT_AUTH", "30 per minute"),
+        support_email=env("SUPPORT_EMAIL", env("FUND_CONTACT_EMAIL", "connect@exfour.ch")),
     )
 
 

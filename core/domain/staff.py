@@ -1,5 +1,6 @@
-"""Rules for the fund's staff accounts and desk: passwords, usernames, login throttling (R9), and the
-keyset cursor that pages through cases without OFFSET (a desk with 200,000 cases stays fast)."""
+"""Rules for the fund's staff accounts and desk: roles and what each may decide, passwords, usernames, login
+throttling (R9), and the keyset cursor that pages through cases without OFFSET (a desk with 200,000 cases stays
+fast)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,22 @@ from core.domain.passwords import PASSWORD_LIMIT, PENDING_FOR, SECOND_FACTOR_LIM
 MIN_PASSWORD_LENGTH = 12
 MAX_PASSWORD_LENGTH = 256  # argon2 takes any length; this only bounds the work one request can cause
 ROLES = ("clerk", "supervisor")
+
+# Cases whose decision registers or removes a member's access on the fund's own word (R16 exceptional
+# registration, R17 deactivation of stale logins): a supervisor decides them. Everything else a clerk decides.
+SUPERVISOR_KINDS = frozenset({"exceptional_registration", "stale_logins"})
+
+
+def may_decide(role: str, kind: str) -> bool:
+    """Whether a staff member with this role may approve, reject or close a case of this kind."""
+    if role == "supervisor":
+        return True
+    return role == "clerk" and kind not in SUPERVISOR_KINDS
+
+
+def decider_roles(kind: str) -> tuple[str, ...]:
+    """The roles that may decide a case of this kind (whom to tell that one waits)."""
+    return tuple(role for role in ROLES if may_decide(role, kind))
 _USERNAME = re.compile(r"[a-z0-9][a-z0-9._-]{1,58}[a-z0-9]")
 
 

@@ -1,4 +1,4 @@
-"""The staff desk: the list of cases, one case with everything needed to decide it, and the decision.
+"""The staff desk: one case with everything needed to decide it, and the decision (the list is desk_queue).
 
 A decision is one transaction: the case changes from open exactly once (a conditional UPDATE, so two clerks
 clicking at the same moment cannot both decide), the request is completed, a history line and an audit event
@@ -9,22 +9,33 @@ is rendered."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from core import audit, mail
-from core.domain.staff import Cursor, decode_cursor, may_decide
+from core.domain.staff import may_decide
 from core.models import Case, History, Letter, Login, Member, Request, StaffUser
 from core.services import case_kinds, codes
 
-PAGE_SIZE = 50
-COUNT_CAP = 10_000
-STATUSES = ("open", "approved", "rejected", "closed")
-KINDS = ("new_code", "code_exhausted", "trustee_code", "exceptional_registration", "stale_logins", "returned_mail",
-         "support")
-AGES = (1, 3, 7, 30)  # "older than N days" on the queue
+# The queue lives in its own module; its names stay reachable here, where views and tests look for the desk.
+from core.services.desk_queue import (  # noqa: F401
+    AGES,
+    COUNT_CAP,
+    KINDS,
+    PAGE_SIZE,
+    STATUSES,
+    Filters,
+    Page,
+    Row,
+    counts,
+    list_cases,
+    member_cases_query,
+    page_query,
+    scope_of,
+)
+
 NO_MEMBER = "no member with this number in the register"
 # Kinds whose approval needs more than a note: their case_kinds/<kind>.html partial holds the approval form.
 OWN_APPROVAL_FORM = frozenset({"trustee_code", "exceptional_registration", "stale_logins", "returned_mail"})
@@ -50,128 +61,6 @@ class CaseNotFound(DeskError):
 
 class NotAllowed(DeskError):
     """The staff member's role may not decide this kind of case (core.domain.staff.may_decide)."""
-
-
-@dataclass(frozen=True)
-class Filters:
-    status: str = "open"
-    kind: str = ""
-    member_number: str = ""
-    older_than_days: int = 0  # 0: any age
-
-    @classmethod
-    def parse(cls, status: str | None, kind: str | None, member_number: str | None,
-              age: str | None = None) -> Filters:
-        """Anything unknown falls back to 'no filter', so an edited URL never breaks the page."""
-        days = int(age) if age and age.isdigit() and int(age) in AGES else 0
-        return cls(status if status in STATUSES else "open", kind if kind in KINDS else "",
-                   (member_number or "").strip()[:20], days)
-
-
-@dataclass(frozen=True)
-class Row:
-    id: int
-    kind: str
-    status: str
-    why: str
-    created_at: datetime
-    decided_at: datetime | None
-    member_number: str
-    company: str
-    reference: str
-
-
-@dataclass(frozen=True)
-class Page:
-    rows: list[Row]
-    counts: dict[str, int]
-    next_cursor: str | None = None
-    prev_cursor: str | None = None
-
-
-def member_cases_query(member_number: str) -> Select[tuple[int]]:
-    """Known members are found through the case's member, unknown ones only through the number typed in the
-    request. Both start from an index on the number; resolving them first gives the planner real ids."""
-    by_member = select(Case.id).join(Member, Member.id == Case.member_id).where(Member.member_number == member_number)
-    by_request = select(Case.id).join(Request, Request.id == Case.request_id).where(
-        Request.member_number == member_number)
-    return by_member.union(by_request)  # type: ignore[return-value]
-
-
-def scope_of(session: Session, filters: Filters, now: datetime | None = None) -> list[ColumnElement[bool]]:
-    where: list[ColumnElement[bool]] = []
-    if filters.kind:
-        where.append(Case.kind == filters.kind)
-    if filters.older_than_days:
-        if now is None:
-            raise ValueError("the age filter needs the current time")
-        # A range on created_at: the same index walk as the page itself.
-        where.append(Case.created_at < now - timedelta(days=filters.older_than_days))
-    if filters.member_number:
-        where.append(Case.id.in_(list(session.scalars(member_cases_query(filters.member_number)))))
-    return where
-
-
-def counts(session: Session, filters: Filters, scope: list[ColumnElement[bool]] | None = None,
-           now: datetime | None = None) -> dict[str, int]:
-    """Cases per status, each counted up to COUNT_CAP: a bounded walk of the (status, created_at) index, so the
-    tabs cost the same with 200,000 decided cases as with 200. The page shows "10000+" past the cap."""
-    scope = scope_of(session, filters, now) if scope is None else scope
-    found = {}
-    for status in STATUSES:
-        # Selecting only the indexed column lets PostgreSQL answer from the index alone.
-        capped = (select(Case.status).where(Case.status == status, *scope)
-                  .limit(COUNT_CAP + 1).subquery())
-        found[status] = session.scalar(select(func.count()).select_from(capped)) or 0
-    return found
-
-
-def _beyond(cursor: Cursor, later: bool) -> ColumnElement[bool]:
-    # The first comparison alone is a range on the (status, created_at) index; the second breaks ties by id.
-    if later:
-        return and_(Case.created_at >= cursor.created_at,
-                    or_(Case.created_at > cursor.created_at, Case.id > cursor.id))
-    return and_(Case.created_at <= cursor.created_at, or_(Case.created_at < cursor.created_at, Case.id < cursor.id))
-
-
-def page_query(filters: Filters, scope: list[ColumnElement[bool]], cursor: Cursor | None, later: bool,
-               limit: int) -> Select:
-    """The rows of one page, walking the (status, created_at) index from the cursor, towards later or earlier."""
-    query = (
-        select(Case.id, Case.kind, Case.status, Case.why, Case.created_at, Case.decided_at,
-               func.coalesce(Member.member_number, Request.member_number, ""),
-               func.coalesce(Request.company_name, Member.name, ""), func.coalesce(Request.reference, ""))
-        .outerjoin(Request, Request.id == Case.request_id)
-        .outerjoin(Member, Member.id == Case.member_id)
-        .where(Case.status == filters.status, *scope)
-    )
-    if cursor is not None:
-        query = query.where(_beyond(cursor, later=later))
-    order = (Case.created_at.asc(), Case.id.asc()) if later else (Case.created_at.desc(), Case.id.desc())
-    return query.order_by(*order).limit(limit)
-
-
-def list_cases(session: Session, filters: Filters, after: str | None = None, before: str | None = None,
-               page_size: int = PAGE_SIZE, now: datetime | None = None) -> Page:
-    """One page of cases: open ones oldest first (who waited longest comes first), decided ones newest first."""
-    ascending = filters.status == "open"
-    after_cursor, before_cursor = decode_cursor(after), decode_cursor(before)
-    backwards = before_cursor is not None and after_cursor is None
-    cursor = before_cursor if backwards else after_cursor
-    scope = scope_of(session, filters, now)
-    query = page_query(filters, scope, cursor, later=ascending != backwards, limit=page_size + 1)
-    found = [Row(*r) for r in session.execute(query).tuples()]
-    more = len(found) > page_size
-    rows = found[:page_size]
-    if backwards:
-        rows.reverse()
-    has_next, has_prev = (True, more) if backwards else (more, cursor is not None)
-    return Page(
-        rows=rows,
-        counts=counts(session, filters, scope),
-        next_cursor=Cursor(rows[-1].created_at, rows[-1].id).encode() if rows and has_next else None,
-        prev_cursor=Cursor(rows[0].created_at, rows[0].id).encode() if rows and has_prev else None,
-    )
 
 
 @dataclass
@@ -290,6 +179,8 @@ def approve(session: Session, case_id: int, staff_id: int, note: str, now: datet
         raise CannotApprove("you recorded this case; another staff member must approve it")  # R16: four eyes
     note = note.strip()
     special = case_kinds.approver_for(case.kind)
+    if special is None and case.kind in CLOSE_ONLY:
+        raise CannotApprove("this kind of case is answered and closed, not approved")
     if special is not None:
         _claim(session, case, "approved", staff, note, now)
         return special(session, case, request, staff, note, now)
@@ -349,6 +240,9 @@ def close(session: Session, case_id: int, staff_id: int, note: str, now: datetim
     staff = _staff(session, staff_id)
     case, request = _open_case(session, case_id)
     require_role(staff, case.kind)
+    if case.kind not in CLOSE_ONLY:
+        # A request for access ends approved or rejected: rejecting tells the requester, closing would not.
+        raise DeskError("this kind of case is approved or rejected, not closed")
     note = note.strip()
     _claim(session, case, "closed", staff, note, now)
     _complete(request, "closed", now)

@@ -17,7 +17,7 @@ from core import audit, config, secrets_box
 from core.domain import passwords as password_rules
 from core.domain import totp
 from core.domain.deactivation import may_use
-from core.models import Login
+from core.models import Login, Trustee
 from core.services import member_auth, recovery_codes
 from core.services.member_auth import Check
 
@@ -56,12 +56,22 @@ def _login(session: Session, login_id: int, now: datetime) -> Login | None:
     return login if login is not None and may_use(login.status, login.last_day, now) else None
 
 
+def owner(session: Session, login: Login) -> tuple[str, str]:
+    """The company a login belongs to, by name and number: its member, or for a trustee's login (R13) the trustee
+    company and its UID."""
+    if login.member is not None:
+        return login.member.name, login.member.member_number
+    trustee = session.get(Trustee, login.trustee_id)
+    return (trustee.name, trustee.uid) if trustee is not None else ("", "")
+
+
 def profile(session: Session, login_id: int, now: datetime) -> Profile | None:
     login = _login(session, login_id, now)
     if login is None:
         return None
-    return Profile(login.id, login.name, login.email, login.mobile[-2:], login.language, login.member.name,
-                   login.member.member_number, login.status, login.last_day,
+    company, number = owner(session, login)
+    return Profile(login.id, login.name, login.email, login.mobile[-2:], login.language, company, number,
+                   login.status, login.last_day,
                    recovery_codes.unused(session, login.id), bool(login.pending_totp_secret))
 
 
@@ -89,7 +99,7 @@ def change_password(session: Session, login_id: int, current: str, new: str, ip:
     login = _confirmed(session, login_id, current, ip, now)
     if isinstance(login, Refusal):
         return login
-    problem = password_rules.problem(new, login.member.member_number)
+    problem = password_rules.problem(new, owner(session, login)[1])
     if problem:
         return Refusal("new_password", problem)
     login.password_hash = secrets_box.hash_password(new)
@@ -155,7 +165,7 @@ def new_authenticator(session: Session, login_id: int, now: datetime) -> NewAuth
         return None
     secret = secrets_box.decrypt(login.pending_totp_secret)
     issuer = f"{config.get().fund_name} connect"
-    uri = totp.provisioning_uri(secret, f"{login.email} ({login.member.member_number})", issuer)
+    uri = totp.provisioning_uri(secret, f"{login.email} ({owner(session, login)[1]})", issuer)
     return NewAuthenticator(secret, uri)
 
 

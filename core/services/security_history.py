@@ -44,12 +44,29 @@ WHAT: dict[str, str] = {
     "code.issued": "A registration code was sent by post to the address on file.",
     "code.entry_failed": "A wrong registration code was entered.",
     "request.decided": "The fund decided a request for a new registration code.",
+    # What the fund's staff did to the member (their decisions, corrections and letters), so that the member's
+    # administrators see every hand that touched their access.
+    "case.opened": "A request or matter about your company was passed to the fund's staff.",
+    "case.approved": "{actor} approved a request or matter about your company.",
+    "case.rejected": "{actor} rejected a request about your company.",
+    "case.closed": "{actor} closed a matter about your company.",
+    "code.voided": "{actor} made an unused registration code invalid.",
+    "letter.returned": "A letter to your company came back undelivered; its registration code no longer works.",
+    "letter.queued": "{actor} sent a letter by post to the address on file.",
+    "member.address_corrected": "{actor} corrected your company's postal address: {fields}.",
+    "member.updated": "The fund updated your company's details in its register.",
+    "support.answered": "{actor} answered a support request by e-mail.",
+    "power_of_attorney.recorded": "{actor} recorded a power of attorney for a trustee.",
+    "power_of_attorney.revoked": "{actor} recorded the end of a power of attorney for a trustee.",
+    "exceptional_registration.recorded": "{actor} recorded an official letter asking the fund to register a login.",
+    "stale_logins.recorded": "{actor} recorded a request to deactivate old logins.",
 }
 OTHER = "Security event: {action}."
-FIELDS = {"name": "name", "email": "e-mail address", "mobile": "mobile number", "language": "language"}
+FIELDS = {"name": "name", "email": "e-mail address", "mobile": "mobile number", "language": "language",
+          "care_of": "c/o", "street": "street", "po_box": "PO box", "postcode": "postcode", "town": "town"}
 NOBODY = "nobody"
 SYSTEM = "connect (automatically)"
-STAFF = "the fund's staff"
+STAFF = "Compensation fund staff"  # one label for every staff member: members never learn staff names
 SOMEONE = "someone who was not logged in"
 
 

@@ -57,9 +57,10 @@ MIDDLE = Cursor(datetime(2025, 1, 1, tzinfo=UTC), 100_000)
     (desk.Filters("rejected"), None, False),
     (desk.Filters("rejected", "code_exhausted"), MIDDLE, False),
 ])
-def test_a_page_of_200000_cases_walks_the_status_created_index(big_desk, filters, cursor, later):
+def test_a_page_of_200000_cases_walks_a_status_created_index(big_desk, filters, cursor, later):
     plan = _plan(lambda s: desk.page_query(filters, desk.scope_of(s, filters), cursor, later, desk.PAGE_SIZE + 1))
-    assert "ix_staff_case_status_created" in plan
+    # A kind filter may walk (status, kind, created_at) instead: the same range scan, without skipping other kinds.
+    assert "ix_staff_case_status_created" in plan or (filters.kind and "ix_staff_case_status_kind_created" in plan)
     assert "Seq Scan on staff_case" not in plan and "Seq Scan on request" not in plan
 
 

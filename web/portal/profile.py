@@ -15,7 +15,7 @@ from core.models import Login
 from core.services import member_auth
 from core.services import profile as service
 from core.services.member_auth import Check
-from web.auth import MemberPrincipal, member_required, start_session
+from web.auth import ACTING_KEY, CHOOSING, MemberPrincipal, for_trustees, member_required, start_session
 from web.enrolment import authenticator_display
 from web.i18n import translate
 from web.portal import bp
@@ -43,11 +43,15 @@ def _restart_session(login_id: int) -> None:
         login = s.get(Login, login_id)
         principal = MemberPrincipal(login) if login is not None else None
     if principal is not None:
+        acting = session.get(ACTING_KEY)  # a trustee keeps acting for the member it chose (R13)
         start_session(principal)
+        if acting is not None:
+            session[ACTING_KEY] = acting
 
 
 @bp.get("/profile")
 @member_required
+@for_trustees(CHOOSING)
 def profile() -> Any:
     with unit_of_work() as s:
         shown = service.profile(s, current_user.login_id, clock.now())
@@ -58,6 +62,7 @@ def profile() -> Any:
 
 @bp.route("/profile/password", methods=["GET", "POST"])
 @member_required
+@for_trustees(CHOOSING)
 def change_password() -> Any:
     form = PasswordChangeForm()
     if request.method == "GET":
@@ -77,6 +82,7 @@ def change_password() -> Any:
 
 @bp.route("/profile/recovery-codes", methods=["GET", "POST"])
 @member_required
+@for_trustees(CHOOSING)
 def new_recovery_codes() -> Any:
     form = ConfirmPasswordForm()
     if request.method == "GET":
@@ -101,6 +107,7 @@ def _identity_page(form: IdentityForm, status: int = 200) -> tuple[str, int, dic
 
 @bp.route("/profile/authenticator", methods=["GET", "POST"])
 @member_required
+@for_trustees(CHOOSING)
 def change_authenticator() -> Any:
     form = IdentityForm()
     if request.method == "GET":
@@ -119,6 +126,7 @@ def change_authenticator() -> Any:
 
 @bp.post("/profile/authenticator/sms")
 @member_required
+@for_trustees(CHOOSING)
 def send_confirmation_sms() -> Response:
     if ActionForm().validate_on_submit():
         with unit_of_work() as s:
@@ -136,6 +144,7 @@ def send_confirmation_sms() -> Response:
 
 @bp.route("/profile/authenticator/new", methods=["GET", "POST"])
 @member_required
+@for_trustees(CHOOSING)
 def new_authenticator() -> Any:
     if session.get(CHANGING_KEY) != current_user.login_id:
         return redirect(url_for(".change_authenticator"), 303)
@@ -162,6 +171,7 @@ def new_authenticator() -> Any:
 
 @bp.post("/profile/authenticator/cancel")
 @member_required
+@for_trustees(CHOOSING)
 def cancel_authenticator_change() -> Response:
     if ActionForm().validate_on_submit():
         with unit_of_work() as s:

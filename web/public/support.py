@@ -1,3 +1,89 @@
-"""(being written)"""
+"""Support requests from anyone ("Altra situazione", Situation 4): technical problems with logins or two-step
+login, or questions about the fund's business processes. The answer comes by e-mail from a person at the fund.
+Nothing shown here depends on whether the member number exists."""
 
-from web.public import bp  # noqa: F401
+from __future__ import annotations
+
+from typing import Any
+
+from flask import redirect, render_template, url_for
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from werkzeug.wrappers import Response
+from wtforms import RadioField, StringField, TextAreaField
+
+from core import clock, db
+from core.services import support
+from web import i18n
+from web.public import bp
+from worker.nudge import relay_soon
+
+TOPIC_LABELS = (("adding_users", "Adding or changing users"), ("two_step_login", "Two-step login"),
+                ("business_process", "Salary declarations, changes of personnel or other business with the fund"),
+                ("other", "Something else"))
+# Which field a problem from core.services.support belongs to, by the words it starts with.
+FIELD_OF = {"choose": "topic", "describe": "message", "the message": "message", "enter your name": "name",
+            "enter an e-mail": "email", "the member number": "member_number"}
+
+
+class SupportForm(FlaskForm):
+    topic = RadioField("What is your question about?", choices=TOPIC_LABELS, validate_choice=False)
+    message = TextAreaField("Your question")
+    name = StringField("Your full name")
+    email = StringField("Your e-mail address")
+    phone = StringField("Your phone number (optional)")
+    member_number = StringField("Member number (optional)")
+    company = StringField("Company name (optional)")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for field in self:  # labels in the page's language, chosen per request
+            field.label.text = i18n.translate(field.label.text)
+        self.topic.choices = [(value, i18n.translate(label)) for value, label in TOPIC_LABELS]
+
+    def command(self) -> support.SupportRequest:
+        return support.SupportRequest(
+            topic=self.topic.data or "", message=self.message.data or "", name=self.name.data or "",
+            email=self.email.data or "", language=i18n.current(), member_number=self.member_number.data or "",
+            company=self.company.data or "", phone=self.phone.data or "")
+
+    def show(self, problem: str) -> None:
+        name = next((field for start, field in FIELD_OF.items() if problem.startswith(start)), "message")
+        message = problem[:1].upper() + problem[1:]
+        self[name].errors = [*self[name].errors, i18n.translate(message)]
+
+
+def checked(form: SupportForm) -> bool:
+    """The CSRF token, then the service's own checks (the same for the public and the portal form)."""
+    if not form.validate():
+        form.csrf_token.errors = [i18n.translate("This page has expired. Please check your answers and send again.")]
+        return False
+    problem = support.problem(form.command())
+    if problem:
+        form.show(problem)
+        return False
+    return True
+
+
+@bp.get("/support")
+def support_page() -> Response | str:
+    if current_user.is_authenticated and current_user.kind == "member" and not current_user.is_trustee:
+        return redirect(url_for("portal.support_page"))  # the portal's form knows the member and the person
+    return render_template("web/public/support.html", form=SupportForm())
+
+
+@bp.post("/support")
+def support_submit() -> Response | tuple[str, int]:
+    form = SupportForm()
+    if not checked(form):
+        return render_template("web/public/support.html", form=form), 422
+    with db.unit_of_work() as session:
+        reference = support.submit(session, form.command(), clock.now())
+    relay_soon()
+    return redirect(url_for(".support_received", reference=reference), 303)
+
+
+@bp.get("/support/received/<reference>")
+def support_received(reference: str) -> str:
+    # Only the reference from the URL is shown back: nothing is looked up, so nothing leaks.
+    return render_template("web/public/support_received.html", reference=reference[:20])

@@ -71,3 +71,51 @@ class RejectForm(FlaskForm):
 
 class LogoutForm(FlaskForm):
     """Only the CSRF token: logging out is a POST."""
+
+
+class ReturnedLetterForm(FlaskForm):
+    """One field a barcode scanner fills and submits with Enter."""
+
+    reference = StringField(validators=[DataRequired(Text("Enter or scan the letter reference")),
+                                        Length(max=40, message=Text("A letter reference is like L-AB12-CD34"))])
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _label(self, reference="Letter reference")
+
+
+class AddressForm(FlaskForm):
+    care_of = StringField(validators=[Length(max=200)])
+    street = StringField(validators=[Length(max=200)])
+    po_box = StringField(validators=[Length(max=100)])
+    postcode = StringField(validators=[DataRequired(Text("Enter the postcode")),
+                                       Regexp(r"^\s*[1-9]\d{3}\s*$", message=Text("A Swiss postcode has 4 digits"))])
+    town = StringField(validators=[DataRequired(Text("Enter the town")), Length(max=100)])
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _label(self, care_of="c/o (optional)", street="Street and number", po_box="PO box (optional)",
+               postcode="Postcode", town="Town")
+
+    def values(self) -> dict[str, str]:
+        return {name: str(self[name].data or "").strip() for name in ("care_of", "street", "po_box", "postcode",
+                                                                         "town")}
+
+
+class CloseForm(FlaskForm):
+    note = TextAreaField(validators=[Length(max=2000, message=Text("The note can have at most 2000 characters"))])
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _label(self, note="Note (optional)")
+
+
+class AnswerForm(FlaskForm):
+    """An answer to a support request, e-mailed to the contact address the member gave."""
+
+    message = TextAreaField(validators=[DataRequired(Text("Enter the answer")),
+                                        Length(max=5000, message=Text("The answer can have at most 5000 characters"))])
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _label(self, message="Your answer")

@@ -1,3 +1,98 @@
-"""(being written)"""
+"""The mail room: letters the post brought back. One field that a barcode scanner fills and submits with Enter,
+so a pile of returned envelopes is worked through without touching the mouse; the case page then lets staff
+correct the address on file and send a new code letter, or close the case."""
 
-from web.staff import bp  # noqa: F401
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, url_for
+from flask_login import current_user
+
+from core import clock
+from core.db import unit_of_work
+from core.services import desk, returned_mail
+from web.auth import staff_required
+from web.i18n import translate
+from web.staff import bp
+from web.staff.forms import AddressForm, ApproveForm, CloseForm, ReturnedLetterForm
+from web.staff.views import Page, case_page, refused
+from worker import nudge
+
+
+@bp.get("/mailroom")
+@staff_required
+def mailroom() -> Page:
+    return render_template("web/staff/mailroom/scan.html", form=ReturnedLetterForm())
+
+
+@bp.post("/mailroom")
+@staff_required
+def mailroom_scan() -> Page:
+    form = ReturnedLetterForm()
+    if not form.validate_on_submit():
+        return render_template("web/staff/mailroom/scan.html", form=form), 422
+    try:
+        with unit_of_work() as s:
+            done = returned_mail.register_return(s, form.reference.data or "", current_user.staff_id, clock.now())
+    except returned_mail.ReturnedMailError as problem:
+        form.reference.errors.append(translate(_sentence(str(problem))))
+        return render_template("web/staff/mailroom/scan.html", form=form), 422
+    if done.first_time:
+        nudge.relay_soon()
+        message = "Letter {reference} is marked as returned and its code no longer works. Case {case} was opened."
+    else:
+        message = "Letter {reference} was scanned before (case {case}). Nothing was done again."
+    flash(translate(message, reference=done.reference, case=done.case_id), "success")
+    return render_template("web/staff/mailroom/scan.html", form=ReturnedLetterForm(formdata=None), last=done)
+
+
+def _sentence(text: str) -> str:
+    return text[:1].upper() + text[1:] + ("" if text.endswith(".") else ".")
+
+
+@bp.post("/cases/<int:case_id>/returned-mail/address")
+@staff_required
+def returned_mail_address(case_id: int) -> Page:
+    form = AddressForm(prefix="address")
+    if not form.validate_on_submit():
+        return case_page(case_id, status=422, address_form=form)
+    try:
+        with unit_of_work() as s:
+            returned_mail.correct_address(s, case_id, current_user.staff_id, form.values(), clock.now())
+    except desk.DeskError as error:
+        return refused(case_id, error)
+    except returned_mail.ReturnedMailError as problem:
+        return case_page(case_id, problem=_sentence(str(problem)), status=422, address_form=form)
+    flash(translate("The address on file is corrected. Send a new code letter to it, or close the case."), "success")
+    return redirect(url_for(".case", case_id=case_id), 303)
+
+
+@bp.post("/cases/<int:case_id>/returned-mail/new-letter")
+@staff_required
+def returned_mail_new_letter(case_id: int) -> Page:
+    form = ApproveForm(prefix="letter")
+    if not form.validate_on_submit():
+        return case_page(case_id, status=422, letter_form=form)
+    try:
+        with unit_of_work() as s:
+            desk.approve(s, case_id, current_user.staff_id, str(form.note.data or ""), clock.now())
+    except desk.DeskError as error:
+        return refused(case_id, error)
+    nudge.relay_soon()
+    flash(translate("A letter with a new code goes by post to the address on file."), "success")
+    return redirect(url_for(".case", case_id=case_id), 303)
+
+
+@bp.post("/cases/<int:case_id>/close")
+@staff_required
+def close_case(case_id: int) -> Page:
+    """Close a case with nothing more to send (a returned letter, an answered support request)."""
+    form = CloseForm(prefix="close")
+    if not form.validate_on_submit():
+        return case_page(case_id, status=422, close_form=form)
+    try:
+        with unit_of_work() as s:
+            desk.close(s, case_id, current_user.staff_id, str(form.note.data or ""), clock.now())
+    except desk.DeskError as error:
+        return refused(case_id, error)
+    flash(translate("The case is closed."), "success")
+    return redirect(url_for(".case", case_id=case_id), 303)

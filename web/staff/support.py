@@ -1,3 +1,36 @@
-"""(being written)"""
+"""Answering a support request from its case page: the answer goes by e-mail to the address the member gave
+and stays in the case's history; closing the case is the desk's own close."""
 
-from web.staff import bp  # noqa: F401
+from __future__ import annotations
+
+from flask import flash, redirect, url_for
+from flask_login import current_user
+
+from core import clock
+from core.db import unit_of_work
+from core.services import desk, support
+from web.auth import staff_required
+from web.i18n import translate
+from web.staff import bp
+from web.staff.forms import AnswerForm
+from web.staff.views import Page, case_page, refused
+from worker import nudge
+
+
+@bp.post("/cases/<int:case_id>/support/answer")
+@staff_required
+def support_answer(case_id: int) -> Page:
+    form = AnswerForm(prefix="answer")
+    if not form.validate_on_submit():
+        return case_page(case_id, status=422, answer_form=form)
+    try:
+        with unit_of_work() as s:
+            support.answer(s, case_id, current_user.staff_id, str(form.message.data or ""), clock.now())
+    except desk.DeskError as error:
+        return refused(case_id, error)
+    except support.SupportError as problem:
+        return case_page(case_id, problem=translate(str(problem)), status=422, answer_form=form)
+    nudge.relay_soon()
+    flash(translate("Your answer is sent by e-mail and kept in the history. Close the case when nothing more is "
+                    "needed."), "success")
+    return redirect(url_for(".case", case_id=case_id), 303)

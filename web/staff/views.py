@@ -15,12 +15,12 @@ from core import clock
 from core.db import unit_of_work
 from core.domain import staff as staff_rules
 from core.domain.staff import PENDING_FOR
-from core.services import desk
+from core.services import desk, returned_mail
 from core.services import staff as staff_service
 from web.auth import PENDING_KEY, StaffPrincipal, end_session, staff_required, start_session
 from web.i18n import translate
 from web.staff import bp
-from web.staff.forms import ApproveForm, CodeForm, LoginForm, LogoutForm, RejectForm
+from web.staff.forms import AddressForm, AnswerForm, ApproveForm, CloseForm, CodeForm, LoginForm, LogoutForm, RejectForm
 from worker import nudge
 
 Page = str | tuple[str, int] | Response
@@ -36,6 +36,8 @@ EVENT_LABELS = {"request.received": "Request received", "request.decided": "Requ
                 "case.opened": "Case opened", "case.approved": "Approved", "case.rejected": "Rejected",
                 "case.closed": "Closed", "support.answered": "Answer sent by e-mail",
                 "member.address_corrected": "Address corrected", "letter.returned": "Letter returned"}
+TOPIC_LABELS = {"adding_users": "Adding or changing users", "two_step_login": "Two-step login",
+                "business_process": "Business process", "other": "Something else"}
 AGE_LABELS = {1: "Older than 1 day", 3: "Older than 3 days", 7: "Older than 7 days", 30: "Older than 30 days"}
 
 
@@ -58,7 +60,7 @@ def _helpers() -> dict[str, Any]:
             "kind_label": partial(_label, KIND_LABELS), "status_label": partial(_label, STATUS_LABELS),
             "event_label": partial(_label, EVENT_LABELS), "letter_label": partial(_label, LETTER_LABELS),
             "sentence": _sentence, "own_approval_form": desk.OWN_APPROVAL_FORM, "closed_not_rejected": desk.CLOSE_ONLY,
-            "may_decide": _may_decide}
+            "may_decide": _may_decide, "topic_label": partial(_label, TOPIC_LABELS)}
 
 
 def _may_decide(kind: str) -> bool:
@@ -168,15 +170,29 @@ def _query_of(filters: desk.Filters) -> dict[str, Any]:
 
 
 def _case_page(case_id: int, approve_form: ApproveForm | None = None, reject_form: RejectForm | None = None,
-               problem: str = "", status: int = 200) -> Page:
+               problem: str = "", status: int = 200, **kind_forms: Any) -> Page:
+    """The case page; kind_forms replace the empty forms of the kind's own partial (to show their errors)."""
     with unit_of_work() as s:
         try:
             view = desk.case_view(s, case_id)
         except desk.CaseNotFound:
             abort(404)
-    return render_template("web/staff/case.html", view=view, problem=problem,
+        returned = returned_mail.returned_letter(s, view.case) if view.case.kind == returned_mail.KIND else None
+    forms = {"address_form": AddressForm(prefix="address", formdata=None, obj=view.member),
+             "close_form": CloseForm(prefix="close"), "answer_form": AnswerForm(prefix="answer"),
+             "letter_form": ApproveForm(prefix="letter"), **kind_forms}
+    return render_template("web/staff/case.html", view=view, problem=problem, returned_letter=returned,
                            approve_form=approve_form or ApproveForm(prefix="approve"),
-                           reject_form=reject_form or RejectForm(prefix="reject")), status
+                           reject_form=reject_form or RejectForm(prefix="reject"), **forms), status
+
+
+def case_page(case_id: int, problem: str = "", status: int = 200, **kind_forms: Any) -> Page:
+    """For the kinds' own routes (mail room, support): the case page again, with a problem or a form's errors."""
+    return _case_page(case_id, problem=problem, status=status, **kind_forms)
+
+
+def refused(case_id: int, error: desk.DeskError) -> Page:
+    return _refused(case_id, error)
 
 
 @bp.get("/cases/<int:case_id>")

@@ -1,0 +1,145 @@
+"""Returned mail: a letter the post brought back. Its code is voided at once (a code on an undelivered letter
+must not work for whoever holds the envelope), and a case asks staff to check the address on file (R1). Staff
+correct the address in the register and approve (a new code letter to the corrected address) or close the case
+without a new letter."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from core import audit
+from core.domain.addresses import InvalidAddress, PostalAddress, check_swiss
+from core.models import Case, History, Letter, Member, RegistrationCode, Request, StaffUser
+from core.services import cases, codes, desk
+
+KIND = "returned_mail"
+SENT = ("rendered", "printed")  # a letter still pending or cancelled never left the fund
+CODE_LETTERS = ("invitation", "new_code")
+_REFERENCE = re.compile(r"^([A-Z])-?([0-9A-Z]{4})-?([0-9A-Z]{4})$")
+ADDRESS_FIELDS = ("care_of", "street", "po_box", "postcode", "town")
+
+
+class ReturnedMailError(Exception):
+    """A reference or correction that cannot be taken; the message is shown to staff as it is."""
+
+
+@dataclass(frozen=True)
+class Returned:
+    reference: str
+    case_id: int
+    first_time: bool  # False: this letter was scanned before; nothing was done again
+
+
+def normalise(raw: str) -> str:
+    """What staff type or a scanner sends: any case, spaces, with or without the dashes."""
+    compact = re.sub(r"\s+", "", raw or "").upper()
+    found = _REFERENCE.match(compact)
+    return f"{found.group(1)}-{found.group(2)}-{found.group(3)}" if found else compact
+
+
+def register_return(session: Session, raw_reference: str, staff_id: int, now: datetime) -> Returned:
+    """Mark the letter returned, void its code and open a case, once: a second scan finds the case and stops."""
+    reference = normalise(raw_reference)
+    if not reference:
+        raise ReturnedMailError("enter the letter reference printed on the letter, e.g. L-AB12-CD34")
+    staff = _staff(session, staff_id)
+    letter = session.scalar(select(Letter).where(Letter.reference == reference).with_for_update())
+    if letter is None:
+        raise ReturnedMailError(f"no letter with the reference {reference}")
+    if letter.status == "returned":
+        return Returned(reference, _case_of(session, letter), first_time=False)
+    if letter.status not in SENT:
+        raise ReturnedMailError(f"letter {reference} was never sent (it is {letter.status}); nothing was changed")
+    actor = f"staff:{staff.username}"
+    letter.status, letter.returned_at = "returned", now
+    audit.record(session, audit.Entry(actor, "letter.returned", letter.member_id, f"letter:{letter.id}",
+                                      {"kind": letter.kind}), now)
+    _void_code(session, letter, actor, now)
+    case = cases.open_case(session, kind=KIND, member_id=letter.member_id, now=now,
+                           why=f"letter {reference} came back undelivered: check the address on file")
+    case.payload = {"letter_id": letter.id}
+    session.add(History(case_id=case.id, at=now, actor=actor, event="letter.returned", detail=reference))
+    return Returned(reference, case.id, first_time=True)
+
+
+def _void_code(session: Session, letter: Letter, actor: str, now: datetime) -> None:
+    if letter.code_id is None:
+        return
+    voided = session.scalar(
+        update(RegistrationCode).where(RegistrationCode.id == letter.code_id, RegistrationCode.status == "issued")
+        .values(status="voided", voided_at=now, void_reason="returned").returning(RegistrationCode.id)
+        .execution_options(synchronize_session=False))
+    if voided is not None:
+        audit.record(session, audit.Entry(actor, "code.voided", letter.member_id, f"code:{voided}",
+                                          {"reason": "returned", "letter_id": letter.id}), now)
+
+
+def _case_of(session: Session, letter: Letter) -> int:
+    found = session.scalars(select(Case).where(Case.kind == KIND, Case.member_id == letter.member_id)
+                            .order_by(Case.id.desc()))
+    for case in found:
+        if (case.payload or {}).get("letter_id") == letter.id:
+            return case.id
+    raise ReturnedMailError(f"letter {letter.reference} is marked returned already")
+
+
+def returned_letter(session: Session, case: Case) -> Letter | None:
+    letter_id = (case.payload or {}).get("letter_id")
+    return session.get(Letter, letter_id) if isinstance(letter_id, int) else None
+
+
+def correct_address(session: Session, case_id: int, staff_id: int, fields: dict[str, str], now: datetime) -> None:
+    """The member's address on file, corrected from the case (the register's name stays). Audited for the
+    member's administrators (R18)."""
+    case = session.get(Case, case_id)
+    if case is None or case.kind != KIND or case.member_id is None:
+        raise ReturnedMailError("this case has no member whose address could be corrected")
+    member = session.get(Member, case.member_id, with_for_update=True)
+    assert member is not None
+    new = {name: (fields.get(name) or "").strip() for name in ADDRESS_FIELDS}
+    try:
+        check_swiss(PostalAddress(member.name, **new))
+    except InvalidAddress as problem:
+        raise ReturnedMailError(f"the address cannot be used: {problem}") from None
+    changed = [name for name in ADDRESS_FIELDS if getattr(member, name) != new[name]]
+    if not changed:
+        raise ReturnedMailError("the address is the same as the one on file; nothing was changed")
+    lines = ", ".join(PostalAddress(member.name, **new).lines()[1:])
+    desk.note_on_case(session, case_id, staff_id, "member.address_corrected", lines,
+                      {"fields": changed}, now)
+    for name in changed:
+        setattr(member, name, new[name])
+    member.updated_at = now
+
+
+def approve_case(session: Session, case: Case, request: Request | None, staff: StaffUser, note: str,
+                 now: datetime) -> int | None:
+    """A new code letter to the address on file as it is now (corrected or confirmed)."""
+    letter = returned_letter(session, case)
+    member = session.get(Member, case.member_id) if case.member_id else None
+    if member is None or letter is None:
+        raise desk.CannotApprove("this case has no returned letter of a member in the register")
+    if letter.trustee_id is not None:
+        raise desk.CannotApprove("the letter went to a trustee: record the trustee's new address with its power of "
+                                 "attorney and send a new trustee code from there; close this case")
+    kind = letter.kind if letter.kind in CODE_LETTERS else "new_code"
+    actor = f"staff:{staff.username}"
+    letter_id = codes.issue_letter(session, member, kind, now, actor=actor)
+    reference = session.scalar(select(Letter.reference).where(Letter.id == letter_id))
+    detail = f"new code letter {reference} to the address on file" + (f" – {note}" if note else "")
+    session.add(History(case_id=case.id, at=now, actor=actor, event="case.approved", detail=detail))
+    audit.record(session, audit.Entry(actor, "case.approved", member.id, f"case:{case.id}",
+                                      {"kind": KIND, "letter_id": letter_id, "note": note}), now)
+    return letter_id
+
+
+def _staff(session: Session, staff_id: int) -> StaffUser:
+    staff = session.get(StaffUser, staff_id)
+    if staff is None or not staff.active:
+        raise ReturnedMailError("your staff login is not active")
+    return staff

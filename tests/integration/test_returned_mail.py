@@ -1,0 +1,140 @@
+"""Returned mail: a scanned reference marks the letter returned, voids its code and opens a case; staff correct
+the address on file and send a new code letter to it, or close the case (R1, R2, R18)."""
+
+from __future__ import annotations
+
+import html
+
+import pytest
+from sqlalchemy import func, select
+from staff_support import create_staff, csrf, english_client, log_in, make_app, make_member
+
+from core import clock, db
+from core.models import AuditEvent, Case, History, Letter, Member, RegistrationCode
+from core.services import codes, returned_mail
+
+
+@pytest.fixture
+def app(pg):
+    return make_app()
+
+
+@pytest.fixture
+def staff(pg):
+    return create_staff("paul.post", "Paul Post")
+
+
+@pytest.fixture
+def client(app, staff):
+    client = english_client(app)
+    log_in(client, staff)
+    return client
+
+
+def _sent_letter(status: str = "printed") -> tuple[int, str]:
+    member_id = make_member("500100")
+    with db.unit_of_work() as s:
+        letter_id = codes.issue_letter(s, s.get(Member, member_id), "invitation", clock.now())
+        letter = s.get(Letter, letter_id)
+        letter.status = status
+        return letter_id, letter.reference
+
+
+def _text(response) -> str:
+    return html.unescape(response.data.decode())
+
+
+def _count(model, *where) -> int:
+    with db.unit_of_work() as s:
+        return s.scalar(select(func.count()).select_from(model).where(*where)) or 0
+
+
+def _scan(client, reference: str):
+    token = csrf(client.get("/staff/mailroom").data)
+    return client.post("/staff/mailroom", data={"csrf_token": token, "reference": reference})
+
+
+def test_r2_a_returned_letter_is_marked_its_code_voided_and_a_case_opened(staff):
+    letter_id, reference = _sent_letter()
+    with db.unit_of_work() as s:
+        done = returned_mail.register_return(s, reference.lower().replace("-", ""), staff.staff_id, clock.now())
+    assert done.first_time and done.reference == reference
+    with db.unit_of_work() as s:
+        letter = s.get(Letter, letter_id)
+        assert letter.status == "returned" and letter.returned_at is not None
+        code = s.get(RegistrationCode, letter.code_id)
+        assert code.status == "voided" and code.void_reason == "returned"
+        case = s.get(Case, done.case_id)
+        assert case.kind == "returned_mail" and case.status == "open" and case.payload == {"letter_id": letter_id}
+        assert case.member_id == letter.member_id
+        actions = set(s.scalars(select(AuditEvent.action).where(AuditEvent.member_id == letter.member_id)))
+        assert {"letter.returned", "code.voided", "case.opened"} <= actions
+
+
+def test_scanning_the_same_letter_twice_does_nothing_twice(client):
+    _, reference = _sent_letter()
+    first, second = _scan(client, reference), _scan(client, f"  {reference.lower()} ")
+    assert first.status_code == 200 and "is marked as returned" in _text(first)
+    assert second.status_code == 200 and "was scanned before" in _text(second)
+    assert _count(Case, Case.kind == "returned_mail") == 1
+    assert _count(AuditEvent, AuditEvent.action == "letter.returned") == 1
+
+
+def test_unknown_or_unsent_references_get_a_clear_message_and_change_nothing(client):
+    _, pending = _sent_letter(status="pending")
+    unknown = _scan(client, "L-ZZZZ-ZZZZ")
+    assert unknown.status_code == 422 and "No letter with the reference L-ZZZZ-ZZZZ." in _text(unknown)
+    never_sent = _scan(client, pending)
+    assert never_sent.status_code == 422 and f"Letter {pending} was never sent" in _text(never_sent)
+    assert _count(Case) == 0 and _count(Letter, Letter.status == "returned") == 0
+
+
+def _returned_case(client) -> int:
+    _, reference = _sent_letter()
+    _scan(client, reference)
+    with db.unit_of_work() as s:
+        return s.scalar(select(Case.id).where(Case.kind == "returned_mail"))
+
+
+def _post(client, case_id: int, path: str, prefix: str, **fields: str):
+    page = client.get(f"/staff/cases/{case_id}")
+    token = csrf(page.data)
+    data = {f"{prefix}-csrf_token": token, **{f"{prefix}-{k}": v for k, v in fields.items()}}
+    return client.post(f"/staff/cases/{case_id}/{path}", data=data)
+
+
+def test_r1_the_corrected_address_gets_the_new_code_letter(client):
+    case_id = _returned_case(client)
+    page = _text(client.get(f"/staff/cases/{case_id}"))
+    assert "Rue du Lac 4" in page and "The code on this letter no longer works." in page
+    bad = _post(client, case_id, "returned-mail/address", "address", street="Neue Gasse 7", postcode="123",
+                town="Bern")
+    assert bad.status_code == 422 and "A Swiss postcode has 4 digits" in _text(bad)
+    moved = _post(client, case_id, "returned-mail/address", "address", street="Neue Gasse 7", postcode="3011",
+                  town="Bern")
+    assert moved.status_code == 303
+    sent = _post(client, case_id, "returned-mail/new-letter", "letter", note="new address from the register")
+    assert sent.status_code == 303
+    with db.unit_of_work() as s:
+        case = s.get(Case, case_id)
+        assert case.status == "approved"
+        newest = s.scalar(select(Letter).order_by(Letter.id.desc()).limit(1))
+        assert newest.status == "pending" and newest.address[-2:] == ["Neue Gasse 7", "3011 Bern"]
+        assert newest.kind == "invitation"
+        corrected = s.scalar(select(AuditEvent).where(AuditEvent.action == "member.address_corrected"))
+        assert corrected.member_id == case.member_id and corrected.actor == "staff:paul.post"
+        assert corrected.detail == {"fields": ["street", "postcode", "town"]}
+        events = list(s.scalars(select(History.event).where(History.case_id == case_id).order_by(History.id)))
+        assert events == ["case.opened", "letter.returned", "member.address_corrected", "case.approved"]
+
+
+def test_a_returned_letter_case_can_be_closed_without_a_new_letter(client):
+    case_id = _returned_case(client)
+    letters = _count(Letter)
+    closed = _post(client, case_id, "close", "close", note="the member has left the fund")
+    assert closed.status_code == 303
+    with db.unit_of_work() as s:
+        assert s.get(Case, case_id).status == "closed"
+    assert _count(Letter) == letters
+    again = _post(client, case_id, "returned-mail/new-letter", "letter", note="")
+    assert again.status_code == 409 and _count(Letter) == letters
