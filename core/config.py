@@ -31,7 +31,6 @@ class Settings:
     fund_address: tuple[str, ...]
     fund_contact_email: str
     fund_contact_phone: str
-    staff_notify_email: str
     mail_from: str
     envelope_model: str
     code_validity_days: int
@@ -68,7 +67,6 @@ def load() -> Settings:
         fund_address=tuple(env("FUND_ADDRESS", "Ausgleichskasse Exfour|Postfach|3001 Bern").split("|")),
         fund_contact_email=env("FUND_CONTACT_EMAIL", "connect@exfour.ch"),
         fund_contact_phone=env("FUND_CONTACT_PHONE", "+41 31 000 00 00"),
-        staff_notify_email=env("STAFF_NOTIFY_EMAIL", "connect-desk@exfour.ch"),
         mail_from=env("MAIL_FROM", "connect@exfour.ch"),
         envelope_model=env("ENVELOPE_MODEL", "C5_LEFT"),
         code_validity_days=int(env("CODE_VALIDITY_DAYS", "21")),

@@ -30,10 +30,12 @@ KIND_LABELS = {"new_code": "New code request", "code_exhausted": "Too many wrong
                "stale_logins": "Deactivate old logins", "returned_mail": "Returned letter",
                "support": "Support request"}
 STATUS_LABELS = {"open": "Open", "approved": "Approved", "rejected": "Rejected", "closed": "Closed"}
-LETTER_LABELS = {"invitation": "Invitation", "new_code": "New code", "pending": "Waiting to be printed",
+LETTER_LABELS = {"invitation": "Invitation", "new_code": "New code", "trustee_code": "Code for a trustee",
+                 "exceptional_login": "Registration by the fund", "logins_deactivated": "Logins deactivated",
+                 "pending": "Waiting to be printed",
                  "rendered": "Ready to print", "printed": "Printed", "returned": "Returned", "cancelled": "Cancelled"}
 EVENT_LABELS = {"request.received": "Request received", "request.decided": "Request examined",
-                "case.opened": "Case opened", "case.approved": "Approved", "case.rejected": "Rejected",
+                "case.opened": "Case opened", "case.recorded": "Case recorded", "case.approved": "Approved", "case.rejected": "Rejected",
                 "case.closed": "Closed", "support.answered": "Answer sent by e-mail",
                 "member.address_corrected": "Address corrected", "letter.returned": "Letter returned"}
 TOPIC_LABELS = {"adding_users": "Adding or changing users", "two_step_login": "Two-step login",
