@@ -21,7 +21,9 @@ from letters.dates import long_date
 from letters.spec import Block, LetterSpec
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "letters"
-KINDS = ("invitation", "new_code")
+KINDS = ("invitation", "new_code", "trustee_code", "logins_deactivated", "exceptional_login")
+# Kinds that carry no code: a confirmation (R17) prints neither a code nor a validity date.
+CODELESS_KINDS = frozenset({"logins_deactivated"})
 LANGUAGES = ("de", "fr", "it", "en")
 
 
@@ -52,16 +54,20 @@ class Fund:
 
 @dataclass(frozen=True)
 class LetterData:
-    """One letter's own facts. `code` is the printed form; it lives only in memory and on paper (R2)."""
+    """One letter's own facts. `code` is the printed form; it lives only in memory and on paper (R2). A letter
+    without a code (a confirmation) has neither `code` nor `expires_on`. `member_name` names the member a letter
+    to someone else (a trustee, R15) is about."""
 
     kind: str
     language: str
     recipient: Sequence[str]
     letter_date: date
-    expires_on: date
+    expires_on: date | None
     reference: str
     member_number: str
-    code: str
+    code: str = ""
+    member_name: str = ""
+    logins: str = ""  # a confirmation of deactivated logins (R17): their names, joined
 
 
 # Letters outside WinAnsi that do not decompose into a base letter and an accent.
@@ -133,18 +139,23 @@ def _blocks(rows: list[str]) -> list[Block]:
 
 # Per-letter values go into the template as markers and are filled in afterwards: the template is then rendered
 # once per kind, language and date instead of once per letter. Templates print them as they are (no filters).
-_PER_LETTER = {"code": "\x01code\x01", "member_number": "\x01member\x01", "reference": "\x01reference\x01"}
+_PER_LETTER = {"code": "\x01code\x01", "member_number": "\x01member\x01", "reference": "\x01reference\x01",
+               "member_name": "\x01member_name\x01", "logins": "\x01logins\x01"}
 
 
 @lru_cache(maxsize=256)
-def _skeleton(fund: Fund, kind: str, language: str, letter_date: date, expires_on: date,
+def _skeleton(fund: Fund, kind: str, language: str, letter_date: date, expires_on: date | None,
               ) -> tuple[dict[str, str], tuple[Block, ...]]:
     context = {
         "fund_name": fund.name, "fund_address": fund.address, "contact_email": fund.email,
         "contact_phone": fund.phone, "place": fund.place, "date": long_date(letter_date, language),
-        "expires": long_date(expires_on, language), "link": fund.registration_link, **_PER_LETTER,
+        "expires": _written(expires_on, language), "link": fund.registration_link, **_PER_LETTER,
     }
     return parse(template(kind, language).render(context))
+
+
+def _written(day: date | None, language: str) -> str:
+    return long_date(day, language) if day is not None else ""
 
 
 def _fill(text: str, values: dict[str, str]) -> str:
@@ -158,12 +169,14 @@ def _fill(text: str, values: dict[str, str]) -> str:
 def build_spec(fund: Fund, data: LetterData) -> LetterSpec:
     """Render the letter's template in its language and shape the result for drawing."""
     values = {_PER_LETTER["code"]: data.code, _PER_LETTER["member_number"]: data.member_number,
-              _PER_LETTER["reference"]: data.reference}
+              _PER_LETTER["reference"]: data.reference,
+              _PER_LETTER["member_name"]: printable(data.member_name),
+              _PER_LETTER["logins"]: printable(data.logins) or "–"}
     skeleton_fields, skeleton_blocks = _skeleton(fund, data.kind, data.language, data.letter_date, data.expires_on)
     fields = {name: _fill(value, values) for name, value in skeleton_fields.items()}
     blocks = tuple(Block(b.kind, tuple(_fill(line, values) for line in b.lines), b.strong)
                    if any("\x01" in line for line in b.lines) else b for b in skeleton_blocks)
-    written_date, expires = long_date(data.letter_date, data.language), long_date(data.expires_on, data.language)
+    written_date, expires = long_date(data.letter_date, data.language), _written(data.expires_on, data.language)
     labels = {name.removeprefix("label."): value for name, value in fields.items() if name.startswith("label.")}
     labels["dateline"] = fields.get("dateline", f"{fund.place}, {written_date}")
     return LetterSpec(

@@ -1,12 +1,14 @@
-"""A coarse outer limit per IP address on the routes that check secrets (Flask-Limiter). The rules themselves
-(R3, R9) are counted in the database; this only keeps one address from hammering the login and code pages.
-Storage from RATELIMIT_STORAGE_URI: memory:// on a laptop, Redis in production so all web workers share it."""
+"""Coarse outer limits per IP address (Flask-Limiter): on the routes that check secrets, and on the public intake.
+The rules themselves (R3, R9) are counted in the database; these only keep one address from hammering the login
+and code pages, or from filling the desk with requests. Storage from RATELIMIT_STORAGE_URI: memory:// on a
+laptop, Redis in production so all web workers share it."""
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
-from flask import Flask, render_template
+from flask import Flask, jsonify, render_template, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 
@@ -25,19 +27,31 @@ LIMITED_ENDPOINTS = (
     "staff.second_factor",
 )
 
+# The public intake: anyone may send a request, but one address cannot send thousands (RATELIMIT_INTAKE).
+INTAKE_ENDPOINTS = (
+    "api.submit",
+    "public.new_code_submit",
+    "public.trustee_code_submit",
+    "public.support_submit",
+)
+INTAKE_DEFAULT = "60 per minute"
+
 
 def init_app(app: Flask) -> Limiter:
     """One limiter per application (so each test app starts with empty counts), attached to the endpoints above."""
     settings = config.get()
     app.config.setdefault("RATELIMIT_STORAGE_URI", settings.ratelimit_storage_uri)
     app.config.setdefault("RATELIMIT_AUTH", settings.ratelimit_auth)
+    app.config.setdefault("RATELIMIT_INTAKE", os.environ.get("RATELIMIT_INTAKE", INTAKE_DEFAULT))
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
     limiter = Limiter(key_func=get_remote_address, app=app, default_limits=[], key_prefix="backoffice")
-    rule = limiter.limit(lambda: str(app.config["RATELIMIT_AUTH"]), methods=["POST"])
-    for endpoint in LIMITED_ENDPOINTS:
-        view = app.view_functions.get(endpoint)
-        if view is not None:
-            app.view_functions[endpoint] = rule(view)  # the wrapper counts the request, then calls the view
+    secrets = limiter.limit(lambda: str(app.config["RATELIMIT_AUTH"]), methods=["POST"])
+    intake = limiter.limit(lambda: str(app.config["RATELIMIT_INTAKE"]), methods=["POST"], scope="intake")
+    for rule, endpoints in ((secrets, LIMITED_ENDPOINTS), (intake, INTAKE_ENDPOINTS)):
+        for endpoint in endpoints:
+            view = app.view_functions.get(endpoint)
+            if view is not None:
+                app.view_functions[endpoint] = rule(view)  # the wrapper counts the request, then calls the view
     app.register_error_handler(429, _too_many)
     # Flask-Limiter keeps only a weak reference when it is disabled; the app holds the strong one.
     app.extensions["backoffice_limiter"] = limiter
@@ -45,4 +59,7 @@ def init_app(app: Flask) -> Limiter:
 
 
 def _too_many(_error: Exception) -> Any:
+    if request.path.startswith("/api/"):
+        message = "Too many requests from this address. Wait a minute, then send again."
+        return jsonify({"error": "too_many_requests", "message": message}), 429, {"Retry-After": "60"}
     return render_template("web/errors/429.html"), 429, {"Retry-After": "60"}

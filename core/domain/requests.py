@@ -1,4 +1,4 @@
-"""R5: how a member's request for a new code is decided."""
+"""R5, R15: how a member's request for a new code, or for a code sent to its trustee, is decided."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ class Outcome(StrEnum):
     ISSUE_CODE = "issue_code"  # no active administrator, identity matches: a code by post
     TELL_ADMINISTRATORS = "tell_administrators"  # an administrator can help: they are e-mailed
     STAFF_CASE = "staff_case"  # anything doubtful goes to a person at the fund
+    WAY_A = "way_a"  # a trustee code while an administrator is active: the administrator opens the access
 
 
 class PublicStatus(StrEnum):
@@ -54,6 +55,22 @@ def decide_new_code(facts: Facts) -> Decision:
     if facts.active_administrators > 0:
         return Decision(Outcome.TELL_ADMINISTRATORS, "the member has an active administrator")
     return Decision(Outcome.ISSUE_CODE, "no active administrator; member number and UID match")
+
+
+WAY_A_ANSWER = ("Your company has an active administrator, so we do not send a code to your trustee. Your "
+                "administrator can give the trustee access in connect under User administration → New.")
+
+
+def decide_trustee_code(facts: Facts) -> Decision:
+    """R15: a code goes to a trustee only with staff approval, always. Where the member's own administrator can
+    open the access (Situation 3 (a)), the request ends with that answer instead."""
+    if facts.member_known and facts.uid_matches and facts.active_administrators > 0:
+        return Decision(Outcome.WAY_A, "the member has an active administrator, who can give the trustee access")
+    if not facts.member_known:
+        return Decision(Outcome.STAFF_CASE, "no member with this member number")
+    if not facts.uid_matches:
+        return Decision(Outcome.STAFF_CASE, "the UID does not match the member register")
+    return Decision(Outcome.STAFF_CASE, "a code for a trustee needs staff approval and a power of attorney (R15)")
 
 
 # --- The request itself, checked before anything is stored (R19) ---------------------------------------------

@@ -1,5 +1,6 @@
-"""Issuing registration codes and their letters (R1, R2, R20). The code itself is drawn when the letter is
-rendered, so that it exists only on paper; the database holds its keyed hash from then on."""
+"""Issuing registration codes and their letters (R1, R2, R15, R20), and letters without a code (R17). The code
+itself is drawn when the letter is rendered, so that it exists only on paper; the database holds its keyed hash
+from then on."""
 
 from __future__ import annotations
 
@@ -12,7 +13,8 @@ from sqlalchemy.orm import Session
 from core import audit, clock, config, outbox, refs
 from core.domain import codes
 from core.domain.addresses import PostalAddress
-from core.models import Letter, Member, RegistrationCode
+from core.models import Letter, Member, RegistrationCode, Trustee
+from letters.compose import CODELESS_KINDS
 
 REGISTRATION = "registration"
 RENDER_CHUNK = 200  # letters per render task: large enough to amortise, small enough to retry cheaply
@@ -84,3 +86,51 @@ def issue_letters(
 def issue_letter(session: Session, member: Member, kind: str, now: datetime, actor: str = "system",
                  request_id: int | None = None) -> int:
     return issue_letters(session, [member], kind, now, actor, request_id)[0]
+
+
+def trustee_address(trustee: Trustee) -> PostalAddress:
+    """R1/R15: a trustee code goes to the trustee's address as the fund recorded it, never to one in a request."""
+    return PostalAddress(trustee.name, trustee.care_of, trustee.street, trustee.po_box, trustee.postcode,
+                         trustee.town)
+
+
+def issue_trustee_letter(session: Session, member: Member, trustee: Trustee, now: datetime, actor: str,
+                         request_id: int | None = None, login_id: int | None = None) -> int:
+    """R15: one code for `member`, sent to the trustee's address in the trustee's language; using it registers a
+    trustee login with a mandate for the member. R2: it voids the member's older unused codes."""
+    settings = config.get()
+    letter_date = clock.today_in_zurich(now)
+    expiry = codes.expires_on(letter_date, settings.code_validity_days)
+    void_unused(session, [member.id], REGISTRATION, now, "replaced")
+    code = RegistrationCode(member_id=member.id, purpose=REGISTRATION, status="issued", issued_at=now,
+                            expires_on=expiry, request_id=request_id, void_reason="", trustee_id=trustee.id,
+                            login_id=login_id)
+    session.add(code)
+    session.flush()
+    letter = Letter(reference=refs.new("L"), member_id=member.id, kind="trustee_code", language=trustee.language,
+                    address=trustee_address(trustee).lines(), postcode=trustee.postcode, letter_date=letter_date,
+                    code_id=code.id, status="pending", pdf_path="", created_at=now, trustee_id=trustee.id)
+    session.add(letter)
+    session.flush()
+    audit.record(session, audit.Entry(actor, "code.issued", member.id, f"letter:{letter.id}",
+                                      {"kind": "trustee_code", "trustee_id": trustee.id,
+                                       "expires_on": expiry.isoformat()}), now)
+    outbox.add(session, "letters.render", {"letter_ids": [letter.id]}, key=f"render:{letter.id}-{letter.id}", now=now)
+    return letter.id
+
+
+def issue_letter_without_code(session: Session, member: Member, kind: str, now: datetime,
+                              actor: str = "system") -> int:
+    """A letter that carries no code (e.g. `logins_deactivated`, R17), to the member's address on file (R1) in its
+    language, queued for rendering like any other."""
+    if kind not in CODELESS_KINDS:
+        raise ValueError(f"letter kind {kind!r} carries a code; use issue_letter")
+    letter = Letter(reference=refs.new("L"), member_id=member.id, kind=kind, language=member.language,
+                    address=address_on_file(member).lines(), postcode=member.postcode,
+                    letter_date=clock.today_in_zurich(now), code_id=None, status="pending", pdf_path="",
+                    created_at=now)
+    session.add(letter)
+    session.flush()
+    audit.record(session, audit.Entry(actor, "letter.queued", member.id, f"letter:{letter.id}", {"kind": kind}), now)
+    outbox.add(session, "letters.render", {"letter_ids": [letter.id]}, key=f"render:{letter.id}-{letter.id}", now=now)
+    return letter.id

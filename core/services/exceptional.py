@@ -22,7 +22,18 @@ from core import audit, clock
 from core.domain import rights as catalogue
 from core.domain import signing
 from core.domain.phones import InvalidMobile, normalise_mobile
-from core.models import Case, History, Letter, Login, Member, RegistrationCode, Request, Signatory, StaffUser
+from core.models import (
+    AuditEvent,
+    Case,
+    History,
+    Letter,
+    Login,
+    Member,
+    RegistrationCode,
+    Request,
+    Signatory,
+    StaffUser,
+)
 from core.services import cases, codes, documents, signatories
 
 KIND = "exceptional_registration"
@@ -159,6 +170,19 @@ def record(session: Session, staff_id: int, member_number: str, letter: Official
                                       {"rights": granted, "signer_ids": list(signer_ids),
                                        "document_id": document.id}), now)
     return case.id
+
+
+def kept_by_recorder(session: Session, case: Case) -> list[int]:
+    """The chosen signatories whose register entry the recorder added or changed: four eyes (R16) mean the approver
+    checks those against the commercial register extract, not only the letter."""
+    recorder = session.get(StaffUser, case.recorded_by) if case.recorded_by else None
+    if recorder is None or case.member_id is None:
+        return []
+    subjects = [f"signatory:{int(i)}" for i in case.payload.get("signer_ids", [])]
+    found = session.scalars(select(AuditEvent.subject).where(
+        AuditEvent.member_id == case.member_id, AuditEvent.actor == f"staff:{recorder.username}",
+        AuditEvent.action.in_(("signatory.added", "signatory.ended")), AuditEvent.subject.in_(subjects)))
+    return sorted({int(subject.partition(":")[2]) for subject in found})
 
 
 def letter_date_of(case: Case) -> date:

@@ -27,6 +27,7 @@ from core.services.member_auth import Check
 TASK = "logins.send_invitation"
 SMS_PURPOSE = "invitation"
 NOT_PENDING = "This invitation has been used, replaced or cancelled already."
+SYSTEM = "system"
 
 
 def invite(session: Session, login: Login, actor: str, now: datetime, member_id: int | None = None) -> int:
@@ -111,15 +112,18 @@ def cancel(session: Session, editor_id: int, invitation_id: int, now: datetime) 
 
 def _keeps_other_mandates(session: Session, login: Login, member_id: int, editor: Login, now: datetime) -> bool:
     """A trustee login (R13) invited by this member loses this member's mandate; it stays open while another
-    member's mandate waits for it."""
+    member's mandate waits for it, with a fresh link naming that member (only one link per login works)."""
     from core.services import mandates
 
     mandate = mandates.active_mandate(session, login.id, member_id)
     if mandate is not None:
         mandates.revoke(session, mandate.id, member_id, logins.account(editor), now)
-    others = session.scalar(select(Mandate.id).where(Mandate.login_id == login.id, Mandate.status == "active")
-                            .limit(1))
-    return others is not None
+    other = session.scalar(select(Mandate.member_id).where(Mandate.login_id == login.id, Mandate.status == "active")
+                           .order_by(Mandate.id.desc()).limit(1))
+    if other is None:
+        return False
+    invite(session, login, SYSTEM, now, member_id=other)  # the other member's history: done by connect itself
+    return True
 
 
 # The invitee's side. The web session holds only the invitation id and whether the SMS code was confirmed.
@@ -228,7 +232,9 @@ def activate(session: Session, invitation_id: int, otp: str, ip: str, now: datet
         return Check.NOT_ACTIVE
     login.status, login.activated_at = "active", now
     account = logins.account(login)
-    audit.record(session, audit.Entry(account, "login.activated", login.member_id, account,
+    # A trustee login (R13) has no member: the event belongs to the member that invited it, whose history shows it.
+    member_id = login.member_id or session.get_one(Invitation, invitation_id).member_id
+    audit.record(session, audit.Entry(account, "login.activated", member_id, account,
                                       {"rights": list(login.rights), "via": "invitation"}), now)
     return Check.OK
 

@@ -1,4 +1,5 @@
-"""Letters (R1, R2, R6, R20): render code letters to PDF, list them, and gather them into print batches.
+"""Letters (R1, R2, R6, R15, R17, R20): render letters to PDF, list them, and gather them into print batches.
+Most carry a code; a confirmation (R17) carries none.
 
 Rendering draws the code: its plaintext exists only in memory while the PDF is drawn and then on paper; the
 database gets its HMAC (R2). The PDF is written to a temporary file and renamed to its final path before the
@@ -22,7 +23,7 @@ from core import audit, clock, config, db
 from core.domain import codes
 from core.models import Letter, Member, PrintBatch, RegistrationCode
 from letters import batches, geometry, render
-from letters.compose import Fund, LetterData, build_spec
+from letters.compose import CODELESS_KINDS, Fund, LetterData, build_spec
 
 log = structlog.get_logger()
 
@@ -86,7 +87,8 @@ def _load_for_render(session: Session, letter_ids: Sequence[int]) -> Sequence[Ro
     query = (
         select(Letter.id, Letter.reference, Letter.member_id, Letter.kind, Letter.language, Letter.address,
                Letter.letter_date, Letter.status, Letter.code_id, Member.member_number,
-               RegistrationCode.status.label("code_status"), RegistrationCode.expires_on)
+               Member.name.label("member_name"), RegistrationCode.status.label("code_status"),
+               RegistrationCode.expires_on)
         .join(Member, Member.id == Letter.member_id)
         .outerjoin(RegistrationCode, RegistrationCode.id == Letter.code_id)
         .where(Letter.id.in_(letter_ids))
@@ -99,7 +101,19 @@ def _load_for_render(session: Session, letter_ids: Sequence[int]) -> Sequence[Ro
     return session.execute(query).all()
 
 
+def _logins_named(session: Session, row: Row) -> str:
+    """A confirmation of deactivated logins (R17) lists them by name, as the approving case recorded them."""
+    if row.kind != "logins_deactivated":
+        return ""
+    from core.services import stale_logins  # the desk's case kind keeps the names; imported only when needed
+
+    return ", ".join(stale_logins.letter_names(session, row.id))
+
+
 def _renderable(row: Row, today: date) -> bool:
+    """A code letter is worth sending while its code is usable; a letter without a code (a confirmation) always."""
+    if row.code_id is None:
+        return row.kind in CODELESS_KINDS
     return row.code_status == "issued" and row.expires_on is not None and today <= row.expires_on
 
 
@@ -112,16 +126,19 @@ class _Drawn:
 
 
 def _draw_one(row: Row, sender: Fund, model: geometry.EnvelopeModel, settings: config.Settings,
-              drawn: _Drawn) -> None:
-    """Draw the code, write the PDF under its final name, and note what the transaction must record."""
-    code = codes.generate()
+              drawn: _Drawn, logins: str = "") -> None:
+    """Draw the code (if the letter carries one), write the PDF under its final name, and note what the
+    transaction must record."""
+    code = codes.generate() if row.code_id is not None else ""
     spec = build_spec(sender, LetterData(row.kind, row.language, row.address, row.letter_date, row.expires_on,
-                                         row.reference, row.member_number, codes.printed(code)))
+                                         row.reference, row.member_number, codes.printed(code) if code else "",
+                                         row.member_name, logins))
     pdf = render.render(spec, model)
     path = letter_path(settings.letters_dir, row.letter_date, row.reference)
     path.parent.mkdir(parents=True, exist_ok=True)
     _write_atomically(path, pdf)
-    drawn.code_rows.append((row.code_id, codes.keyed_hash(settings.code_hmac_secret, row.member_number, code)))
+    if code:
+        drawn.code_rows.append((row.code_id, codes.keyed_hash(settings.code_hmac_secret, row.member_number, code)))
     drawn.ids.append(row.id)
     drawn.letter_rows.append((row.id, str(path)))
     drawn.entries.append(audit.Entry("system", "letter.rendered", row.member_id, f"letter:{row.id}",
@@ -132,18 +149,20 @@ def _record_drawn(session: Session, drawn: _Drawn, now: datetime) -> None:
     """On PostgreSQL one UPDATE … FROM (VALUES …) per table for the whole chunk, one round trip each; SQLite
     cannot name a VALUES list's columns, so it gets an executemany (in-process, no round trips to save)."""
     if db.is_postgres(session):
-        hashes = values(column("id", BigInteger), column("code_hash", String), name="drawn_code").data(
-            drawn.code_rows)
         paths = values(column("id", BigInteger), column("pdf_path", String), name="drawn_letter").data(
             drawn.letter_rows)
         plain = {"synchronize_session": False}
-        session.execute(update(RegistrationCode).where(RegistrationCode.id == hashes.c.id)
-                        .values(code_hash=hashes.c.code_hash).execution_options(**plain))
+        if drawn.code_rows:  # a chunk of confirmations only has no code to record
+            hashes = values(column("id", BigInteger), column("code_hash", String), name="drawn_code").data(
+                drawn.code_rows)
+            session.execute(update(RegistrationCode).where(RegistrationCode.id == hashes.c.id)
+                            .values(code_hash=hashes.c.code_hash).execution_options(**plain))
         session.execute(update(Letter).where(Letter.id == paths.c.id)
                         .values(status="rendered", pdf_path=paths.c.pdf_path, rendered_at=now)
                         .execution_options(**plain))
     else:
-        session.execute(update(RegistrationCode), [{"id": i, "code_hash": h} for i, h in drawn.code_rows])
+        if drawn.code_rows:
+            session.execute(update(RegistrationCode), [{"id": i, "code_hash": h} for i, h in drawn.code_rows])
         session.execute(update(Letter), [{"id": i, "status": "rendered", "pdf_path": p, "rendered_at": now}
                                          for i, p in drawn.letter_rows])
     audit.record_many(session, drawn.entries, now)
@@ -165,7 +184,7 @@ def render_letters(session: Session, letter_ids: Sequence[int], now: datetime) -
         if not _renderable(row, today):
             continue
         try:
-            _draw_one(row, sender, model, settings, drawn)
+            _draw_one(row, sender, model, settings, drawn, _logins_named(session, row))
         except ValueError as exc:
             log.error("letter.render_failed", letter_id=row.id, error=str(exc))
             failed.append(row.id)
@@ -201,8 +220,8 @@ def list_letters(session: Session, status: str | None = None, member_number: str
 def _printable(session: Session, limit: int) -> Sequence[Row]:
     query = (
         select(Letter.id, Letter.reference, Letter.member_id, Letter.kind, Letter.language, Letter.postcode,
-               Letter.address, Letter.pdf_path, Member.member_number, RegistrationCode.status.label("code_status"),
-               RegistrationCode.expires_on)
+               Letter.address, Letter.pdf_path, Letter.code_id, Member.member_number,
+               RegistrationCode.status.label("code_status"), RegistrationCode.expires_on)
         .join(Member, Member.id == Letter.member_id)
         .outerjoin(RegistrationCode, RegistrationCode.id == Letter.code_id)
         .where(Letter.status == "rendered", Letter.batch_id.is_(None))

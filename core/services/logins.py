@@ -106,9 +106,10 @@ def administrator(session: Session, login_id: int, now: datetime) -> Login:
     return login
 
 
-def of_member(session: Session, member_id: int, login_id: int) -> Login:
+def of_member(session: Session, member_id: int | None, login_id: int) -> Login:
     login = session.get(Login, login_id)
-    if login is None or login.member_id != member_id:
+    # A trustee login (R13) has no member: it is never "one of the member's logins", whoever asks.
+    if login is None or member_id is None or login.member_id != member_id:
         raise NotFound
     return login
 
@@ -229,6 +230,8 @@ def _forget_sms_codes(session: Session, login: Login) -> None:
 
 def keep_an_administrator(session: Session, target: Login, ends: date, today: date, actor: Login) -> None:
     """R12: refuse when the member would have no active administrator after `ends`, with the successor steps."""
+    if target.member_id is None:
+        return  # a trustee login (R13) never administers a member: nobody depends on it
     # Two administrators leaving at the same moment take turns on the member's row, so one of them stays.
     session.execute(select(Member.id).where(Member.id == target.member_id).with_for_update())
     logins = session.scalars(select(Login).where(Login.member_id == target.member_id, Login.status == "active")
@@ -247,7 +250,7 @@ def deactivate(session: Session, actor_id: int, login_id: int, last_day: date | 
     actor = acting(session, actor_id, now)
     if login_id != actor.id and not rights.is_administrator(list(actor.rights)):
         raise NotAllowed
-    target = of_member(session, actor.member_id, login_id)
+    target = actor if login_id == actor.id else of_member(session, actor.member_id, login_id)
     today = clock.today_in_zurich(now)
     if rules.standing(target.status, target.last_day, today) not in (rules.Standing.ACTIVE, rules.Standing.ENDING):
         raise Refused(NOT_ACTIVE)
@@ -291,7 +294,7 @@ def reactivate(session: Session, editor_id: int, login_id: int, now: datetime) -
 @dataclass(frozen=True)
 class Ended:
     login_id: int
-    member_id: int
+    member_id: int | None
     name: str
     last_day: date | None
     session_version: int
@@ -301,6 +304,7 @@ def tell_administrators(session: Session, ended: list[Ended], now: datetime, ski
     """E-mail each member's administrators that a login ended, once per ending (the key names the version)."""
     if not ended:
         return 0
+    ended = [e for e in ended if e.member_id is not None]  # a trustee login (R13) has no administrators
     member_ids = sorted({e.member_id for e in ended})
     members = {m.id: m for m in session.scalars(select(Member).where(Member.id.in_(member_ids)))}
     admins: dict[int, list[Login]] = {}

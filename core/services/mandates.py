@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from core import audit
 from core.domain import mandates as rules
 from core.domain import rights as catalogue
+from core.domain.deactivation import may_use
 from core.models import Login, Mandate, Member, PowerOfAttorney, Trustee
 
 
@@ -139,7 +140,7 @@ class Access:
     trustee_uid: str
     person: str
     email: str
-    login_status: str
+    login_status: str  # pending (invited), active, or deactivated (no access, whatever the mandate says)
     rights: list[str]
     effective: frozenset[str]
     powers: list[tuple[date, date | None, list[str]]]  # current ones: valid from, until, scope
@@ -154,7 +155,10 @@ def accesses(session: Session, member_id: int, now: datetime) -> list[Access]:
     for mandate, login, trustee in rows:
         current = current_powers(session, member_id, trustee.id, now)
         effective = rules.effective_rights(mandate.rights, [poa.scope for poa in current])
-        result.append(Access(mandate.id, trustee.name, trustee.uid, login.name, login.email, login.status,
+        # A login past its last day is refused already (R11), though the sweep may not have marked it yet.
+        status = login.status if login.status != "active" or may_use(login.status, login.last_day, now) \
+            else "deactivated"
+        result.append(Access(mandate.id, trustee.name, trustee.uid, login.name, login.email, status,
                              list(mandate.rights), effective,
                              [(poa.valid_from, poa.valid_until, list(poa.scope)) for poa in current]))
     return result

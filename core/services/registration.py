@@ -1,8 +1,12 @@
-"""Registering a member's first administrator with the postal code (R2, R3, R4, R7, R8).
+"""Registering a login with the postal code (R2, R3, R4, R7, R8, R15, R16).
 
 Three steps, each its own transaction: the code opens the registration, the person's details make a *pending*
 login with a new TOTP secret, and the first valid TOTP makes the login active and uses the code up, together.
 The code is never a way to log in (R4): it only lets this one registration go ahead.
+
+What the code registers depends on the code (`route`): most codes make a member's first administrator; a code
+sent to a trustee (R15) makes a login of the trustee company with a mandate for the member; a code for a login
+the fund prepared on an official letter (R16) completes that login, whose name, e-mail and rights staff set.
 """
 
 from __future__ import annotations
@@ -18,8 +22,24 @@ from core import audit, clock, config, secrets_box
 from core.domain import codes, rights, totp
 from core.domain import passwords as rules
 from core.models import AuthFailure, Case, CodeAttempt, Login, Member, RegistrationCode
-from core.services import cases
+from core.services import cases, registration_routes
 from core.services import codes as code_service
+from core.services.registration_routes import (  # noqa: F401 - the web layer reads them from here
+    ADMINISTRATOR,
+    PREPARED,
+    START_AGAIN,
+    TRUSTEE,
+    TRUSTEE_EMAIL_TAKEN,
+    Person,
+    Preset,
+    RegistrationError,
+    complete_prepared,
+    pending_login,
+    preset,
+    route_of,
+    route_of_code,
+    save_trustee_person,
+)
 
 SECOND_FACTOR = "second_factor"
 
@@ -38,6 +58,8 @@ class Opened:
     member_id: int | None = None
     code_id: int | None = None
     case_opened: bool = False  # staff must be told: the caller nudges the outbox relay after commit
+    route: str = ADMINISTRATOR  # what the code registers: ADMINISTRATOR, TRUSTEE or PREPARED
+    login_id: int | None = None  # PREPARED: the login the fund prepared, which this registration completes
 
 
 def open_with_code(session: Session, member_number: str, code: str, now: datetime) -> Opened:
@@ -54,7 +76,7 @@ def open_with_code(session: Session, member_number: str, code: str, now: datetim
     code_hash = codes.keyed_hash(secret, member_number, code)
     found = session.scalar(select(RegistrationCode).where(RegistrationCode.code_hash == code_hash))
     if member is not None and found is not None and found.member_id == member.id and _usable(found, now):
-        return Opened(CodeCheck.OK, member.id, found.id)
+        return Opened(CodeCheck.OK, member.id, found.id, route=route_of(found), login_id=found.login_id)
     return _wrong_code(session, attempt_key, member, now)
 
 
@@ -70,13 +92,12 @@ def _usable(code: RegistrationCode, now: datetime) -> bool:
 
 def _wrong_code(session: Session, attempt_key: str, member: Member | None, now: datetime) -> Opened:
     session.add(CodeAttempt(member_number=attempt_key, at=now))
-    failures = None
-    if member is not None:
-        # One UPDATE, so two wrong codes at the same moment both count (R3: 100 in all).
-        failures = session.scalar(
-            update(Member).where(Member.id == member.id).values(code_failures=Member.code_failures + 1)
-            .returning(Member.code_failures)
-        )
+    # One UPDATE, so two wrong codes at the same moment both count (R3: 100 in all). A number that names no member
+    # runs the same statement on no row: the time taken must not tell a wrong number from a wrong code.
+    failures = session.scalar(
+        update(Member).where(Member.id == (member.id if member is not None else -1))
+        .values(code_failures=Member.code_failures + 1).returning(Member.code_failures)
+    )
     subject = f"member:{member.member_number}" if member is not None else "member:unknown"
     audit.record(session, audit.Entry("anonymous", "code.entry_failed", member.id if member else None, subject,
                                       {"failures_in_all": failures}), now)
@@ -107,25 +128,6 @@ def still_open(session: Session, member_id: int, code_id: int, now: datetime) ->
     return code is not None and code.member_id == member_id and _usable(code, now)
 
 
-@dataclass(frozen=True)
-class Person:
-    name: str
-    email: str
-    mobile: str  # E.164 (R7)
-    password: str
-    language: str
-
-
-class RegistrationError(Exception):
-    """The step cannot go ahead; the message is an English source string for the page, shown next to
-    `field`, or with no field when the registration must start again."""
-
-    def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.field = field
-
-
-START_AGAIN = "Your registration can no longer continue. Start again with the code from your letter."
 EMAIL_TAKEN = "Your company already has an active login with this e-mail address. Log in with it instead."
 
 
@@ -139,12 +141,17 @@ def save_person(session: Session, member_id: int, code_id: int, login_id: int | 
     problem = rules.problem(person.password, member.member_number)
     if problem:
         raise RegistrationError(problem, "password")
+    code = session.get_one(RegistrationCode, code_id)
+    if code.login_id is not None:
+        return complete_prepared(session, member_id, code, person)
+    if code.trustee_id is not None:
+        return save_trustee_person(session, code, login_id, person, now)
     email = person.email.strip().lower()
     taken = session.scalar(select(Login.id).where(Login.member_id == member_id, Login.status == "active",
                                                   func.lower(Login.email) == email))
     if taken is not None:
         raise RegistrationError(EMAIL_TAKEN, "email")
-    login = _own_pending_login(session, member_id, code_id, login_id)
+    login = pending_login(session, member_id, code_id, login_id)
     if login is None:
         login = Login(member_id=member_id, status="pending", created_at=now, registration_code_id=code_id,
                       totp_secret=secrets_box.encrypt(totp.new_secret()), totp_last_step=0,
@@ -154,16 +161,6 @@ def save_person(session: Session, member_id: int, code_id: int, login_id: int | 
     login.password_hash = secrets_box.hash_password(person.password)
     session.flush()
     return login.id
-
-
-def _own_pending_login(session: Session, member_id: int, code_id: int, login_id: int | None) -> Login | None:
-    if login_id is None:
-        return None
-    login = session.get(Login, login_id)
-    if login is None or login.status != "pending" or login.member_id != member_id \
-            or login.registration_code_id != code_id:
-        return None
-    return login
 
 
 @dataclass(frozen=True)
@@ -179,17 +176,25 @@ class Enrolment:
     member_number: str
 
 
+def joining(session: Session, member_id: int, code_id: int, login_id: int | None, now: datetime) -> bool:
+    """The registration adds the member to the person's existing trustee login: its app is set up already."""
+    return registration_routes.joining_login(session, member_id, code_id, login_id, now) is not None
+
+
 def enrolment(session: Session, member_id: int, code_id: int, login_id: int) -> Enrolment | None:
-    login = _own_pending_login(session, member_id, code_id, login_id)
+    login = pending_login(session, member_id, code_id, login_id)
     if login is None:
         return None
-    return enrolment_of(login)
+    return enrolment_of(login, session.get(Member, member_id))
 
 
-def enrolment_of(login: Login) -> Enrolment:
-    """The authenticator set-up of a pending login; invitations (core.services.invitations) show it too."""
+def enrolment_of(login: Login, member: Member | None = None) -> Enrolment:
+    """The authenticator set-up of a pending login; invitations (core.services.invitations) show it too. A
+    trustee login (R13) has no member of its own: `member` is the one it was invited for."""
     secret = secrets_box.decrypt(login.totp_secret)
-    number = login.member.member_number
+    owner = member or login.member
+    assert owner is not None  # a trustee login is shown for the member it registers or is invited for
+    number = owner.member_number
     issuer = f"{config.get().fund_name} connect"
     uri = totp.provisioning_uri(secret, f"{login.email} ({number})", issuer)
     return Enrolment(secret, uri, login.name, login.email, login.mobile, login.language, number)
@@ -204,8 +209,10 @@ class Activation(StrEnum):
 
 def activate(session: Session, member_id: int, code_id: int, login_id: int, otp: str, ip: str,
              now: datetime) -> Activation:
-    """Step 3, one transaction: the first valid TOTP makes the login active and uses the code up (R2, R8)."""
-    login = _own_pending_login(session, member_id, code_id, login_id)
+    """Step 3, one transaction: the first valid TOTP makes the login active and uses the code up (R2, R8). For a
+    trustee person who already has a login at the company, the TOTP of that login adds the member to it (R13)."""
+    login = pending_login(session, member_id, code_id, login_id) \
+        or registration_routes.joining_login(session, member_id, code_id, login_id, now)
     if login is None:
         return Activation.GONE
     account = f"login:{login.id}"
@@ -220,13 +227,28 @@ def activate(session: Session, member_id: int, code_id: int, login_id: int, otp:
         return Activation.WRONG_OTP
     if not _use_code(session, member_id, code_id, now):
         return Activation.GONE
-    login.status, login.activated_at, login.totp_last_step = "active", now, step
-    audit.record_many(session, [
-        audit.Entry(f"login:{login.id}", "login.created", member_id, f"login:{login.id}",
-                    {"rights": list(login.rights), "via": "registration_code"}),
-        audit.Entry(f"login:{login.id}", "code.used", member_id, f"code:{code_id}", {}),
-    ], now)
+    joining = login.status == "active"  # a trustee person's existing login: only the mandate is new
+    if not joining:
+        login.status, login.activated_at = "active", now
+    login.totp_last_step = step
+    route = route_of(session.get_one(RegistrationCode, code_id))
+    actor = f"login:{login.id}"
+    created = [] if joining else [_created_entry(login, route, member_id)]
+    audit.record_many(session, [*created, audit.Entry(actor, "code.used", member_id, f"code:{code_id}", {})], now)
+    if route == TRUSTEE:
+        registration_routes.grant_trustee_mandate(session, login, member_id, actor, now)  # audited there
     return Activation.OK
+
+
+def _created_entry(login: Login, route: str, member_id: int) -> audit.Entry:
+    actor = f"login:{login.id}"
+    if route == PREPARED:  # staff recorded its creation when the case was approved
+        return audit.Entry(actor, "login.activated", member_id, actor,
+                           {"rights": list(login.rights), "via": "exceptional_registration"})
+    detail: dict[str, object] = {"rights": list(login.rights), "via": "registration_code"}
+    if login.trustee_id is not None:
+        detail["trustee_id"] = login.trustee_id
+    return audit.Entry(actor, "login.created", member_id, actor, detail)
 
 
 def _use_code(session: Session, member_id: int, code_id: int, now: datetime) -> bool:

@@ -1,4 +1,5 @@
-"""Requests for a new code (Situation 2): accepted at once, decided by the worker per R5.
+"""Requests for a new code (Situation 2) or for a code sent to the member's trustee (Situation 3 (b), R15):
+accepted at once, decided by the worker per R5 / R15. The trustee-code intake is in core.services.trustee_codes.
 
 Nothing a requester sees depends on whether the member exists: the acknowledgement, the reference and the
 public status read the same for a real member and an invented one.
@@ -16,12 +17,21 @@ from core import audit, clock, db, mail, outbox, refs
 from core.domain import codes as code_rules
 from core.domain.deactivation import may_use
 from core.domain.identifiers import InvalidIdentifier, normalise_uid
-from core.domain.requests import Decision, Facts, NewCodeRequest, Outcome, PublicStatus, decide_new_code
+from core.domain.requests import (
+    Decision,
+    Facts,
+    NewCodeRequest,
+    Outcome,
+    PublicStatus,
+    decide_new_code,
+    decide_trustee_code,
+)
 from core.models import History, Login, Member, OutboxMessage, Request
 from core.observability import current_request_id
 from core.services import cases, codes
 
 NEW_CODE = "new_code"
+TRUSTEE_CODE = "trustee_code"
 ADMINISTRATION = "administration"
 DECIDE_TASK = "requests.decide"
 
@@ -86,13 +96,14 @@ def decide(session: Session, request_id: int, now: datetime) -> Outcome | None:
         return None
     member = session.scalar(select(Member).where(Member.member_number == request.member_number))
     administrators = active_administrators(session, member.id, now) if member else []
-    decision = decide_new_code(Facts(
+    facts = Facts(
         member_known=member is not None,
-        uid_matches=member is not None and _same_uid(member.uid, request.uid),
+        uid_matches=member is not None and same_uid(member.uid, request.uid),
         active_administrators=len(administrators),
         exhausted=member is not None and code_rules.exhausted(member.code_failures),
         administrators_cannot_help=request.administrators_cannot_help,
-    ))
+    )
+    decision = decide_trustee_code(facts) if request.kind == TRUSTEE_CODE else decide_new_code(facts)
     _acknowledge(session, request, now)
     request.member_id = member.id if member else None
     request.decided_at = now
@@ -102,6 +113,8 @@ def decide(session: Session, request_id: int, now: datetime) -> Outcome | None:
     elif decision.outcome is Outcome.TELL_ADMINISTRATORS:
         assert member is not None
         _tell_administrators(session, request, member, administrators, now)
+    elif decision.outcome is Outcome.WAY_A:
+        _answer_way_a(session, request, now)
     else:
         _to_staff(session, request, decision, now)
     _history(session, request, now, "request.decided", detail=f"{request.outcome}: {decision.why}")
@@ -114,7 +127,8 @@ def _acknowledge(session: Session, request: Request, now: datetime) -> None:
     """The history's first line (dated when the request came in) and the requester's acknowledgement, which reads
     the same whatever the decision: it is queued before the outcome is known."""
     _history(session, request, request.received_at, "request.received", actor="requester")
-    mail.queue(session, to=request.requester_email, name="new_code_request_received", lang=request.language,
+    name = "trustee_code_request_received" if request.kind == TRUSTEE_CODE else "new_code_request_received"
+    mail.queue(session, to=request.requester_email, name=name, lang=request.language,
                context={"reference": request.reference, "requester_name": request.requester_name},
                key=f"request-received:{request.id}", now=now)
 
@@ -137,7 +151,7 @@ def active_administrators(session: Session, member_id: int, now: datetime) -> li
             if ADMINISTRATION in (login.rights or []) and may_use(login.status, login.last_day, now)]
 
 
-def _same_uid(on_file: str, given: str) -> bool:
+def same_uid(on_file: str, given: str) -> bool:
     return _uid_key(on_file) == _uid_key(given)
 
 
@@ -171,9 +185,19 @@ def _admin_mail_context(request: Request, member: Member, login: Login) -> dict[
             "received_on": clock.today_in_zurich(request.received_at).strftime("%d.%m.%Y")}
 
 
+def _answer_way_a(session: Session, request: Request, now: datetime) -> None:
+    """Situation 3 (a): the member's own administrator opens the trustee's access; no code is sent."""
+    mail.queue(session, to=request.requester_email, name="trustee_code_way_a", lang=request.language,
+               context={"reference": request.reference, "requester_name": request.requester_name},
+               key=f"request-way-a:{request.id}", now=now)
+    request.status, request.outcome = PublicStatus.COMPLETED.value, "administrator_can_help"
+
+
 def _to_staff(session: Session, request: Request, decision: Decision, now: datetime) -> None:
-    cases.open_case(session, kind=NEW_CODE, why=decision.why, now=now, request_id=request.id,
-                    member_id=request.member_id)
+    kind = TRUSTEE_CODE if request.kind == TRUSTEE_CODE else NEW_CODE
+    case = cases.open_case(session, kind=kind, why=decision.why, now=now, request_id=request.id,
+                           member_id=request.member_id)
+    case.document_id = request.document_id
     request.status, request.outcome = PublicStatus.IN_REVIEW.value, "staff_case"
 
 

@@ -14,18 +14,25 @@ from sqlalchemy.orm import Session
 
 from core import audit
 from core.domain.addresses import InvalidAddress, PostalAddress, check_swiss
-from core.models import Case, History, Letter, Member, RegistrationCode, Request, StaffUser
+from core.models import Case, History, Letter, Login, Member, RegistrationCode, Request, StaffUser
 from core.services import cases, codes, desk
+from letters.compose import CODELESS_KINDS
 
 KIND = "returned_mail"
 SENT = ("rendered", "printed")  # a letter still pending or cancelled never left the fund
-CODE_LETTERS = ("invitation", "new_code")
+# Code letters sent again as they were; any other kind (e.g. a code for a trustee) is not re-sent from here.
+CODE_LETTERS = ("invitation", "new_code", "exceptional_login")
 _REFERENCE = re.compile(r"^([A-Z])-?([0-9A-Z]{4})-?([0-9A-Z]{4})$")
 ADDRESS_FIELDS = ("care_of", "street", "po_box", "postcode", "town")
 
 
 class ReturnedMailError(Exception):
-    """A reference or correction that cannot be taken; the message is shown to staff as it is."""
+    """A reference or correction that cannot be taken. `message` is an English source string with placeholders,
+    `values` fill them, so a page can show it in the clerk's language."""
+
+    def __init__(self, message: str, **values: str) -> None:
+        super().__init__(message.format(**values))
+        self.message, self.values = message, values
 
 
 @dataclass(frozen=True)
@@ -33,6 +40,7 @@ class Returned:
     reference: str
     case_id: int
     first_time: bool  # False: this letter was scanned before; nothing was done again
+    had_code: bool = True  # False: a letter without a code (a confirmation); nothing to void
 
 
 def normalise(raw: str) -> str:
@@ -50,11 +58,12 @@ def register_return(session: Session, raw_reference: str, staff_id: int, now: da
     staff = _staff(session, staff_id)
     letter = session.scalar(select(Letter).where(Letter.reference == reference).with_for_update())
     if letter is None:
-        raise ReturnedMailError(f"no letter with the reference {reference}")
+        raise ReturnedMailError("no letter with the reference {reference}", reference=reference)
     if letter.status == "returned":
-        return Returned(reference, _case_of(session, letter), first_time=False)
+        return Returned(reference, _case_of(session, letter), False, letter.code_id is not None)
     if letter.status not in SENT:
-        raise ReturnedMailError(f"letter {reference} was never sent (it is {letter.status}); nothing was changed")
+        raise ReturnedMailError("letter {reference} was never sent (state: {status}); nothing was changed",
+                                reference=reference, status=letter.status)
     actor = f"staff:{staff.username}"
     letter.status, letter.returned_at = "returned", now
     audit.record(session, audit.Entry(actor, "letter.returned", letter.member_id, f"letter:{letter.id}",
@@ -64,7 +73,7 @@ def register_return(session: Session, raw_reference: str, staff_id: int, now: da
                            why=f"letter {reference} came back undelivered: check the address on file")
     case.payload = {"letter_id": letter.id}
     session.add(History(case_id=case.id, at=now, actor=actor, event="letter.returned", detail=reference))
-    return Returned(reference, case.id, first_time=True)
+    return Returned(reference, case.id, True, letter.code_id is not None)
 
 
 def _void_code(session: Session, letter: Letter, actor: str, now: datetime) -> None:
@@ -85,7 +94,7 @@ def _case_of(session: Session, letter: Letter) -> int:
     for case in found:
         if (case.payload or {}).get("letter_id") == letter.id:
             return case.id
-    raise ReturnedMailError(f"letter {letter.reference} is marked returned already")
+    raise ReturnedMailError("letter {reference} is marked returned already", reference=letter.reference)
 
 
 def returned_letter(session: Session, case: Case) -> Letter | None:
@@ -105,7 +114,7 @@ def correct_address(session: Session, case_id: int, staff_id: int, fields: dict[
     try:
         check_swiss(PostalAddress(member.name, **new))
     except InvalidAddress as problem:
-        raise ReturnedMailError(f"the address cannot be used: {problem}") from None
+        raise ReturnedMailError("the address cannot be used: {problem}", problem=str(problem)) from None
     changed = [name for name in ADDRESS_FIELDS if getattr(member, name) != new[name]]
     if not changed:
         raise ReturnedMailError("the address is the same as the one on file; nothing was changed")
@@ -119,7 +128,8 @@ def correct_address(session: Session, case_id: int, staff_id: int, fields: dict[
 
 def approve_case(session: Session, case: Case, request: Request | None, staff: StaffUser, note: str,
                  now: datetime) -> int | None:
-    """A new code letter to the address on file as it is now (corrected or confirmed)."""
+    """The letter again, to the address on file as it is now (corrected or confirmed): a code letter with a new
+    code, a confirmation (R17) without one."""
     letter = returned_letter(session, case)
     member = session.get(Member, case.member_id) if case.member_id else None
     if member is None or letter is None:
@@ -127,15 +137,39 @@ def approve_case(session: Session, case: Case, request: Request | None, staff: S
     if letter.trustee_id is not None:
         raise desk.CannotApprove("the letter went to a trustee: record the trustee's new address with its power of "
                                  "attorney and send a new trustee code from there; close this case")
-    kind = letter.kind if letter.kind in CODE_LETTERS else "new_code"
     actor = f"staff:{staff.username}"
-    letter_id = codes.issue_letter(session, member, kind, now, actor=actor)
+    if letter.kind in CODELESS_KINDS:
+        # A confirmation carries no code: sending a code in its place would offer access nobody asked for.
+        letter_id = codes.issue_letter_without_code(session, member, letter.kind, now, actor=actor)
+        what = "letter"
+    else:
+        prepared = _prepared_login(session, letter)
+        kind = letter.kind if letter.kind in CODE_LETTERS else "new_code"
+        letter_id = codes.issue_letter(session, member, kind, now, actor=actor)
+        if prepared is not None:
+            # R16: the new code completes the login the fund prepared, not a new administrator.
+            code_id = session.scalar(select(Letter.code_id).where(Letter.id == letter_id))
+            session.get_one(RegistrationCode, code_id).login_id = prepared
+        what = "new code letter"
     reference = session.scalar(select(Letter.reference).where(Letter.id == letter_id))
-    detail = f"new code letter {reference} to the address on file" + (f" – {note}" if note else "")
+    detail = f"{what} {reference} to the address on file" + (f" – {note}" if note else "")
     session.add(History(case_id=case.id, at=now, actor=actor, event="case.approved", detail=detail))
     audit.record(session, audit.Entry(actor, "case.approved", member.id, f"case:{case.id}",
                                       {"kind": KIND, "letter_id": letter_id, "note": note}), now)
     return letter_id
+
+
+def _prepared_login(session: Session, letter: Letter) -> int | None:
+    """The login an exceptional registration (R16) prepared for the returned letter's code, if any; refused when
+    it no longer waits for its registration (a new code would then open nothing, or the wrong thing)."""
+    code = session.get(RegistrationCode, letter.code_id) if letter.code_id is not None else None
+    if code is None or code.login_id is None:
+        return None
+    login = session.get(Login, code.login_id)
+    if login is None or login.status != "pending":
+        raise desk.CannotApprove("the login the fund prepared with this letter no longer waits for its registration; "
+                                 "close this case")
+    return login.id
 
 
 def _staff(session: Session, staff_id: int) -> StaffUser:

@@ -13,7 +13,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from core.domain import rights
-from core.models import AuditEvent, Login
+from core.models import AuditEvent, Login, Mandate
 from core.services import logins
 
 PAGE_SIZE = 50
@@ -60,7 +60,19 @@ WHAT: dict[str, str] = {
     "power_of_attorney.revoked": "{actor} recorded the end of a power of attorney for a trustee.",
     "exceptional_registration.recorded": "{actor} recorded an official letter asking the fund to register a login.",
     "stale_logins.recorded": "{actor} recorded a request to deactivate old logins.",
+    # The register of signatories decides who may ask the fund to register a login (R16).
+    "signatory.added": "{actor} recorded an authorised signatory of your company from the commercial register.",
+    "signatory.updated": "{actor} updated an authorised signatory of your company from the commercial register.",
+    "signatory.ended": ("{actor} recorded the end of a signing authority in your company's register of signatories "
+                        "(last day {day})."),
+    "letter.rendered": "A letter to your company was prepared for posting.",
+    # Trustees (R13, R14): who was given access to the company, with which rights, and when it ended.
+    "mandate_granted": "{actor} gave {subject} access to your company as a trustee. Rights: {rights}.",
+    "mandate_changed": "{actor} changed the access of {subject} as a trustee. Rights now: {rights}.",
+    "mandate_revoked": "{actor} revoked the access of {subject} as a trustee.",
+    "power_of_attorney.reminded": "A reminder was sent that a power of attorney for a trustee ends in 30 days.",
 }
+MANDATE_ACTIONS = ("mandate_granted", "mandate_changed", "mandate_revoked")
 OTHER = "Security event: {action}."
 FIELDS = {"name": "name", "email": "e-mail address", "mobile": "mobile number", "language": "language",
           "care_of": "c/o", "street": "street", "po_box": "PO box", "postcode": "postcode", "town": "town"}
@@ -68,6 +80,8 @@ NOBODY = "nobody"
 SYSTEM = "connect (automatically)"
 STAFF = "Compensation fund staff"  # one label for every staff member: members never learn staff names
 SOMEONE = "someone who was not logged in"
+# The fund's own jobs, run by its operators (imports) or by the scheduler.
+FUND_ACTORS = {"register-import": STAFF, "signatories-import": STAFF, "poa-reminders": SYSTEM}
 
 
 @dataclass(frozen=True)
@@ -100,7 +114,23 @@ def of_login(session: Session, editor_id: int, login_id: int, now: datetime, lim
 
 def own(session: Session, login_id: int, now: datetime, before: int | None = None) -> Page:
     me = logins.acting(session, login_id, now)
+    if me.member_id is None:
+        return _trustee_own(session, me, before)
     return _page(session, me.member_id, logins.account(me), before, PAGE_SIZE)
+
+
+def _trustee_own(session: Session, me: Login, before: int | None) -> Page:
+    """A trustee login (R13) has no member of its own: its history is what happened to the login itself (sign-ins,
+    password, authenticator); what it was given by each member stays in that member's history."""
+    account = logins.account(me)
+    query = select(AuditEvent).where(AuditEvent.member_id.is_(None),
+                                     or_(AuditEvent.subject == account, AuditEvent.actor == account))
+    if before is not None:
+        query = query.where(AuditEvent.id < before)
+    found = list(session.scalars(query.order_by(AuditEvent.id.desc()).limit(PAGE_SIZE + 1)))
+    names = {account: me.name}
+    events = [describe(event, names) for event in found[:PAGE_SIZE]]
+    return Page(events, found[PAGE_SIZE - 1].id if len(found) > PAGE_SIZE else None)
 
 
 def _page(session: Session, member_id: int, account: str | None, before: int | None, size: int) -> Page:
@@ -116,8 +146,11 @@ def _page(session: Session, member_id: int, account: str | None, before: int | N
 
 
 def _names(session: Session, member_id: int) -> dict[str, str]:
+    """The member's own logins and the trustee logins it gave a mandate (R13), so their events name them."""
+    trustees = select(Mandate.login_id).where(Mandate.member_id == member_id)
     return {f"login:{login_id}": name for login_id, name in
-            session.execute(select(Login.id, Login.name).where(Login.member_id == member_id))}
+            session.execute(select(Login.id, Login.name).where(or_(Login.member_id == member_id,
+                                                                   Login.id.in_(trustees))))}
 
 
 def _who(actor: str, names: dict[str, str]) -> tuple[str, bool]:
@@ -127,6 +160,8 @@ def _who(actor: str, names: dict[str, str]) -> tuple[str, bool]:
         return SYSTEM, False
     if actor.startswith("staff:"):
         return STAFF, False
+    if actor in FUND_ACTORS:
+        return FUND_ACTORS[actor], False
     return SOMEONE, False
 
 
@@ -140,10 +175,13 @@ def describe(event: AuditEvent, names: dict[str, str]) -> Event:
     elif event.actor == event.subject and action in ("login.deactivated", "login.deactivation_scheduled"):
         action = "login.left" if action == "login.deactivated" else "login.leaving"
     who, is_name = _who(event.actor, names)
+    subject, granted = event.subject, detail.get("after", [])
+    if action in MANDATE_ACTIONS:  # a mandate's event names the trustee login it concerns
+        subject, granted = f"login:{detail.get('login_id')}", detail.get("rights", [])
     values: dict[str, Any] = {
-        "subject": names.get(event.subject, ""),
+        "subject": names.get(subject, ""),
         "fields": [FIELDS.get(name, name) for name in detail.get("fields", [])],
-        "rights": [rights.label(right) for right in detail.get("after", [])],
+        "rights": [rights.label(right) for right in granted],
         "day": _day(detail.get("last_day")),
         "action": event.action,
     }

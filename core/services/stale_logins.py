@@ -16,7 +16,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core import audit, clock, outbox, refs
+from core import audit
 from core.domain import rights
 from core.domain.deactivation import may_use
 from core.models import Case, History, Letter, Login, Member, Request, StaffUser
@@ -143,7 +143,7 @@ def approve_case(session: Session, case: Case, request: Request | None, staff: S
              if login.id in case.payload["login_ids"] and login.status != "deactivated"]
     for login in ended:
         logins.end_now(session, login, actor, now)
-    letter_id = queue_letter(session, member, now)
+    letter_id = queue_letter(session, member, now, actor)
     names = [login.name for login in ended]
     case.payload = {**case.payload, "deactivated": names, "letter_id": letter_id}
     reference = session.scalar(select(Letter.reference).where(Letter.id == letter_id))
@@ -156,24 +156,16 @@ def approve_case(session: Session, case: Case, request: Request | None, staff: S
     return letter_id
 
 
-def queue_letter(session: Session, member: Member, now: datetime) -> int:
+def queue_letter(session: Session, member: Member, now: datetime, actor: str = "system") -> int:
     """The confirmation letter: no code, to the address on file, rendered by the worker."""
-    letter = Letter(reference=refs.new("L"), member_id=member.id, kind=LETTER_KIND, language=member.language,
-                    address=codes.address_on_file(member).lines(), postcode=member.postcode,
-                    letter_date=clock.today_in_zurich(now), code_id=None, status="pending", pdf_path="",
-                    created_at=now)
-    session.add(letter)
-    session.flush()
-    audit.record(session, audit.Entry("system", "letter.queued", member.id, f"letter:{letter.id}",
-                                      {"kind": LETTER_KIND}), now)
-    outbox.add(session, "letters.render", {"letter_ids": [letter.id]}, key=f"render:{letter.id}-{letter.id}",
-               now=now)
-    return letter.id
+    return codes.issue_letter_without_code(session, member, LETTER_KIND, now, actor=actor)
 
 
 def letter_names(session: Session, letter_id: int) -> list[str]:
     """The names a logins_deactivated letter lists, for the letter pipeline: kept on the case that sent it."""
-    found = session.scalars(select(Case).where(Case.kind == KIND, Case.status == "approved"))
+    member_id = session.scalar(select(Letter.member_id).where(Letter.id == letter_id))
+    found = session.scalars(select(Case).where(Case.kind == KIND, Case.status == "approved",
+                                               Case.member_id == member_id))
     for case in found:
         if case.payload.get("letter_id") == letter_id:
             return [str(name) for name in case.payload.get("deactivated", [])]

@@ -10,12 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from core import audit, mail
 from core.domain import logins as login_rules
-from core.models import Login, Mandate, Member, PowerOfAttorney, Trustee
+from core.models import Invitation, Login, Mandate, Member, PowerOfAttorney, Trustee
 from core.services import invitations, logins, mandates, trustees
 
 NO_RIGHTS = "Choose at least one right for the trustee."
@@ -81,18 +81,16 @@ def open_access(session: Session, editor_id: int, company: Company, person: logi
     assert member_id is not None  # administrators are member logins
     if person.language not in logins.LANGUAGES:
         raise logins.Refused(logins.UNKNOWN_LANGUAGE, "language")
-    try:
-        granted = login_rules.granted_rights(editor.rights, [], person.rights)
-    except login_rules.GrantRefused as exc:
-        raise logins.Refused(str(exc), "rights") from exc
-    if not granted:
-        raise logins.Refused(NO_RIGHTS, "rights")
+    _granted(editor, [], person.rights)  # refused before anything is looked up or entered
     actor = logins.account(editor)
     trustee = _company(session, member_id, company, actor, now)
     email = person.email.strip().lower()
     login = _login_at(session, trustee.id, email)
     if login is not None and login.status == "deactivated":
         raise logins.Refused(LOGIN_ENDED, "email", name=person.name.strip())
+    # R10: a right the administrator lacks, given earlier by another administrator, is neither added nor removed.
+    existing = mandates.active_mandate(session, login.id, member_id) if login is not None else None
+    granted = _granted(editor, list(existing.rights) if existing else [], person.rights)
     # A person still invited elsewhere gets a fresh link naming this member: the earlier one may have lapsed.
     invited = login is None or login.status == "pending"
     if login is None:
@@ -110,6 +108,35 @@ def open_access(session: Session, editor_id: int, company: Company, person: logi
     return Opened(login.id, mandate_id, invited, on_record)
 
 
+def _granted(editor: Login, before: list[str], wanted: tuple[str, ...]) -> list[str]:
+    try:
+        granted = login_rules.granted_rights(editor.rights, before, wanted)
+    except login_rules.GrantRefused as exc:
+        raise logins.Refused(str(exc), "rights") from exc
+    if not granted:
+        raise logins.Refused(NO_RIGHTS, "rights")
+    return granted
+
+
+def _release_invitation(session: Session, login: Login, member_id: int, actor: str, now: datetime) -> None:
+    """A person still invited loses this member's link with the mandate. The login closes unless another member's
+    mandate waits for it; then a fresh link names that member, since only one link per login works."""
+    cancelled = session.scalars(update(Invitation)
+                                .where(Invitation.login_id == login.id, Invitation.member_id == member_id,
+                                       Invitation.status == "pending")
+                                .values(status="cancelled", ended_at=now).returning(Invitation.id)).all()
+    if not cancelled:
+        return
+    audit.record(session, audit.Entry(actor, "invitation.cancelled", member_id, logins.account(login),
+                                      {"invitation": cancelled[0], "reason": "mandate_revoked"}), now)
+    other = session.scalar(select(Mandate.member_id).where(Mandate.login_id == login.id, Mandate.status == "active")
+                           .order_by(Mandate.id.desc()).limit(1))
+    if other is None:
+        login.status, login.deactivated_at = "deactivated", now
+    else:
+        invitations.invite(session, login, invitations.SYSTEM, now, member_id=other)  # not this member's doing
+
+
 def revoke(session: Session, editor_id: int, mandate_id: int, now: datetime) -> str:
     """The administrator ends a trustee's mandate at once (R13, R18); the trustee is told by e-mail. Returns the
     person's name for the confirmation."""
@@ -119,6 +146,8 @@ def revoke(session: Session, editor_id: int, mandate_id: int, now: datetime) -> 
     if mandate is None:
         raise logins.NotFound
     login = session.get_one(Login, mandate.login_id)
+    if login.status == "pending":
+        _release_invitation(session, login, editor.member_id, logins.account(editor), now)
     member = session.get_one(Member, editor.member_id)
     mail.queue(session, to=login.email, name="mandate_revoked", lang=login.language,
                context={"name": login.name, "company_name": member.name, "member_number": member.member_number,

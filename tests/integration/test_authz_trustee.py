@@ -19,10 +19,10 @@ from core.services import invitations
 A, B, C = "440100", "440200", "440300"
 SCOPE = ["salary_declarations", "correspondence"]
 OPEN_TO_TRUSTEES = {"portal.home", "portal.choose_member"}
-# The trustee's own login (its password, authenticator, recovery codes): no member's data, so open to it.
+# The trustee's own login (password, authenticator, recovery codes, its history, leaving): no member's data.
 OPEN_TO_TRUSTEES |= {"portal.profile", "portal.change_password", "portal.new_recovery_codes",
                      "portal.change_authenticator", "portal.send_confirmation_sms", "portal.new_authenticator",
-                     "portal.cancel_authenticator_change"}
+                     "portal.cancel_authenticator_change", "portal.my_history", "portal.leave"}
 # A support request about the member the trustee acts for.
 OPEN_TO_TRUSTEES |= {"portal.support_page", "portal.support_submit", "portal.support_received"}
 

@@ -196,3 +196,11 @@ def test_r14_reminder_goes_to_both_sides_once(app, member):
     assert all(f"poa_ending:{due}:" in row.key for row in outbox_rows("mail.send"))
     with db.unit_of_work() as s:
         assert poa_reminders.remind_expiring(s, clock.now()) == 0
+
+
+def test_r14_upload_beyond_the_request_limit_says_so_and_stores_nothing(client):
+    before = _counts()
+    response = _record(client, b"%PDF-1.4\n" + b"0" * (13 * 1024 * 1024))
+    assert response.status_code == 413
+    assert "the file is larger than 10 MB" in _text(response) and "Record a power of attorney" in _text(response)
+    assert _counts() == before

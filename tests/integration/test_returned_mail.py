@@ -4,14 +4,16 @@ the address on file and send a new code letter to it, or close the case (R1, R2,
 from __future__ import annotations
 
 import html
+from datetime import date
 
 import pytest
+from registrations_support import add_signatory, pdf_bytes
 from sqlalchemy import func, select
 from staff_support import create_staff, csrf, english_client, log_in, make_app, make_member
 
 from core import clock, db
-from core.models import AuditEvent, Case, History, Letter, Member, RegistrationCode
-from core.services import codes, returned_mail
+from core.models import AuditEvent, Case, History, Letter, Login, Member, RegistrationCode
+from core.services import codes, desk, exceptional, returned_mail
 
 
 @pytest.fixture
@@ -138,3 +140,91 @@ def test_a_returned_letter_case_can_be_closed_without_a_new_letter(client):
     assert _count(Letter) == letters
     again = _post(client, case_id, "returned-mail/new-letter", "letter", note="")
     assert again.status_code == 409 and _count(Letter) == letters
+
+
+def _printed(letter_id: int) -> str:
+    with db.unit_of_work() as s:
+        letter = s.get_one(Letter, letter_id)
+        letter.status = "printed"
+        return letter.reference
+
+
+def test_r16_a_returned_exceptional_letter_sends_a_new_code_for_the_same_prepared_login(staff):
+    """The new code must complete the login the fund prepared (name, e-mail, rights set by staff), not open the
+    registration of a new administrator."""
+    member_id = make_member("500200")
+    recorder = create_staff("rita.record", "Rita Record")
+    supervisor = create_staff("sven.super", "Sven Super", role="supervisor")
+    sole = add_signatory(member_id, "Hans Muster", "sole")
+    with db.unit_of_work() as s:
+        case_id = exceptional.record(
+            s, recorder.staff_id, "500200", exceptional.OfficialLetter(pdf_bytes(), "brief.pdf", date(2026, 1, 20)),
+            [sole], exceptional.Person("Lea Schmid", "lea@muster.ch", "079 123 45 67", "de"), ["correspondence"],
+            clock.now())
+    with db.unit_of_work() as s:
+        first = desk.approve(s, case_id, supervisor.staff_id, "", clock.now())
+    with db.unit_of_work() as s:
+        done = returned_mail.register_return(s, _printed(first), staff.staff_id, clock.now())
+    with db.unit_of_work() as s:
+        second = desk.approve(s, done.case_id, staff.staff_id, "address confirmed", clock.now())
+    with db.unit_of_work() as s:
+        login = s.scalars(select(Login).where(Login.member_id == member_id)).one()
+        letter = s.get_one(Letter, second)
+        code = s.get_one(RegistrationCode, letter.code_id)
+        assert (letter.kind, letter.status) == ("exceptional_login", "pending")
+        assert (code.status, code.login_id) == ("issued", login.id)
+        assert login.status == "pending" and login.rights == ["correspondence"]
+
+
+def test_r16_a_returned_exceptional_letter_is_not_resent_once_its_login_is_gone(staff):
+    member_id = make_member("500300")
+    recorder = create_staff("rita.record", "Rita Record")
+    supervisor = create_staff("sven.super", "Sven Super", role="supervisor")
+    sole = add_signatory(member_id, "Hans Muster", "sole")
+    with db.unit_of_work() as s:
+        case_id = exceptional.record(
+            s, recorder.staff_id, "500300", exceptional.OfficialLetter(pdf_bytes(), "brief.pdf", date(2026, 1, 20)),
+            [sole], exceptional.Person("Lea Schmid", "lea@muster.ch", "079 123 45 67", "de"), ["correspondence"],
+            clock.now())
+    with db.unit_of_work() as s:
+        first = desk.approve(s, case_id, supervisor.staff_id, "", clock.now())
+    with db.unit_of_work() as s:
+        done = returned_mail.register_return(s, _printed(first), staff.staff_id, clock.now())
+        s.scalars(select(Login).where(Login.member_id == member_id)).one().status = "deactivated"
+    letters = _count(Letter)
+    with pytest.raises(desk.CannotApprove, match="no longer waits"), db.unit_of_work() as s:
+        desk.approve(s, done.case_id, staff.staff_id, "", clock.now())
+    assert _count(Letter) == letters and _count(Case, Case.id == done.case_id, Case.status == "open") == 1
+
+
+def test_r17_a_returned_confirmation_is_sent_again_without_a_code(client):
+    """A letter that carried no code must not come back as a code letter: nobody asked for access."""
+    member_id = make_member("500400")
+    with db.unit_of_work() as s:
+        first = codes.issue_letter_without_code(s, s.get_one(Member, member_id), "logins_deactivated", clock.now())
+    reference = _printed(first)
+    scanned = _scan(client, reference)
+    assert scanned.status_code == 200 and f"Letter {reference} is marked as returned. Case" in _text(scanned)
+    with db.unit_of_work() as s:
+        case_id = s.scalar(select(Case.id).where(Case.kind == "returned_mail"))
+    page = _text(client.get(f"/staff/cases/{case_id}"))
+    assert "Send the letter again" in page and "The code on this letter no longer works." not in page
+    codes_before = _count(RegistrationCode)
+    sent = _post(client, case_id, "returned-mail/new-letter", "letter", note="")
+    assert sent.status_code == 303
+    with db.unit_of_work() as s:
+        newest = s.scalar(select(Letter).order_by(Letter.id.desc()).limit(1))
+        assert (newest.kind, newest.code_id, newest.status) == ("logins_deactivated", None, "pending")
+        assert s.get_one(Case, case_id).status == "approved"
+    assert _count(RegistrationCode) == codes_before
+
+
+def test_the_mail_room_speaks_the_clerks_language(app, staff):
+    client = app.test_client()
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "de"
+    log_in(client, staff)
+    unknown = _scan(client, "L-ZZZZ-ZZZZ")
+    assert unknown.status_code == 422 and "Es gibt keinen Brief mit der Referenz L-ZZZZ-ZZZZ." in _text(unknown)
+    _, pending = _sent_letter(status="pending")
+    never_sent = _scan(client, pending)
+    assert f"Brief {pending} wurde nie versandt (Stand: Wartet" in _text(never_sent)

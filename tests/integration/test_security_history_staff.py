@@ -4,6 +4,7 @@ fund's staff (never a staff member's name or username), in the administrator's l
 from __future__ import annotations
 
 import re
+from datetime import date
 
 import pytest
 from admin_support import ALL, log_in, make_login, make_member, text
@@ -11,8 +12,9 @@ from sqlalchemy import select
 from staff_support import create_staff
 
 from core import clock, db
+from core.domain.signatory_rows import SignatoryRow
 from core.models import Case, Letter, Member
-from core.services import codes, desk, returned_mail, support
+from core.services import codes, desk, returned_mail, signatories, support
 
 
 @pytest.fixture
@@ -72,3 +74,25 @@ def test_r18_the_history_speaks_the_administrators_language(app):
     page = text(client.get("/portal/admin/history?lang=de"))
     assert "Mitarbeitende der Ausgleichskasse haben die Postadresse Ihres Unternehmens berichtigt" in page
     assert "Compensation fund staff" not in page
+
+
+def test_r18_the_register_of_signatories_shows_as_the_funds_work(app):
+    """Signatories decide who may ask the fund for a login (R16): administrators see each change, staff and the
+    operators' import alike labelled as the fund, never as an unknown or a raw event name."""
+    member_id = make_member("910300", "Sommer Transport AG")
+    login_id, secret = make_login(member_id, "Nina Sommer", "nina@sommer.ch", ALL)
+    now = clock.now()
+    with db.unit_of_work() as s:
+        entry = signatories.Entry("Hans Sommer", "Präsident", "sole", None, None, date(2026, 1, 5))
+        added = signatories.add(s, "staff:paul.post", member_id, entry, now)
+        signatories.end(s, "staff:paul.post", member_id, added, date(2026, 2, 28), now)
+        signatories.import_rows(s, [SignatoryRow(2, "910300", "Eva Sommer", "Direktorin", "collective_two", None,
+                                                 None, date(2026, 1, 5))], now)
+    client = log_in(app, "910300", "nina@sommer.ch", login_id, secret)
+    page = text(client.get("/portal/admin/history"))
+    assert page.count("Compensation fund staff recorded an authorised signatory of your company from the "
+                      "commercial register.") == 2
+    assert ("Compensation fund staff recorded the end of a signing authority in your company's register of "
+            "signatories (last day 28.02.2026).") in page
+    assert "Security event:" not in page and "someone who was not logged in" not in page
+    assert "paul.post" not in page

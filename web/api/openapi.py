@@ -1,5 +1,6 @@
-"""The OpenAPI 3.1 document of the JSON API, written by hand. Its limits come from core.domain.requests, so the
-document and the checks cannot drift apart: whatever the document calls invalid, the API refuses (422)."""
+"""The OpenAPI 3.1 document of the JSON API, written by hand. Its limits come from core.domain.requests and
+core.domain.trustee_requests, so the document and the checks cannot drift apart: whatever the document calls
+invalid, the API refuses (422)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,18 @@ from core.domain.requests import (
     UID_PATTERN,
     PublicStatus,
 )
+from core.domain.trustee_requests import POSTCODE_PATTERN, TRUSTEE_LENGTHS
+from core.services.documents import MAX_BYTES
+
+BASE64_PATTERN = r"^[A-Za-z0-9+/]*={0,2}$"
+
+
+def _trustee_text(name: str, description: str, *, required: bool = False) -> dict[str, Any]:
+    schema: dict[str, Any] = {"type": "string", "maxLength": TRUSTEE_LENGTHS[name], "pattern": ONE_LINE,
+                              "description": description}
+    if required:
+        schema["minLength"] = 1
+    return schema
 
 
 def _text(name: str, description: str, *, required: bool = True, pattern: str = ONE_LINE) -> dict[str, Any]:
@@ -56,6 +69,63 @@ SCHEMAS: dict[str, Any] = {
                          "description": "Language for the acknowledgement; by default the Accept-Language."},
         },
     },
+    "TrusteeCodeRequest": {
+        "type": "object",
+        "additionalProperties": False,
+        "description": "The member's written request that the fund send a code directly to its trustee (R15). "
+                       "Staff always decide; if the member has an active administrator, the answer is 422 "
+                       "`administrator_can_help` (the administrator gives the trustee access in connect).",
+        "required": ["kind", "member_number", "uid", "company_name", "requester", "reason", "trustee",
+                     "power_of_attorney"],
+        "properties": {
+            "kind": {"type": "string", "enum": ["trustee_code"]},
+            "member_number": _text("member_number", "The member number, as on the fund's letters."),
+            "uid": {"type": "string", "maxLength": MAX_LENGTHS["uid"], "pattern": UID_PATTERN,
+                    "description": "The member's UID (CHE-123.456.789); its check digit is verified (R19)."},
+            "company_name": _text("company_name", "The member company's name."),
+            "requester": {"$ref": "#/components/schemas/Requester"},
+            "reason": _text("reason", "Why the trustee should receive the code.", pattern=MULTI_LINE),
+            "language": {"type": "string", "enum": list(LANGUAGES),
+                         "description": "Language for the acknowledgement; by default the Accept-Language."},
+            "trustee": {"$ref": "#/components/schemas/Trustee"},
+            "power_of_attorney": {"$ref": "#/components/schemas/Document"},
+        },
+    },
+    "Trustee": {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["name", "uid", "postcode", "town", "contact_name", "contact_email"],
+        "description": "The trustee company as the member gives it; staff confirm it against the power of attorney "
+                       "before a letter goes to its address (R1). Give a street, a PO box or both.",
+        "properties": {
+            "name": _trustee_text("trustee_name", "The trustee company's name.", required=True),
+            "uid": {"type": "string", "maxLength": TRUSTEE_LENGTHS["trustee_uid"], "pattern": UID_PATTERN,
+                    "description": "The trustee's UID; its check digit is verified (R19).",
+                    "examples": ["CHE-109.322.551"]},
+            "care_of": _trustee_text("trustee_care_of", "An additional address line."),
+            "street": _trustee_text("trustee_street", "Street and number."),
+            "po_box": _trustee_text("trustee_po_box", "PO box, e.g. Postfach."),
+            "postcode": {"type": "string", "pattern": POSTCODE_PATTERN, "description": "4-digit Swiss postcode."},
+            "town": _trustee_text("trustee_town", "Town.", required=True),
+            "language": {"type": "string", "enum": list(LANGUAGES), "default": "de",
+                         "description": "The language of the letter to the trustee."},
+            "contact_name": _trustee_text("contact_name", "The contact person at the trustee.", required=True),
+            "contact_email": {"type": "string", "format": "email", "maxLength": TRUSTEE_LENGTHS["contact_email"],
+                              "pattern": ONE_LINE, "description": "The contact person's e-mail; never gets a code."},
+        },
+    },
+    "Document": {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["content_base64"],
+        "description": f"The signed power of attorney: a PDF of at most {MAX_BYTES // (1024 * 1024)} MB, checked by "
+                       "its content. A larger one is refused with 413, anything that is not a readable PDF with 422.",
+        "properties": {
+            "filename": {"type": "string", "maxLength": 200, "pattern": ONE_LINE},
+            "content_base64": {"type": "string", "contentEncoding": "base64", "pattern": BASE64_PATTERN,
+                               "minLength": 4, "contentMediaType": "application/pdf"},
+        },
+    },
     "Requester": {
         "type": "object",
         "additionalProperties": False,
@@ -80,7 +150,7 @@ SCHEMAS: dict[str, Any] = {
         "description": "The public status: never whether the member exists or whether a letter went out.",
         "properties": {
             "reference": {"type": "string"},
-            "kind": {"type": "string", "enum": ["new_code"]},
+            "kind": {"type": "string", "enum": ["new_code", "trustee_code"]},
             "status": {"type": "string", "enum": [status.value for status in PublicStatus]},
         },
     },
@@ -106,17 +176,19 @@ DOCUMENT: dict[str, Any] = {
     "info": {
         "title": "connect back office: requests",
         "version": "1.0.0",
-        "description": "Ask the fund for a new connect registration code (Situation 2). A code only ever goes by "
-                       "post to the address the fund holds (R1); this API never says whether a member exists.",
+        "description": "Ask the fund for a new connect registration code (Situation 2), or for a code sent "
+                       "directly to the member's trustee with a power of attorney (Situation 3 (b), R15). A code "
+                       "only ever goes by post to the address the fund holds (R1).",
     },
     "servers": [{"url": "/api/v1"}],
     "paths": {
         "/requests": {
             "post": {
                 "operationId": "submitRequest",
-                "summary": "Ask for a new registration code",
-                "requestBody": {"required": True, "content": {
-                    "application/json": {"schema": {"$ref": "#/components/schemas/NewCodeRequest"}}}},
+                "summary": "Ask for a new registration code, or for a code sent to the member's trustee",
+                "requestBody": {"required": True, "content": {"application/json": {"schema": {"oneOf": [
+                    {"$ref": "#/components/schemas/NewCodeRequest"},
+                    {"$ref": "#/components/schemas/TrusteeCodeRequest"}]}}}},
                 "responses": {
                     "202": {"description": "Stored; the fund decides shortly.",
                             "headers": {"Location": {"description": "Where the status can be read.",
@@ -124,11 +196,14 @@ DOCUMENT: dict[str, Any] = {
                             "content": {"application/json": {
                                 "schema": {"$ref": "#/components/schemas/Accepted"}}}},
                     "400": _error("The body is not valid JSON."),
-                    "413": _error("The body is too large."),
+                    "413": _error("The body is too large, or the power of attorney is larger than 10 MB."),
                     "415": _error("The body is not application/json."),
-                    "422": {"description": "Some fields are missing or invalid; each is named.",
-                            "content": {"application/json": {
-                                "schema": {"$ref": "#/components/schemas/ValidationError"}}}},
+                    "422": {"description": "Some fields are missing or invalid; each is named. For a trustee "
+                                           "code while the member has an active administrator: "
+                                           "`administrator_can_help` with a message.",
+                            "content": {"application/json": {"schema": {"anyOf": [
+                                {"$ref": "#/components/schemas/ValidationError"},
+                                {"$ref": "#/components/schemas/Error"}]}}}},
                     "503": UNAVAILABLE,
                 },
             },

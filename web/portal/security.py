@@ -1,5 +1,6 @@
 """Every login's own security history (R18) and leaving: deactivating one's own login now or after the last
-working day (R11, R12)."""
+working day (R11, R12). Both concern only the login itself, so a trustee login (R13) uses them too, whether or not
+it acts for a member at the moment."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from flask_login import current_user
 
 from core import clock
 from core.services import logins, security_history
-from web.auth import end_session, member_required
+from web.auth import CHOOSING, end_session, for_trustees, member_required
 from web.i18n import translate
 from web.portal import bp
 from web.portal.admin import service
@@ -28,6 +29,7 @@ def _page(template: str, status: int = 200, **context: Any) -> tuple[str, int, d
 
 @bp.get("/history")
 @member_required
+@for_trustees(CHOOSING)
 def my_history() -> Any:
     before = request.args.get("before", type=int)
     with service() as s:
@@ -37,6 +39,7 @@ def my_history() -> Any:
 
 @bp.route("/profile/leave", methods=["GET", "POST"])
 @member_required
+@for_trustees(CHOOSING)
 def leave() -> Any:
     """R11: any login ends itself. R12: the last administrator is told how to hand over first."""
     with service() as s:

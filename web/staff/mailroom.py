@@ -14,7 +14,7 @@ from web.auth import staff_required
 from web.i18n import translate
 from web.staff import bp
 from web.staff.forms import AddressForm, ApproveForm, CloseForm, ReturnedLetterForm
-from web.staff.views import Page, case_page, refused
+from web.staff.views import LETTER_LABELS, Page, case_page, refused
 from worker import nudge
 
 
@@ -34,10 +34,13 @@ def mailroom_scan() -> Page:
         with unit_of_work() as s:
             done = returned_mail.register_return(s, form.reference.data or "", current_user.staff_id, clock.now())
     except returned_mail.ReturnedMailError as problem:
-        form.reference.errors.append(translate(_sentence(str(problem))))
+        form.reference.errors.append(problem_text(problem))
         return render_template("web/staff/mailroom/scan.html", form=form), 422
     if done.first_time:
         nudge.relay_soon()
+    if done.first_time and not done.had_code:
+        message = "Letter {reference} is marked as returned. Case {case} was opened."
+    elif done.first_time:
         message = "Letter {reference} is marked as returned and its code no longer works. Case {case} was opened."
     else:
         message = "Letter {reference} was scanned before (case {case}). Nothing was done again."
@@ -47,6 +50,16 @@ def mailroom_scan() -> Page:
 
 def _sentence(text: str) -> str:
     return text[:1].upper() + text[1:] + ("" if text.endswith(".") else ".")
+
+
+def problem_text(problem: returned_mail.ReturnedMailError) -> str:
+    """The service's message as a sentence in the clerk's language, its letter state and address problem too."""
+    values = dict(problem.values)
+    if "status" in values:
+        values["status"] = translate(LETTER_LABELS.get(values["status"], values["status"]))
+    if "problem" in values:
+        values["problem"] = translate(values["problem"])
+    return translate(_sentence(problem.message), **values)
 
 
 @bp.post("/cases/<int:case_id>/returned-mail/address")
@@ -61,7 +74,7 @@ def returned_mail_address(case_id: int) -> Page:
     except desk.DeskError as error:
         return refused(case_id, error)
     except returned_mail.ReturnedMailError as problem:
-        return case_page(case_id, problem=_sentence(str(problem)), status=422, address_form=form)
+        return case_page(case_id, problem=problem_text(problem), status=422, address_form=form)
     flash(translate("The address on file is corrected. Send a new code letter to it, or close the case."), "success")
     return redirect(url_for(".case", case_id=case_id), 303)
 
@@ -78,7 +91,7 @@ def returned_mail_new_letter(case_id: int) -> Page:
     except desk.DeskError as error:
         return refused(case_id, error)
     nudge.relay_soon()
-    flash(translate("A letter with a new code goes by post to the address on file."), "success")
+    flash(translate("The letter goes by post to the address on file."), "success")
     return redirect(url_for(".case", case_id=case_id), 303)
 
 

@@ -128,6 +128,7 @@ class CaseFacts:
     letter_date: date | None
     logins: list[Login]
     administrators: list[Login]
+    kept_by_recorder: list[int]  # signers whose register entry the recorder added or ended
 
 
 def case_facts(case: Case) -> CaseFacts:
@@ -137,18 +138,20 @@ def case_facts(case: Case) -> CaseFacts:
         verdict = letter_date = None
         logins: list[Login] = []
         administrators: list[Login] = []
+        kept: list[int] = []
         if case.kind == exceptional.KIND and case.member_id:
             letter_date = exceptional.letter_date_of(case)
             ids = [int(i) for i in case.payload.get("signer_ids", [])]
             signers = exceptional.signers_of(s, case.member_id, ids) or []
             verdict = exceptional.verdict(s, case.member_id, ids, letter_date)
+            kept = exceptional.kept_by_recorder(s, case)
         if case.kind == stale_logins.KIND and case.member_id:
             chosen = set(case.payload.get("login_ids", []))
             logins = [login for login in stale_logins.logins_of(s, case.member_id) if login.id in chosen]
             administrators = stale_logins.active_administrators(s, case.member_id, clock.now())
         s.expunge_all()  # the template reads them after the session is gone
     return CaseFacts(document, case.recorded_by == current_user.staff_id, signers, verdict, letter_date, logins,
-                     administrators)
+                     administrators, kept)
 
 
 @bp.context_processor

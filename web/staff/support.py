@@ -13,7 +13,7 @@ from web.auth import staff_required
 from web.i18n import translate
 from web.staff import bp
 from web.staff.forms import AnswerForm
-from web.staff.views import Page, case_page, refused
+from web.staff.views import Page, case_page, refused, staff_message
 from worker import nudge
 
 
@@ -29,7 +29,7 @@ def support_answer(case_id: int) -> Page:
     except desk.DeskError as error:
         return refused(case_id, error)
     except support.SupportError as problem:
-        return case_page(case_id, problem=translate(str(problem)), status=422, answer_form=form)
+        return case_page(case_id, problem=staff_message(str(problem)), status=422, answer_form=form)
     nudge.relay_soon()
     flash(translate("Your answer is sent by e-mail and kept in the history. Close the case when nothing more is "
                     "needed."), "success")

@@ -9,6 +9,8 @@ from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
+from werkzeug.datastructures import ImmutableMultiDict
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from core import clock
 from core.db import unit_of_work
@@ -22,6 +24,7 @@ from web.staff.poa_forms import LookupForm, RecordForm, RevokeForm
 
 RECORDED = "The power of attorney has been recorded."
 REVOKED = "The power of attorney has been revoked. The trustee's access to this member has ended."
+TOO_LARGE = "The document cannot be kept: {reason}."  # as core.services.poa_register says it
 TRUSTEE_FIELDS = ("trustee_name", "trustee_street", "trustee_po_box", "trustee_postcode", "trustee_town",
                   "trustee_language", "trustee_email")
 
@@ -46,6 +49,20 @@ def poa_list() -> Any:
     with unit_of_work() as s:
         rows = poa_register.search(s, query, clock.now())
     return _page("list.html", rows=rows, query=query, lookup=LookupForm(formdata=None))
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def _too_large(error: RequestEntityTooLarge) -> Any:
+    """The body is refused before any view or CSRF check reads it: on the register's form, say why on the form
+    (empty, to start again); elsewhere the usual answer."""
+    if request.endpoint != "staff.poa_new" or not current_user.is_authenticated or current_user.kind != "staff":
+        return error
+    # The body was never read and will not be: every form on the page (the layout's too) finds it empty.
+    request.form, request.files = ImmutableMultiDict(), ImmutableMultiDict()  # type: ignore[misc]
+    form = RecordForm(formdata=None)
+    form.trustee_language.data = "de"
+    form.fail("document", translate(TOO_LARGE, reason=f"the file is larger than {documents.MAX_BYTES >> 20} MB"))
+    return _page("new.html", 413, form=form, trustee_fields=TRUSTEE_FIELDS)
 
 
 @bp.route("/powers-of-attorney/new", methods=["GET", "POST"])

@@ -35,7 +35,8 @@ LETTER_LABELS = {"invitation": "Invitation", "new_code": "New code", "trustee_co
                  "pending": "Waiting to be printed",
                  "rendered": "Ready to print", "printed": "Printed", "returned": "Returned", "cancelled": "Cancelled"}
 EVENT_LABELS = {"request.received": "Request received", "request.decided": "Request examined",
-                "case.opened": "Case opened", "case.recorded": "Case recorded", "case.approved": "Approved", "case.rejected": "Rejected",
+                "case.opened": "Case opened", "case.recorded": "Case recorded", "case.approved": "Approved",
+                "case.rejected": "Rejected",
                 "case.closed": "Closed", "support.answered": "Answer sent by e-mail",
                 "member.address_corrected": "Address corrected", "letter.returned": "Letter returned"}
 TOPIC_LABELS = {"adding_users": "Adding or changing users", "two_step_login": "Two-step login",
@@ -213,8 +214,17 @@ def _refused(case_id: int, error: desk.DeskError) -> Page:
     elif isinstance(error, desk.CannotApprove) and str(error) == desk.NO_MEMBER:
         message = "No member with this number in the register – reject, or correct the register first."
     else:
-        message = str(error)
+        return _case_page(case_id, problem=staff_message(str(error)),
+                          status=403 if isinstance(error, desk.NotAllowed) else 409)
     return _case_page(case_id, problem=translate(message), status=403 if isinstance(error, desk.NotAllowed) else 409)
+
+
+def staff_message(text: str) -> str:
+    """A service's message (written in lower case, to be embedded) shown alone, in the clerk's language: the
+    catalogues hold it as a sentence."""
+    sentence = text[:1].upper() + text[1:] + ("" if text.endswith(".") else ".")
+    translated = translate(sentence)
+    return translated if translated != sentence else _sentence(text)
 
 
 def _decide(case_id: int, form: Any, form_name: str, decide: Any, text: str, done: str) -> Page:
