@@ -17,6 +17,10 @@ from core.models import Letter, Member, RegistrationCode, Trustee
 from letters.compose import CODELESS_KINDS
 
 REGISTRATION = "registration"
+# R16: a code that completes one login the fund prepared. A member's own new code must not void it (nor it the
+# member's), so it has a purpose of its own; R3's block stops both.
+PREPARED_LOGIN = "prepared_login"
+ALL_PURPOSES = (REGISTRATION, PREPARED_LOGIN)
 RENDER_CHUNK = 200  # letters per render task: large enough to amortise, small enough to retry cheaply
 
 
@@ -25,11 +29,13 @@ def address_on_file(member: Member) -> PostalAddress:
     return PostalAddress(member.name, member.care_of, member.street, member.po_box, member.postcode, member.town)
 
 
-def void_unused(session: Session, member_ids: Sequence[int], purpose: str, now: datetime, reason: str) -> None:
+def void_unused(session: Session, member_ids: Sequence[int], purpose: str | tuple[str, ...], now: datetime,
+                reason: str) -> None:
     """R2: a new code for the same member and purpose voids every older unused one (and its unsent letter)."""
+    purposes = (purpose,) if isinstance(purpose, str) else purpose
     voided = session.scalars(
         update(RegistrationCode)
-        .where(RegistrationCode.member_id.in_(member_ids), RegistrationCode.purpose == purpose,
+        .where(RegistrationCode.member_id.in_(member_ids), RegistrationCode.purpose.in_(purposes),
                RegistrationCode.status == "issued")
         .values(status="voided", voided_at=now, void_reason=reason)
         .returning(RegistrationCode.id)
@@ -51,6 +57,7 @@ def issue_letters(
     now: datetime,
     actor: str = "system",
     request_id: int | None = None,
+    purpose: str = REGISTRATION,
 ) -> list[int]:
     """One new code and one code letter per member, queued for rendering. Returns the letter ids."""
     if not members:
@@ -58,10 +65,11 @@ def issue_letters(
     settings = config.get()
     letter_date: date = clock.today_in_zurich(now)
     expiry = codes.expires_on(letter_date, settings.code_validity_days)
-    void_unused(session, [m.id for m in members], REGISTRATION, now, "replaced")
+    if purpose == REGISTRATION:  # a prepared login's code replaces nothing: each belongs to its own login
+        void_unused(session, [m.id for m in members], REGISTRATION, now, "replaced")
     code_ids = session.scalars(
         insert(RegistrationCode).returning(RegistrationCode.id, sort_by_parameter_order=True),
-        [dict(member_id=m.id, purpose=REGISTRATION, status="issued", issued_at=now, expires_on=expiry,
+        [dict(member_id=m.id, purpose=purpose, status="issued", issued_at=now, expires_on=expiry,
               request_id=request_id, void_reason="") for m in members],
     ).all()
     letter_ids = session.scalars(
@@ -84,8 +92,8 @@ def issue_letters(
 
 
 def issue_letter(session: Session, member: Member, kind: str, now: datetime, actor: str = "system",
-                 request_id: int | None = None) -> int:
-    return issue_letters(session, [member], kind, now, actor, request_id)[0]
+                 request_id: int | None = None, purpose: str = REGISTRATION) -> int:
+    return issue_letters(session, [member], kind, now, actor, request_id, purpose)[0]
 
 
 def trustee_address(trustee: Trustee) -> PostalAddress:

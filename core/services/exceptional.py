@@ -112,6 +112,16 @@ def email_taken(session: Session, member_id: int, email: str) -> bool:
     ).limit(1)) is not None
 
 
+def open_case_for(session: Session, member_id: int, email: str) -> int | None:
+    """An open case that already asks to register this person: the same letter recorded twice (a second click, or
+    two clerks) must not become two cases, one of which would later fail."""
+    for case in session.scalars(select(Case).where(Case.kind == KIND, Case.status == "open",
+                                                   Case.member_id == member_id)):
+        if str((case.payload or {}).get("person", {}).get("email", "")).lower() == email.lower():
+            return case.id
+    return None
+
+
 def signers_of(session: Session, member_id: int, signer_ids: Sequence[int]) -> list[Signatory] | None:
     """The chosen entries, in the order chosen; None when one is not this member's."""
     found = {s.id: s for s in session.scalars(select(Signatory).where(Signatory.id.in_(signer_ids)))}
@@ -150,6 +160,9 @@ def record(session: Session, staff_id: int, member_number: str, letter: Official
         problems += [Problem("signers", r.text, tuple(r.values.items())) for r in result.reasons]
     if not any(p.field == "email" for p in problems) and email_taken(session, member.id, person.email):
         problems.append(Problem("email", "This member already has a login with this e-mail address."))
+    elif (waiting := open_case_for(session, member.id, person.email)) is not None:
+        problems.append(Problem("email", "Case {case} already asks to register this person and waits for approval.",
+                                (("case", str(waiting)),)))
     try:
         documents.check_pdf(letter.data)
     except documents.DocumentRejected as exc:
@@ -208,7 +221,7 @@ def approve_case(session: Session, case: Case, request: Request | None, staff: S
         raise CannotApprove("this member already has a login with this e-mail address")
     actor = f"staff:{staff.username}"
     login = _prepared_login(session, member, person, list(case.payload["rights"]), now)
-    letter_id = codes.issue_letter(session, member, LETTER_KIND, now, actor=actor)
+    letter_id = codes.issue_letter(session, member, LETTER_KIND, now, actor=actor, purpose=codes.PREPARED_LOGIN)
     code_id = session.scalar(select(Letter.code_id).where(Letter.id == letter_id))
     session.get_one(RegistrationCode, code_id).login_id = login.id
     case.payload = {**case.payload, "login_id": login.id, "letter_id": letter_id}

@@ -108,7 +108,7 @@ def _wrong_code(session: Session, attempt_key: str, member: Member | None, now: 
 
 def _stop_codes(session: Session, member: Member, now: datetime) -> bool:
     """R3: after 100 wrong codes in all, the member's codes are voided and staff decide what happens next."""
-    code_service.void_unused(session, [member.id], code_service.REGISTRATION, now, "too many wrong codes")
+    code_service.void_unused(session, [member.id], code_service.ALL_PURPOSES, now, "too many wrong codes")
     already_open = session.scalar(
         select(Case.id).where(Case.member_id == member.id, Case.kind == "code_exhausted", Case.status == "open")
     )

@@ -228,10 +228,9 @@ def test_r16_the_four_eyes_refusal_speaks_the_clerks_language(app, member):
     assert _count(Login) == 0
 
 
-@pytest.mark.xfail(strict=True, reason="core/services/codes.py issues the R16 code with purpose 'registration', so "
-                                       "any later code for the member (a new-code request, a trustee code) voids "
-                                       "it and the prepared login can never be completed; it needs its own purpose")
 def test_r2_a_later_code_for_the_member_does_not_void_the_prepared_logins_code(member):
+    """The prepared login's code has a purpose of its own: a new-code request granted meanwhile must not leave the
+    prepared login without a working code."""
     anna = create_staff("anna.muster", "Anna Muster")
     beat = create_staff("beat.keller", "Beat Keller", role="supervisor")
     case_id = _record(anna.staff_id, [add_signatory(member, "Hans Muster", "sole")])
@@ -262,3 +261,13 @@ def test_r16_the_approver_is_warned_when_the_recorder_entered_a_signer_in_the_re
     assert ("Hans Muster was entered in the register of signatories by the staff member who recorded this case"
             in page)
     assert "Eva Muster was entered" not in page
+
+
+def test_r16_the_same_letter_recorded_twice_is_refused_naming_the_open_case(member):
+    anna = create_staff("anna.muster", "Anna Muster")
+    sole = add_signatory(member, "Hans Muster", "sole")
+    first = _record(anna.staff_id, [sole])
+    again = exceptional.Person("Lea Schmid", "LEA.schmid@muster.ch", "079 123 45 67", "de")
+    with pytest.raises(exceptional.Refused, match=f"Case {first} already asks to register this person"):
+        _record(anna.staff_id, [sole], person=again)
+    assert _count(Case) == 1 and _count(Document) == 1
