@@ -145,12 +145,14 @@ def approve_case(session: Session, case: Case, request: Request | None, staff: S
     else:
         prepared = _prepared_login(session, letter)
         kind = letter.kind if letter.kind in CODE_LETTERS else "new_code"
-        letter_id = codes.issue_letter(session, member, kind, now, actor=actor)
+        purpose = codes.REGISTRATION if prepared is None else codes.PREPARED_LOGIN
+        letter_id = codes.issue_letter(session, member, kind, now, actor=actor, purpose=purpose)
         if prepared is not None:
             # R16: the new code completes the login the fund prepared, not a new administrator.
             code_id = session.scalar(select(Letter.code_id).where(Letter.id == letter_id))
             session.get_one(RegistrationCode, code_id).login_id = prepared
         what = "new code letter"
+    case.payload = {**case.payload, "new_letter_id": letter_id}
     reference = session.scalar(select(Letter.reference).where(Letter.id == letter_id))
     detail = f"{what} {reference} to the address on file" + (f" – {note}" if note else "")
     session.add(History(case_id=case.id, at=now, actor=actor, event="case.approved", detail=detail))

@@ -87,6 +87,18 @@ def _chosen(session: Session, member_id: int, login_ids: Sequence[int]) -> tuple
     return [login for login in chosen if login is not None], problems
 
 
+def _waiting(session: Session, member_id: int, chosen: Sequence[Login]) -> list[Problem]:
+    """Logins an open case already asks to deactivate: the same request recorded twice must not become two cases
+    and two letters."""
+    problems = []
+    for case in session.scalars(select(Case).where(Case.kind == KIND, Case.status == "open",
+                                                   Case.member_id == member_id).order_by(Case.id)):
+        asked = set((case.payload or {}).get("login_ids", []))
+        problems += [Problem("logins", "Case {case} already asks to deactivate {name}'s login and waits for approval.",
+                             (("case", str(case.id)), ("name", login.name))) for login in chosen if login.id in asked]
+    return problems
+
+
 def record(session: Session, staff_id: int, member_number: str, login_ids: Sequence[int], asked: MemberRequest,
            now: datetime) -> int:
     """Check and open the case for a second clerk; returns the case id. Refused while an administrator exists."""
@@ -99,6 +111,7 @@ def record(session: Session, staff_id: int, member_number: str, login_ids: Seque
     if (blocked := administrators_problem(session, member.id, now)) is not None:
         raise Refused([blocked])
     chosen, problems = _chosen(session, member.id, login_ids)
+    problems += _waiting(session, member.id, chosen)
     note = asked.note.strip()
     if not note or len(note) > 2000:
         problems.append(Problem("note", "Enter the member's request: its reference or a short note "
@@ -162,11 +175,15 @@ def queue_letter(session: Session, member: Member, now: datetime, actor: str = "
 
 
 def letter_names(session: Session, letter_id: int) -> list[str]:
-    """The names a logins_deactivated letter lists, for the letter pipeline: kept on the case that sent it."""
+    """The names a logins_deactivated letter lists, for the letter pipeline: kept on the case that sent it, or, for
+    a letter sent again after the first came back (returned mail), on the case that sent the first."""
     member_id = session.scalar(select(Letter.member_id).where(Letter.id == letter_id))
-    found = session.scalars(select(Case).where(Case.kind == KIND, Case.status == "approved",
-                                               Case.member_id == member_id))
+    found = session.scalars(select(Case).where(Case.kind.in_((KIND, "returned_mail")), Case.status == "approved",
+                                               Case.member_id == member_id).order_by(Case.id))
     for case in found:
-        if case.payload.get("letter_id") == letter_id:
-            return [str(name) for name in case.payload.get("deactivated", [])]
+        payload = case.payload or {}
+        if case.kind == KIND and payload.get("letter_id") == letter_id:
+            return [str(name) for name in payload.get("deactivated", [])]
+        if case.kind != KIND and payload.get("new_letter_id") == letter_id and payload.get("letter_id") != letter_id:
+            return letter_names(session, int(payload["letter_id"]))
     return []

@@ -172,7 +172,7 @@ def test_r16_a_returned_exceptional_letter_sends_a_new_code_for_the_same_prepare
         letter = s.get_one(Letter, second)
         code = s.get_one(RegistrationCode, letter.code_id)
         assert (letter.kind, letter.status) == ("exceptional_login", "pending")
-        assert (code.status, code.login_id) == ("issued", login.id)
+        assert (code.status, code.login_id, code.purpose) == ("issued", login.id, codes.PREPARED_LOGIN)
         assert login.status == "pending" and login.rights == ["correspondence"]
 
 

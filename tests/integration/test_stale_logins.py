@@ -14,7 +14,7 @@ from staff_support import create_staff, csrf, english_client, log_in, make_app, 
 
 from core import clock, db
 from core.models import AuditEvent, Case, Letter, Login, OutboxMessage
-from core.services import desk, stale_logins
+from core.services import desk, returned_mail, stale_logins
 
 ADMIN = ["administration", "correspondence"]
 
@@ -175,3 +175,34 @@ def test_r17_the_confirmation_letter_renders_without_a_code(member):
     text = "\n".join(page.extract_text() for page in PdfReader(letter.pdf_path).pages)
     assert "login disattivati" in text and "2000 Neuchâtel" in text  # the member's language and address on file
     assert not re.search(r"\b[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}\b", text)  # no code printed
+
+
+def test_r17_the_same_request_recorded_twice_is_refused_naming_the_open_case(member):
+    """A second click or a second clerk must not make two cases, and later two letters, for the same logins."""
+    anna = create_staff("anna.muster", "Anna Muster")
+    paolo, gina = add_login(member, "Paolo Neri", ["correspondence"]), add_login(member, "Gina Rossi", ["invoices"])
+    first = _record(anna.staff_id, [paolo])
+    with pytest.raises(stale_logins.Refused) as refused:
+        _record(anna.staff_id, [gina, paolo])
+    assert f"Case {first} already asks to deactivate Paolo Neri's login and waits for approval." in str(refused.value)
+    assert _count(Case) == 1
+    assert _count(Case, Case.kind == "stale_logins") == 1
+    _record(anna.staff_id, [gina])  # another login: its own case
+    assert _count(Case, Case.kind == "stale_logins") == 2
+
+
+def test_r17_a_confirmation_sent_again_after_it_came_back_lists_the_same_logins(member):
+    anna = create_staff("anna.muster", "Anna Muster")
+    beat = create_staff("beat.keller", "Beat Keller", role="supervisor")
+    case_id = _record(anna.staff_id, [add_login(member, "Paolo Neri", ["correspondence"])])
+    with db.unit_of_work() as s:
+        first = desk.approve(s, case_id, beat.staff_id, "", clock.now())
+    with db.unit_of_work() as s:
+        letter = s.get_one(Letter, first)
+        letter.status = "printed"
+        returned = returned_mail.register_return(s, letter.reference, anna.staff_id, clock.now())
+    with db.unit_of_work() as s:
+        again = desk.approve(s, returned.case_id, anna.staff_id, "", clock.now())
+    with db.unit_of_work() as s:
+        assert s.get_one(Letter, again).kind == "logins_deactivated"
+        assert stale_logins.letter_names(s, again) == stale_logins.letter_names(s, first) == ["Paolo Neri"]
