@@ -33,19 +33,22 @@ def void_unused(session: Session, member_ids: Sequence[int], purpose: str | tupl
                 reason: str) -> None:
     """R2: a new code for the same member and purpose voids every older unused one (and its unsent letter)."""
     purposes = (purpose,) if isinstance(purpose, str) else purpose
-    voided = session.scalars(
+    voided = session.execute(
         update(RegistrationCode)
         .where(RegistrationCode.member_id.in_(member_ids), RegistrationCode.purpose.in_(purposes),
                RegistrationCode.status == "issued")
         .values(status="voided", voided_at=now, void_reason=reason)
-        .returning(RegistrationCode.id)
+        .returning(RegistrationCode.id, RegistrationCode.member_id)
     ).all()
     if voided:
         session.execute(
-            update(Letter).where(Letter.code_id.in_(voided), Letter.status == "pending").values(status="cancelled")
+            update(Letter).where(Letter.code_id.in_([cid for cid, _ in voided]), Letter.status == "pending")
+            .values(status="cancelled")
         )
+        # With the member, so its administrators see in their security history that an old code stopped working.
         audit.record_many(
-            session, [audit.Entry("system", "code.voided", None, f"code:{cid}", {"reason": reason}) for cid in voided],
+            session, [audit.Entry("system", "code.voided", member_id, f"code:{cid}", {"reason": reason})
+                      for cid, member_id in voided],
             now,
         )
 

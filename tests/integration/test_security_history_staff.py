@@ -96,3 +96,15 @@ def test_r18_the_register_of_signatories_shows_as_the_funds_work(app):
             "signatories (last day 28.02.2026).") in page
     assert "Security event:" not in page and "someone who was not logged in" not in page
     assert "paul.post" not in page
+
+
+def test_r2_r18_a_code_replaced_by_a_newer_one_shows_in_the_members_history(app):
+    member_id = make_member("910300", "Sommer Transport AG")
+    login_id, secret = make_login(member_id, "Nina Sommer", "nina@sommer.ch", ALL)
+    with db.unit_of_work() as s:
+        codes.issue_letter(s, s.get(Member, member_id), "new_code", clock.now())
+    with db.unit_of_work() as s:
+        codes.issue_letter(s, s.get(Member, member_id), "new_code", clock.now())  # R2: voids the first
+    client = log_in(app, "910300", "nina@sommer.ch", login_id, secret)
+    page = text(client.get("/portal/admin/history"))
+    assert "made an unused registration code invalid." in page, "|".join(re.findall(r"<td>([^<]*)</td>", page))
