@@ -302,22 +302,23 @@ class Ended:
 
 def tell_administrators(session: Session, ended: list[Ended], now: datetime, skip: set[str] | None = None) -> int:
     """E-mail each member's administrators that a login ended, once per ending (the key names the version)."""
-    if not ended:
+    # A trustee login (R13) has no member, so no administrators to tell.
+    of_members = [(end, end.member_id) for end in ended if end.member_id is not None]
+    if not of_members:
         return 0
-    ended = [e for e in ended if e.member_id is not None]  # a trustee login (R13) has no administrators
-    member_ids = sorted({e.member_id for e in ended})
+    member_ids = sorted({member_id for _, member_id in of_members})
     members = {m.id: m for m in session.scalars(select(Member).where(Member.id.in_(member_ids)))}
-    admins: dict[int, list[Login]] = {}
+    admins: dict[int | None, list[Login]] = {}
     for login in session.scalars(select(Login).where(Login.member_id.in_(member_ids), Login.status == "active")):
         if rights.is_administrator(list(login.rights)) and may_use(login.status, login.last_day, now):
             admins.setdefault(login.member_id, []).append(login)
     sent = 0
-    for end in ended:
-        for admin in admins.get(end.member_id, []):
+    for end, member_id in of_members:
+        for admin in admins.get(member_id, []):
             if admin.id == end.login_id or account(admin) in (skip or set()):
                 continue
             mail.queue(session, to=admin.email, name="login_ended", lang=admin.language,
-                       context=_ended_context(end, admin, members[end.member_id]),
+                       context=_ended_context(end, admin, members[member_id]),
                        key=f"login-ended:{end.login_id}:{end.session_version}:{admin.id}", now=now)
             sent += 1
     return sent

@@ -204,3 +204,12 @@ def test_r14_upload_beyond_the_request_limit_says_so_and_stores_nothing(client):
     assert response.status_code == 413
     assert "the file is larger than 10 MB" in _text(response) and "Record a power of attorney" in _text(response)
     assert _counts() == before
+
+
+def test_r14_refused_document_is_explained_in_the_clerks_language(client):
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "de"
+    before = _counts()
+    response = _record(client, b"not a pdf at all", "vollmacht.pdf")
+    assert response.status_code == 422
+    assert "die Datei ist kein PDF" in _text(response) and "the file is not a PDF" not in _text(response)
+    assert _counts() == before

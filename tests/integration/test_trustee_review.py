@@ -11,13 +11,14 @@ from datetime import datetime, time, timedelta
 
 import pyotp
 import pytest
-from admin_support import ALL, PASSWORD, log_in, make_login, make_member, text
+from admin_support import ALL, PASSWORD, log_in, make_login, make_member, outbox_rows, text
 from sqlalchemy import select
 from trustee_support import UID_T, UID_U, grant, make_poa, make_trustee, make_trustee_login
 
 from core import clock, db
 from core.clock import ZURICH
 from core.models import AuditEvent, Invitation, Login, Mandate
+from core.services import deactivation_sweep
 
 A, B = "470100", "470200"
 TOM = {"company": "new", "uid": UID_U, "company_name": "Neu Treuhand GmbH", "street": "Marktgasse 2", "po_box": "",
@@ -186,3 +187,27 @@ def test_r10_administrator_neither_adds_nor_removes_a_right_they_lack(app, team,
     with db.unit_of_work() as s:
         assert s.get(Mandate, tina["mandate"]).rights == ["salary_declarations", "family_allowances",
                                                           "correspondence"]
+
+
+def test_r11_trustees_last_day_is_refused_from_midnight_and_swept_without_mailing_anyone(app, team, tina):
+    client = tina["client"]
+    today = clock.today_in_zurich(clock.now())
+    scheduled = client.post("/portal/profile/leave", data={"when": "date", "last_day": today.isoformat()})
+    assert scheduled.status_code == 303
+    after = datetime.combine(today + timedelta(days=1), time(0, 5), ZURICH)
+    with db.unit_of_work() as s:
+        assert deactivation_sweep.sweep(s, after) == [tina["login"]]
+        login = s.get(Login, tina["login"])
+        assert login.status == "deactivated"
+        events = s.scalars(select(AuditEvent).where(AuditEvent.subject == f"login:{tina['login']}",
+                                                    AuditEvent.action == "login.deactivated")).all()
+        assert [e.member_id for e in events] == [None]
+    assert outbox_rows("mail.send") == []
+
+
+@pytest.mark.parametrize("company", ["²", "1e3", "-1"])
+def test_r13_a_forged_company_choice_is_refused_with_a_message(app, team, company):
+    response = anna(app, team).post("/portal/admin/trustees/new", data={**TOM, "company": company})
+    assert response.status_code == 422 and "Choose the trustee company, or enter a new one" in text(response)
+    with db.unit_of_work() as s:
+        assert s.scalar(select(Mandate.id).limit(1)) is None

@@ -45,7 +45,7 @@ class TrusteeAccessForm(LoginDetailsForm):
             if self.company_language.data not in LANGUAGES:
                 self.fail("company_language", "Choose one of the languages offered.")
                 valid = False
-        elif not self.company.data.isdigit():
+        elif not (self.company.data.isascii() and self.company.data.isdigit()):  # "²" is a digit, not a number
             self.fail("company", "Choose the trustee company, or enter a new one")
             valid = False
         return valid

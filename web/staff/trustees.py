@@ -61,7 +61,8 @@ def _too_large(error: RequestEntityTooLarge) -> Any:
     request.form, request.files = ImmutableMultiDict(), ImmutableMultiDict()  # type: ignore[misc]
     form = RecordForm(formdata=None)
     form.trustee_language.data = "de"
-    form.fail("document", translate(TOO_LARGE, reason=f"the file is larger than {documents.MAX_BYTES >> 20} MB"))
+    reason = translate(f"the file is larger than {documents.MAX_BYTES >> 20} MB")
+    form.fail("document", translate(TOO_LARGE, reason=reason))
     return _page("new.html", 413, form=form, trustee_fields=TRUSTEE_FIELDS)
 
 
@@ -81,7 +82,9 @@ def poa_new() -> Any:
                                              poa_register.Upload(data, upload.filename or "" if upload else ""),
                                              _actor(), clock.now())
         except poa_register.Refused as exc:
-            form.fail(exc.field or "trustee_uid", translate(exc.message, **exc.values))
+            # The reason a document is refused is itself a source string (core.services.documents).
+            values = {name: translate(value) for name, value in exc.values.items()}
+            form.fail(exc.field or "trustee_uid", translate(exc.message, **values))
         else:
             flash(translate(RECORDED), "success")
             return redirect(url_for(".poa_detail", poa_id=poa_id), 303)
