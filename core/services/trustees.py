@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from core import audit
@@ -58,8 +59,14 @@ def find_or_create(session: Session, uid: str, name: str, care_of: str = "", str
     trustee = Trustee(uid=checked_uid(uid), name=address.name, care_of=address.care_of, street=address.street,
                       po_box=address.po_box, postcode=address.postcode, town=address.town, language=lang,
                       email=email.strip(), created_at=now)
-    session.add(trustee)
-    session.flush()
+    try:
+        with session.begin_nested():  # two administrators entering the same new company at once: one row wins
+            session.add(trustee)
+    except IntegrityError:
+        winner = by_uid(session, uid)
+        if winner is None:
+            raise
+        return winner
     audit.record(session, audit.Entry(actor, "trustee_created", None, f"trustee:{trustee.id}",
                                       {"uid": trustee.uid}), now)
     return trustee

@@ -211,3 +211,35 @@ def test_r13_a_forged_company_choice_is_refused_with_a_message(app, team, compan
     assert response.status_code == 422 and "Choose the trustee company, or enter a new one" in text(response)
     with db.unit_of_work() as s:
         assert s.scalar(select(Mandate.id).limit(1)) is None
+
+
+def test_r13_two_administrators_entering_the_same_new_company_at_once_get_one_company(pg):
+    """Both transactions see no company with the UID; the second insert meets the unique index and takes the
+    first one's row instead of failing."""
+    import threading
+
+    from core import clock, db
+    from core.models import Trustee
+    from core.services import trustees as trustee_service
+
+    barrier, found, errors = threading.Barrier(2), [], []
+
+    def enter() -> None:
+        try:
+            with db.unit_of_work() as s:
+                assert trustee_service.by_uid(s, "CHE-100.000.006") is None
+                barrier.wait(timeout=10)
+                found.append(trustee_service.find_or_create(
+                    s, "CHE-100.000.006", "Fidu Treuhand AG", street="Seestrasse 5", postcode="8000",
+                    town="Zürich", now=clock.now()).uid)
+        except Exception as exc:  # noqa: BLE001 - the test reports whatever went wrong in the thread
+            errors.append(repr(exc))
+
+    threads = [threading.Thread(target=enter) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    with db.unit_of_work() as s:
+        companies = s.query(Trustee).count()
+    assert errors == [] and found == ["CHE-100.000.006"] * 2 and companies == 1
