@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 export PORT
 
-.PHONY: help install chromium run demo test test-unit lint bench clean
+.PHONY: help install chromium run demo test test-unit lint bench clean resilience soak
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -34,6 +34,13 @@ test: install chromium  ## the whole suite: unit, integration (PostgreSQL, Redis
 
 test-unit: install  ## only the fast, pure tests
 	$(BIN)/pytest -q tests/unit
+
+resilience: install  ## faults and attacks (tests/resilience, tests/security); prints the resilience table
+	$(BIN)/pytest -q tests/resilience tests/security
+
+soak: install  ## the full soak: 10,000 requests, the worker killed every 30 s (SOAK_REQUESTS, SOAK_KILL_EVERY, SOAK_RATE)
+	SOAK_REQUESTS=$${SOAK_REQUESTS:-10000} SOAK_KILL_EVERY=$${SOAK_KILL_EVERY:-30} SOAK_RATE=$${SOAK_RATE:-17} \
+	  $(BIN)/pytest -q -s tests/resilience/test_soak.py
 
 lint: install  ## ruff
 	$(BIN)/ruff check .

@@ -43,7 +43,9 @@ def init_app(app: Flask) -> Limiter:
     app.config.setdefault("RATELIMIT_STORAGE_URI", settings.ratelimit_storage_uri)
     app.config.setdefault("RATELIMIT_AUTH", settings.ratelimit_auth)
     app.config.setdefault("RATELIMIT_INTAKE", os.environ.get("RATELIMIT_INTAKE", INTAKE_DEFAULT))
-    app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
+    # No X-RateLimit-*/Retry-After headers on every answer: Flask-Limiter would overwrite the 503's own Retry-After
+    # and put one on a 202. The 429 below says when to come back.
+    app.config.setdefault("RATELIMIT_HEADERS_ENABLED", False)
     limiter = Limiter(key_func=get_remote_address, app=app, default_limits=[], key_prefix="backoffice")
     secrets = limiter.limit(lambda: str(app.config["RATELIMIT_AUTH"]), methods=["POST"])
     intake = limiter.limit(lambda: str(app.config["RATELIMIT_INTAKE"]), methods=["POST"], scope="intake")

@@ -73,7 +73,7 @@ class BackofficeTask(Task):  # type: ignore[misc]
     retry_backoff_max = _seconds("TASK_RETRY_BACKOFF_MAX", 300)
     retry_jitter = True
     max_retries = 8
-    soft_time_limit = _seconds("TASK_SOFT_TIME_LIMIT", 300)
+    soft_time_limit = _seconds("TASK_SOFT_TIME_LIMIT", 300) or None  # 0: only the hard limit
     time_limit = _seconds("TASK_TIME_LIMIT", 360)
 
     def on_failure(self, exc: BaseException, task_id: str, args: Any, kwargs: Any, einfo: Any) -> None:
