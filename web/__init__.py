@@ -70,7 +70,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         )
         return response
 
-    for status in (403, 404, 503):
+    for status in (403, 404, 413, 503):
         app.register_error_handler(status, _error_page(status))
     from sqlalchemy.exc import OperationalError
 

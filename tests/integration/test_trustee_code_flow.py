@@ -327,3 +327,19 @@ def test_a_good_file_with_a_bad_field_asks_for_the_file_again(client):
     answer = post_form(client, pdf_bytes(), trustee_postcode="12")
     assert answer.status_code == 422 and "attach the power of attorney again" in text(answer)
     assert nothing_stored()
+
+
+def test_with_csrf_on_a_body_beyond_the_limit_still_gets_the_form_with_the_reason(pg):
+    """CSRF protection reads the body before the view; the refusal must still be the form, not a bare 413."""
+    from web import create_app
+
+    strict = create_app({"TESTING": True, "RATELIMIT_INTAKE": "1000 per minute"}).test_client()
+    member()
+    answer = post_form(strict, b"%PDF-1.7\n" + b"0" * (13 * 1024 * 1024), "huge.pdf", csrf_token="x")
+    page = text(answer)
+    assert answer.status_code == 413 and "10 MB" in page and 'action="/requests/trustee-code"' in page
+    assert nothing_stored()
+    elsewhere = strict.post("/support?lang=en", data={"message": "x" * (13 * 1024 * 1024)})
+    assert elsewhere.status_code == 413 and "What you sent is too large" in text(elsewhere)
+    staff_side = strict.post("/staff/mailroom?lang=en", data={"reference": "x" * (13 * 1024 * 1024)})
+    assert staff_side.status_code == 413 and "What you sent is too large" in text(staff_side)

@@ -212,3 +212,5 @@ def test_the_json_api_is_limited_per_ip_with_a_json_answer(pg, report):
     row.runs = len(replies)
     assert [r.status_code for r in replies] == [422] * 5 + [429]
     assert replies[-1].get_json()["error"] == "too_many_requests" and replies[-1].headers["Retry-After"] == "60"
+    documented = app.test_client().get("/api/v1/openapi.json").get_json()
+    assert "429" in documented["paths"]["/requests"]["post"]["responses"], "the limit is part of the API's contract"

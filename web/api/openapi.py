@@ -204,6 +204,9 @@ DOCUMENT: dict[str, Any] = {
                             "content": {"application/json": {"schema": {"anyOf": [
                                 {"$ref": "#/components/schemas/ValidationError"},
                                 {"$ref": "#/components/schemas/Error"}]}}}},
+                    "429": {**_error("Too many requests from this address; try again after `Retry-After` seconds."),
+                            "headers": {"Retry-After": {"description": "Seconds to wait.",
+                                                        "schema": {"type": "string"}}}},
                     "503": UNAVAILABLE,
                 },
             },

@@ -13,6 +13,7 @@ from typing import Any
 from flask import redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
+from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Response
 from wtforms import SelectField, StringField, TextAreaField
@@ -84,6 +85,17 @@ def trustee_code() -> Page:
     form = TrusteeCodeForm()
     form.trustee_language.data = i18n.current()
     return _page(form)
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def _too_large(error: RequestEntityTooLarge) -> Any:
+    """A body over the limit is refused before the view (or the CSRF check) reads it: on this form, say why on
+    the form; elsewhere the usual page."""
+    # The body was never read and will not be: every form on the page finds it empty.
+    request.form, request.files = ImmutableMultiDict(), ImmutableMultiDict()  # type: ignore[misc]
+    if request.endpoint != "public.trustee_code_submit":
+        return render_template("web/errors/413.html"), 413
+    return _page(TrusteeCodeForm(formdata=None), 413, problem=i18n.translate(TOO_LARGE))
 
 
 @bp.post("/requests/trustee-code")

@@ -55,10 +55,10 @@ def poa_list() -> Any:
 def _too_large(error: RequestEntityTooLarge) -> Any:
     """The body is refused before any view or CSRF check reads it: on the register's form, say why on the form
     (empty, to start again); elsewhere the usual answer."""
-    if request.endpoint != "staff.poa_new" or not current_user.is_authenticated or current_user.kind != "staff":
-        return error
     # The body was never read and will not be: every form on the page (the layout's too) finds it empty.
     request.form, request.files = ImmutableMultiDict(), ImmutableMultiDict()  # type: ignore[misc]
+    if request.endpoint != "staff.poa_new" or not current_user.is_authenticated or current_user.kind != "staff":
+        return render_template("web/errors/413.html"), 413
     form = RecordForm(formdata=None)
     form.trustee_language.data = "de"
     reason = translate(f"the file is larger than {documents.MAX_BYTES >> 20} MB")
