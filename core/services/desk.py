@@ -247,6 +247,10 @@ def close(session: Session, case_id: int, staff_id: int, note: str, now: datetim
     _claim(session, case, "closed", staff, note, now)
     _complete(request, "closed", now)
     _record(session, case, f"staff:{staff.username}", "case.closed", note, {"kind": case.kind, "note": note}, now)
+    if case.kind == "returned_mail":
+        from core.services import returned_mail  # it imports the desk: loaded on use
+
+        returned_mail.withdraw_prepared_login(session, case, f"staff:{staff.username}", now)
 
 
 def note_on_case(session: Session, case_id: int, staff_id: int, event: str, detail: str,

@@ -174,6 +174,19 @@ def _prepared_login(session: Session, letter: Letter) -> int | None:
     return login.id
 
 
+def withdraw_prepared_login(session: Session, case: Case, actor: str, now: datetime) -> None:
+    """Closing a returned R16 letter without sending it again: the login the fund prepared can never be
+    completed, so it is withdrawn, which frees its e-mail address for a new registration."""
+    letter = returned_letter(session, case)
+    code = session.get(RegistrationCode, letter.code_id) if letter is not None and letter.code_id else None
+    login = session.get(Login, code.login_id) if code is not None and code.login_id else None
+    if login is None or login.status != "pending":
+        return
+    login.status, login.deactivated_at = "deactivated", now
+    audit.record(session, audit.Entry(actor, "login.deactivated", login.member_id, f"login:{login.id}",
+                                      {"reason": "its registration letter came back and was not sent again"}), now)
+
+
 def _staff(session: Session, staff_id: int) -> StaffUser:
     staff = session.get(StaffUser, staff_id)
     if staff is None or not staff.active:

@@ -228,3 +228,26 @@ def test_the_mail_room_speaks_the_clerks_language(app, staff):
     _, pending = _sent_letter(status="pending")
     never_sent = _scan(client, pending)
     assert f"Brief {pending} wurde nie versandt (Stand: Wartet" in _text(never_sent)
+
+
+def test_r16_closing_a_returned_exceptional_letter_withdraws_the_prepared_login(staff):
+    """Nobody can complete that login any more; withdrawn, its e-mail is free for a new registration."""
+    member_id = make_member("500400")
+    recorder = create_staff("rita.record", "Rita Record")
+    supervisor = create_staff("sven.super", "Sven Super", role="supervisor")
+    sole = add_signatory(member_id, "Hans Muster", "sole")
+    person = exceptional.Person("Lea Schmid", "lea@muster.ch", "079 123 45 67", "de")
+    with db.unit_of_work() as s:
+        case_id = exceptional.record(
+            s, recorder.staff_id, "500400", exceptional.OfficialLetter(pdf_bytes(), "brief.pdf", date(2026, 1, 20)),
+            [sole], person, ["correspondence"], clock.now())
+    with db.unit_of_work() as s:
+        first = desk.approve(s, case_id, supervisor.staff_id, "", clock.now())
+    with db.unit_of_work() as s:
+        done = returned_mail.register_return(s, _printed(first), staff.staff_id, clock.now())
+    with db.unit_of_work() as s:
+        desk.close(s, done.case_id, staff.staff_id, "the member will write again", clock.now())
+    with db.unit_of_work() as s:
+        login = s.scalars(select(Login).where(Login.member_id == member_id)).one()
+        assert login.status == "deactivated"
+        assert not exceptional.email_taken(s, member_id, "lea@muster.ch")
