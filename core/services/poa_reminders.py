@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from core import audit, clock, mail
@@ -63,11 +63,24 @@ def _context(poa: PowerOfAttorney) -> dict[str, str]:
             "ends_from": (poa.valid_until + timedelta(days=1)).strftime("%d.%m.%Y")}
 
 
+def renewed(session: Session, poa: PowerOfAttorney) -> bool:
+    """Another power between the same two, not revoked, already covers the day after this one ends: access goes
+    on, so nobody needs to be told that it ends."""
+    assert poa.valid_until is not None
+    next_day = poa.valid_until + timedelta(days=1)
+    return session.scalar(select(PowerOfAttorney.id).where(
+        PowerOfAttorney.member_id == poa.member_id, PowerOfAttorney.trustee_id == poa.trustee_id,
+        PowerOfAttorney.id != poa.id, PowerOfAttorney.revoked_at.is_(None), PowerOfAttorney.valid_from <= next_day,
+        or_(PowerOfAttorney.valid_until.is_(None), PowerOfAttorney.valid_until >= next_day)).limit(1)) is not None
+
+
 def remind(session: Session, poa_id: int, now: datetime) -> int:
-    """Claim one power and queue its reminders; 0 if another run claimed it first."""
+    """Claim one power and queue its reminders; 0 if another run claimed it first or a newer power continues it."""
     if not _claim(session, poa_id, now):
         return 0
     poa = session.get_one(PowerOfAttorney, poa_id)
+    if renewed(session, poa):
+        return 0
     to = recipients(session, poa, now)
     for address, lang in to.items():
         mail.queue(session, to=address, name="poa_ending", lang=lang, context=_context(poa),

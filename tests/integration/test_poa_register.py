@@ -14,7 +14,7 @@ from admin_support import ALL, log_in, make_login, outbox_rows
 from sqlalchemy import func, select
 from staff_support import create_staff, csrf, english_client, make_app, make_member
 from staff_support import log_in as staff_log_in
-from trustee_support import UID_T, grant, make_poa, make_trustee, make_trustee_login
+from trustee_support import UID_T, UID_U, grant, make_poa, make_trustee, make_trustee_login
 
 from core import clock, db
 from core.models import AuditEvent, Document, PowerOfAttorney, Trustee
@@ -176,7 +176,8 @@ def test_r14_reminder_goes_to_both_sides_once(app, member):
     grant(login_id, member, ["correspondence"])
     today = _today()
     due = make_poa(member, trustee, ["correspondence"], valid_until=today + timedelta(days=30))
-    make_poa(member, trustee, ["correspondence"], valid_until=today + timedelta(days=31))  # not yet
+    other = make_trustee(UID_U, "Other Treuhand AG", email="office@other.example")
+    make_poa(member, other, ["correspondence"], valid_until=today + timedelta(days=31))  # not yet
     make_poa(member, trustee, ["correspondence"], valid_until=today + timedelta(days=5),
              revoked_at=clock.now() - timedelta(hours=1))  # revoked: nothing to remind of
     results: list[int] = []
@@ -213,3 +214,14 @@ def test_r14_refused_document_is_explained_in_the_clerks_language(client):
     assert response.status_code == 422
     assert "die Datei ist kein PDF" in _text(response) and "the file is not a PDF" not in _text(response)
     assert _counts() == before
+
+
+def test_r14_no_reminder_when_a_newer_power_continues_the_access(app, member):
+    trustee = make_trustee(UID_T, email="office@fidu.example")
+    make_login(member, "Anna Muster", "anna@muster.example", ALL)
+    today = _today()
+    make_poa(member, trustee, ["correspondence"], valid_until=today + timedelta(days=20))
+    make_poa(member, trustee, ["correspondence"], valid_from=today + timedelta(days=21))  # from the next day on
+    with db.unit_of_work() as s:
+        assert poa_reminders.remind_expiring(s, clock.now()) == 0
+    assert outbox_rows("mail.send") == []
