@@ -87,6 +87,7 @@ MATRIX: dict[tuple[str, str], tuple[str | None, dict[str, dict[str, int]]]] = {
     ("portal.admin_trustee_new", "GET"): (None, admin_page(200)),
     ("portal.admin_trustee_new", "POST"): (None, admin_page(422)),
     ("portal.admin_trustee_invitation", "GET"): ("mandate", admin_only(200)),
+    ("portal.admin_trustee_revoke_page", "GET"): ("mandate", admin_only(200)),
     ("portal.admin_trustee_revoke", "POST"): ("mandate", admin_only(303)),
 }
 

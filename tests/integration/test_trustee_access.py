@@ -191,6 +191,9 @@ def test_r13_administrator_sees_and_revokes_a_trustee_who_is_told_by_email(app, 
     today = clock.today_in_zurich(clock.now())
     assert "Fidu Treuhand AG" in listing and "Tina Treu" in listing
     assert f"From {(today - timedelta(days=10)).strftime('%d.%m.%Y')}" in listing and "until revoked" in listing
+    asked = text(client.get(f"/portal/admin/trustees/{made['mandate']}/revoke"))
+    assert "Revoke access of Tina Treu" in asked and "They are told by e-mail" in asked
+    assert "mandate_revoked" not in _actions()  # asking is not doing
     response = client.post(f"/portal/admin/trustees/{made['mandate']}/revoke")
     assert response.status_code == 303
     assert "The access of Tina Treu has been revoked" in text(client.get("/portal/admin/trustees/"))

@@ -43,6 +43,7 @@ _member = ["portal.home", "portal.profile", "portal.change_password", "portal.ne
 _admin = ["portal.admin_logins", "portal.admin_new", "portal.admin_history", "portal.admin_login", "portal.admin_edit",
           "portal.admin_deactivate", "portal.admin_reactivate", "portal.admin_resend", "portal.admin_cancel",
           "portal.admin_trustee_invitation", "portal.admin_trustee_new", "portal.admin_trustee_revoke",
+          "portal.admin_trustee_revoke_page",
           "portal.admin_trustees"]
 _staff = ["staff.cases", "staff.case", "staff.approve", "staff.close_case", "staff.approve_exceptional", "staff.reject",
           "staff.returned_mail_address", "staff.returned_mail_new_letter", "staff.approve_stale_logins",

@@ -152,6 +152,18 @@ def admin_trustee_invitation(mandate_id: int) -> Any:
     return _page("invitation.html", shown=shown)
 
 
+@bp.get("/admin/trustees/<int:mandate_id>/revoke")
+@admin_required
+def admin_trustee_revoke_page(mandate_id: int) -> Any:
+    """Ending a trustee's access is asked once more, with what it means, before it is done."""
+    with service() as s:
+        shown = trustee_logins.accesses(s, current_user.login_id, clock.now())
+    access = next((a for a in shown if a.mandate_id == mandate_id), None)
+    if access is None:
+        abort(404)
+    return _page("revoke.html", access=access, confirm=ConfirmForm())
+
+
 @bp.post("/admin/trustees/<int:mandate_id>/revoke")
 @admin_required
 def admin_trustee_revoke(mandate_id: int) -> Any:
