@@ -35,31 +35,12 @@ from core.models import (
     StaffUser,
 )
 from core.services import cases, codes, documents, signatories
+from core.services.refusals import Problem, Refused
 
 KIND = "exceptional_registration"
 LETTER_KIND = "exceptional_login"  # the code letter: "the login your letter asked for is ready"
 LANGUAGES = ("de", "fr", "it", "en")
 WHY = "an official letter asks the fund to register a login (R16); another staff member must approve it"
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One thing wrong with the input: an English source string, its values, and the form field it belongs to."""
-
-    field: str
-    message: str
-    values: tuple[tuple[str, str], ...] = ()
-
-    def __str__(self) -> str:
-        return self.message.format(**dict(self.values))
-
-
-class Refused(ValueError):
-    """The case cannot be recorded; nothing was written. Every problem found is listed."""
-
-    def __init__(self, problems: Sequence[Problem]) -> None:
-        super().__init__("; ".join(str(p) for p in problems))
-        self.problems = list(problems)
 
 
 @dataclass(frozen=True)

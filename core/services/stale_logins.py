@@ -21,30 +21,13 @@ from core.domain import rights
 from core.domain.deactivation import may_use
 from core.models import Case, History, Letter, Login, Member, Request, StaffUser
 from core.services import cases, codes, documents, logins, signatories
+from core.services.refusals import Problem, Refused
 
 KIND = "stale_logins"
 LETTER_KIND = "logins_deactivated"
 WHY = "the member asks the fund to deactivate logins of people who have left (R17)"
 HAS_ADMINISTRATORS = ("This member has an active administrator ({names}). The administrators deactivate logins "
                       "themselves (user administration → Deactivate); ask the member to contact them.")
-
-
-@dataclass(frozen=True)
-class Problem:
-    field: str
-    message: str
-    values: tuple[tuple[str, str], ...] = ()
-
-    def __str__(self) -> str:
-        return self.message.format(**dict(self.values))
-
-
-class Refused(ValueError):
-    """Nothing was written; every problem found is listed."""
-
-    def __init__(self, problems: Sequence[Problem]) -> None:
-        super().__init__("; ".join(str(p) for p in problems))
-        self.problems = list(problems)
 
 
 @dataclass(frozen=True)
