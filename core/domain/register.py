@@ -7,13 +7,13 @@ from it may be trusted, so nothing is imported even when bad rows may be skipped
 
 from __future__ import annotations
 
-import csv
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
 from email_validator import EmailNotValidError, validate_email
 
+from core.domain import csv_file
 from core.domain.addresses import InvalidAddress, PostalAddress, check_language, check_swiss
 from core.domain.identifiers import InvalidIdentifier, normalise_member_number, normalise_uid
 
@@ -22,7 +22,6 @@ COLUMNS = ("member_number", "uid", "name", "care_of", "street", "po_box", "postc
 MAX_LENGTH = {"name": 200, "care_of": 200, "street": 200, "po_box": 100, "town": 100, "email": 254}
 LABELS = {"name": "name", "care_of": "c/o line", "street": "street", "po_box": "PO box", "town": "town",
           "email": "e-mail"}
-_BOM = b"\xef\xbb\xbf"
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
@@ -55,74 +54,6 @@ class RowError:
 
     def __str__(self) -> str:
         return f"row {self.row}: {self.reason}"
-
-
-class _FileUnreadable(Exception):
-    def __init__(self, reason: str, row: int = 1) -> None:
-        super().__init__(reason)
-        self.reason, self.row = reason, row
-
-
-def _decode(raw_lines: Iterable[bytes]) -> Iterator[str]:
-    """UTF-8 lines (a leading BOM, as Excel writes it, is dropped); a bad byte stops reading with its offset."""
-    offset = 0
-    for index, raw in enumerate(raw_lines):
-        line = raw[len(_BOM):] if index == 0 and raw.startswith(_BOM) else raw
-        try:
-            yield line.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            position = offset + (len(raw) - len(line)) + exc.start
-            raise _FileUnreadable(
-                f"the file is not UTF-8 (byte {position + 1} is 0x{raw[position - offset]:02x}); "
-                "save it as 'CSV UTF-8' and import it again"
-            ) from None
-        offset += len(raw)
-
-
-def _delimiter(header_line: str) -> str:
-    """Comma as specified; a semicolon when the header has no comma (Swiss Excel saves CSV that way)."""
-    return ";" if "," not in header_line and ";" in header_line else ","
-
-
-def _check_header(header: list[str]) -> list[str]:
-    names = [name.strip().lower() for name in header]
-    missing = [c for c in COLUMNS if c not in names]
-    unknown = [n for n in names if n not in COLUMNS]
-    doubled = sorted({n for n in names if names.count(n) > 1})
-    if missing or unknown or doubled:
-        problems = [f"{label}: {', '.join(values)}" for label, values in
-                    (("missing", missing), ("unknown", unknown), ("twice", doubled)) if values]
-        raise _FileUnreadable(f"the header must name the columns {','.join(COLUMNS)} ({'; '.join(problems)})")
-    return names
-
-
-def _records(raw_lines: Iterable[bytes]) -> Iterator[tuple[int, list[str], list[str]]]:
-    """(row number, header, fields) for every non-blank row; _FileUnreadable names the row where reading stopped."""
-    lines = _decode(raw_lines)
-    row = 1  # the row being read: a spreadsheet's numbering, whatever line breaks quoted cells hold
-    try:
-        first = next(lines, None)
-        if first is None or not first.strip():
-            where = "the file is empty" if first is None else "the first row is blank"
-            raise _FileUnreadable(f"{where}; the first row must be the header {','.join(COLUMNS)}")
-        reader = csv.reader(_chain(first, lines), delimiter=_delimiter(first), strict=True)
-        header = _check_header(next(reader))
-        while True:
-            row += 1
-            fields = next(reader, None)
-            if fields is None:
-                return
-            if any(field.strip() for field in fields):
-                yield row, header, fields
-    except _FileUnreadable as exc:
-        raise _FileUnreadable(exc.reason, row) from None
-    except csv.Error as exc:
-        raise _FileUnreadable(f"the CSV is broken here ({exc}); check the quotes in this row", row) from None
-
-
-def _chain(first: str, rest: Iterator[str]) -> Iterator[str]:
-    yield first
-    yield from rest
 
 
 def _checked(reasons: list[str], check: Callable[[str], str], value: str, reason: str) -> str:
@@ -197,7 +128,7 @@ def check_register(raw_lines: Iterable[bytes]) -> Iterator[RegisterRow | RowErro
     """Every row of a register file, checked, in order; a fatal RowError ends the file."""
     first_seen: dict[str, int] = {}
     try:
-        for row, header, fields in _records(raw_lines):
+        for row, header, fields in csv_file.records(raw_lines, COLUMNS):
             if len(fields) != len(header):
                 yield RowError(row, f"has {len(fields)} fields, the header has {len(header)}")
                 continue
@@ -208,7 +139,7 @@ def check_register(raw_lines: Iterable[bytes]) -> Iterator[RegisterRow | RowErro
                 continue
             first_seen.setdefault(number, row)
             yield checked
-    except _FileUnreadable as exc:
+    except csv_file.Unreadable as exc:
         yield RowError(exc.row, exc.reason, fatal=True)
 
 

@@ -4,19 +4,18 @@ numbered as a spreadsheet shows them, a file that cannot be read at all gives on
 
 from __future__ import annotations
 
-import csv
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from core.domain import csv_file
 from core.domain.identifiers import InvalidIdentifier, normalise_member_number
 from core.domain.register import RowError
 from core.domain.signing import AUTHORITIES
 
 COLUMNS = ("member_number", "name", "function", "authority", "valid_from", "valid_until", "extract_date")
 MAX_LENGTH = {"name": 200, "function": 200}
-_BOM = b"\xef\xbb\xbf"
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _DATE_FORMATS = ("%Y-%m-%d", "%d.%m.%Y")
 
@@ -37,12 +36,6 @@ class SignatoryRow:
         return self.member_number, " ".join(self.name.split()).casefold(), self.authority, self.valid_from
 
 
-class _Unreadable(Exception):
-    def __init__(self, reason: str, row: int = 1) -> None:
-        super().__init__(reason)
-        self.reason, self.row = reason, row
-
-
 def parse_date(text: str) -> date:
     """2025-03-31 or 31.03.2025 (as Swiss spreadsheets write it)."""
     for pattern in _DATE_FORMATS:
@@ -51,45 +44,6 @@ def parse_date(text: str) -> date:
         except ValueError:
             continue
     raise ValueError(text)
-
-
-def _lines(raw_lines: Iterable[bytes]) -> Iterator[str]:
-    for index, raw in enumerate(raw_lines):
-        line = raw[len(_BOM):] if index == 0 and raw.startswith(_BOM) else raw
-        try:
-            yield line.decode("utf-8")
-        except UnicodeDecodeError:
-            raise _Unreadable("the file is not UTF-8; save it as 'CSV UTF-8' and import it again") from None
-
-
-def _records(raw_lines: Iterable[bytes]) -> Iterator[tuple[int, list[str], list[str]]]:
-    lines = _lines(raw_lines)
-    row = 1
-    try:
-        first = next(lines, None)
-        if first is None or not first.strip():
-            raise _Unreadable(f"the file is empty; the first row must be the header {','.join(COLUMNS)}")
-        delimiter = ";" if "," not in first and ";" in first else ","
-        reader = csv.reader(_chain(first, lines), delimiter=delimiter, strict=True)
-        header = [name.strip().lower() for name in next(reader)]
-        if sorted(header) != sorted(COLUMNS):
-            raise _Unreadable(f"the header must name the columns {','.join(COLUMNS)}")
-        while True:
-            row += 1
-            fields = next(reader, None)
-            if fields is None:
-                return
-            if any(f.strip() for f in fields):
-                yield row, header, fields
-    except _Unreadable as exc:
-        raise _Unreadable(exc.reason, row) from None
-    except csv.Error as exc:
-        raise _Unreadable(f"the CSV is broken here ({exc}); check the quotes in this row", row) from None
-
-
-def _chain(first: str, rest: Iterator[str]) -> Iterator[str]:
-    yield first
-    yield from rest
 
 
 def _date(reasons: list[str], values: dict[str, str], column: str, required: bool) -> date | None:
@@ -138,7 +92,7 @@ def validate_rows(raw_lines: Iterable[bytes]) -> tuple[list[SignatoryRow], list[
     errors: list[RowError] = []
     first_seen: dict[tuple[str, str, str, date | None], int] = {}
     try:
-        for row, header, fields in _records(raw_lines):
+        for row, header, fields in csv_file.records(raw_lines, COLUMNS):
             if len(fields) != len(header):
                 errors.append(RowError(row, f"has {len(fields)} fields, the header has {len(header)}"))
                 continue
@@ -151,6 +105,6 @@ def validate_rows(raw_lines: Iterable[bytes]) -> tuple[list[SignatoryRow], list[
             else:
                 first_seen[checked.key()] = row
                 good.append(checked)
-    except _Unreadable as exc:
+    except csv_file.Unreadable as exc:
         errors.append(RowError(exc.row, exc.reason, fatal=True))
     return good, errors
