@@ -553,11 +553,6 @@ class Signatory(Base):
     )
 
 
-# Areas add their tables below their own marker, so parallel work never edits the same lines.
-# --- trustees ---
-# --- desk ---
-
-
 class StaffNotice(Base):
     """The last e-mail that told one staff member about open cases: at most one per 15 minutes, and only about
     cases newer than the ones it already counted."""
@@ -570,7 +565,6 @@ class StaffNotice(Base):
 
 # The queue filtered by kind walks (status, kind, created_at) instead of skipping other kinds.
 Index("ix_staff_case_status_kind_created", Case.status, Case.kind, Case.created_at)
-# --- resilience ---
 
 
 class Counter(Base):

@@ -198,7 +198,7 @@ def _audit(session: Session, cutoff: datetime, now: datetime, dry_run: bool) -> 
     if dry_run:
         return removed
     if session.get_bind().dialect.name == "postgresql":
-        # The application's role may not delete audit events (migration 0008): the database's own function
+        # The application's role may not delete audit events (migration 0007): the database's own function
         # does, and only those older than a year, with the checkpoint.
         return int(session.scalar(text("SELECT backoffice_audit_prune(:cutoff, :now)"),
                                   {"cutoff": cutoff, "now": now}) or 0)

@@ -1,5 +1,5 @@
 """Hostile 6 (R18): one audit row altered, deleted or moved is found by `backoffice audit verify`, which names
-the row; and the application's database role (migration 0008) can add audit events but neither change nor
+the row; and the application's database role (migration 0007) can add audit events but neither change nor
 delete them, while retention still removes events older than a year through the database's own function."""
 
 from __future__ import annotations
@@ -71,7 +71,7 @@ def test_r18_one_tampered_audit_row_is_found_and_named(pg, report, how):
 
 @pytest.fixture
 def app_role_engine(pg: str) -> Iterator[object]:
-    """A login in the application's role (migration 0008), as the web and worker use in production."""
+    """A login in the application's role (migration 0007), as the web and worker use in production."""
     name = f"bo_app_test_{os.getpid()}"
     with psycopg.connect(ADMIN, autocommit=True) as conn:
         conn.execute(f'DROP ROLE IF EXISTS "{name}"')

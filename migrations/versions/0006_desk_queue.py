@@ -1,15 +1,15 @@
-"""desk
+"""the desk: an index for the queue filtered by kind, and when each staff member was last told of open cases
 
-Revision ID: 0007
-Revises: 0006
+Revision ID: 0006
+Revises: 0005
 """
 import sqlalchemy as sa
 from alembic import op
 
 import core.models
 
-revision = "0007"
-down_revision = "0006"
+revision = "0006"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 

@@ -7,14 +7,14 @@ On PostgreSQL the web, worker and beat processes connect as a login role that is
 than a year (whatever it is asked), never the newest one, and writes the checkpoint in the same statement.
 SQLite has no roles: nothing to do there.
 
-Revision ID: 0008
-Revises: 0007
+Revision ID: 0007
+Revises: 0006
 """
 from alembic import op
 import sqlalchemy as sa  # noqa: F401
 
-revision = "0008"
-down_revision = "0007"
+revision = "0007"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 
