@@ -42,8 +42,9 @@ soak: install  ## the full soak: 10,000 requests, the worker killed every 30 s (
 	SOAK_REQUESTS=$${SOAK_REQUESTS:-10000} SOAK_KILL_EVERY=$${SOAK_KILL_EVERY:-30} SOAK_RATE=$${SOAK_RATE:-17} \
 	  $(BIN)/pytest -q -s tests/resilience/test_soak.py
 
-lint: install  ## ruff
+lint: install  ## ruff and mypy
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 
 bench: install  ## benchmarks: letters pipeline, intake, submit-to-letter latency, login, deactivation sweep
 	@command -v wrk >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null)

@@ -106,6 +106,13 @@ def administrator(session: Session, login_id: int, now: datetime) -> Login:
     return login
 
 
+def member_of(login: Login) -> int:
+    """The member whose logins this login manages; a trustee login (R13) manages none."""
+    if login.member_id is None:
+        raise NotAllowed
+    return login.member_id
+
+
 def of_member(session: Session, member_id: int | None, login_id: int) -> Login:
     login = session.get(Login, login_id)
     # A trustee login (R13) has no member: it is never "one of the member's logins", whoever asks.
@@ -161,7 +168,7 @@ def _checked(session: Session, editor: Login, details: Details, before: list[str
     email = details.email.strip().lower()
     if details.language not in LANGUAGES:
         raise Refused(UNKNOWN_LANGUAGE, "language")
-    if _email_taken(session, editor.member_id, email, except_id):
+    if _email_taken(session, member_of(editor), email, except_id):
         raise Refused(EMAIL_TAKEN, "email")
     try:
         granted = rules.granted_rights(editor.rights, before, details.rights)

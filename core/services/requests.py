@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Insert, String, bindparam, cast, func, insert, literal, select
+from sqlalchemy import Insert, String, Table, bindparam, cast, func, insert, literal, select
 from sqlalchemy.orm import Session
 
 from core import audit, clock, db, mail, outbox, refs
@@ -66,12 +66,19 @@ def _request_values(command: NewCodeRequest, reference: str, now: datetime) -> d
     }
 
 
+def _table(model: type[Any]) -> Table:
+    table = model.__table__  # declarative models are typed with a FromClause; ours are plain tables
+    if not isinstance(table, Table):
+        raise TypeError(f"{model.__name__} is not mapped to a table")
+    return table
+
+
 def _submit_statement() -> Insert:
     """INSERT request … RETURNING id, fed into INSERT outbox: both rows in one statement (PostgreSQL)."""
     columns = ("reference", "kind", "status", "outcome", "member_number", "uid", "company_name", "requester_name",
                "requester_role", "requester_email", "requester_phone", "reason", "administrators_cannot_help",
                "language", "received_at")
-    table = Request.__table__
+    table = _table(Request)
     stored = (insert(table).values({name: bindparam(name, type_=table.c[name].type) for name in columns})
               .returning(table.c.id).cte("stored"))
     decision = select(
@@ -83,7 +90,7 @@ def _submit_statement() -> Insert:
         bindparam("outbox_request_id", type_=String, callable_=current_request_id),
     )
     outbox_columns = ["task", "args", "key", "created_at", "attempts", "request_id"]
-    return insert(OutboxMessage.__table__).from_select(outbox_columns, decision)
+    return insert(_table(OutboxMessage)).from_select(outbox_columns, decision)
 
 
 _SUBMIT_POSTGRES = _submit_statement()

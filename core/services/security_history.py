@@ -102,14 +102,14 @@ class Page:
 
 def of_member(session: Session, editor_id: int, now: datetime, before: int | None = None) -> Page:
     editor = logins.administrator(session, editor_id, now)
-    return _page(session, editor.member_id, None, before, PAGE_SIZE)
+    return _page(session, logins.member_of(editor), None, before, PAGE_SIZE)
 
 
 def of_login(session: Session, editor_id: int, login_id: int, now: datetime, limit: int = PAGE_SIZE) -> list[Event]:
     """An administrator looking at one login of the member."""
     editor = logins.administrator(session, editor_id, now)
     target = logins.of_member(session, editor.member_id, login_id)
-    return _page(session, editor.member_id, logins.account(target), None, limit).events
+    return _page(session, logins.member_of(editor), logins.account(target), None, limit).events
 
 
 def own(session: Session, login_id: int, now: datetime, before: int | None = None) -> Page:
