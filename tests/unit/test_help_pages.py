@@ -11,8 +11,11 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-MARKED = re.compile(r"""_\(\s*(["'])((?:\\.|(?!\1).)*)\1""", re.S)
-PAGES = ["/help/", "/help/two-step-login", "/help/administrator-leaves", "/help/no-administrator", "/help/trustee"]
+# _("…") and _with("…", control=ui(…)) sentences, and the labels ui("…", "…") names (the portal's own strings).
+MARKED = re.compile(r"""(?<![\w])_(?:with)?\(\s*(["'])((?:\\.|(?!\1).)*)\1""", re.S)
+UI_CALL = re.compile(r"""(?<![\w])ui\(((?:\s*"[^"]*"\s*,?)+)""")
+PAGES = ["/help/", "/help/two-step-login", "/help/administrator-leaves", "/help/no-administrator", "/help/trustee",
+         "/help/support"]
 # Words that read the same in English and the page's language: not a sign of a missing translation.
 SAME_IN_BOTH = {"E-mail", "Post", "Important", "Help", "connect"}
 
@@ -27,7 +30,9 @@ def client():
 def _help_texts() -> set[str]:
     texts = set()
     for template in (ROOT / "templates" / "web" / "help").glob("*.html"):
-        texts |= {match.group(2) for match in MARKED.finditer(template.read_text(encoding="utf-8"))}
+        source = template.read_text(encoding="utf-8")
+        texts |= {match.group(2) for match in MARKED.finditer(source)}
+        texts |= {label for call in UI_CALL.finditer(source) for label in re.findall(r'"([^"]*)"', call.group(1))}
     return texts
 
 
