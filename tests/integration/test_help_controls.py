@@ -81,13 +81,18 @@ def walk(client, starts: list[str], inside: str, lang: str) -> set[str]:
     return labels
 
 
-def log_in_and_walk(app, number: str, email: str, login: tuple[int, str], lang: str) -> set[str]:
+def log_in_and_walk(app, number: str, email: str, login: tuple[int, str], lang: str,
+                    acting_for: int | None = None) -> set[str]:
     client = new_client(app)
     first = client.post("/login", data={"member_number": number, "email": email, "password": PASSWORD})
     assert first.status_code == 303
     labels = walk(client, ["/login/second-step"], "/login/second-step", lang)  # "Use a recovery code", SMS
     assert client.post("/login/second-step", data={"otp": next_otp(*login)}).status_code == 303
-    return labels | walk(client, ["/portal/"], "/portal/", lang)
+    labels |= walk(client, ["/portal/"], "/portal/", lang)  # a trustee of several companies: the choice first
+    if acting_for is not None:
+        assert client.post("/portal/acting-for", data={"member": str(acting_for)}).status_code in (302, 303)
+        labels |= walk(client, ["/portal/"], "/portal/", lang)
+    return labels
 
 
 @pytest.fixture
@@ -111,7 +116,7 @@ def company(app):
     for member in (member_a, member_b):
         make_poa(member, trustee, ["salary_declarations"])
         grant(tina[0], member, ["salary_declarations"])
-    return {"anna": anna, "tina": tina}
+    return {"anna": anna, "tina": tina, "member": member_a}
 
 
 def invite_a_colleague(app, company) -> None:
@@ -129,7 +134,8 @@ def controls_by_kind(app, company, lang: str) -> dict[str, set[str]]:
     return {
         "public": walk(new_client(app), PUBLIC_STARTS, "/", lang),
         "administrator": log_in_and_walk(app, A, "anna@muster.example", company["anna"], lang),
-        "trustee": log_in_and_walk(app, UID_T, "tina@fidu.example", company["tina"], lang),
+        "trustee": log_in_and_walk(app, UID_T, "tina@fidu.example", company["tina"], lang,
+                                   acting_for=company["member"]),
     }
 
 
