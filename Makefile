@@ -4,6 +4,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 5000
 export PORT
+# The public development secrets are accepted only in development and tests (core/config.py); deployments set
+# ENVIRONMENT=production with their own secrets.
+ENVIRONMENT ?= development
+export ENVIRONMENT
 
 .PHONY: help install chromium run demo test test-unit lint bench clean resilience soak
 

@@ -9,6 +9,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 DEV_SECRET = "dev-only-not-secret"
 DEV_TOTP_KEY = "ZGV2LW9ubHktbm90LXNlY3JldC1rZXktMzItYnl0ZXM="  # Fernet key for development only
+# The development secrets are public: only these exact names may run with them. Anything else, a typo or a
+# different spelling of "production" included, is held to production's rules (fail closed).
+DEVELOPMENT_ENVIRONMENTS = ("development", "test")
+MIN_SECRET_LENGTH = 32
+MIN_DISTINCT_CHARACTERS = 10  # 32 times "a" is long, not secret
 
 
 def _var_dir() -> Path:
@@ -46,7 +51,22 @@ class Settings:
 
     @property
     def is_production(self) -> bool:
-        return self.environment == "production"
+        return is_production(self.environment)
+
+
+def is_production(environment: str | None) -> bool:
+    return environment not in DEVELOPMENT_ENVIRONMENTS
+
+
+def weak_secret(value: str) -> str | None:
+    """Why a secret is too weak for production, or None."""
+    if value in (DEV_SECRET, DEV_TOTP_KEY):
+        return "still the development value"
+    if len(value) < MIN_SECRET_LENGTH:
+        return f"shorter than {MIN_SECRET_LENGTH} characters"
+    if len(set(value)) < MIN_DISTINCT_CHARACTERS:
+        return f"fewer than {MIN_DISTINCT_CHARACTERS} different characters: not random"
+    return None
 
 
 def load() -> Settings:
@@ -70,7 +90,7 @@ def load() -> Settings:
         mail_from=env("MAIL_FROM", "connect@exfour.ch"),
         envelope_model=env("ENVELOPE_MODEL", "C5_LEFT"),
         code_validity_days=int(env("CODE_VALIDITY_DAYS", "21")),
-        environment=env("ENVIRONMENT", "development"),
+        environment=env("ENVIRONMENT", ""),
         sms_url=env("SMS_URL", ""),
         sms_token=env("SMS_TOKEN", ""),
         sms_dir=Path(env("SMS_DIR", str(var / "sms"))),
@@ -101,13 +121,17 @@ class InsecureConfiguration(RuntimeError):
 
 
 def check_production(settings: Settings) -> None:
-    """Refuse to run in production with the development secrets."""
+    """Refuse to run outside development and tests with weak, public or reused secrets."""
     if not settings.is_production:
         return
     secrets = (("SECRET_KEY", settings.secret_key), ("CODE_HMAC_SECRET", settings.code_hmac_secret))
-    weak = [name for name, value in secrets if value == DEV_SECRET or len(value) < 32]
+    weak = [name for name, value in secrets if weak_secret(value)]
     if settings.totp_encryption_key == DEV_TOTP_KEY:
         weak.append("TOTP_ENCRYPTION_KEY")
     if weak:
-        raise InsecureConfiguration(f"set {', '.join(weak)} to strong secrets of your own before running in production")
+        raise InsecureConfiguration(
+            f"ENVIRONMENT is {settings.environment!r}, not one of {', '.join(DEVELOPMENT_ENVIRONMENTS)}: set "
+            f"{', '.join(weak)} to strong random secrets of your own (or ENVIRONMENT=development on a laptop)")
+    if settings.secret_key == settings.code_hmac_secret:
+        raise InsecureConfiguration("SECRET_KEY and CODE_HMAC_SECRET are the same: give each its own random value")
 
