@@ -19,6 +19,7 @@ from core.services import desk, returned_mail
 from core.services import staff as staff_service
 from web.auth import PENDING_KEY, StaffPrincipal, end_session, staff_required, start_session
 from web.i18n import translate
+from web.redirects import local_path
 from web.staff import bp
 from web.staff.forms import AddressForm, AnswerForm, ApproveForm, CloseForm, CodeForm, LoginForm, LogoutForm, RejectForm
 from worker import nudge
@@ -76,9 +77,7 @@ def _ip() -> str:
 
 def _safe_next(target: str | None) -> str:
     """Only back into the staff area: a login link must not send anyone to another site."""
-    if target and target.startswith("/staff") and not target.startswith("//") and "\\" not in target:
-        return target
-    return url_for(".cases")
+    return local_path(target, "/staff") or url_for(".cases")
 
 
 def _is_staff() -> bool:
