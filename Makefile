@@ -30,8 +30,10 @@ demo: install  ## migrate the embedded database and load the small demo register
 	$(BIN)/backoffice members import demo/members.csv
 	$(BIN)/backoffice staff create --username demo.clerk --name "Demo Clerk" --email clerk@example.ch --role supervisor --password-file demo/staff-password.txt --if-missing
 
+# honcho hands each process type its own PORT (web $(PORT), worker +100, beat +200), so the worker, which prints
+# the registration link on letters, is told the web's address here rather than guessing it from its own PORT.
 run: demo  ## web, worker and beat on SQLite and kombu's SQLAlchemy transport, at http://127.0.0.1:$(PORT)
-	$(BIN)/honcho start -f Procfile
+	PUBLIC_BASE_URL="$${PUBLIC_BASE_URL:-http://127.0.0.1:$(PORT)}" $(BIN)/honcho start -f Procfile
 
 test: install chromium  ## the whole suite: unit, integration (PostgreSQL, Redis) and e2e (worker, browser)
 	$(BIN)/pytest -q

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 DEV_SECRET = "dev-only-not-secret"
+DEFAULT_PORT = "5000"
 DEV_TOTP_KEY = "ZGV2LW9ubHktbm90LXNlY3JldC1rZXktMzItYnl0ZXM="  # Fernet key for development only
 # The development secrets are public: only these exact names may run with them. Anything else, a typo or a
 # different spelling of "production" included, is held to production's rules (fail closed).
@@ -82,7 +84,7 @@ def load() -> Settings:
         letters_dir=Path(env("LETTERS_DIR", str(var / "letters"))),
         mail_dir=Path(env("MAIL_DIR", str(var / "mail"))),
         smtp_url=env("SMTP_URL", ""),
-        public_base_url=env("PUBLIC_BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
+        public_base_url=public_base_url(os.environ),
         fund_name=env("FUND_NAME", "Ausgleichskasse Exfour"),
         fund_address=tuple(env("FUND_ADDRESS", "Ausgleichskasse Exfour|Postfach|3001 Bern").split("|")),
         fund_contact_email=env("FUND_CONTACT_EMAIL", "connect@exfour.ch"),
@@ -98,6 +100,15 @@ def load() -> Settings:
         ratelimit_auth=env("RATELIMIT_AUTH", "30 per minute"),
         support_email=env("SUPPORT_EMAIL", env("FUND_CONTACT_EMAIL", "connect@exfour.ch")),
     )
+
+
+def public_base_url(environ: Mapping[str, str]) -> str:
+    """Where people reach the portal, as printed on letters and e-mails: PUBLIC_BASE_URL, or else the local port
+    the web process serves (PORT), so that the links of `PORT=5111 make run` lead to the running site."""
+    configured = environ.get("PUBLIC_BASE_URL", "").strip()
+    if configured:
+        return configured.rstrip("/")
+    return f"http://127.0.0.1:{environ.get('PORT') or DEFAULT_PORT}"
 
 
 _settings: Settings | None = None

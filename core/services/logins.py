@@ -25,6 +25,7 @@ EMAIL_TAKEN = "Your company already has a login with this e-mail address."
 NOT_ACTIVE = "This login is not active, so it cannot be deactivated."
 NEVER_REGISTERED = "This person never finished the registration. Create a new login for them instead."
 ALREADY_ACTIVE = "This login is active and has no last working day."
+NO_LAST_DAY = "Your login has no last working day, so there is nothing to remove."
 UNKNOWN_LANGUAGE = "Choose one of the languages offered."
 
 
@@ -270,6 +271,20 @@ def deactivate(session: Session, actor_id: int, login_id: int, last_day: date | 
     target.last_day = last_day
     audit.record(session, audit.Entry(account(actor), "login.deactivation_scheduled", target.member_id,
                                       account(target), {"last_day": last_day.isoformat()}), now)
+
+
+def keep_own_login(session: Session, login_id: int, now: datetime) -> date:
+    """R11: a login takes back its own last working day and keeps working; returns the day removed.
+
+    R12 has nothing to check: removing a date never takes an administrator away. Its sessions stay valid, since
+    nothing about who may use the login changed (R22)."""
+    login = acting(session, login_id, now)
+    if login.last_day is None:
+        raise Refused(NO_LAST_DAY)
+    removed, login.last_day = login.last_day, None
+    audit.record(session, audit.Entry(account(login), "login.deactivation_cancelled", login.member_id,
+                                      account(login), {"last_day": removed.isoformat()}), now)
+    return removed
 
 
 def end_now(session: Session, target: Login, actor: str, now: datetime) -> None:

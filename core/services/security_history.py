@@ -32,6 +32,7 @@ WHAT: dict[str, str] = {
     "login.deactivated": "{actor} deactivated the login of {subject}.",
     "login.left": "{subject} deactivated their own login.",
     "login.leaving": "{subject} set {day} as their last working day.",
+    "login.staying": "{subject} removed their own last working day ({day}).",
     "login.ended": "The login of {subject} was deactivated after the last working day ({day}).",
     "login.reactivated": "{actor} reactivated the login of {subject}.",
     "login.signed_in": "{subject} logged in.",
@@ -165,6 +166,11 @@ def _who(actor: str, names: dict[str, str]) -> tuple[str, bool]:
     return SOMEONE, False
 
 
+# The same actions done by a login to itself, told in the first person's own terms.
+SELF_ACTIONS = {"login.deactivated": "login.left", "login.deactivation_scheduled": "login.leaving",
+                "login.deactivation_cancelled": "login.staying"}
+
+
 def describe(event: AuditEvent, names: dict[str, str]) -> Event:
     detail = event.detail or {}
     action = event.action
@@ -172,8 +178,8 @@ def describe(event: AuditEvent, names: dict[str, str]) -> Event:
         action = "login.registered"
     if action == "login.deactivated" and detail.get("reason") == "last_day_passed":
         action = "login.ended"
-    elif event.actor == event.subject and action in ("login.deactivated", "login.deactivation_scheduled"):
-        action = "login.left" if action == "login.deactivated" else "login.leaving"
+    elif event.actor == event.subject and action in SELF_ACTIONS:
+        action = SELF_ACTIONS[action]
     who, is_name = _who(event.actor, names)
     subject, granted = event.subject, detail.get("after", [])
     if action in MANDATE_ACTIONS:  # a mandate's event names the trustee login it concerns
