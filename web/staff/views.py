@@ -28,7 +28,7 @@ Page = str | tuple[str, int] | Response
 KIND_LABELS = {"new_code": "New code request", "code_exhausted": "Too many wrong codes",
                "trustee_code": "Code for a trustee", "exceptional_registration": "Registration by the fund",
                "stale_logins": "Deactivate old logins", "returned_mail": "Returned letter",
-               "support": "Support request"}
+               "support": "Support request", "power_of_attorney": "Power of attorney sent by a member"}
 STATUS_LABELS = {"open": "Open", "approved": "Approved", "rejected": "Rejected", "closed": "Closed"}
 LETTER_LABELS = {"invitation": "Invitation", "new_code": "New code", "trustee_code": "Code for a trustee",
                  "exceptional_login": "Registration by the fund", "logins_deactivated": "Logins deactivated",
