@@ -167,8 +167,8 @@ def test_r13_r14_situation_3a_trustee_acts_at_once_and_the_fund_may_inform_it_on
     today = clock.today_in_zurich(clock.now())
     until = today + timedelta(days=365)
     admin.set_input_files("#poa-document", str(pdf))
-    admin.fill("#poa-valid_from", today.strftime("%d.%m.%Y"))
-    admin.fill("#poa-valid_until", until.strftime("%d.%m.%Y"))
+    admin.fill("#poa-valid_from", today.isoformat())  # a date picker: the browser shows it the Swiss way
+    admin.fill("#poa-valid_until", until.isoformat())
     admin.get_by_role("button", name="Send the power of attorney").click()
     admin.wait_for_selector("text=Thank you. The fund checks the power of attorney")
     assert f"Waiting for the fund to record the power of attorney you sent on {today.strftime('%d.%m.%Y')}" \

@@ -20,10 +20,11 @@ BAD_DAY = "Enter a date like 31.03.2026"
 
 
 class SwissDay(DateField):
-    """A day typed the Swiss way (31.03.2026, also how it is shown again) or from a date picker (2026-03-31)."""
+    """A day from the browser's date picker (which shows it the Swiss way and sends 2026-03-31) or typed the Swiss
+    way (31.03.2026). The picker needs the ISO form as its value, so that is the first format."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, format=["%d.%m.%Y", "%Y-%m-%d"], **kwargs)
+        super().__init__(*args, format=["%Y-%m-%d", "%d.%m.%Y"], **kwargs)
 
     def process_formdata(self, valuelist: list[Any]) -> None:
         try:
