@@ -333,3 +333,29 @@ def test_r14_reminder_for_a_way_a_trustee_does_not_say_its_access_ends(app, team
     bodies = [row.args["body"] for row in outbox_rows("mail.send")]  # the company's in German, Tina's in English
     assert bodies and all(any(stays in body for stays in STAYS.values()) for body in bodies)
     assert not any(ends in body for body in bodies for ends in ENDS.values())
+
+
+def test_r14_the_desk_page_shows_the_sent_power_and_a_rejection_reaches_the_portal(app, team, tina):
+    from staff_support import create_staff, csrf, english_client, make_app
+    from staff_support import log_in as staff_log_in
+
+    client = anna(app, team)
+    mandate_id = _open(client)
+    assert _send(client, mandate_id).status_code == 303
+    [case] = _cases()
+    desk_client = english_client(make_app())
+    staff_log_in(desk_client, create_staff("clara.clerk", "Clara Clerk"))
+    listing = text(desk_client.get("/staff/?kind=power_of_attorney"))
+    assert "Power of attorney sent by a member" in listing
+    page = desk_client.get(f"/staff/cases/{case.id}")
+    shown = text(page)
+    assert "The power of attorney, as the administrator sent it" in shown and "Anna Muster" in shown
+    assert "vollmacht.pdf" in shown and "Record the power of attorney" in shown
+    assert "Code entry stays blocked" not in shown and "not sent to the requester" not in shown
+    document = desk_client.get(f"/staff/cases/{case.id}/power-of-attorney/document")
+    assert document.status_code == 200 and document.data.startswith(b"%PDF-")
+    rejected = desk_client.post(f"/staff/cases/{case.id}/reject", data={
+        "reject-csrf_token": csrf(page.data), "reject-reason": "The signature is missing."})
+    assert rejected.status_code == 303
+    assert "the member's administrators see your reason" in text(desk_client.get(rejected.headers["Location"]))
+    assert "Reason: The signature is missing." in text(client.get(f"/portal/admin/trustees/{mandate_id}"))

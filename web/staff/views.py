@@ -15,6 +15,7 @@ from core import clock
 from core.db import unit_of_work
 from core.domain import staff as staff_rules
 from core.domain.staff import PENDING_FOR
+from core.models import Case
 from core.services import desk, returned_mail
 from core.services import staff as staff_service
 from web.auth import PENDING_KEY, StaffPrincipal, end_session, staff_required, start_session
@@ -255,5 +256,14 @@ def approve(case_id: int) -> Page:
 @bp.post("/cases/<int:case_id>/reject")
 @staff_required
 def reject(case_id: int) -> Page:
+    with unit_of_work() as s:
+        case = s.get(Case, case_id)
+        kind = case.kind if case is not None else ""
     return _decide(case_id, RejectForm(prefix="reject"), "reject_form", desk.reject, "reason",
-                   "Rejected. The requester is told by e-mail, without any detail about the member.")
+                   REJECTED.get(kind, "Rejected. The requester is told by e-mail, without any detail about "
+                                            "the member."))
+
+
+# What a rejection does, where it is not an e-mail to the requester.
+REJECTED = {"power_of_attorney": "Rejected. The power of attorney is not recorded; the member's administrators see "
+                                 "your reason on the trustee's page in connect."}
