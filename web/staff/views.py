@@ -15,6 +15,7 @@ from core import clock
 from core.db import unit_of_work
 from core.domain import staff as staff_rules
 from core.domain.staff import PENDING_FOR
+from core.models import Case
 from core.services import desk, returned_mail
 from core.services import staff as staff_service
 from web.auth import PENDING_KEY, StaffPrincipal, end_session, staff_required, start_session
@@ -29,7 +30,7 @@ Page = str | tuple[str, int] | Response
 KIND_LABELS = {"new_code": "New code request", "code_exhausted": "Too many wrong codes",
                "trustee_code": "Code for a trustee", "exceptional_registration": "Registration by the fund",
                "stale_logins": "Deactivate old logins", "returned_mail": "Returned letter",
-               "support": "Support request"}
+               "support": "Support request", "power_of_attorney": "Power of attorney sent by a member"}
 STATUS_LABELS = {"open": "Open", "approved": "Approved", "rejected": "Rejected", "closed": "Closed"}
 LETTER_LABELS = {"invitation": "Invitation", "new_code": "New code", "trustee_code": "Code for a trustee",
                  "exceptional_login": "Registration by the fund", "logins_deactivated": "Logins deactivated",
@@ -254,5 +255,14 @@ def approve(case_id: int) -> Page:
 @bp.post("/cases/<int:case_id>/reject")
 @staff_required
 def reject(case_id: int) -> Page:
+    with unit_of_work() as s:
+        case = s.get(Case, case_id)
+        kind = case.kind if case is not None else ""
     return _decide(case_id, RejectForm(prefix="reject"), "reject_form", desk.reject, "reason",
-                   "Rejected. The requester is told by e-mail, without any detail about the member.")
+                   REJECTED.get(kind, "Rejected. The requester is told by e-mail, without any detail about "
+                                            "the member."))
+
+
+# What a rejection does, where it is not an e-mail to the requester.
+REJECTED = {"power_of_attorney": "Rejected. The power of attorney is not recorded; the member's administrators see "
+                                 "your reason on the trustee's page in connect."}
