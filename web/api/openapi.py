@@ -127,7 +127,9 @@ SCHEMAS: dict[str, Any] = {
         "properties": {
             "first_name": {"type": "string", "maxLength": NAME_MAX, "pattern": ONE_LINE},
             "last_name": {"type": "string", "maxLength": NAME_MAX, "pattern": ONE_LINE},
-            "email": {"type": "string", "format": "email", "maxLength": EMAIL_MAX, "pattern": ONE_LINE},
+            "email": {"type": "string", "maxLength": EMAIL_MAX, "pattern": ONE_LINE,
+                      "anyOf": [{"maxLength": 0}, {"format": "email"}],
+                      "description": "The login's e-mail address; empty when only the name is known."},
         },
     },
     "Trustee": {
