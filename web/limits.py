@@ -35,6 +35,7 @@ INTAKE_ENDPOINTS = (
     "api.submit",
     "public.new_code_submit",
     "public.trustee_code_submit",
+    "public.old_logins_submit",
     "public.support_submit",
 )
 INTAKE_DEFAULT = "60 per minute"

@@ -21,7 +21,8 @@ class Outcome(StrEnum):
 
 
 class PublicStatus(StrEnum):
-    """What anyone holding the reference may see: never whether the member exists or a letter went out."""
+    """The request's own progress, for the worker and staff. Never shown to the public: it moves at once for a
+    matching request and waits for staff otherwise (R21); the public sees core.domain.request_status."""
 
     RECEIVED = "received"
     IN_REVIEW = "in_review"

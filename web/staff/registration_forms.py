@@ -95,6 +95,12 @@ class StaleLoginsForm(TranslatedForm):
     letter = FileField("The member's letter (PDF, optional)")
 
 
+class ConfirmLoginsForm(TranslatedForm):
+    """A member's own R17 request: the clerk confirms which of the member's logins the listed names mean."""
+
+    logins = IdsField("Logins to deactivate", validators=[InputRequired("Choose at least one login to deactivate")])
+
+
 class CaseApproveForm(TranslatedForm):
     note = TextAreaField("Note (optional)", validators=[
         Length(max=2000, message="The note can have at most 2000 characters")])
