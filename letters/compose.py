@@ -148,7 +148,8 @@ def _skeleton(fund: Fund, kind: str, language: str, letter_date: date, expires_o
               ) -> tuple[dict[str, str], tuple[Block, ...]]:
     context = {
         "fund_name": fund.name, "fund_address": fund.address, "contact_email": fund.email,
-        "contact_phone": fund.phone, "place": place_name(fund.place, language), "date": long_date(letter_date, language),
+        "contact_phone": fund.phone, "place": place_name(fund.place, language),
+        "date": long_date(letter_date, language),
         "expires": _written(expires_on, language), "link": fund.registration_link, **_PER_LETTER,
     }
     return parse(template(kind, language).render(context))
