@@ -37,6 +37,12 @@ SHAPES = (
     "its heartbeat cannot be read ({error})",
     "no {part} has reported yet",
     "{part} has not reported for {minutes} minutes",
+    # refusals a clerk reads: core/domain/addresses.py, core/services/support.py, core/services/exceptional.py
+    "an address has 3 to 6 lines, this one has {count}",
+    "postcode '{postcode}' is not a 4-digit Swiss postcode",
+    "language '{language}' is not one of de, fr, it, en",
+    "the answer can have at most {count} characters",
+    "the signatures no longer form a complete combination: {why}",
 )
 TRANSLATED = frozenset({"topic", "why", "names", "part"})
 # How a request was decided, as the desk's history shows it (the stored value is the code's own word).

@@ -32,6 +32,10 @@ def test_every_stored_shape_and_outcome_has_a_translation_with_the_same_placehol
     ("deactivated none (all ended already); confirmation letter L-XYZ", "it",
      "disattivati: nessuno (tutti già terminati); lettera di conferma L-XYZ"),
     ("commercial register", "fr", "registre du commerce"),
+    ("postcode '80011' is not a 4-digit Swiss postcode", "it",
+     "il NPA «80011» non è un numero postale svizzero di 4 cifre"),
+    ("no worker has reported yet", "de", "noch kein Worker hat sich gemeldet"),
+    ("the answer can have at most 5000 characters", "fr", "la réponse peut avoir au maximum 5000 caractères"),
 ])
 def test_a_stored_text_is_shown_in_the_readers_language(stored, lang, shown):
     assert stored_texts.shown(stored, lang) == shown
