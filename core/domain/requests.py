@@ -71,7 +71,7 @@ def decide_trustee_code(facts: Facts) -> Decision:
         return Decision(Outcome.STAFF_CASE, "no member with this member number")
     if not facts.uid_matches:
         return Decision(Outcome.STAFF_CASE, "the UID does not match the member register")
-    return Decision(Outcome.STAFF_CASE, "a code for a trustee needs staff approval and a power of attorney (R15)")
+    return Decision(Outcome.STAFF_CASE, "a code for a trustee needs staff approval and a power of attorney")
 
 
 # --- The request itself, checked before anything is stored (R19) ---------------------------------------------

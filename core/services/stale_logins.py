@@ -27,7 +27,7 @@ from core.services.refusals import Problem, Refused
 
 KIND = "stale_logins"
 LETTER_KIND = "logins_deactivated"
-WHY = "the member asks the fund to deactivate logins of people who have left (R17)"
+WHY = "the member asks the fund to deactivate logins of people who have left"
 HAS_ADMINISTRATORS = ("This member has an active administrator ({names}). The administrators deactivate logins "
                       "themselves (user administration → Deactivate); ask the member to contact them.")
 

@@ -18,6 +18,7 @@ from core.db import unit_of_work
 from core.domain import rights, signing
 from core.models import Case, Document, Login, Signatory
 from core.services import desk, exceptional, signatories, stale_logins
+from web import stored_texts
 from web.auth import staff_required
 from web.i18n import translate
 from web.staff import bp
@@ -39,7 +40,9 @@ def _show_problems(form: Any, problems: list[Any], default: str) -> None:
     """Each problem next to its field (one the form lacks, such as the member, goes to the first field)."""
     for problem in problems:
         name = problem.field if problem.field in form else default
-        form[name].errors = [*form[name].errors, translate(problem.message, **dict(problem.values))]
+        values = {key: stored_texts.shown(value) if isinstance(value, str) else value
+                  for key, value in dict(problem.values).items()}
+        form[name].errors = [*form[name].errors, translate(problem.message, **values)]
 
 
 # --- exceptional registration (R16) ---

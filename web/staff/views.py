@@ -18,6 +18,7 @@ from core.domain.staff import PENDING_FOR
 from core.models import Case
 from core.services import desk, returned_mail
 from core.services import staff as staff_service
+from web import stored_texts
 from web.auth import PENDING_KEY, StaffPrincipal, end_session, staff_required, start_session
 from web.i18n import translate
 from web.redirects import local_path
@@ -41,6 +42,9 @@ EVENT_LABELS = {"request.received": "Request received", "request.decided": "Requ
                 "case.rejected": "Rejected",
                 "case.closed": "Closed", "support.answered": "Answer sent by e-mail",
                 "member.address_corrected": "Address corrected", "letter.returned": "Letter returned"}
+# History lines whose detail the service writes (in English, translated when shown); the others carry a staff
+# member's own words (a reason, an answer) or an address, shown as written.
+SYSTEM_EVENTS = frozenset({"request.received", "request.decided", "case.opened", "case.recorded", "case.approved"})
 TOPIC_LABELS = {"adding_users": "Adding or changing users", "two_step_login": "Two-step login",
                 "business_process": "Business process", "other": "Something else"}
 AGE_LABELS = {1: "Older than 1 day", 3: "Older than 3 days", 7: "Older than 7 days", 30: "Older than 30 days"}
@@ -48,12 +52,6 @@ AGE_LABELS = {1: "Older than 1 day", 3: "Older than 3 days", 7: "Older than 7 da
 
 def _label(labels: dict[str, str], key: str) -> str:
     return translate(labels.get(key, key))
-
-
-def _sentence(text: str) -> str:
-    """System texts are written in lower case to be embedded; shown alone, they start with a capital."""
-    text = translate(text)
-    return text[:1].upper() + text[1:]
 
 
 @bp.context_processor
@@ -64,7 +62,8 @@ def _helpers() -> dict[str, Any]:
     return {"local_time": local_time, "logout_form": LogoutForm(),
             "kind_label": partial(_label, KIND_LABELS), "status_label": partial(_label, STATUS_LABELS),
             "event_label": partial(_label, EVENT_LABELS), "letter_label": partial(_label, LETTER_LABELS),
-            "sentence": _sentence, "own_approval_form": desk.OWN_APPROVAL_FORM, "closed_not_rejected": desk.CLOSE_ONLY,
+            "sentence": stored_texts.sentence, "stored": stored_texts.shown, "system_events": SYSTEM_EVENTS,
+            "own_approval_form": desk.OWN_APPROVAL_FORM, "closed_not_rejected": desk.CLOSE_ONLY,
             "may_decide": _may_decide, "topic_label": partial(_label, TOPIC_LABELS)}
 
 
@@ -224,7 +223,7 @@ def staff_message(text: str) -> str:
     catalogues hold it as a sentence."""
     sentence = text[:1].upper() + text[1:] + ("" if text.endswith(".") else ".")
     translated = translate(sentence)
-    return translated if translated != sentence else _sentence(text)
+    return translated if translated != sentence else stored_texts.sentence(text)
 
 
 def _decide(case_id: int, form: Any, form_name: str, decide: Any, text: str, done: str) -> Page:
