@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from core import clock, config, db, sms
 from core.models import Letter, Login, Member, OutboxMessage
+from letters.dates import long_date
 from tests.e2e.conftest import poll
 from tests.e2e.person import body, code_in, letter_text, link_in, mails_to, totp_from_qr
 from web.i18n import translate
@@ -53,6 +54,7 @@ def _sms_to(mobile_e164: str) -> str | None:
 
 
 def _no_sideways_scrolling(page) -> None:
+    page.wait_for_load_state()
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= PHONE["width"], f"{page.url} is {width} px wide on a {PHONE['width']} px phone"
 
@@ -148,16 +150,25 @@ def test_situation_1_first_administrator_registers_her_successor_and_schedules_h
 
     # Claire leaves on her last working day, a week from now (R11); with a successor in place R12 allows it.
     last_day = clock.today_in_zurich(clock.now()) + timedelta(days=7)
-    swiss = last_day.strftime("%d.%m.%Y")
     claire.goto(f"{web_server}/portal/profile")
     claire.get_by_role("link", name=fr("Deactivate your login")).click()
     _no_sideways_scrolling(claire)
     claire.check("#when-date")
-    claire.fill("#last_day", swiss)  # as a person types a Swiss date
+    claire.fill("#last_day", last_day.isoformat())  # the date picker sends the day in ISO form
     claire.get_by_role("button", name=fr("Deactivate my login")).click()
-    claire.wait_for_selector(f"text={swiss}")
+    written = long_date(last_day, "fr")  # "14 décembre 2026", as a French reader writes it
+    claire.wait_for_selector(f"text={written}")
     with db.unit_of_work() as s:
         assert s.scalar(select(Login.last_day).where(Login.email == CLAIRE[1])) == last_day
     claire.goto(f"{web_server}/portal/profile")
-    assert swiss in claire.inner_text("main"), "the profile shows the scheduled last working day"
+    notice = claire.inner_text("#last-working-day")
+    assert written in notice, "the profile shows the scheduled last working day"
+    assert long_date(last_day + timedelta(days=1), "fr") in notice  # refused from the next midnight (R11)
     _no_sideways_scrolling(claire)
+
+    # She stays after all: the date goes, and the profile offers leaving again.
+    claire.get_by_role("button", name=fr("Remove my last working day")).click()
+    claire.wait_for_selector(f"text={fr('Deactivate your login')}")
+    assert claire.locator("#last-working-day").count() == 0
+    with db.unit_of_work() as s:
+        assert s.scalar(select(Login.last_day).where(Login.email == CLAIRE[1])) is None
