@@ -80,7 +80,7 @@ def test_situation_2_new_code_and_old_logins_deactivated_by_the_fund(pg, tmp_pat
     member_id = _member_with_old_logins(tmp_path)
     clerk, supervisor = _staff("anna.clerk", "clerk"), _staff("beat.supervisor", "supervisor")
 
-    person = browser.new_page()
+    person = browser.new_page(viewport={"width": 375, "height": 800})  # the owner uses a phone
     person.goto(f"{web_server}/?lang=en")
     person.click("text=Request a new code")
     for selector, value in COMPANY.items():
@@ -99,6 +99,7 @@ def test_situation_2_new_code_and_old_logins_deactivated_by_the_fund(pg, tmp_pat
     person.fill("#login-0-last_name", "Bianchi")
     person.fill("#login-1-email", "p.neri@brunner.example")
     person.fill("#reason", "Both have left the company.")
+    assert person.evaluate("document.documentElement.scrollWidth") <= 375  # no sideways scrolling
     person.click("text=Send the request")
     assert "deactivates the logins you listed" in person.inner_text("main")
     logins_reference = person.inner_text(".reference").strip()
