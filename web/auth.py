@@ -59,6 +59,10 @@ class MemberPrincipal(UserMixin):
     def is_trustee(self) -> bool:
         return self.trustee_id is not None
 
+    @property
+    def session_version(self) -> int:
+        return self._version
+
     def get_id(self) -> str:
         return f"m:{self.login_id}:{self._version}"
 
@@ -72,6 +76,10 @@ class StaffPrincipal(UserMixin):
         self.name = staff.name
         self.role = staff.role
         self._version = staff.session_version
+
+    @property
+    def session_version(self) -> int:
+        return self._version
 
     def get_id(self) -> str:
         return f"s:{self.staff_id}:{self._version}"

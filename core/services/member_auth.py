@@ -112,6 +112,13 @@ def check_password(session: Session, member_number: str, email: str, password: s
     return Step(Check.OK, login.id, login.session_version)
 
 
+def log_out(session: Session, login_id: int, session_version: int) -> None:
+    """R22: logging out ends the session on the server. The login's session version moves on, so a copy of the
+    cookie taken before is refused; every other open session of this login ends with it (log out everywhere)."""
+    session.execute(update(Login).where(Login.id == login_id, Login.session_version == session_version)
+                    .values(session_version=Login.session_version + 1))
+
+
 def _usable(session: Session, login_id: int, session_version: int, now: datetime) -> Login | None:
     """The login between the steps, unless it was deactivated or had its sessions ended meanwhile."""
     login = session.get(Login, login_id)

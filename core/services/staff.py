@@ -113,6 +113,12 @@ def reset(session: Session, username: str, password: str, now: datetime, actor: 
     return Enrolment(staff.id, staff.username, secret, totp.provisioning_uri(secret, staff.username, issuer))
 
 
+def log_out(session: Session, staff_id: int, session_version: int) -> None:
+    """R22: as for member logins (member_auth.log_out), a copied cookie is useless once its session is logged out."""
+    session.execute(update(StaffUser).where(StaffUser.id == staff_id, StaffUser.session_version == session_version)
+                    .values(session_version=StaffUser.session_version + 1))
+
+
 def change_role(session: Session, username: str, role: str, now: datetime, actor: str) -> bool:
     """False when the account has that role already. Open sessions end, so the new role applies at once."""
     if role not in rules.ROLES:

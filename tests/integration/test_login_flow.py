@@ -240,6 +240,23 @@ def test_logout_ends_the_session(client, registered):
     assert client.get("/portal/").status_code == 302
 
 
+def test_r22_a_cookie_copied_before_logout_opens_nothing_after(app, client, registered):
+    _member_id, secret, step = registered
+    password_step(client)
+    second_step(client, otp_at_step(secret, step))
+    copied = client.get_cookie("session").value
+    assert client.get("/portal/admin/").status_code == 200
+    assert client.post("/logout").status_code == 303
+    attacker = new_client(app)
+    attacker.set_cookie("session", copied)
+    replayed = attacker.get("/portal/admin/")
+    assert replayed.status_code == 302 and "/login" in replayed.headers["Location"]
+    assert attacker.post("/portal/admin/new", data={"name": "Eve", "email": "eve@evil.example"}).status_code in (
+        302, 303)
+    with db.unit_of_work() as s:
+        assert s.scalar(select(func.count()).select_from(Login).where(Login.email == "eve@evil.example")) == 0
+
+
 def test_logout_needs_the_csrf_token(registered):
     from web import create_app
 

@@ -198,6 +198,17 @@ def test_logout_ends_the_staff_session(client):
     assert client.get("/staff/").status_code == 302
 
 
+def test_r22_a_staff_cookie_copied_before_logout_opens_nothing_after(app, client):
+    log_in(client, create_staff())
+    copied = client.get_cookie("session").value
+    page = client.get("/staff/").data.decode()
+    assert client.post("/staff/logout", data={"csrf_token": csrf(page)}).status_code == 303
+    attacker = english_client(app)
+    attacker.set_cookie("session", copied)
+    replayed = attacker.get("/staff/")
+    assert replayed.status_code == 302 and "/staff/login" in replayed.headers["Location"]
+
+
 def test_anonymous_visitors_are_sent_to_the_staff_login(client):
     response = client.get("/staff/cases/1")
     assert response.status_code == 302

@@ -6,23 +6,23 @@ from datetime import date
 from typing import Any
 
 from flask import request
-from flask_wtf import FlaskForm
 from wtforms import DateField, RadioField, SelectField, SelectMultipleField, StringField
 from wtforms.validators import Email, InputRequired, Length, Optional
 
 from core.domain import rights
-from web.public.member_forms import LANGUAGE_NAMES, DetailsForm, TranslatedForm
+from web.forms import Form
+from web.public.member_forms import LANGUAGE_NAMES, DetailsForm
 
 FORGED = "This form was sent with fields that cannot be set here ({fields}). Nothing was saved."
 
 
-def unexpected_fields(form: FlaskForm) -> list[str]:
+def unexpected_fields(form: Form) -> list[str]:
     """Fields the page never offers (member_id, is_admin, …): a forged form is refused, not partly applied."""
     allowed = {field.name for field in form} | {"csrf_token"}
     return sorted(name for name in request.form if name not in allowed)
 
 
-class LoginDetailsForm(TranslatedForm):
+class LoginDetailsForm(Form):
     name = StringField("Full name", validators=[
         InputRequired("Enter the person's full name"), Length(max=200, message="A name has at most 200 characters")])
     email = StringField("E-mail address", validators=[
@@ -58,7 +58,7 @@ class DayField(DateField):
             raise ValueError(BAD_DATE) from exc
 
 
-class LeaveForm(TranslatedForm):
+class LeaveForm(Form):
     """R11: now, or after a last working day."""
 
     when = RadioField("When should the login stop working?", choices=[
@@ -84,5 +84,5 @@ class LeaveForm(TranslatedForm):
         return None
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(Form):
     """A button that changes something: only the CSRF token."""

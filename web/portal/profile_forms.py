@@ -8,15 +8,16 @@ from wtforms import PasswordField, RadioField, StringField
 from wtforms.validators import EqualTo, InputRequired, ValidationError
 
 from core.domain import second_factor
+from web.forms import Form
 from web.i18n import translate
-from web.public.member_forms import OTP_PATTERN, TranslatedForm
+from web.public.member_forms import OTP_PATTERN
 
 
 def _current_password() -> PasswordField:
     return PasswordField("Your current password", validators=[InputRequired("Enter your current password")])
 
 
-class PasswordChangeForm(TranslatedForm):
+class PasswordChangeForm(Form):
     current_password = _current_password()
     new_password = PasswordField("New password", validators=[InputRequired("Create a new password")])
     confirm = PasswordField("Type the new password again", validators=[
@@ -25,11 +26,11 @@ class PasswordChangeForm(TranslatedForm):
     ])
 
 
-class ConfirmPasswordForm(TranslatedForm):
+class ConfirmPasswordForm(Form):
     current_password = _current_password()
 
 
-class IdentityForm(TranslatedForm):
+class IdentityForm(Form):
     """Before a new authenticator: the current password and a code from the current app, an SMS, or a recovery
     code (the phone may be lost)."""
 

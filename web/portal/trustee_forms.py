@@ -12,8 +12,9 @@ from wtforms.validators import InputRequired, Length, Optional
 
 from core.domain import rights
 from core.domain.addresses import LANGUAGES
+from web.forms import Form
 from web.portal.admin_forms import LoginDetailsForm
-from web.public.member_forms import LANGUAGE_NAMES, TranslatedForm
+from web.public.member_forms import LANGUAGE_NAMES
 
 NEW_COMPANY = "new"
 BAD_DAY = "Enter a date like 31.03.2026"
@@ -78,12 +79,12 @@ class TrusteeAccessForm(LoginDetailsForm):
         return None if self.company.data == NEW_COMPANY else int(self.company.data)
 
 
-class ChooseMemberForm(TranslatedForm):
+class ChooseMemberForm(Form):
     member = RadioField("Which company do you want to act for?", choices=[], validate_choice=False,
                         validators=[InputRequired("Choose a company")])
 
 
-class AccessEndForm(TranslatedForm):
+class AccessEndForm(Form):
     """R13: the last day a trustee's access works; empty removes the end date."""
 
     valid_until = _access_end()
@@ -92,7 +93,7 @@ class AccessEndForm(TranslatedForm):
         return self.valid_until.data if isinstance(self.valid_until.data, date) else None
 
 
-class PowerOfAttorneyForm(TranslatedForm):
+class PowerOfAttorneyForm(Form):
     """R14: the signed power of attorney the administrator sends the fund, with what it grants."""
 
     document = FileField("Signed power of attorney (PDF, at most 10 MB)")

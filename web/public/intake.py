@@ -12,7 +12,6 @@ from typing import Any
 
 import phonenumbers
 from flask import abort, redirect, render_template, request, url_for
-from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 from wtforms import BooleanField, StringField, TextAreaField
 
@@ -20,6 +19,7 @@ from core import clock, db
 from core.domain.requests import MAX_LENGTHS, REFERENCE_PATTERN, InvalidRequest, NewCodeRequest, parse_new_code
 from core.services import requests
 from web import i18n
+from web.forms import Form
 from web.public import bp
 from worker.nudge import relay_soon
 
@@ -27,7 +27,7 @@ REFERENCE = re.compile(REFERENCE_PATTERN)
 SEND, CHANGE = "send", "change"
 
 
-class NewCodeForm(FlaskForm):
+class NewCodeForm(Form):
     member_number = StringField("Member number")
     uid = StringField("UID (company identification number)")
     company_name = StringField("Company name")
@@ -63,8 +63,7 @@ def new_code() -> str:
 @bp.post("/requests/new-code")
 def new_code_submit() -> Response | tuple[str, int] | str:
     form = NewCodeForm()
-    if not form.validate():  # only the CSRF token has validators here
-        form.csrf_token.errors = [i18n.translate("This page has expired. Please check your answers and send again.")]
+    if not form.validate():  # the CSRF token and the typed text (web.forms)
         return render_template("web/public/new_code.html", form=form), 422
     try:
         command = parse_new_code(form.raw())

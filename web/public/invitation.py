@@ -19,9 +19,10 @@ from core.db import unit_of_work
 from core.services import invitations, recovery_codes
 from core.services.member_auth import Check
 from web.enrolment import authenticator_display
+from web.forms import Form
 from web.i18n import translate
 from web.public import bp
-from web.public.member_forms import OtpForm, TranslatedForm
+from web.public.member_forms import OtpForm
 from web.public.registration import RECOVERY_KEY
 from web.public.second_factor_forms import ActionForm, SmsCodeForm
 
@@ -42,7 +43,7 @@ WRONG_OTP = "This code is not right. Check the time on your phone and enter the 
 OTP_THROTTLED = "Too many wrong codes. Wait 5 minutes, then try again."
 
 
-class PasswordForm(TranslatedForm):
+class PasswordForm(Form):
     password = PasswordField("Create a password", validators=[InputRequired("Create a password")])
     confirm = PasswordField("Type the password again", validators=[
         InputRequired("Type your password again"), EqualTo("password", "The two passwords are not the same")])

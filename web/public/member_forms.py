@@ -3,41 +3,15 @@ source strings, translated when the form is made and when it is checked."""
 
 from __future__ import annotations
 
-from typing import Any
-
-from flask_wtf import FlaskForm
 from wtforms import PasswordField, SelectField, StringField
 from wtforms.validators import Email, EqualTo, InputRequired, Length, Regexp, ValidationError
 
 from core.domain import codes, passwords
 from core.domain.phones import InvalidMobile, normalise_mobile
-from web.i18n import translate
+from web.forms import Form
 
 OTP_PATTERN = r"^\s*\d{3}\s?\d{3}\s*$"
 LANGUAGE_NAMES = (("de", "Deutsch"), ("fr", "Français"), ("it", "Italiano"), ("en", "English"))
-
-
-class TranslatedForm(FlaskForm):
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        for field in self:
-            field.label.text = translate(field.label.text)
-            if field.description:
-                field.description = translate(field.description)
-            if isinstance(getattr(field, "choices", None), list):
-                # A choice's value is what the form sends back; only the words a person reads are translated.
-                field.choices = [(c[0], translate(c[1])) if isinstance(c, tuple) and len(c) == 2 else c
-                                 for c in field.choices]
-
-    def validate(self, extra_validators: Any = None) -> bool:
-        valid = super().validate(extra_validators)
-        for field in self:
-            field.errors = [translate(message) for message in field.errors]
-        return valid
-
-    def fail(self, field_name: str, message: str) -> None:
-        """An error found after the form was valid (by the service): shown next to its field."""
-        self[field_name].errors = [*self[field_name].errors, translate(message)]
 
 
 def _member_number() -> StringField:
@@ -47,7 +21,7 @@ def _member_number() -> StringField:
     ])
 
 
-class CodeForm(TranslatedForm):
+class CodeForm(Form):
     member_number = _member_number()
     code = StringField("Registration code", validators=[InputRequired("Enter the registration code from your letter")])
 
@@ -75,7 +49,7 @@ def _looks_like_a_code(text: str) -> bool:
     return True
 
 
-class DetailsForm(TranslatedForm):
+class DetailsForm(Form):
     name = StringField("Full name", validators=[
         InputRequired("Enter your full name"), Length(max=200, message="A name has at most 200 characters")])
     email = StringField("E-mail address", validators=[
@@ -106,7 +80,7 @@ class DetailsForm(TranslatedForm):
             raise ValidationError(problem)
 
 
-class OtpForm(TranslatedForm):
+class OtpForm(Form):
     otp = StringField("Code from your authenticator app", validators=[
         InputRequired("Enter the 6-digit code from your authenticator app"),
         Regexp(OTP_PATTERN, message="The code has 6 digits"),
@@ -117,7 +91,7 @@ class OtpForm(TranslatedForm):
         self.otp.raw_data = []
 
 
-class LoginForm(TranslatedForm):
+class LoginForm(Form):
     member_number = _member_number()
     email = StringField("E-mail address", validators=[
         InputRequired("Enter your e-mail address"),

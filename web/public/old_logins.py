@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask import redirect, render_template, request, url_for
-from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 from wtforms import StringField, TextAreaField
 
@@ -21,6 +20,7 @@ from core.domain.requests import MAX_LENGTHS, InvalidRequest
 from core.domain.stale_login_requests import MAX_ROWS, ROW_FIELDS, parse_stale_logins
 from core.services import requests
 from web import i18n
+from web.forms import Form
 from web.public import bp
 from worker.nudge import relay_soon
 
@@ -28,7 +28,7 @@ FIRST_ROWS = 3
 ADD_ROW = "add"
 
 
-class OldLoginsForm(FlaskForm):
+class OldLoginsForm(Form):
     member_number = StringField("Member number")
     uid = StringField("UID (company identification number)")
     company_name = StringField("Company name")
@@ -112,10 +112,10 @@ def old_logins_submit() -> Response | tuple[str, int]:
         if len(rows.values) < MAX_ROWS:
             rows.values.append(dict.fromkeys(ROW_FIELDS, ""))
         return _page(form, rows)
-    if not form.validate():  # only the CSRF token has validators here
-        message = i18n.translate("This page has expired. Please check your answers and send again.")
-        form.csrf_token.errors = [message]
-        return _page(form, rows, [("member_number", message)], 422)
+    if not form.validate():  # the CSRF token and the typed text (web.forms)
+        summary = [("member_number" if field.name == "csrf_token" else field.name, error)
+                   for field in form for error in field.errors]
+        return _page(form, rows, summary, 422)
     try:
         command = parse_stale_logins(_raw(form, rows))
     except InvalidRequest as invalid:

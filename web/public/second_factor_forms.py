@@ -2,22 +2,22 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import StringField
 from wtforms.validators import InputRequired, Regexp, ValidationError
 
 from core.domain import second_factor
-from web.public.member_forms import OTP_PATTERN, TranslatedForm
+from web.forms import Form
+from web.public.member_forms import OTP_PATTERN
 
 
-class SmsCodeForm(TranslatedForm):
+class SmsCodeForm(Form):
     code = StringField("Code from the SMS", validators=[
         InputRequired("Enter the 6-digit code from the SMS"),
         Regexp(OTP_PATTERN, message="The code has 6 digits"),
     ])
 
 
-class RecoveryCodeForm(TranslatedForm):
+class RecoveryCodeForm(Form):
     code = StringField("Recovery code", validators=[InputRequired("Enter one of your recovery codes")])
 
     def validate_code(self, field: StringField) -> None:
@@ -26,5 +26,5 @@ class RecoveryCodeForm(TranslatedForm):
                                   "like XXXX-XXXX-XXXXX")
 
 
-class ActionForm(FlaskForm):
+class ActionForm(Form):
     """A button that only needs the CSRF token (send an SMS, cancel)."""

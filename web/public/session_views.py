@@ -173,6 +173,9 @@ def login_send_sms() -> Any:
 
 @bp.post("/logout")
 def logout() -> Response:
+    if current_user.is_authenticated and current_user.kind == "member":
+        with unit_of_work() as s:
+            member_auth.log_out(s, current_user.login_id, current_user.session_version)
     end_session()
     flash(translate("You have logged out."), "success")
     return redirect(url_for(".home"), 303)

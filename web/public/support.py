@@ -8,13 +8,13 @@ from typing import Any
 
 from flask import redirect, render_template, url_for
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 from wtforms import RadioField, StringField, TextAreaField
 
 from core import clock, db
 from core.services import support
 from web import i18n
+from web.forms import Form
 from web.public import bp
 from worker.nudge import relay_soon
 
@@ -26,7 +26,7 @@ FIELD_OF = {"choose": "topic", "describe": "message", "the message": "message", 
             "enter an e-mail": "email", "the member number": "member_number"}
 
 
-class SupportForm(FlaskForm):
+class SupportForm(Form):
     topic = RadioField("What is your question about?", choices=TOPIC_LABELS, validate_choice=False)
     message = TextAreaField("Your question")
     name = StringField("Your full name")
@@ -54,9 +54,9 @@ class SupportForm(FlaskForm):
 
 
 def checked(form: SupportForm) -> bool:
-    """The CSRF token, then the service's own checks (the same for the public and the portal form)."""
+    """The CSRF token and the typed text (web.forms), then the service's own checks (the same for the public and
+    the portal form)."""
     if not form.validate():
-        form.csrf_token.errors = [i18n.translate("This page has expired. Please check your answers and send again.")]
         return False
     problem = support.problem(form.command())
     if problem:

@@ -11,7 +11,6 @@ from __future__ import annotations
 from typing import Any
 
 from flask import redirect, render_template, request, url_for
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.exceptions import RequestEntityTooLarge
@@ -23,6 +22,7 @@ from core.domain.requests import MAX_LENGTHS, InvalidRequest
 from core.domain.trustee_requests import TRUSTEE_LENGTHS, parse_trustee_code
 from core.services import documents, trustee_codes
 from web import i18n
+from web.forms import Form
 from web.public import bp
 from web.public.intake import _status_or_404
 from worker.nudge import relay_soon
@@ -31,12 +31,11 @@ LANGUAGE_NAMES = (("de", "German"), ("fr", "French"), ("it", "Italian"), ("en", 
 NO_FILE = "Attach the signed power of attorney as a PDF"
 TOO_LARGE = "The file is larger than 10 MB. Attach a smaller PDF, for example scanned in black and white."
 NOT_KEPT = "The power of attorney cannot be accepted: {reason}. Attach the signed power of attorney as a PDF."
-EXPIRED = "This page has expired. Please check your answers and send again."
 ATTACH_AGAIN = "Your file was fine, but please attach the power of attorney again when you send the corrected form."
 Page = Response | tuple[str, int] | str
 
 
-class TrusteeCodeForm(FlaskForm):
+class TrusteeCodeForm(Form):
     member_number = StringField("Member number")
     uid = StringField("UID (company identification number)")
     company_name = StringField("Company name")
@@ -105,8 +104,7 @@ def trustee_code_submit() -> Page:
         upload = request.files.get(form.power_of_attorney.name)
     except RequestEntityTooLarge:
         return _page(TrusteeCodeForm(formdata=None), 413, problem=i18n.translate(TOO_LARGE))
-    if not form.validate():  # only the CSRF token has validators here
-        form.csrf_token.errors = [i18n.translate(EXPIRED)]
+    if not form.validate():  # the CSRF token and the typed text (web.forms)
         return _page(form, 422)
     errors: dict[str, str] = {}
     command = None

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Regexp
 
+from web.forms import Form
 from web.i18n import translate
 
 
@@ -26,12 +26,12 @@ class Text(str):
         return str(escape(str(self)))
 
 
-def _label(form: FlaskForm, **labels: str) -> None:
+def _label(form: Form, **labels: str) -> None:
     for name, text in labels.items():
         form[name].label.text = translate(text)
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     username = StringField(validators=[DataRequired(Text("Enter your username")), Length(max=60)])
     password = PasswordField(validators=[DataRequired(Text("Enter your password")), Length(max=256)])
 
@@ -40,7 +40,7 @@ class LoginForm(FlaskForm):
         _label(self, username="Username", password="Password")
 
 
-class CodeForm(FlaskForm):
+class CodeForm(Form):
     otp = StringField(validators=[DataRequired(Text("Enter the 6-digit code from your authenticator app")),
                                   Regexp(r"^\s*\d{3}\s?\d{3}\s*$",
                                          message=Text("The code is 6 digits, like 123456"))])
@@ -50,7 +50,7 @@ class CodeForm(FlaskForm):
         _label(self, otp="Code from your authenticator app")
 
 
-class ApproveForm(FlaskForm):
+class ApproveForm(Form):
     note = TextAreaField(validators=[Length(max=2000, message=Text("The note can have at most 2000 characters"))])
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -58,7 +58,7 @@ class ApproveForm(FlaskForm):
         _label(self, note="Note (optional)")
 
 
-class RejectForm(FlaskForm):
+class RejectForm(Form):
     reason = TextAreaField(validators=[
         DataRequired(Text("Enter the reason for rejecting this request")),
         Length(max=2000, message=Text("The reason can have at most 2000 characters")),
@@ -69,11 +69,11 @@ class RejectForm(FlaskForm):
         _label(self, reason="Reason for rejecting")
 
 
-class LogoutForm(FlaskForm):
+class LogoutForm(Form):
     """Only the CSRF token: logging out is a POST."""
 
 
-class ReturnedLetterForm(FlaskForm):
+class ReturnedLetterForm(Form):
     """One field a barcode scanner fills and submits with Enter."""
 
     reference = StringField(validators=[DataRequired(Text("Enter or scan the letter reference")),
@@ -84,7 +84,7 @@ class ReturnedLetterForm(FlaskForm):
         _label(self, reference="Letter reference")
 
 
-class AddressForm(FlaskForm):
+class AddressForm(Form):
     care_of = StringField(validators=[Length(max=200)])
     street = StringField(validators=[Length(max=200)])
     po_box = StringField(validators=[Length(max=100)])
@@ -102,7 +102,7 @@ class AddressForm(FlaskForm):
                                                                          "town")}
 
 
-class CloseForm(FlaskForm):
+class CloseForm(Form):
     note = TextAreaField(validators=[Length(max=2000, message=Text("The note can have at most 2000 characters"))])
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -110,7 +110,7 @@ class CloseForm(FlaskForm):
         _label(self, note="Note (optional)")
 
 
-class AnswerForm(FlaskForm):
+class AnswerForm(Form):
     """An answer to a support request, e-mailed to the contact address the member gave."""
 
     message = TextAreaField(validators=[DataRequired(Text("Enter the answer")),

@@ -9,12 +9,12 @@ from typing import Any
 
 from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
 from core import clock, config, db, health
 from core.services import operations
 from web.auth import staff_required
+from web.forms import Form
 from web.i18n import translate
 from web.staff import bp
 from worker import nudge
@@ -28,7 +28,7 @@ CANNOT_RETRY = {
 }
 
 
-class ParkedActionForm(FlaskForm):
+class ParkedActionForm(Form):
     """Retry or discard: a button and its CSRF token."""
 
 

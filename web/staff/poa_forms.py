@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import DateField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
@@ -14,6 +13,7 @@ from wtforms.validators import InputRequired, Length, Optional
 from core.domain import mandates as rules
 from core.domain import rights
 from core.services import poa_register
+from web.forms import Form
 from web.i18n import translate
 from web.staff.forms import Text
 
@@ -32,7 +32,7 @@ class Day(DateField):
             raise ValueError(str(BAD_DAY)) from exc
 
 
-class RecordForm(FlaskForm):
+class RecordForm(Form):
     member_number = StringField(Text("Member number of the principal"), validators=[
         InputRequired(Text("Enter the member number of the principal")), Length(max=20)])
     trustee_uid = StringField(Text("UID of the trustee"), validators=[
@@ -66,13 +66,13 @@ class RecordForm(FlaskForm):
         field.errors = [*field.errors, translate(message)]
 
 
-class RevokeForm(FlaskForm):
+class RevokeForm(Form):
     note = TextAreaField(Text("How did the revocation reach us?"), validators=[
         InputRequired(Text("Say how the revocation reached us, for example 'letter of 3 March'")),
         Length(max=2000)])
 
 
-class LookupForm(FlaskForm):
+class LookupForm(Form):
     class Meta:
         csrf = False  # a question, not a change: it is asked with GET
 

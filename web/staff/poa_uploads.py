@@ -10,7 +10,6 @@ from typing import Any
 
 from flask import abort, flash, redirect, send_file, url_for
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 from wtforms import SelectMultipleField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
@@ -21,13 +20,14 @@ from core.domain import rights
 from core.models import Case, Document, Member, Trustee
 from core.services import desk, poa_uploads
 from web.auth import staff_required
+from web.forms import Form
 from web.staff import bp
 from web.staff.forms import Text
 from web.staff.poa_forms import Day
 from web.staff.views import case_page, refused
 
 
-class RecordSentForm(FlaskForm):
+class RecordSentForm(Form):
     scope = SelectMultipleField(Text("Scope"), choices=list(rights.CATALOGUE.items()), validate_choice=False)
     valid_from = Day(Text("Valid from"), validators=[InputRequired(Text("Enter the first day it is valid"))])
     valid_until = Day(Text("Valid until (last day)"), validators=[Optional()])

@@ -11,8 +11,9 @@ from wtforms.validators import InputRequired, Length, Optional
 
 from core.domain import rights, signing
 from core.services.signatories import SOURCE
+from web.forms import Form
 from web.i18n import translate
-from web.public.member_forms import LANGUAGE_NAMES, TranslatedForm
+from web.public.member_forms import LANGUAGE_NAMES
 
 
 class DayField(DateField):
@@ -43,7 +44,7 @@ class IdsField(SelectMultipleField):
             raise ValueError("Choose from the list only") from exc
 
 
-class MemberForm(TranslatedForm):
+class MemberForm(Form):
     class Meta:
         csrf = False  # a look-up by GET changes nothing
 
@@ -51,7 +52,7 @@ class MemberForm(TranslatedForm):
         InputRequired("Enter the member number"), Length(max=20, message="A member number has at most 20 characters")])
 
 
-class SignatoryForm(TranslatedForm):
+class SignatoryForm(Form):
     name = StringField("Full name as in the commercial register", validators=[
         InputRequired("Enter the person's name as in the commercial register"),
         Length(max=200, message="A name has at most 200 characters")])
@@ -75,11 +76,11 @@ class SignatoryForm(TranslatedForm):
             self.source.data = translate(self.source.data)  # shown in the clerk's language, kept in English
 
 
-class EndSignatoryForm(TranslatedForm):
+class EndSignatoryForm(Form):
     last_day = DayField("Last valid day", validators=[InputRequired("Enter the last day the authority is valid")])
 
 
-class ExceptionalForm(TranslatedForm):
+class ExceptionalForm(Form):
     letter = FileField("The member's official letter (PDF, at most 10 MB)")
     letter_date = DayField("Date of the letter", validators=[InputRequired("Enter the date of the letter")])
     signers = IdsField("Who signed the letter", validators=[InputRequired("Choose who signed the letter")])
@@ -94,7 +95,7 @@ class ExceptionalForm(TranslatedForm):
     rights = SelectMultipleField("Rights", choices=list(rights.CATALOGUE.items()), validate_choice=False)
 
 
-class StaleLoginsForm(TranslatedForm):
+class StaleLoginsForm(Form):
     logins = IdsField("Logins to deactivate", validators=[InputRequired("Choose at least one login to deactivate")])
     note = TextAreaField("The member's request", validators=[
         InputRequired("Enter the member's request: its reference or a short note"),
@@ -103,12 +104,12 @@ class StaleLoginsForm(TranslatedForm):
     letter = FileField("The member's letter (PDF, optional)")
 
 
-class ConfirmLoginsForm(TranslatedForm):
+class ConfirmLoginsForm(Form):
     """A member's own R17 request: the clerk confirms which of the member's logins the listed names mean."""
 
     logins = IdsField("Logins to deactivate", validators=[InputRequired("Choose at least one login to deactivate")])
 
 
-class CaseApproveForm(TranslatedForm):
+class CaseApproveForm(Form):
     note = TextAreaField("Note (optional)", validators=[
         Length(max=2000, message="The note can have at most 2000 characters")])

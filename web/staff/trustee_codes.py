@@ -11,7 +11,6 @@ from typing import Any
 
 from flask import abort, flash, redirect, send_file, url_for
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 from wtforms import SelectField, SelectMultipleField, StringField, TextAreaField
@@ -23,6 +22,7 @@ from core.domain import rights
 from core.models import Case, Document, Member, PowerOfAttorney, Request, Trustee
 from core.services import codes, desk, mandates, trustee_codes
 from web.auth import staff_required
+from web.forms import Form
 from web.staff import bp
 from web.staff.forms import Text
 from web.staff.poa_forms import LANGUAGES, Day
@@ -30,7 +30,7 @@ from web.staff.views import case_page, refused
 from worker import nudge
 
 
-class TrusteeCodeForm(FlaskForm):
+class TrusteeCodeForm(Form):
     trustee_uid = StringField(Text("UID of the trustee"), validators=[
         InputRequired(Text("Enter the trustee's UID")), Length(max=30)])
     trustee_name = StringField(Text("Trustee company name"), validators=[Length(max=200)])

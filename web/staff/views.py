@@ -147,6 +147,9 @@ def second_factor() -> Page:
 @bp.post("/logout")
 def logout() -> Response:
     if LogoutForm().validate_on_submit():
+        if _is_staff():
+            with unit_of_work() as s:
+                staff_service.log_out(s, current_user.staff_id, current_user.session_version)
         end_session()
         flash(translate("You are logged out."), "success")
     return redirect(url_for(".login"), 303)

@@ -1,0 +1,65 @@
+"""The base of every form: labels, hints, choices and errors in the page's language, and nothing typed that
+carries control characters. A NUL byte would fail in PostgreSQL, a line break in a one-line field would reach
+e-mail headers and CSV files; both are refused here, for every form, as an error next to the field."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from flask_wtf import FlaskForm
+from wtforms import FileField, TextAreaField
+from wtforms.fields.core import Field
+
+from web.i18n import translate
+
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+LINE_BREAK = re.compile(r"[\r\n]")
+CONTROL_CHARACTERS = "This field contains characters that cannot be typed (control characters): remove them."
+ONE_LINE = "Enter this on one line."
+EXPIRED = "This page has expired. Please check your answers and send again."
+
+
+def typed_problem(field: Field) -> str | None:
+    """What is wrong with the raw text sent for this field, before any validator or service sees it."""
+    if isinstance(field, FileField) or field.name.endswith("csrf_token"):
+        return None
+    for raw in field.raw_data or ():
+        if not isinstance(raw, str):
+            continue
+        if CONTROL.search(raw):
+            return CONTROL_CHARACTERS
+        if not isinstance(field, TextAreaField) and LINE_BREAK.search(raw):
+            return ONE_LINE
+    return None
+
+
+class Form(FlaskForm):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for field in self:
+            field.label.text = translate(field.label.text)
+            if field.description:
+                field.description = translate(field.description)
+            if isinstance(getattr(field, "choices", None), list):
+                # A choice's value is what the form sends back; only the words a person reads are translated.
+                field.choices = [(c[0], translate(c[1])) if isinstance(c, tuple) and len(c) == 2 else c
+                                 for c in field.choices]
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        problems = {field.name: problem for field in self if (problem := typed_problem(field))}
+        if problems:
+            # Validators and services never see such text: some of them look it up in the database.
+            for field in self:
+                field.errors = [translate(problems[field.name])] if field.name in problems else []
+            return False
+        valid = super().validate(extra_validators)
+        for field in self:
+            # A refused CSRF token means a page left open too long (or sent from elsewhere): say it plainly.
+            messages = [EXPIRED] if field.name.endswith("csrf_token") and field.errors else field.errors
+            field.errors = [translate(message) for message in messages]
+        return valid
+
+    def fail(self, field_name: str, message: str) -> None:
+        """An error found after the form was valid (by the service): shown next to its field."""
+        self[field_name].errors = [*self[field_name].errors, translate(message)]
