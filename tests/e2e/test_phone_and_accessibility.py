@@ -58,23 +58,26 @@ SCREENSHOTS = {"public.home", "public.login", "portal.home", "portal.admin_login
                "portal.choose_member", "staff.cases", "staff.case", "staff.poa_list", "staff.operations_page",
                "public.new_code", "public.register_details"}
 
-# The computed colour of a menu entry against the first opaque background behind it, as a WCAG contrast ratio.
+# The computed colour of a menu entry against the first opaque background that holds it, as a WCAG contrast ratio.
 CONTRAST_JS = """el => {
   const rgb = s => s.match(/[\\d.]+/g).map(Number);
   const lum = c => { const [r, g, b] = c.slice(0, 3).map(v => { v /= 255;
     return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); });
     return 0.2126 * r + 0.7152 * g + 0.0722 * b; };
+  const r = el.getBoundingClientRect();
   let bg = null;
   for (let n = el; n; n = n.parentElement) {
-    const c = rgb(getComputedStyle(n).backgroundColor);
-    if (c.length < 4 || c[3] > 0) { bg = c; break; }
+    const c = rgb(getComputedStyle(n).backgroundColor), b = n.getBoundingClientRect();
+    const inside = r.left >= b.left - 0.5 && r.right <= b.right + 0.5 && r.top >= b.top - 0.5
+      && r.bottom <= b.bottom + 0.5;  // text that spills out of its coloured box is painted on what lies behind
+    if ((c.length < 4 || c[3] > 0) && inside) { bg = c; break; }
   }
   bg = bg || [255, 255, 255];
   const fg = rgb(getComputedStyle(el).color);
   const [hi, lo] = [lum(fg), lum(bg)].sort((a, b) => b - a);
   return (hi + 0.05) / (lo + 0.05);
 }"""
-MENU = "header nav a, header nav button, header .brand"
+MENU = "header a, header button"
 
 
 @dataclass
