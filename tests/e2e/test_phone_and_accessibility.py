@@ -22,10 +22,22 @@ from sqlalchemy import select, update
 from core import clock, config, db, secrets_box
 from core.domain import codes, rights, totp
 from core.domain.trustee_requests import parse_trustee_code
-from core.models import Case, Login, Member, PowerOfAttorney, RegistrationCode, Request
+from core.models import Case, Letter, Login, Member, PowerOfAttorney, RegistrationCode, Request
 from core.services import codes as code_service
-from core.services import invitations, mandates, requests, stale_logins, support, trustee_codes, trustees
+from core.services import (
+    exceptional,
+    invitations,
+    mandates,
+    requests,
+    returned_mail,
+    stale_logins,
+    support,
+    trustee_codes,
+    trustees,
+)
+from core.services.desk_queue import KINDS
 from tests.integration.admin_support import PASSWORD, make_login, make_member, sms_code_sent_to
+from tests.integration.registrations_support import add_signatory
 from tests.integration.staff_support import PASSWORD as STAFF_PASSWORD
 from tests.integration.staff_support import create_staff, new_code_case
 from tests.integration.trustee_code_support import FORM as TRUSTEE_CODE_FORM
@@ -149,6 +161,7 @@ class World:
 
 def _world(app: Any) -> World:
     now = clock.now()
+    today = clock.today_in_zurich(now)
     member_id = make_member("300900", "Schreinerei am Hang AG")
     _, admin_secret = make_login(member_id, "Anna Administrator", "anna@hang.example", rights.all_rights())
     colleague, _ = make_login(member_id, "Bruno Beispiel-Langername", "bruno.beispiel-langername@hang.example",
@@ -173,7 +186,6 @@ def _world(app: Any) -> World:
         s.add(trustee_login)
         s.flush()
         mandate_id = mandates.grant(s, trustee_login.id, member_id, ["salary_declarations"], "test", now)
-        today = clock.today_in_zurich(now)
         poa = PowerOfAttorney(member_id=member_id, trustee_id=trustee.id, scope=["salary_declarations"],
                               valid_from=today - timedelta(days=10), valid_until=today + timedelta(days=300),
                               received_on=today - timedelta(days=11), recorded_by="test", recorded_at=now)
@@ -203,10 +215,20 @@ def _world(app: Any) -> World:
         trustee_request = s.scalar(select(Request.id).where(Request.reference == trustee_reference))
     with db.unit_of_work() as s:
         requests.decide(s, trustee_request, now)
+    signer = add_signatory(stale_member, "Hans Alt", "sole")
+    with db.unit_of_work() as s:
+        exceptional.record(s, staff.staff_id, "300903", exceptional.OfficialLetter(pdf_bytes(), "brief.pdf", today),
+                           [signer], exceptional.Person("Lea Schmid", "lea@alte.example", "079 123 45 67", "de"),
+                           ["correspondence"], now)
+        returned = s.get_one(Letter, code_service.issue_letter(s, s.get_one(Member, stale_member), "invitation", now))
+        returned.status = "printed"
+        returned_reference = returned.reference
+    with db.unit_of_work() as s:
+        returned_mail.register_return(s, returned_reference, staff.staff_id, now)
     with db.unit_of_work() as s:
         cases = {kind: case_id for kind, case_id in s.execute(
             select(Case.kind, Case.id).order_by(Case.id))}
-    assert {"new_code", "trustee_code", "support", "stale_logins"} <= cases.keys(), cases
+    assert set(KINDS) - {"code_exhausted"} <= cases.keys(), cases  # opened after 100 wrong codes; new_code's page
     assert new_code == cases["new_code"] and stale_case == cases["stale_logins"]
 
     arguments = {
@@ -348,6 +370,16 @@ def _pages(app: Any, world: World) -> dict[str, list[tuple[str, str]]]:
     return by_role
 
 
+def _problems(walk: Walk, page: Any, base: str) -> None:
+    """Pages a person meets when something is wrong: a form's error summary, an unknown address."""
+    page.goto(f"{base}/requests/new-code?lang=en")
+    page.click("main form button[type=submit]")
+    page.wait_for_selector(".error-summary")
+    walk.check(page, "form with errors", "public")
+    assert page.goto(f"{base}/no-such-page?lang=en").status == 404
+    walk.check(page, "page not found", "public")
+
+
 def _walk_role(walk: Walk, context: Any, base: str, pages: list[tuple[str, str]], who: str,
                log_in: Callable[[Any], None] | None, then: Callable[[Any], None] | None = None) -> None:
     page = context.new_page()
@@ -382,6 +414,7 @@ def test_every_page_fits_a_phone_shows_its_menu_and_passes_axe(pg, web_server, b
             walk, p, web_server, world, world.trustee_email, world.trustee_secret, "trustee"))
         _walk_role(walk, contexts[3], web_server, pages["staff"], "staff",
                    lambda p: _staff_login(walk, p, web_server, world))
+        _problems(walk, contexts[0].new_page(), web_server)
         _register(walk, contexts[4].new_page(), web_server, world)
         _invitation(walk, contexts[5].new_page(), world)
     finally:
