@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select, union
+from sqlalchemy import ColumnElement, CompoundSelect, Select, and_, func, or_, select, union
 from sqlalchemy.orm import Session
 
 from core.domain.staff import Cursor, decode_cursor
@@ -84,14 +85,14 @@ def member_cases_query(member_number: str) -> Select[tuple[int]]:
     return by_member.union(by_request)  # type: ignore[return-value]
 
 
-def search_cases_query(term: search.Term) -> Select[tuple[int]]:
+def search_cases_query(term: search.Term) -> CompoundSelect:
     """The cases the search text can mean, each reading an exact match on an index or a name on a trigram index:
     a request's reference (R-…, S-…), a letter's (L-…: the cases of the member it went to), a case number, a member
     number, a UID (in the register or as given), a part of the register's or the typed company name or of the
     requester's name."""
     on_request = Request.id == Case.request_id
     on_member = Member.id == Case.member_id
-    found: list[Select[tuple[int]]] = [member_cases_query(term.text)]  # type: ignore[list-item]
+    found: list[Select[Any]] = [member_cases_query(term.text)]
     if term.reference:
         found.append(select(Case.id).join(Request, on_request).where(Request.reference == term.reference))
         found.append(select(Case.id).join(Letter, Letter.member_id == Case.member_id)
@@ -105,7 +106,7 @@ def search_cases_query(term: search.Term) -> Select[tuple[int]]:
         found.append(select(Case.id).join(Member, on_member).where(search.name_matches(Member.name, term)))
         found.append(select(Case.id).join(Request, on_request).where(or_(
             search.name_matches(Request.company_name, term), search.name_matches(Request.requester_name, term))))
-    return union(*found)  # type: ignore[return-value]
+    return union(*found)
 
 
 def scope_of(session: Session, filters: Filters, now: datetime | None = None) -> list[ColumnElement[bool]]:

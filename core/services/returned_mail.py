@@ -132,7 +132,7 @@ def record_address(session: Session, case_id: int, staff_id: int, fields: dict[s
 def recorded_address(case: Case, member: Member | None) -> list[str]:
     """The address waiting for a second staff member's approval, as its lines would read; empty when none waits."""
     new = (case.payload or {}).get("new_address")
-    if not isinstance(new, dict) or member is None:
+    if case.status != "open" or not isinstance(new, dict) or member is None:  # closed: it was never used
         return []
     return PostalAddress(member.name, **{name: str(new.get(name, "")) for name in ADDRESS_FIELDS}).lines()
 

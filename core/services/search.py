@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, func
+from sqlalchemy.orm import InstrumentedAttribute
 
 from core import refs
 from core.domain.identifiers import InvalidIdentifier, normalise_uid
@@ -45,6 +46,6 @@ def parse(raw: str | None) -> Term:
     return Term(text, reference if refs.looks_like_one(reference) else "", uid, number)
 
 
-def name_matches(column: ColumnElement[str], term: Term) -> ColumnElement[bool]:
+def name_matches(column: ColumnElement[str] | InstrumentedAttribute[str], term: Term) -> ColumnElement[bool]:
     """Any part of the name, case-insensitively; wildcards in the text match only themselves."""
     return func.lower(column).contains(term.text.lower(), autoescape=True)
