@@ -53,6 +53,7 @@ class Row:
     register_name: str  # the member's name in the register; empty when the number is not in it
     name_as_given: str  # the company name the requester typed; empty without a request
     reference: str
+    recorded_by: int | None = None  # the staff member who recorded it, who may not decide it (four eyes)
 
     @property
     def company(self) -> str:
@@ -155,7 +156,7 @@ def page_query(filters: Filters, scope: list[ColumnElement[bool]], cursor: Curso
         select(Case.id, Case.kind, Case.status, Case.why, Case.created_at, Case.decided_at,
                func.coalesce(Member.member_number, Request.member_number, ""),
                func.coalesce(Member.name, ""), func.coalesce(Request.company_name, ""),
-               func.coalesce(Request.reference, ""))
+               func.coalesce(Request.reference, ""), Case.recorded_by)
         .outerjoin(Request, Request.id == Case.request_id)
         .outerjoin(Member, Member.id == Case.member_id)
         .where(Case.status == filters.status, *scope)

@@ -282,7 +282,9 @@ def test_clerks_see_which_cases_a_supervisor_decides(app, member):
     _r16_case(member, anna.staff_id)
     clerk_list = _text(_client(app, anna).get("/staff/"))
     assert "Registration by the fund" in clerk_list and "Supervisor decides" in clerk_list
-    assert "Supervisor decides" not in _text(_client(app, boss).get("/staff/"))
+    assert "Recorded by you: another staff member decides" in clerk_list
+    supervisor_list = _text(_client(app, boss).get("/staff/"))
+    assert "Supervisor decides" not in supervisor_list and "Recorded by you" not in supervisor_list
     german = _text(_client(app, anna, "de", steps_ahead=1).get("/staff/"))
     assert "Teamleitung entscheidet" in german
 
