@@ -4,6 +4,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 5000
 export PORT
+# The public development secrets are accepted only in development and tests (core/config.py); deployments set
+# ENVIRONMENT=production with their own secrets.
+ENVIRONMENT ?= development
+export ENVIRONMENT
 
 .PHONY: help install chromium run demo test test-unit lint bench clean resilience soak
 
@@ -26,8 +30,10 @@ demo: install  ## migrate the embedded database and load the small demo register
 	$(BIN)/backoffice members import demo/members.csv
 	$(BIN)/backoffice staff create --username demo.clerk --name "Demo Clerk" --email clerk@example.ch --role supervisor --password-file demo/staff-password.txt --if-missing
 
+# honcho hands each process type its own PORT (web $(PORT), worker +100, beat +200), so the worker, which prints
+# the registration link on letters, is told the web's address here rather than guessing it from its own PORT.
 run: demo  ## web, worker and beat on SQLite and kombu's SQLAlchemy transport, at http://127.0.0.1:$(PORT)
-	$(BIN)/honcho start -f Procfile
+	PUBLIC_BASE_URL="$${PUBLIC_BASE_URL:-http://127.0.0.1:$(PORT)}" $(BIN)/honcho start -f Procfile
 
 test: install chromium  ## the whole suite: unit, integration (PostgreSQL, Redis) and e2e (worker, browser)
 	$(BIN)/pytest -q
@@ -42,8 +48,9 @@ soak: install  ## the full soak: 10,000 requests, the worker killed every 30 s (
 	SOAK_REQUESTS=$${SOAK_REQUESTS:-10000} SOAK_KILL_EVERY=$${SOAK_KILL_EVERY:-30} SOAK_RATE=$${SOAK_RATE:-17} \
 	  $(BIN)/pytest -q -s tests/resilience/test_soak.py
 
-lint: install  ## ruff
+lint: install  ## ruff and mypy
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 
 bench: install  ## benchmarks: letters pipeline, intake, submit-to-letter latency, login, deactivation sweep
 	@command -v wrk >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null)

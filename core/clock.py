@@ -11,6 +11,8 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from core import config
+
 ZURICH = ZoneInfo("Europe/Zurich")
 
 
@@ -18,8 +20,8 @@ def _offset() -> timedelta:
     path = os.environ.get("BACKOFFICE_CLOCK_FILE")
     if not path:
         return timedelta(0)
-    if os.environ.get("ENVIRONMENT") == "production":
-        raise RuntimeError("BACKOFFICE_CLOCK_FILE is for tests only and refused in production")
+    if config.is_production(os.environ.get("ENVIRONMENT")):
+        raise RuntimeError("BACKOFFICE_CLOCK_FILE is for tests only and refused outside development and tests")
     try:
         return timedelta(seconds=float(Path(path).read_text().strip() or 0))
     except FileNotFoundError:

@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 DEV_SECRET = "dev-only-not-secret"
+DEFAULT_PORT = "5000"
 DEV_TOTP_KEY = "ZGV2LW9ubHktbm90LXNlY3JldC1rZXktMzItYnl0ZXM="  # Fernet key for development only
+# The development secrets are public: only these exact names may run with them. Anything else, a typo or a
+# different spelling of "production" included, is held to production's rules (fail closed).
+DEVELOPMENT_ENVIRONMENTS = ("development", "test")
+MIN_SECRET_LENGTH = 32
+MIN_DISTINCT_CHARACTERS = 10  # 32 times "a" is long, not secret
 
 
 def _var_dir() -> Path:
@@ -46,7 +53,22 @@ class Settings:
 
     @property
     def is_production(self) -> bool:
-        return self.environment == "production"
+        return is_production(self.environment)
+
+
+def is_production(environment: str | None) -> bool:
+    return environment not in DEVELOPMENT_ENVIRONMENTS
+
+
+def weak_secret(value: str) -> str | None:
+    """Why a secret is too weak for production, or None."""
+    if value in (DEV_SECRET, DEV_TOTP_KEY):
+        return "still the development value"
+    if len(value) < MIN_SECRET_LENGTH:
+        return f"shorter than {MIN_SECRET_LENGTH} characters"
+    if len(set(value)) < MIN_DISTINCT_CHARACTERS:
+        return f"fewer than {MIN_DISTINCT_CHARACTERS} different characters: not random"
+    return None
 
 
 def load() -> Settings:
@@ -62,7 +84,7 @@ def load() -> Settings:
         letters_dir=Path(env("LETTERS_DIR", str(var / "letters"))),
         mail_dir=Path(env("MAIL_DIR", str(var / "mail"))),
         smtp_url=env("SMTP_URL", ""),
-        public_base_url=env("PUBLIC_BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
+        public_base_url=public_base_url(os.environ),
         fund_name=env("FUND_NAME", "Ausgleichskasse Exfour"),
         fund_address=tuple(env("FUND_ADDRESS", "Ausgleichskasse Exfour|Postfach|3001 Bern").split("|")),
         fund_contact_email=env("FUND_CONTACT_EMAIL", "connect@exfour.ch"),
@@ -70,7 +92,7 @@ def load() -> Settings:
         mail_from=env("MAIL_FROM", "connect@exfour.ch"),
         envelope_model=env("ENVELOPE_MODEL", "C5_LEFT"),
         code_validity_days=int(env("CODE_VALIDITY_DAYS", "21")),
-        environment=env("ENVIRONMENT", "development"),
+        environment=env("ENVIRONMENT", ""),
         sms_url=env("SMS_URL", ""),
         sms_token=env("SMS_TOKEN", ""),
         sms_dir=Path(env("SMS_DIR", str(var / "sms"))),
@@ -78,6 +100,15 @@ def load() -> Settings:
         ratelimit_auth=env("RATELIMIT_AUTH", "30 per minute"),
         support_email=env("SUPPORT_EMAIL", env("FUND_CONTACT_EMAIL", "connect@exfour.ch")),
     )
+
+
+def public_base_url(environ: Mapping[str, str]) -> str:
+    """Where people reach the portal, as printed on letters and e-mails: PUBLIC_BASE_URL, or else the local port
+    the web process serves (PORT), so that the links of `PORT=5111 make run` lead to the running site."""
+    configured = environ.get("PUBLIC_BASE_URL", "").strip()
+    if configured:
+        return configured.rstrip("/")
+    return f"http://127.0.0.1:{environ.get('PORT') or DEFAULT_PORT}"
 
 
 _settings: Settings | None = None
@@ -101,13 +132,17 @@ class InsecureConfiguration(RuntimeError):
 
 
 def check_production(settings: Settings) -> None:
-    """Refuse to run in production with the development secrets."""
+    """Refuse to run outside development and tests with weak, public or reused secrets."""
     if not settings.is_production:
         return
     secrets = (("SECRET_KEY", settings.secret_key), ("CODE_HMAC_SECRET", settings.code_hmac_secret))
-    weak = [name for name, value in secrets if value == DEV_SECRET or len(value) < 32]
+    weak = [name for name, value in secrets if weak_secret(value)]
     if settings.totp_encryption_key == DEV_TOTP_KEY:
         weak.append("TOTP_ENCRYPTION_KEY")
     if weak:
-        raise InsecureConfiguration(f"set {', '.join(weak)} to strong secrets of your own before running in production")
+        raise InsecureConfiguration(
+            f"ENVIRONMENT is {settings.environment!r}, not one of {', '.join(DEVELOPMENT_ENVIRONMENTS)}: set "
+            f"{', '.join(weak)} to strong random secrets of your own (or ENVIRONMENT=development on a laptop)")
+    if settings.secret_key == settings.code_hmac_secret:
+        raise InsecureConfiguration("SECRET_KEY and CODE_HMAC_SECRET are the same: give each its own random value")
 

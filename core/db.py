@@ -6,9 +6,9 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import CursorResult, Engine, Result, create_engine, event
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -20,6 +20,11 @@ _factory: sessionmaker[Session] | None = None
 # a ping per checkout is a round trip on every request, and when the server does go away under load, the first
 # error invalidates the whole pool (SQLAlchemy's disconnect handling), so only requests already running fail.
 PING_AFTER_IDLE_S = 1.0
+
+
+def affected(result: Result[Any]) -> int:
+    """Rows an UPDATE or DELETE touched: Session.execute is typed as returning Result, DML gives a CursorResult."""
+    return cast(CursorResult[Any], result).rowcount or 0
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

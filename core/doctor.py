@@ -15,7 +15,6 @@ from core.db import make_engine
 from core.services.retention import Periods
 
 SMTP_TIMEOUT_S = 5
-MIN_SECRET_LENGTH = 32
 MAKE_SECRET = 'python -c "import secrets; print(secrets.token_urlsafe(48))"'
 MAKE_FERNET = 'python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"'
 
@@ -35,16 +34,13 @@ def diagnose(settings: config.Settings) -> list[Finding]:
 
 
 def _secret(name: str, value: str, settings: config.Settings) -> Finding:
-    development = value == config.DEV_SECRET
     if not settings.is_production:
-        note = "the development value (fine outside production)" if development else "set"
+        note = "the development value (fine in development and tests)" if value == config.DEV_SECRET else "set"
         return Finding(name, True, note)
-    if development or not value:
-        return Finding(name, False, "still the development value in production",
+    reason = config.weak_secret(value) if value else "not set"
+    if reason:
+        return Finding(name, False, f"{reason} (ENVIRONMENT is {settings.environment!r})",
                        f"set {name} to a long random value of your own: {MAKE_SECRET}")
-    if len(value) < MIN_SECRET_LENGTH:
-        return Finding(name, False, f"shorter than {MIN_SECRET_LENGTH} characters",
-                       f"use a longer random value: {MAKE_SECRET}")
     return Finding(name, True, "set")
 
 

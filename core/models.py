@@ -78,7 +78,7 @@ class Member(Base):
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 
-    # Staff search (core.services.search): by UID here, by name through a trigram index made by migration 0008.
+    # Staff search (core.services.search): by UID here, by name through a trigram index made by migration 0009.
     __table_args__ = (CheckConstraint("language IN ('de','fr','it','en')", name="language"),
                       Index("ix_member_uid", "uid"))
 
@@ -300,7 +300,7 @@ class Request(Base):
     __table_args__ = (
         CheckConstraint("status IN ('received','in_review','completed')", name="status"),
         Index("ix_request_member_number", "member_number"),  # the staff desk filters cases by member number
-        Index("ix_request_uid", "uid"),  # and searches them by UID (names: trigram indexes, migration 0008)
+        Index("ix_request_uid", "uid"),  # and searches them by UID (names: trigram indexes, migration 0009)
     )
 
 
@@ -522,12 +522,18 @@ class Mandate(Base):
     created_by: Mapped[str] = mapped_column(String(100))
     revoked_at: Mapped[datetime | None] = mapped_column(default=None)
     revoked_by: Mapped[str] = mapped_column(String(100), default="")
+    # R14: "a" the member's administrator granted it; "b" a fund code on a power of attorney gave it (R15).
+    way: Mapped[str] = mapped_column(String(1), default="a", server_default="a")
+    valid_until: Mapped[date | None] = mapped_column(Date, default=None)  # last day it works; None: until revoked
+    confirmed_at: Mapped[datetime | None] = mapped_column(default=None)  # way (b) made way (a) by an administrator
+    confirmed_by: Mapped[str] = mapped_column(String(100), default="", server_default="")
 
     login: Mapped[Login] = relationship()
     member: Mapped[Member] = relationship()
 
     __table_args__ = (
         CheckConstraint("status IN ('active','revoked')", name="status"),
+        CheckConstraint("way IN ('a','b')", name="way"),
         Index("uq_mandate_login_member_active", "login_id", "member_id", unique=True,
               postgresql_where=text("status = 'active'"), sqlite_where=text("status = 'active'")),
     )

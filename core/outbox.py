@@ -25,6 +25,11 @@ def claim(session: Session, limit: int) -> list[OutboxMessage]:
     query = select(OutboxMessage).where(OutboxMessage.sent_at.is_(None)).order_by(OutboxMessage.id).limit(limit)
     if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True)
+    else:
+        # SQLite has no row locks: a plain SELECT let beat's relay and a nudged one publish the same rows, so every
+        # task ran twice. A write first takes the database's one write lock until this relay commits; the next
+        # relay waits for it (busy timeout) and then finds the rows marked sent.
+        session.execute(update(OutboxMessage).where(OutboxMessage.id == -1).values(attempts=0))
     return list(session.scalars(query))
 
 

@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pikepdf
 
+from core.domain.csv_file import spreadsheet_safe
+
 
 @dataclass(frozen=True)
 class ManifestLine:
@@ -60,5 +62,5 @@ def write_manifest(target: Path, lines: Sequence[ManifestLine]) -> None:
     with temporary.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(MANIFEST_COLUMNS)
-        writer.writerows(astuple(line) for line in lines)
+        writer.writerows([spreadsheet_safe(cell) for cell in astuple(line)] for line in lines)
     os.replace(temporary, target)

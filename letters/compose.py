@@ -17,7 +17,7 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template
 
-from letters.dates import long_date
+from letters.dates import long_date, place_name
 from letters.spec import Block, LetterSpec
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "letters"
@@ -154,7 +154,8 @@ def _skeleton(fund: Fund, kind: str, language: str, letter_date: date, expires_o
               ) -> tuple[dict[str, str], tuple[Block, ...]]:
     context = {
         "fund_name": fund.name, "fund_address": fund.address, "contact_email": fund.email,
-        "contact_phone": fund.phone, "place": fund.place, "date": long_date(letter_date, language),
+        "contact_phone": fund.phone, "place": place_name(fund.place, language),
+        "date": long_date(letter_date, language),
         "expires": _written(expires_on, language), "link": fund.registration_link, "topic": topic, **_PER_LETTER,
     }
     return parse(template(kind, language).render(context))
@@ -188,12 +189,13 @@ def build_spec(fund: Fund, data: LetterData) -> LetterSpec:
                    if any("\x01" in line for line in b.lines) else b for b in skeleton_blocks)
     written_date, expires = long_date(data.letter_date, data.language), _written(data.expires_on, data.language)
     labels = {name.removeprefix("label."): value for name, value in fields.items() if name.startswith("label.")}
-    labels["dateline"] = fields.get("dateline", f"{fund.place}, {written_date}")
+    place = place_name(fund.place, data.language)
+    labels["dateline"] = fields.get("dateline", f"{place}, {written_date}")
     return LetterSpec(
         language=data.language,
         sender=tuple(printable(line) for line in (fund.name, *(line for line in fund.address if line != fund.name))),
         return_line=printable(fund.return_line), recipient=tuple(printable(line) for line in data.recipient),
-        place=fund.place, date=written_date, reference=data.reference, member_number=data.member_number,
+        place=place, date=written_date, reference=data.reference, member_number=data.member_number,
         subject=fields.get("subject", ""), blocks=blocks, code=data.code, expires=expires,
         link=fund.registration_link, footer=fields.get("footer", ""), labels=labels,
     )

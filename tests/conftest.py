@@ -18,6 +18,7 @@ IN_CI = os.environ.get("CI", "").lower() == "true"
 # the worker and web processes it starts, use the real Redis and a private VAR_DIR, never the checkout's var/.
 _SESSION_VAR = Path(tempfile.mkdtemp(prefix="backoffice-test-var-"))
 os.environ["VAR_DIR"] = str(_SESSION_VAR)
+os.environ["ENVIRONMENT"] = "test"  # the only place besides development that accepts the public development secrets
 os.environ["BROKER_URL"] = f"redis://{REDIS_HOST}:{REDIS_PORT}/{os.getpid() % 14 + 1}"
 
 

@@ -6,13 +6,16 @@ laptop, Redis in production so all web workers share it."""
 from __future__ import annotations
 
 import os
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from flask import Flask, jsonify, render_template, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 
 from core import config
+
+if TYPE_CHECKING:
+    from flask.typing import RouteCallable
 
 # The POST routes that check a password or a code; staff routes included, they check secrets too.
 LIMITED_ENDPOINTS = (
@@ -32,6 +35,7 @@ INTAKE_ENDPOINTS = (
     "api.submit",
     "public.new_code_submit",
     "public.trustee_code_submit",
+    "public.old_logins_submit",
     "public.support_submit",
 )
 INTAKE_DEFAULT = "60 per minute"
@@ -53,7 +57,8 @@ def init_app(app: Flask) -> Limiter:
         for endpoint in endpoints:
             view = app.view_functions.get(endpoint)
             if view is not None:
-                app.view_functions[endpoint] = rule(view)  # the wrapper counts the request, then calls the view
+                # the wrapper counts the request, then calls the view; Flask-Limiter types it as possibly async
+                app.view_functions[endpoint] = cast("RouteCallable", rule(view))
     app.register_error_handler(429, _too_many)
     # Flask-Limiter keeps only a weak reference when it is disabled; the app holds the strong one.
     app.extensions["backoffice_limiter"] = limiter

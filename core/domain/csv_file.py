@@ -77,3 +77,15 @@ def records(raw_lines: Iterable[bytes], columns: Sequence[str]) -> Iterator[tupl
 def _chain(first: str, rest: Iterator[str]) -> Iterator[str]:
     yield first
     yield from rest
+
+
+# What a spreadsheet takes for the start of a formula (OWASP "CSV injection"): a town such as =HYPERLINK(…) that
+# arrived through a public request or the register must be read as text in the print shop's spreadsheet.
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+
+
+def spreadsheet_safe(cell: object) -> object:
+    """A cell a spreadsheet will show as written: text that it would evaluate gets a leading apostrophe."""
+    if isinstance(cell, str) and cell.lstrip(" ").startswith(_FORMULA_STARTS):
+        return "'" + cell
+    return cell

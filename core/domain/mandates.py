@@ -2,8 +2,13 @@
 
 A power of attorney covers whole Zurich days: from 00:00 of its first day to the end of its last day. A
 revocation is effective on receipt (Art. 34 OR), so it ends the power at the moment it was recorded, not at
-midnight. A mandate is the member administrator's grant to one trustee login; it only works within the scope of
-a current power of attorney for that trustee.
+midnight.
+
+A mandate is one trustee login's access to one member. Way (a): the member's administrator opened it, so it is the
+member's own grant and works within its rights until revoked or until its end date, whatever the fund has on
+record. Way (b): it came from a code the fund sent to the trustee on a power of attorney (R15), so it works only
+within the scope of a current power of attorney, until an administrator of the member confirms it (then it is
+way (a)). Whether the fund may give the trustee information is a separate question (`verdict`).
 """
 
 from __future__ import annotations
@@ -52,12 +57,45 @@ def is_current(poa: PowerOfAttorneyState, now: datetime) -> bool:
     return poa.revoked_at is None or now < poa.revoked_at
 
 
-def effective_rights(mandate_rights: Iterable[str], current_scopes: Iterable[Iterable[str]]) -> frozenset[str]:
-    """The mandate's rights that some current power of attorney covers; nothing when none is current."""
+GRANTED = "a"  # way (a): the member's administrator opened or confirmed the access
+BY_FUND_CODE = "b"  # way (b): a code the fund sent to the trustee on a power of attorney (R15)
+WAYS = (GRANTED, BY_FUND_CODE)
+
+
+@dataclass(frozen=True)
+class MandateState:
+    rights: frozenset[str]
+    way: str
+    valid_until: date | None = None  # the last day the administrator lets it work; None: until revoked
+
+
+def mandate_ended(mandate: MandateState, now: datetime) -> bool:
+    """R13, like R11: an end date lets the access work to the end of that day, Zurich time."""
+    return mandate.valid_until is not None and now >= ends_at(mandate.valid_until)
+
+
+def effective_rights(mandate: MandateState, current_scopes: Iterable[Iterable[str]], now: datetime
+                     ) -> frozenset[str]:
+    """R14: the rights the mandate gives now. Way (a) is the member's own grant and needs no power of attorney;
+    way (b) gives only what some current power of attorney covers, nothing when none is current."""
+    if mandate_ended(mandate, now):
+        return frozenset()
+    if mandate.way == GRANTED:
+        return mandate.rights
     covered: set[str] = set()
     for scope in current_scopes:
         covered.update(scope)
-    return frozenset(mandate_rights) & covered
+    return mandate.rights & covered
+
+
+ACCESS_END_PAST = "The end date cannot be in the past: enter today or a later day, or revoke the access now."
+
+
+def access_end_problem(valid_until: date | None, today: date) -> str | None:
+    """An end date an administrator sets: today or later (an earlier day would end the access in the past)."""
+    if valid_until is not None and valid_until < today:
+        return ACCESS_END_PAST
+    return None
 
 
 def zurich_day(now: datetime) -> date:

@@ -21,7 +21,8 @@ class Outcome(StrEnum):
 
 
 class PublicStatus(StrEnum):
-    """What anyone holding the reference may see: never whether the member exists or a letter went out."""
+    """The request's own progress, for the worker and staff. Never shown to the public: it moves at once for a
+    matching request and waits for staff otherwise (R21); the public sees core.domain.request_status."""
 
     RECEIVED = "received"
     IN_REVIEW = "in_review"
@@ -70,7 +71,7 @@ def decide_trustee_code(facts: Facts) -> Decision:
         return Decision(Outcome.STAFF_CASE, "no member with this member number")
     if not facts.uid_matches:
         return Decision(Outcome.STAFF_CASE, "the UID does not match the member register")
-    return Decision(Outcome.STAFF_CASE, "a code for a trustee needs staff approval and a power of attorney (R15)")
+    return Decision(Outcome.STAFF_CASE, "a code for a trustee needs staff approval and a power of attorney")
 
 
 # --- The request itself, checked before anything is stored (R19) ---------------------------------------------

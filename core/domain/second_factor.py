@@ -81,7 +81,7 @@ def void_after(failures: int) -> bool:
 
 def new_recovery_codes() -> list[str]:
     """Eight codes, each 65 bits from the operating system's CSPRNG, in canonical (unformatted) form."""
-    codes = set()
+    codes: set[str] = set()
     while len(codes) < RECOVERY_COUNT:
         number = secrets.randbits(RECOVERY_LENGTH * 5)
         codes.add("".join(ALPHABET[(number >> shift) & 31] for shift in range(5 * (RECOVERY_LENGTH - 1), -1, -5)))

@@ -22,6 +22,7 @@ APPROVERS = {
     "exceptional_registration": "core.services.exceptional",  # R16
     "stale_logins": "core.services.stale_logins",  # R17
     "returned_mail": "core.services.returned_mail",
+    "power_of_attorney": "core.services.poa_uploads",  # R14: sent by an administrator in the portal
 }
 
 

@@ -38,7 +38,8 @@ from core.services.desk_queue import (  # noqa: F401
 
 NO_MEMBER = "no member with this number in the register"
 # Kinds whose approval needs more than a note: their case_kinds/<kind>.html partial holds the approval form.
-OWN_APPROVAL_FORM = frozenset({"trustee_code", "exceptional_registration", "stale_logins", "returned_mail"})
+OWN_APPROVAL_FORM = frozenset({"trustee_code", "exceptional_registration", "stale_logins", "returned_mail",
+                               "power_of_attorney"})
 # Kinds that end by closing (answered, or nothing more to send) rather than by rejecting a request.
 CLOSE_ONLY = frozenset({"support", "returned_mail"})
 

@@ -20,7 +20,7 @@ PAGE_SIZE = 50
 COUNT_CAP = 10_000
 STATUSES = ("open", "approved", "rejected", "closed")
 KINDS = ("new_code", "code_exhausted", "trustee_code", "exceptional_registration", "stale_logins", "returned_mail",
-         "support")
+         "support", "power_of_attorney")
 AGES = (1, 3, 7, 30)  # "older than N days" on the queue
 
 

@@ -39,7 +39,7 @@ from core.services.refusals import Problem, Refused
 KIND = "exceptional_registration"
 LETTER_KIND = "exceptional_login"  # the code letter: "the login your letter asked for is ready"
 LANGUAGES = ("de", "fr", "it", "en")
-WHY = "an official letter asks the fund to register a login (R16); another staff member must approve it"
+WHY = "an official letter asks the fund to register a login; another staff member must approve it"
 
 
 @dataclass(frozen=True)

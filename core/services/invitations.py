@@ -20,7 +20,7 @@ from core import audit, config, mail, outbox, secrets_box
 from core.clock import ZURICH
 from core.domain import logins as rules
 from core.domain import passwords, totp
-from core.models import Invitation, Login, Mandate, Member
+from core.models import Invitation, Login, Mandate, Member, Trustee
 from core.services import logins, member_auth, registration
 from core.services.member_auth import Check
 
@@ -64,8 +64,15 @@ def mail_for(session: Session, invitation_id: int, now: datetime) -> EmailMessag
         "link": f"{config.get().public_base_url}/invitation/{token}",
         "valid_until": invitation.expires_at.astimezone(ZURICH).strftime("%d.%m.%Y %H:%M"),
         "email": login.email,
+        # R14: a trustee invited by the member's administrator acts as soon as it is registered (way (a)).
+        "trustee_name": _trustee_name(session, login),
     })
     return mail.build(login.email, subject, body)
+
+
+def _trustee_name(session: Session, login: Login) -> str:
+    trustee = session.get(Trustee, login.trustee_id) if login.trustee_id is not None else None
+    return trustee.name if trustee is not None else ""
 
 
 MAIL_GRACE = timedelta(minutes=2)

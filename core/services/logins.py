@@ -25,6 +25,7 @@ EMAIL_TAKEN = "Your company already has a login with this e-mail address."
 NOT_ACTIVE = "This login is not active, so it cannot be deactivated."
 NEVER_REGISTERED = "This person never finished the registration. Create a new login for them instead."
 ALREADY_ACTIVE = "This login is active and has no last working day."
+NO_LAST_DAY = "Your login has no last working day, so there is nothing to remove."
 UNKNOWN_LANGUAGE = "Choose one of the languages offered."
 
 
@@ -106,6 +107,13 @@ def administrator(session: Session, login_id: int, now: datetime) -> Login:
     return login
 
 
+def member_of(login: Login) -> int:
+    """The member whose logins this login manages; a trustee login (R13) manages none."""
+    if login.member_id is None:
+        raise NotAllowed
+    return login.member_id
+
+
 def of_member(session: Session, member_id: int | None, login_id: int) -> Login:
     login = session.get(Login, login_id)
     # A trustee login (R13) has no member: it is never "one of the member's logins", whoever asks.
@@ -161,7 +169,7 @@ def _checked(session: Session, editor: Login, details: Details, before: list[str
     email = details.email.strip().lower()
     if details.language not in LANGUAGES:
         raise Refused(UNKNOWN_LANGUAGE, "language")
-    if _email_taken(session, editor.member_id, email, except_id):
+    if _email_taken(session, member_of(editor), email, except_id):
         raise Refused(EMAIL_TAKEN, "email")
     try:
         granted = rules.granted_rights(editor.rights, before, details.rights)
@@ -263,6 +271,20 @@ def deactivate(session: Session, actor_id: int, login_id: int, last_day: date | 
     target.last_day = last_day
     audit.record(session, audit.Entry(account(actor), "login.deactivation_scheduled", target.member_id,
                                       account(target), {"last_day": last_day.isoformat()}), now)
+
+
+def keep_own_login(session: Session, login_id: int, now: datetime) -> date:
+    """R11: a login takes back its own last working day and keeps working; returns the day removed.
+
+    R12 has nothing to check: removing a date never takes an administrator away. Its sessions stay valid, since
+    nothing about who may use the login changed (R22)."""
+    login = acting(session, login_id, now)
+    if login.last_day is None:
+        raise Refused(NO_LAST_DAY)
+    removed, login.last_day = login.last_day, None
+    audit.record(session, audit.Entry(account(login), "login.deactivation_cancelled", login.member_id,
+                                      account(login), {"last_day": removed.isoformat()}), now)
+    return removed
 
 
 def end_now(session: Session, target: Login, actor: str, now: datetime) -> None:

@@ -87,6 +87,12 @@ def record(session: Session, member_number: str, entry: TrusteeEntry, power: rul
         raise Refused("The document cannot be kept: {reason}.", "document", reason=str(exc)) from exc
     trustee = _trustee(session, entry, actor, now)
     document = documents.store(session, upload.data, upload.filename, "power_of_attorney", actor, now)
+    return enter(session, member, trustee, checked, document, actor, now)
+
+
+def enter(session: Session, member: Member, trustee: Trustee, checked: rules.NewPowerOfAttorney,
+          document: Document, actor: str, now: datetime, **audit_detail: object) -> int:
+    """The register entry for a checked power of attorney and its kept document, audited (R14, R18)."""
     poa = PowerOfAttorney(member_id=member.id, trustee_id=trustee.id, scope=list(checked.scope),
                           valid_from=checked.valid_from, valid_until=checked.valid_until, document_id=document.id,
                           received_on=checked.received_on, recorded_by=actor, recorded_at=now)
@@ -95,7 +101,7 @@ def record(session: Session, member_number: str, entry: TrusteeEntry, power: rul
     audit.record(session, audit.Entry(actor, "power_of_attorney.recorded", member.id, f"poa:{poa.id}", {
         "trustee_uid": trustee.uid, "scope": list(checked.scope), "valid_from": checked.valid_from.isoformat(),
         "valid_until": checked.valid_until.isoformat() if checked.valid_until else None,
-        "document_sha256": document.sha256}), now)
+        "document_sha256": document.sha256, **audit_detail}), now)
     return poa.id
 
 

@@ -55,17 +55,26 @@ def recipients(session: Session, poa: PowerOfAttorney, now: datetime) -> dict[st
     return found
 
 
-def _context(poa: PowerOfAttorney) -> dict[str, str]:
+def access_ends(session: Session, poa: PowerOfAttorney) -> bool:
+    """R14: only an access that came from a fund code (way (b)) ends with the power of attorney; the member's own
+    grant (way (a)) does not, and the reminder must not say it does."""
+    return session.scalar(select(Mandate.id).join(Login, Login.id == Mandate.login_id).where(
+        Login.trustee_id == poa.trustee_id, Mandate.member_id == poa.member_id, Mandate.status == "active",
+        Mandate.way == rules.BY_FUND_CODE).limit(1)) is not None
+
+
+def _context(session: Session, poa: PowerOfAttorney) -> dict[str, object]:
     assert poa.valid_until is not None
     return {"member_name": poa.member.name, "member_number": poa.member.member_number,
             "trustee_name": poa.trustee.name, "trustee_uid": poa.trustee.uid,
             "valid_until": poa.valid_until.strftime("%d.%m.%Y"),
-            "ends_from": (poa.valid_until + timedelta(days=1)).strftime("%d.%m.%Y")}
+            "ends_from": (poa.valid_until + timedelta(days=1)).strftime("%d.%m.%Y"),
+            "access_ends": access_ends(session, poa)}
 
 
 def renewed(session: Session, poa: PowerOfAttorney) -> bool:
-    """Another power between the same two, not revoked, already covers the day after this one ends: access goes
-    on, so nobody needs to be told that it ends."""
+    """Another power between the same two, not revoked, already covers the day after this one ends: nothing
+    changes on that day, so nobody needs to be told."""
     assert poa.valid_until is not None
     next_day = poa.valid_until + timedelta(days=1)
     return session.scalar(select(PowerOfAttorney.id).where(
@@ -82,8 +91,9 @@ def remind(session: Session, poa_id: int, now: datetime) -> int:
     if renewed(session, poa):
         return 0
     to = recipients(session, poa, now)
+    context = _context(session, poa)
     for address, lang in to.items():
-        mail.queue(session, to=address, name="poa_ending", lang=lang, context=_context(poa),
+        mail.queue(session, to=address, name="poa_ending", lang=lang, context=context,
                    key=f"poa_ending:{poa.id}:{address}", now=now)
     audit.record(session, audit.Entry(ACTOR, "power_of_attorney.reminded", poa.member_id, f"poa:{poa.id}",
                                       {"recipients": len(to)}), now)

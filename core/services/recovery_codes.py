@@ -11,7 +11,7 @@ from enum import StrEnum
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
-from core import audit, config
+from core import audit, config, db
 from core.domain import second_factor as rules
 from core.models import Login, RecoveryCode
 
@@ -28,10 +28,10 @@ def _hash(login_id: int, code: str) -> str:
 
 def issue(session: Session, login: Login, actor: str, now: datetime) -> list[str]:
     """A new set of codes in the form shown to the person (XXXX-XXXX-XXXXX); the old set stops working."""
-    voided = session.execute(
+    voided = db.affected(session.execute(
         update(RecoveryCode).where(RecoveryCode.login_id == login.id, RecoveryCode.used_at.is_(None),
                                    RecoveryCode.voided_at.is_(None)).values(voided_at=now)
-    ).rowcount
+    ))
     codes = rules.new_recovery_codes()
     session.execute(insert(RecoveryCode), [dict(login_id=login.id, code_hash=_hash(login.id, code), created_at=now)
                                            for code in codes])

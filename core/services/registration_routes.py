@@ -13,6 +13,7 @@ from core import secrets_box
 from core.domain import passwords, totp
 from core.domain import rights as catalogue
 from core.domain.deactivation import may_use
+from core.domain.mandates import BY_FUND_CODE
 from core.models import AuthFailure, Login, RegistrationCode
 from core.services import mandates
 
@@ -137,9 +138,10 @@ def mandate_rights(session: Session, member_id: int, trustee_id: int, now: datet
 
 
 def grant_trustee_mandate(session: Session, login: Login, member_id: int, actor: str, now: datetime) -> int:
+    """R14, R15: way (b): the access lasts as long as a power of attorney, unless an administrator confirms it."""
     assert login.trustee_id is not None
     return mandates.grant(session, login.id, member_id, mandate_rights(session, member_id, login.trustee_id, now),
-                          actor, now)
+                          actor, now, way=BY_FUND_CODE)
 
 
 def complete_prepared(session: Session, member_id: int, code: RegistrationCode, person: Person) -> int:

@@ -10,11 +10,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Insert, String, bindparam, cast, func, insert, literal, select
+from sqlalchemy import Insert, String, Table, bindparam, cast, func, insert, literal, select
 from sqlalchemy.orm import Session
 
 from core import audit, clock, db, mail, outbox, refs
 from core.domain import codes as code_rules
+from core.domain import request_status
+from core.domain import stale_login_requests as stale_rules
 from core.domain.deactivation import may_use
 from core.domain.identifiers import InvalidIdentifier, normalise_uid
 from core.domain.requests import (
@@ -26,9 +28,10 @@ from core.domain.requests import (
     decide_new_code,
     decide_trustee_code,
 )
+from core.domain.stale_login_requests import StaleLoginsRequest
 from core.models import History, Login, Member, OutboxMessage, Request
 from core.observability import current_request_id
-from core.services import cases, codes
+from core.services import cases, codes, stale_logins
 
 NEW_CODE = "new_code"
 TRUSTEE_CODE = "trustee_code"
@@ -55,6 +58,18 @@ def submit_new_code(session: Session, command: NewCodeRequest, now: datetime) ->
     return reference
 
 
+def submit_stale_logins(session: Session, command: StaleLoginsRequest, now: datetime) -> str:
+    """R17: the member's own request to deactivate logins, stored with the logins as listed; decided like any."""
+    reference = refs.new("R")
+    values = {**_request_values(command.member, reference, now), "kind": stale_logins.KIND,
+              "details": {"logins": [row.as_details() for row in command.logins]}}
+    request = Request(**values)
+    session.add(request)
+    session.flush()
+    outbox.add(session, DECIDE_TASK, {"request_id": request.id}, key=f"decide:{request.id}", now=now)
+    return reference
+
+
 def _request_values(command: NewCodeRequest, reference: str, now: datetime) -> dict[str, Any]:
     return {
         "reference": reference, "kind": NEW_CODE, "status": PublicStatus.RECEIVED.value, "outcome": "",
@@ -66,12 +81,19 @@ def _request_values(command: NewCodeRequest, reference: str, now: datetime) -> d
     }
 
 
+def _table(model: type[Any]) -> Table:
+    table = model.__table__  # declarative models are typed with a FromClause; ours are plain tables
+    if not isinstance(table, Table):
+        raise TypeError(f"{model.__name__} is not mapped to a table")
+    return table
+
+
 def _submit_statement() -> Insert:
     """INSERT request … RETURNING id, fed into INSERT outbox: both rows in one statement (PostgreSQL)."""
     columns = ("reference", "kind", "status", "outcome", "member_number", "uid", "company_name", "requester_name",
                "requester_role", "requester_email", "requester_phone", "reason", "administrators_cannot_help",
                "language", "received_at")
-    table = Request.__table__
+    table = _table(Request)
     stored = (insert(table).values({name: bindparam(name, type_=table.c[name].type) for name in columns})
               .returning(table.c.id).cte("stored"))
     decision = select(
@@ -83,7 +105,7 @@ def _submit_statement() -> Insert:
         bindparam("outbox_request_id", type_=String, callable_=current_request_id),
     )
     outbox_columns = ["task", "args", "key", "created_at", "attempts", "request_id"]
-    return insert(OutboxMessage.__table__).from_select(outbox_columns, decision)
+    return insert(_table(OutboxMessage)).from_select(outbox_columns, decision)
 
 
 _SUBMIT_POSTGRES = _submit_statement()
@@ -103,7 +125,7 @@ def decide(session: Session, request_id: int, now: datetime) -> Outcome | None:
         exhausted=member is not None and code_rules.exhausted(member.code_failures),
         administrators_cannot_help=request.administrators_cannot_help,
     )
-    decision = decide_trustee_code(facts) if request.kind == TRUSTEE_CODE else decide_new_code(facts)
+    decision = _decide_kind(request.kind, facts)
     _acknowledge(session, request, now)
     request.member_id = member.id if member else None
     request.decided_at = now
@@ -123,22 +145,37 @@ def decide(session: Session, request_id: int, now: datetime) -> Outcome | None:
     return decision.outcome
 
 
+def _decide_kind(kind: str, facts: Facts) -> Decision:
+    if kind == TRUSTEE_CODE:
+        return decide_trustee_code(facts)
+    if kind == stale_logins.KIND:
+        return stale_rules.decide(facts)
+    return decide_new_code(facts)
+
+
 def _acknowledge(session: Session, request: Request, now: datetime) -> None:
     """The history's first line (dated when the request came in) and the requester's acknowledgement, which reads
     the same whatever the decision: it is queued before the outcome is known."""
     _history(session, request, request.received_at, "request.received", actor="requester")
-    name = "trustee_code_request_received" if request.kind == TRUSTEE_CODE else "new_code_request_received"
+    name = {TRUSTEE_CODE: "trustee_code_request_received",
+            stale_logins.KIND: "stale_logins_request_received"}.get(request.kind, "new_code_request_received")
     mail.queue(session, to=request.requester_email, name=name, lang=request.language,
                context={"reference": request.reference, "requester_name": request.requester_name},
                key=f"request-received:{request.id}", now=now)
 
 
-def public_status(session: Session, reference: str) -> dict[str, str] | None:
-    """What anyone holding the reference may see (never the outcome)."""
-    found = session.scalar(select(Request).where(Request.reference == reference.strip().upper()))
+def public_status(session: Session, reference: str, now: datetime) -> dict[str, str] | None:
+    """What anyone holding the reference may see (R21): the kind and a calendar that depends only on the day the
+    request came in, never on its status, outcome or member."""
+    found = session.execute(select(Request.reference, Request.kind, Request.received_at)
+                            .where(Request.reference == reference.strip().upper())).first()
     if found is None:
         return None
-    return {"reference": found.reference, "kind": found.kind, "status": PublicStatus(found.status).value}
+    dates = request_status.timeline(clock.today_in_zurich(found.received_at))
+    return {"reference": found.reference, "kind": found.kind,
+            "status": dates.state(clock.today_in_zurich(now)).value,
+            "received_on": dates.received_on.isoformat(), "processed_by": dates.processed_by.isoformat(),
+            "answer_by": dates.answer_by.isoformat()}
 
 
 def active_administrators(session: Session, member_id: int, now: datetime) -> list[Login]:
@@ -194,10 +231,12 @@ def _answer_way_a(session: Session, request: Request, now: datetime) -> None:
 
 
 def _to_staff(session: Session, request: Request, decision: Decision, now: datetime) -> None:
-    kind = TRUSTEE_CODE if request.kind == TRUSTEE_CODE else NEW_CODE
+    kind = request.kind if request.kind in (TRUSTEE_CODE, stale_logins.KIND) else NEW_CODE
     case = cases.open_case(session, kind=kind, why=decision.why, now=now, request_id=request.id,
                            member_id=request.member_id)
     case.document_id = request.document_id
+    if kind == stale_logins.KIND:
+        stale_logins.prepare_case(session, case, request)
     request.status, request.outcome = PublicStatus.IN_REVIEW.value, "staff_case"
 
 

@@ -29,7 +29,7 @@ import structlog
 from sqlalchemy import ColumnElement, and_, delete, exists, func, or_, select, text, update
 from sqlalchemy.orm import Session
 
-from core import audit, clock
+from core import audit, clock, db
 from core.models import (
     AuditCheckpoint,
     AuditEvent,
@@ -109,7 +109,7 @@ def _cases(session: Session, cutoff: datetime, now: datetime, dry_run: bool) -> 
         return _count(session, Case, *_closed_cases(cutoff))
     ids = select(Case.id).where(*_closed_cases(cutoff)).scalar_subquery()
     session.execute(delete(History).where(History.case_id.in_(ids)))
-    return session.execute(delete(Case).where(*_closed_cases(cutoff))).rowcount or 0
+    return db.affected(session.execute(delete(Case).where(*_closed_cases(cutoff))))
 
 
 def _closed_requests(cutoff: datetime) -> list[ColumnElement[bool]]:
@@ -128,7 +128,7 @@ def _requests(session: Session, cutoff: datetime, now: datetime, dry_run: bool) 
     ids = select(Request.id).where(*_closed_requests(cutoff)).scalar_subquery()
     session.execute(delete(History).where(History.request_id.in_(ids)))
     session.execute(update(RegistrationCode).where(RegistrationCode.request_id.in_(ids)).values(request_id=None))
-    return session.execute(delete(Request).where(Request.id.in_(ids))).rowcount or 0
+    return db.affected(session.execute(delete(Request).where(Request.id.in_(ids))))
 
 
 # --- codes, letters, print batches ----------------------------------------------------------------------------
@@ -145,7 +145,7 @@ def _codes(session: Session, cutoff: datetime, now: datetime, dry_run: bool) -> 
     if dry_run:
         return _count(session, RegistrationCode, *_dead_codes(cutoff))
     statement = update(RegistrationCode).where(*_dead_codes(cutoff)).values(code_hash=None)
-    return session.execute(statement).rowcount or 0
+    return db.affected(session.execute(statement))
 
 
 def _printed_letters(cutoff: datetime) -> list[ColumnElement[bool]]:
@@ -226,26 +226,26 @@ def _outbox(session: Session, cutoff: datetime, now: datetime, dry_run: bool) ->
              ~exists().where(ParkedTask.task_id == OutboxMessage.key, ParkedTask.status == "parked")]
     if dry_run:
         return _count(session, OutboxMessage, *where)
-    return session.execute(delete(OutboxMessage).where(*where)).rowcount or 0
+    return db.affected(session.execute(delete(OutboxMessage).where(*where)))
 
 
 def _parked(session: Session, cutoff: datetime, now: datetime, dry_run: bool) -> int:
     where = [ParkedTask.status != "parked", ParkedTask.resolved_at < cutoff]
     if dry_run:
         return _count(session, ParkedTask, *where)
-    return session.execute(delete(ParkedTask).where(*where)).rowcount or 0
+    return db.affected(session.execute(delete(ParkedTask).where(*where)))
 
 
 def _auth_failures(session: Session, cutoff: datetime, now: datetime, dry_run: bool) -> int:
     if dry_run:
         return _count(session, AuthFailure, AuthFailure.at < cutoff)
-    return session.execute(delete(AuthFailure).where(AuthFailure.at < cutoff)).rowcount or 0
+    return db.affected(session.execute(delete(AuthFailure).where(AuthFailure.at < cutoff)))
 
 
 def _code_attempts(session: Session, cutoff: datetime, now: datetime, dry_run: bool) -> int:
     if dry_run:
         return _count(session, CodeAttempt, CodeAttempt.at < cutoff)
-    return session.execute(delete(CodeAttempt).where(CodeAttempt.at < cutoff)).rowcount or 0
+    return db.affected(session.execute(delete(CodeAttempt).where(CodeAttempt.at < cutoff)))
 
 
 # Cases before requests: a closed case no longer holds its request back once it is gone.

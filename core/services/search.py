@@ -1,7 +1,7 @@
 """What staff type into the one search field of the desk and of the power-of-attorney register: a reference the
 member quotes (R-…, L-…, S-…), a case number, a member number, a UID or a part of a name, in any case and with any
 characters. Each reading is an exact match on an indexed column, and a name is a case-insensitive substring match
-on a trigram index (PostgreSQL; migration 0008), so a search costs the same with 200,000 cases as with 200. The
+on a trigram index (PostgreSQL; migration 0009), so a search costs the same with 200,000 cases as with 200. The
 text is always a bound parameter and its LIKE wildcards are escaped: `%`, `_` and `\\` are searched as themselves.
 """
 

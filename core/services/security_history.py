@@ -32,6 +32,7 @@ WHAT: dict[str, str] = {
     "login.deactivated": "{actor} deactivated the login of {subject}.",
     "login.left": "{subject} deactivated their own login.",
     "login.leaving": "{subject} set {day} as their last working day.",
+    "login.staying": "{subject} removed their own last working day ({day}).",
     "login.ended": "The login of {subject} was deactivated after the last working day ({day}).",
     "login.reactivated": "{actor} reactivated the login of {subject}.",
     "login.signed_in": "{subject} logged in.",
@@ -104,14 +105,14 @@ class Page:
 
 def of_member(session: Session, editor_id: int, now: datetime, before: int | None = None) -> Page:
     editor = logins.administrator(session, editor_id, now)
-    return _page(session, editor.member_id, None, before, PAGE_SIZE)
+    return _page(session, logins.member_of(editor), None, before, PAGE_SIZE)
 
 
 def of_login(session: Session, editor_id: int, login_id: int, now: datetime, limit: int = PAGE_SIZE) -> list[Event]:
     """An administrator looking at one login of the member."""
     editor = logins.administrator(session, editor_id, now)
     target = logins.of_member(session, editor.member_id, login_id)
-    return _page(session, editor.member_id, logins.account(target), None, limit).events
+    return _page(session, logins.member_of(editor), logins.account(target), None, limit).events
 
 
 def own(session: Session, login_id: int, now: datetime, before: int | None = None) -> Page:
@@ -167,6 +168,11 @@ def _who(actor: str, names: dict[str, str]) -> tuple[str, bool]:
     return SOMEONE, False
 
 
+# The same actions done by a login to itself, told in the first person's own terms.
+SELF_ACTIONS = {"login.deactivated": "login.left", "login.deactivation_scheduled": "login.leaving",
+                "login.deactivation_cancelled": "login.staying"}
+
+
 def describe(event: AuditEvent, names: dict[str, str]) -> Event:
     detail = event.detail or {}
     action = event.action
@@ -174,8 +180,8 @@ def describe(event: AuditEvent, names: dict[str, str]) -> Event:
         action = "login.registered"
     if action == "login.deactivated" and detail.get("reason") == "last_day_passed":
         action = "login.ended"
-    elif event.actor == event.subject and action in ("login.deactivated", "login.deactivation_scheduled"):
-        action = "login.left" if action == "login.deactivated" else "login.leaving"
+    elif event.actor == event.subject and action in SELF_ACTIONS:
+        action = SELF_ACTIONS[action]
     who, is_name = _who(event.actor, names)
     subject, granted = event.subject, detail.get("after", [])
     if action in MANDATE_ACTIONS:  # a mandate's event names the trustee login it concerns

@@ -18,14 +18,16 @@ from sqlalchemy.orm import Session
 
 from core import audit
 from core.domain import rights
+from core.domain import stale_login_requests as stale_rules
 from core.domain.deactivation import may_use
+from core.domain.stale_login_requests import NamedLogin
 from core.models import Case, History, Letter, Login, Member, Request, StaffUser
 from core.services import cases, codes, documents, logins, signatories
 from core.services.refusals import Problem, Refused
 
 KIND = "stale_logins"
 LETTER_KIND = "logins_deactivated"
-WHY = "the member asks the fund to deactivate logins of people who have left (R17)"
+WHY = "the member asks the fund to deactivate logins of people who have left"
 HAS_ADMINISTRATORS = ("This member has an active administrator ({names}). The administrators deactivate logins "
                       "themselves (user administration → Deactivate); ask the member to contact them.")
 
@@ -120,12 +122,64 @@ def record(session: Session, staff_id: int, member_number: str, login_ids: Seque
     return case.id
 
 
+# --- a request the member sent itself (public form or API) -------------------------------------------------------
+
+NOT_CONFIRMED = "confirm which of the member's logins to deactivate first"
+
+
+def prepare_case(session: Session, case: Case, request: Request) -> None:
+    """The case of a member's own request: the rows as the member listed them, and the member's logins they name,
+    proposed to the clerk, who confirms the choice (and so records the case) before another approves."""
+    asked = [NamedLogin(**row) for row in (request.details or {}).get("logins", [])]
+    proposed = []
+    if case.member_id is not None:
+        proposed = stale_rules.matched_ids(asked, [(login.id, login.name, login.email)
+                                                   for login in logins_of(session, case.member_id)
+                                                   if login.status != "deactivated"])
+    case.payload = {"asked": [row.as_details() for row in asked], "proposed_ids": proposed, "login_ids": [],
+                    "names": [], "note": f"{request.reference}: {request.reason}"}
+
+
+def asked_rows(case: Case) -> list[NamedLogin]:
+    return [NamedLogin(**row) for row in (case.payload or {}).get("asked", [])]
+
+
+def confirm(session: Session, case_id: int, staff_id: int, login_ids: Sequence[int], now: datetime) -> None:
+    """A clerk confirms which logins a member's own request names: the case is then recorded by that clerk and
+    waits for another to approve (four eyes, as for a case a clerk records from a letter)."""
+    staff = session.get(StaffUser, staff_id)
+    if staff is None or not staff.active:
+        raise Refused([Problem("", "Your staff login is not active.")])
+    case = session.get(Case, case_id, with_for_update=True)
+    if case is None or case.kind != KIND or case.status != "open" or case.recorded_by is not None:
+        raise Refused([Problem("logins", "This case is decided, or its logins are confirmed already.")])
+    if case.member_id is None:
+        raise Refused([Problem("logins", "No member with this number in the register.")])
+    if (blocked := administrators_problem(session, case.member_id, now)) is not None:
+        raise Refused([blocked])
+    chosen, problems = _chosen(session, case.member_id, login_ids)
+    if problems:
+        raise Refused(problems)
+    if problems := _waiting(session, case.member_id, chosen):
+        raise Refused(problems)
+    actor = f"staff:{staff.username}"
+    case.recorded_by = staff.id
+    case.payload = {**case.payload, "login_ids": [login.id for login in chosen],
+                    "names": [login.name for login in chosen]}
+    session.add(History(case_id=case.id, request_id=case.request_id, at=now, actor=actor, event="case.recorded",
+                        detail=f"deactivate {', '.join(login.name for login in chosen)}"))
+    audit.record(session, audit.Entry(actor, "stale_logins.recorded", case.member_id, f"case:{case.id}",
+                                      {"login_ids": [login.id for login in chosen]}), now)
+
+
 def approve_case(session: Session, case: Case, request: Request | None, staff: StaffUser, note: str,
                  now: datetime) -> int | None:
     """Called by desk.approve after it claimed the case: check again, end the logins, queue the one letter."""
     from core.services.desk import CannotApprove
 
-    if case.recorded_by is None or case.recorded_by == staff.id:
+    if case.recorded_by is None:
+        raise CannotApprove(NOT_CONFIRMED)
+    if case.recorded_by == staff.id:
         raise CannotApprove("you recorded this case; another staff member must approve it")
     member = session.get(Member, case.member_id) if case.member_id else None
     if member is None:
@@ -142,6 +196,8 @@ def approve_case(session: Session, case: Case, request: Request | None, staff: S
     letter_id = queue_letter(session, member, now, actor)
     names = [login.name for login in ended]
     case.payload = {**case.payload, "deactivated": names, "letter_id": letter_id}
+    if request is not None:
+        request.status, request.outcome, request.decided_at = "completed", "logins_deactivated", now
     reference = session.scalar(select(Letter.reference).where(Letter.id == letter_id))
     detail = f"deactivated {', '.join(names) or 'none (all ended already)'}; confirmation letter {reference}" + (
         f" – {note}" if note else "")

@@ -1,22 +1,25 @@
 """R10, R13, R14: a member's administrator opens, lists and revokes trustees' access to their member.
 
 A person who already has a login at that trustee company gets the new mandate on that login, never a second
-login; anyone else gets a pending trustee login and the usual invitation. The mandate only works while the fund
-has a current power of attorney on record (R14), which the page says when none is.
+login; anyone else gets a pending trustee login and the usual invitation. The administrator's grant is the
+member's own (way (a), R14): the trustee acts within its rights from registration until it is revoked or its end
+date, whatever power of attorney the fund has on record. Whether the fund may give the trustee information is
+shown beside it (core.services.poa_uploads).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
-from core import audit, mail
+from core import audit, clock, mail
 from core.domain import logins as login_rules
+from core.domain import mandates as mandate_rules
 from core.models import Invitation, Login, Mandate, Member, PowerOfAttorney, Trustee
-from core.services import invitations, logins, mandates, trustees
+from core.services import invitations, logins, mandates, poa_uploads, trustees
 
 NO_RIGHTS = "Choose at least one right for the trustee."
 UNKNOWN_COMPANY = "Choose a company from the list, or enter a new one."
@@ -73,14 +76,23 @@ def _login_at(session: Session, trustee_id: int, email: str) -> Login | None:
                           .order_by(Login.id.desc()).limit(1))
 
 
-def open_access(session: Session, editor_id: int, company: Company, person: logins.Details, now: datetime
-                ) -> Opened:
-    """One transaction: the company (found or entered), the person's login (found or invited) and the mandate."""
+def _checked_end(until: date | None, now: datetime) -> date | None:
+    problem = mandate_rules.access_end_problem(until, clock.today_in_zurich(now))
+    if problem:
+        raise logins.Refused(problem, "valid_until")
+    return until
+
+
+def open_access(session: Session, editor_id: int, company: Company, person: logins.Details, now: datetime,
+                until: date | None = None) -> Opened:
+    """One transaction: the company (found or entered), the person's login (found or invited) and the mandate,
+    which works until revoked or to the end of `until` (R13)."""
     editor = logins.administrator(session, editor_id, now)
     member_id = editor.member_id
     assert member_id is not None  # administrators are member logins
     if person.language not in logins.LANGUAGES:
         raise logins.Refused(logins.UNKNOWN_LANGUAGE, "language")
+    _checked_end(until, now)
     _granted(editor, [], person.rights)  # refused before anything is looked up or entered
     actor = logins.account(editor)
     trustee = _company(session, member_id, company, actor, now)
@@ -103,7 +115,7 @@ def open_access(session: Session, editor_id: int, company: Company, person: logi
                                           {"trustee_id": trustee.id, "via": "invitation"}), now)
     if invited:
         invitations.invite(session, login, actor, now, member_id=member_id)
-    mandate_id = mandates.grant(session, login.id, member_id, granted, actor, now)
+    mandate_id = mandates.grant(session, login.id, member_id, granted, actor, now, valid_until=until)
     on_record = bool(mandates.current_powers(session, member_id, trustee.id, now))
     return Opened(login.id, mandate_id, invited, on_record)
 
@@ -160,6 +172,45 @@ def accesses(session: Session, editor_id: int, now: datetime) -> list[mandates.A
     editor = logins.administrator(session, editor_id, now)
     assert editor.member_id is not None
     return mandates.accesses(session, editor.member_id, now)
+
+
+@dataclass(frozen=True)
+class Shown:
+    """One trustee's page: the access (R13) and, separately, whether the fund may inform it (R14)."""
+
+    access: mandates.Access
+    information: poa_uploads.Information
+
+
+def shown_all(session: Session, editor_id: int, now: datetime) -> list[Shown]:
+    editor = logins.administrator(session, editor_id, now)
+    assert editor.member_id is not None
+    return [Shown(a, poa_uploads.information(session, editor.member_id, a.trustee_id, now))
+            for a in mandates.accesses(session, editor.member_id, now)]
+
+
+def shown_one(session: Session, editor_id: int, mandate_id: int, now: datetime) -> Shown:
+    found = next((s for s in shown_all(session, editor_id, now) if s.access.mandate_id == mandate_id), None)
+    if found is None:
+        raise logins.NotFound
+    return found
+
+
+def set_end(session: Session, editor_id: int, mandate_id: int, until: date | None, now: datetime) -> None:
+    """R13: the administrator sets, changes or removes the last day the trustee's access works."""
+    editor = logins.administrator(session, editor_id, now)
+    assert editor.member_id is not None
+    _checked_end(until, now)
+    if mandates.set_end(session, mandate_id, editor.member_id, until, logins.account(editor), now) is None:
+        raise logins.NotFound
+
+
+def confirm(session: Session, editor_id: int, mandate_id: int, now: datetime) -> None:
+    """R14: an access that came from a fund code (way (b)) becomes the member's own grant (way (a))."""
+    editor = logins.administrator(session, editor_id, now)
+    assert editor.member_id is not None
+    if mandates.confirm(session, mandate_id, editor.member_id, logins.account(editor), now) is None:
+        raise logins.NotFound
 
 
 @dataclass(frozen=True)

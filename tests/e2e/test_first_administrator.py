@@ -57,7 +57,7 @@ def test_situation_2_request_letter_registration_and_two_step_login(pg, tmp_path
     text = "\n".join(page.extract_text() for page in PdfReader(letter.pdf_path).pages)
     assert "Muster AG" in text and "3000 Bern" in text  # R1: the address on file
     code = CODE.search(text).group(1)
-    assert requests.get(f"{web_server}/api/v1/requests/{reference}", timeout=10).json()["status"] == "completed"
+    assert requests.get(f"{web_server}/api/v1/requests/{reference}", timeout=10).json()["status"] == "received"  # R21
 
     page = browser.new_page()
     page.goto(f"{web_server}/register?lang=en")

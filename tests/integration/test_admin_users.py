@@ -14,6 +14,7 @@ from core import clock, db
 from core.domain import rights
 from core.models import AuditEvent, Invitation, Login
 from core.services import logins
+from letters.dates import long_date
 
 A, B = "400100", "400200"
 
@@ -349,7 +350,7 @@ def test_r11_any_login_schedules_its_last_working_day(app, team):
     assert done.status_code == 303
     assert login_row(team["ben"][0]).last_day == day
     profile = text(ben.get("/portal/profile"))
-    assert f"Your login works until the end of {day:%d.%m.%Y}" in profile
+    assert f"Your last working day: {long_date(day, 'en')}" in profile
     assert f"Ben Keller set {day:%d.%m.%Y} as their last working day." in text(ben.get("/portal/history"))
 
 

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from trustee_support import UID_T, UID_U, trustee_with_mandate
 
 from core import db
-from core.models import Invitation, Login
+from core.models import Invitation, Login, Mandate
 from core.services import invitations
 
 A, B = "430100", "430200"
@@ -88,6 +88,11 @@ MATRIX: dict[tuple[str, str], tuple[str | None, dict[str, dict[str, int]]]] = {
     ("portal.admin_trustee_new", "POST"): (None, admin_page(422)),
     ("portal.admin_trustee_invitation", "GET"): ("mandate", admin_only(200)),
     ("portal.admin_trustee_revoke_page", "GET"): ("mandate", admin_only(200)),
+    # before the revocation below, which ends the mandate they act on
+    ("portal.admin_trustee", "GET"): ("mandate", admin_only(200)),
+    ("portal.admin_trustee_end", "POST"): ("mandate", admin_only(303)),  # empty: no end date
+    ("portal.admin_trustee_confirm", "POST"): ("mandate", admin_only(303)),
+    ("portal.admin_trustee_power", "POST"): ("mandate", admin_only(422)),
     ("portal.admin_trustee_revoke", "POST"): ("mandate", admin_only(303)),
 }
 
@@ -176,6 +181,8 @@ def test_r10_refused_cells_changed_nothing(app, world):
             "rights": ALL})
         clients[actor].post(f"/portal/admin/invitations/{target['invitation']}/cancel")
         clients[actor].post(f"/portal/admin/invitations/{target['invitation']}/resend")
+        clients[actor].post(f"/portal/admin/trustees/{target['mandate']}/end", data={"end-valid_until": "31.12.2099"})
+        clients[actor].post(f"/portal/admin/trustees/{target['mandate']}/confirm")
     assert _snapshot() == before
 
 
@@ -184,4 +191,5 @@ def _snapshot() -> list[tuple]:
         logins = [(login.id, login.name, login.email, login.status, tuple(login.rights), login.session_version)
                   for login in s.scalars(select(Login).order_by(Login.id))]
         invites = [(i.id, i.status) for i in s.scalars(select(Invitation).order_by(Invitation.id))]
-        return logins + invites
+        held = [(m.id, m.status, m.way, m.valid_until) for m in s.scalars(select(Mandate).order_by(Mandate.id))]
+        return logins + invites + held

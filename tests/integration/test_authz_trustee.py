@@ -41,7 +41,7 @@ def world(app):
     login_id, secret = make_trustee_login(trustee, "Tina Treu", "tina@fidu.example")
     for member in ("a", "b"):
         make_poa(ids[member], trustee, SCOPE)
-        grant(login_id, ids[member], ALL)  # the mandate asks for more than the power of attorney covers
+        grant(login_id, ids[member], ALL, way="b")  # a fund code's mandate asks for more than the power covers
     admin_c = make_login(ids["c"], "Clara Admin", "clara@c.example", ALL)[0]
     invitee_c = make_login(ids["c"], "Ivo Invited", "ivo@c.example", ["correspondence"], status="pending")[0]
     with db.unit_of_work() as s:
@@ -128,12 +128,12 @@ def test_r13_trustee_holds_no_right_outside_the_scope(app, world):
 
 
 @pytest.mark.parametrize("right", list(rights.CATALOGUE))
-def test_r14_only_the_rights_both_mandate_and_power_cover(app, right):
+def test_r14_way_b_only_the_rights_both_mandate_and_power_cover(app, right):
     member = make_member(A, "Company a")
     trustee = make_trustee(UID_T)
     login_id, secret = make_trustee_login(trustee, "Tina Treu", "tina@fidu.example")
     make_poa(member, trustee, [right])
-    grant(login_id, member, ALL)
+    grant(login_id, member, ALL, way="b")  # way (b): a code the fund sent on the power of attorney
     client = log_in(app, A, "tina@fidu.example", login_id, secret)
     home = client.get("/portal/", follow_redirects=True)
     assert _shown_rights(text(home)) == {rights.label(right)}

@@ -154,7 +154,7 @@ def test_r1_r6_rejecting_an_r16_or_r17_case_tells_the_member_by_letter_in_its_la
 @pytest.mark.parametrize(("language", "old"), [
     ("de", "Frühere, noch nicht verwendete Zugangscodes Ihres Betriebs sind damit ungültig."),
     ("fr", "Les codes d'accès antérieurs non utilisés de votre entreprise ne sont plus valables."),
-    ("it", "I codici di accesso precedenti non ancora utilizzati della vostra azienda non sono più validi."),
+    ("it", "I codici di accesso precedenti non ancora utilizzati della sua azienda non sono più validi."),
     ("en", "Any earlier unused registration codes of your company are no longer valid."),
 ])
 def test_r2_the_r16_code_letter_does_not_claim_it_voids_the_members_other_codes(language, old):
@@ -168,7 +168,7 @@ def test_r2_the_r16_code_letter_does_not_claim_it_voids_the_members_other_codes(
     assert old not in text
     assert {"de": "berührt die übrigen Zugangscodes Ihres Betriebs nicht",
             "fr": "n'a aucun effet sur les autres codes d'accès de votre entreprise",
-            "it": "non tocca gli altri codici di accesso dell'azienda",
+            "it": "non tocca gli altri codici di accesso della sua azienda",
             "en": "does not affect your company's other registration codes"}[language] in text
 
 

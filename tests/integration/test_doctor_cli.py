@@ -59,7 +59,7 @@ def test_development_secrets_in_production_are_named_with_the_fix(pg, monkeypatc
     with environment(monkeypatch, ENVIRONMENT="production"):
         code, output = _doctor()
     assert code == 1
-    assert "[FAIL] SECRET_KEY: still the development value in production" in output
+    assert "[FAIL] SECRET_KEY: still the development value (ENVIRONMENT is 'production')" in output
     assert "[FAIL] CODE_HMAC_SECRET" in output and "[FAIL] TOTP_ENCRYPTION_KEY" in output
     assert "fix: set SECRET_KEY to a long random value of your own" in output
 

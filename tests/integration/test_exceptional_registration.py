@@ -224,7 +224,8 @@ def test_r16_the_four_eyes_refusal_speaks_the_clerks_language(app, member):
     crafted = client.post(f"/staff/cases/{case_id}/exceptional-registration/approve",
                           data={"approve-csrf_token": csrf(page.data), "approve-note": "ok"})
     assert crafted.status_code == 409
-    assert "Sie haben diesen Fall erfasst; eine andere Person der Kasse muss ihn gutheissen." in _text(crafted)
+    assert ("Sie haben diesen Fall erfasst; eine andere Person der Ausgleichskasse muss ihn gutheissen."
+            in _text(crafted))
     assert _count(Login) == 0
 
 

@@ -272,3 +272,18 @@ def test_a_letter_that_cannot_be_drawn_stays_pending_without_holding_up_its_chun
     assert outcome.failed == [broken] and outcome.rendered == [fine]
     assert _letter(broken).status == "pending" and _code_hash(_letter(broken).code_id) is None
     assert _letter(fine).status == "rendered"
+
+
+def test_a_town_a_spreadsheet_would_evaluate_reaches_the_manifest_as_text(letters_dir):
+    """CSV injection: a town typed as a formula (the register, a public request) is read as text by the print shop."""
+    [member_id] = _members([("F1", "de", "3000")])
+    with db.unit_of_work() as s:
+        s.execute(update(Member).where(Member.id == member_id)
+                  .values(town='=HYPERLINK("http://evil.example","Bern")', name="@SUM(A1:A9)"))
+    _render(_issue([member_id], "invitation"))
+    with db.unit_of_work() as s:
+        [outcome] = letters.make_print_batches(s, clock.now(), batch_size=10)
+    with open(outcome.manifest_path, newline="", encoding="utf-8") as handle:
+        [row] = list(csv.DictReader(handle))
+    assert row["town"] == '\'=HYPERLINK("http://evil.example","Bern")'
+    assert row["member_number"] == "F1" and row["pages"] == "1"  # ordinary cells stay as they are

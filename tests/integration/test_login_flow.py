@@ -271,6 +271,20 @@ def test_next_only_leads_to_this_site(client, registered):
     assert done.headers["Location"].endswith("/portal/")
 
 
+@pytest.mark.parametrize("target", ["/portal/%0d%0aSet-Cookie:%20x=1", "/portal/%0aLocation:%20https://evil.example",
+                                    "/portal/%00", "/portal/%09x", "/portal/%7f"])
+def test_control_characters_in_next_lead_to_the_start_page_not_an_error(client, registered, target):
+    """CR/LF in `next=` would split the Location header: the login must finish on the start page, and the
+    second step must not be spent on an error page."""
+    _member_id, secret, step = registered
+    start = client.post(f"/login?next={target}", data={"member_number": NUMBER, "email": EMAIL, "password": PASSWORD})
+    assert start.status_code == 303
+    done = client.post(start.headers["Location"], data={"otp": otp_at_step(secret, step)})
+    assert done.status_code == 303 and done.headers["Location"].endswith("/portal/")
+    assert "Set-Cookie" not in done.headers["Location"] and "x=1" not in done.headers.get("Set-Cookie", "")
+    assert client.get("/portal/").status_code == 200
+
+
 def test_the_portal_asks_for_login(client, pg):
     response = client.get("/portal/")
     assert response.status_code == 302 and "/login" in response.headers["Location"]

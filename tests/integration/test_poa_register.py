@@ -133,13 +133,13 @@ def _lookup(client, uid: str = UID_T):
     return _text(client.get(f"/staff/powers-of-attorney/lookup?member_number={MEMBER}&trustee_uid={uid}"))
 
 
-def test_r14_revocation_ends_access_at_once_and_the_lookup_says_no(client, member):
+def test_r14_revocation_ends_way_b_access_at_once_and_the_lookup_says_no(client, member):
     recorded = _record(client)
     poa_id = int(recorded.headers["Location"].rsplit("/", 1)[1])
     with db.unit_of_work() as s:
         trustee_id = s.scalar(select(Trustee.id))
     login_id, _ = make_trustee_login(trustee_id, "Tina Treu", "tina@fidu.example")
-    grant(login_id, member, ALL)
+    grant(login_id, member, ALL, way="b")  # a fund code's access lasts only as long as the power (R15)
     yes = _lookup(client)
     assert "Yes: you may give information today." in yes and "Salary declarations, Correspondence" in yes
     assert "Download the PDF" in yes

@@ -254,3 +254,13 @@ def test_login_never_sends_anyone_off_the_staff_area(client, target):
     post_password(client, "anna.muster", next_url=target)
     done = post_code(client, otp(enrolment.secret))
     assert done.status_code == 303 and done.headers["Location"] == "/staff/"
+
+
+@pytest.mark.parametrize("next_url", ["/staff/cases\r\nSet-Cookie: x=1", "/staff/\nLocation: https://evil.example",
+                                      "/staff/\x00", "https://evil.example/staff/", "//evil.example/staff"])
+def test_a_hostile_next_ends_on_the_desk_not_an_error(client, next_url):
+    enrolment = create_staff()
+    assert post_password(client, enrolment.username, next_url=next_url).status_code == 303
+    done = post_code(client, otp(enrolment.secret))
+    assert done.status_code == 303 and done.headers["Location"] == "/staff/"
+    assert client.get("/staff/").status_code == 200

@@ -66,7 +66,9 @@ def test_r13_administrator_invites_a_person_of_a_new_trustee_company(app, team):
     assert {"trustee_created", "login.created", "invitation.sent", "mandate_granted"} <= set(_actions())
     printed = client.get(response.headers["Location"], follow_redirects=True)
     page = text(printed)
-    assert "connect invitation for Tom Treu" in page and "Access starts once the fund has recorded" in page
+    assert "connect invitation for Tom Treu" in page
+    assert "Once your login is set up, you can act for Muster Holzbau AG at once" in page
+    assert "Access starts once the fund has recorded" not in page  # R14: way (a) does not wait for it
     assert f"member number {A}" in page
 
 
@@ -124,11 +126,11 @@ def test_r10_administrator_grants_a_trustee_only_rights_they_hold(app, team):
     assert _count(Mandate) == 0
 
 
-def _trustee_client(app, team, rights=("salary_declarations",)):
+def _trustee_client(app, team, rights=("salary_declarations",), way="a"):
     trustee = make_trustee(UID_T, "Fidu Treuhand AG")
     login_id, secret = make_trustee_login(trustee, "Tina Treu", "tina@fidu.example")
     poa_id = make_poa(team["a"], trustee, list(rights))
-    mandate_id = grant(login_id, team["a"], list(rights))
+    mandate_id = grant(login_id, team["a"], list(rights), way=way)
     client = log_in(app, A, "tina@fidu.example", login_id, secret)
     return client, {"trustee": trustee, "login": login_id, "poa": poa_id, "mandate": mandate_id}
 
@@ -162,8 +164,8 @@ def _ended(client) -> str:
     return text(client.get(response.headers["Location"]))
 
 
-def test_r14_revoked_power_stops_access_on_the_next_request(app, team):
-    client, made = _trustee_client(app, team)
+def test_r14_revoked_power_stops_way_b_access_on_the_next_request(app, team):
+    client, made = _trustee_client(app, team, way="b")
     assert client.get("/portal/", follow_redirects=True).request.path == "/portal/"
     with db.unit_of_work() as s:
         poa_register.revoke(s, made["poa"], "letter of today", "staff:test", clock.now())
@@ -172,12 +174,12 @@ def test_r14_revoked_power_stops_access_on_the_next_request(app, team):
     assert "You cannot act for any company at the moment." in page
 
 
-def test_r14_power_ended_yesterday_gives_no_access(app, team):
+def test_r14_power_ended_yesterday_gives_way_b_no_access(app, team):
     trustee = make_trustee(UID_T)
     login_id, _ = make_trustee_login(trustee, "Tina Treu", "tina@fidu.example")
     today = clock.today_in_zurich(clock.now())
     make_poa(team["a"], trustee, ["correspondence"], today - timedelta(days=30), today - timedelta(days=1))
-    grant(login_id, team["a"], ["correspondence"])
+    grant(login_id, team["a"], ["correspondence"], way="b")
     with db.unit_of_work() as s:
         assert mandates.active_rights(s, login_id, team["a"], clock.now()) == frozenset()
         assert mandates.members_of(s, login_id, clock.now()) == []
@@ -190,7 +192,8 @@ def test_r13_administrator_sees_and_revokes_a_trustee_who_is_told_by_email(app, 
     listing = text(client.get("/portal/admin/trustees/"))
     today = clock.today_in_zurich(clock.now())
     assert "Fidu Treuhand AG" in listing and "Tina Treu" in listing
-    assert f"From {(today - timedelta(days=10)).strftime('%d.%m.%Y')}" in listing and "until revoked" in listing
+    assert "Yes, until the power of attorney is revoked" in listing and "No end date: until you revoke it" in listing
+    assert re.search(rf"Access since</dt>\s*<dd>{today.strftime('%d.%m.%Y')}", listing)
     asked = text(client.get(f"/portal/admin/trustees/{made['mandate']}/revoke"))
     assert "Revoke access of Tina Treu" in asked and "They are told by e-mail" in asked
     assert "mandate_revoked" not in _actions()  # asking is not doing
@@ -214,11 +217,12 @@ def test_r13_administrator_cannot_revoke_another_members_mandate(app, team):
         assert s.get(Mandate, mandate_b).status == "active"
 
 
-def test_r13_new_page_names_known_companies_and_says_when_no_power_is_on_record(app, team):
+def test_r14_new_page_says_the_access_does_not_wait_for_a_power_of_attorney(app, team):
     client = anna(app, team)
     page = text(client.get("/portal/admin/trustees/new"))
-    assert "Another company" in page
-    assert re.search(r"Access starts once the fund has recorded the power of attorney", page)
+    assert "Another company" in page and "Last day of access (optional)" in page
+    assert re.search(r"can act for your company within the rights you choose as soon as the login is set up", page)
+    assert "Access starts once the fund has recorded" not in page
 
 
 def _invitation_of(email: str) -> Invitation:

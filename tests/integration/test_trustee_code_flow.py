@@ -303,7 +303,7 @@ def test_base64_helper_round_trips():
 @pytest.mark.parametrize(("lang", "heading", "label"), [
     ("de", "Code direkt an Ihren Treuhänder senden lassen", "Kontaktperson beim Treuhänder"),
     ("fr", "Demander l'envoi d'un code à votre fiduciaire", "Personne de contact chez le fiduciaire"),
-    ("it", "Chiedere l'invio di un codice alla vostra fiduciaria", "Persona di contatto presso la fiduciaria"),
+    ("it", "Chiedere l'invio di un codice al suo fiduciario", "Persona di contatto presso il fiduciario"),
 ])
 def test_the_form_speaks_the_members_language(client, lang, heading, label):
     page = text(client.get(f"/requests/trustee-code?lang={lang}"))

@@ -57,12 +57,12 @@ def anna(app, team):
     return log_in(app, A, "anna@muster.example", *team["anna"])
 
 
-def test_r14_power_ends_at_zurich_midnight_after_its_last_day_on_the_next_request(app, team, monkeypatch):
+def test_r14_way_b_power_ends_at_zurich_midnight_after_its_last_day_on_the_next_request(app, team, monkeypatch):
     today = clock.today_in_zurich(clock.now())
     trustee = make_trustee(UID_T, "Fidu Treuhand AG")
     login_id, secret = make_trustee_login(trustee, "Tina Treu", "tina@fidu.example")
     make_poa(team["a"], trustee, ["correspondence"], today - timedelta(days=5), today)
-    grant(login_id, team["a"], ["correspondence"])
+    grant(login_id, team["a"], ["correspondence"], way="b")
     moment = {"now": datetime.combine(today, time(23, 50), ZURICH)}
     monkeypatch.setattr(clock, "now", lambda: moment["now"])
     client = app.test_client()

@@ -35,9 +35,10 @@ def make_trustee_login(trustee_id: int, name: str, email: str, *, status: str = 
         return login.id, secret
 
 
-def grant(login_id: int, member_id: int, rights: list[str]) -> int:
+def grant(login_id: int, member_id: int, rights: list[str], way: str = "a") -> int:
+    """A mandate as an administrator opens it (way (a)), or as a fund code on a power of attorney gives it (b)."""
     with db.unit_of_work() as s:
-        return mandates.grant(s, login_id, member_id, rights, "test", clock.now())
+        return mandates.grant(s, login_id, member_id, rights, "test", clock.now(), way=way)
 
 
 def make_poa(member_id: int, trustee_id: int, scope: list[str], valid_from: date | None = None,

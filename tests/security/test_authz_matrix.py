@@ -38,7 +38,8 @@ _public = ["public.home", "api.openapi", "api.submit", "api.request_status", "op
            "staff.second_factor", "staff.logout"]
 _member = ["portal.home", "portal.profile", "portal.change_password", "portal.new_recovery_codes",
            "portal.change_authenticator", "portal.new_authenticator", "portal.cancel_authenticator_change",
-           "portal.send_confirmation_sms", "portal.leave", "portal.my_history", "portal.choose_member",
+           "portal.send_confirmation_sms", "portal.leave", "portal.keep_login", "portal.my_history",
+           "portal.choose_member",
            "portal.support_page", "portal.support_submit", "portal.support_received"]
 _admin = ["portal.admin_logins", "portal.admin_new", "portal.admin_history", "portal.admin_login", "portal.admin_edit",
           "portal.admin_deactivate", "portal.admin_reactivate", "portal.admin_resend", "portal.admin_cancel",

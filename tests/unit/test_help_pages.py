@@ -9,10 +9,14 @@ import re
 from pathlib import Path
 
 import pytest
+from flask import url_for
 
 ROOT = Path(__file__).resolve().parents[2]
-MARKED = re.compile(r"""_\(\s*(["'])((?:\\.|(?!\1).)*)\1""", re.S)
-PAGES = ["/help/", "/help/two-step-login", "/help/administrator-leaves", "/help/no-administrator", "/help/trustee"]
+# _("…") and _with("…", control=ui(…)) sentences, and the labels ui("…", "…") names (the portal's own strings).
+MARKED = re.compile(r"""(?<![\w])_(?:with)?\(\s*(["'])((?:\\.|(?!\1).)*)\1""", re.S)
+UI_CALL = re.compile(r"""(?<![\w])ui\(((?:\s*"[^"]*"\s*,?)+)""")
+PAGES = ["/help/", "/help/two-step-login", "/help/administrator-leaves", "/help/no-administrator", "/help/trustee",
+         "/help/support"]
 # Words that read the same in English and the page's language: not a sign of a missing translation.
 SAME_IN_BOTH = {"E-mail", "Post", "Important", "Help", "connect"}
 
@@ -27,7 +31,9 @@ def client():
 def _help_texts() -> set[str]:
     texts = set()
     for template in (ROOT / "templates" / "web" / "help").glob("*.html"):
-        texts |= {match.group(2) for match in MARKED.finditer(template.read_text(encoding="utf-8"))}
+        source = template.read_text(encoding="utf-8")
+        texts |= {match.group(2) for match in MARKED.finditer(source)}
+        texts |= {label for call in UI_CALL.finditer(source) for label in re.findall(r'"([^"]*)"', call.group(1))}
     return texts
 
 
@@ -84,3 +90,24 @@ def test_two_step_login_page_covers_apps_sms_and_recovery_codes(client):
 def test_every_page_links_to_help(client, path):
     page = client.get(f"{path}?lang=fr").get_data(as_text=True)
     assert 'href="/help/"' in page and "Aide pour connect" in page
+
+
+def test_r17_old_logins_are_asked_for_on_their_form_or_else_by_support_request():
+    """Situation 2: the fund deactivates old logins on request (R17); the help links the request form when the
+    application has one, and the support request when it does not."""
+    from web import create_app
+    from web.help import OLD_LOGINS_FORM
+
+    app = create_app({"TESTING": True})
+    has_form = OLD_LOGINS_FORM in app.view_functions
+    page = app.test_client().get("/help/no-administrator?lang=en").get_data(as_text=True)
+    assert ("with a support request" in page) is not has_form
+
+    if not has_form:
+        app = create_app({"TESTING": True})
+        app.add_url_rule("/requests/old-logins", OLD_LOGINS_FORM, lambda: "")
+    with app.test_request_context():
+        form = url_for(OLD_LOGINS_FORM)
+    page = app.test_client().get("/help/no-administrator?lang=en").get_data(as_text=True)
+    assert f'href="{form}"' in page and "Ask us to deactivate old logins" in page
+    assert "with a support request" not in page

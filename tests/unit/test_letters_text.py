@@ -9,7 +9,7 @@ import pytest
 from pypdf import PdfReader
 
 from letters import compose, geometry, render
-from letters.dates import long_date
+from letters.dates import long_date, place_name
 
 FUND = compose.Fund("Ausgleichskasse Exfour", ("Ausgleichskasse Exfour", "Postfach", "3001 Bern"),
                     "connect@exfour.ch", "+41 31 000 00 00", "https://connect.exfour.ch/")
@@ -59,6 +59,27 @@ def test_r6_every_kind_and_language_fits_one_a4_page_in_its_language(kind, langu
     assert CODE in text and "https://connect.exfour.ch/register" in text and "L-ABCD-EFGH" in text
     assert "M-100234" in text and long_date(date(2026, 12, 17), language) in text
     assert "Müller & Rüegg SA" in text and "Rue de l'Hôpital 3" in text and "2000 Neuchâtel" in text
+
+
+DATELINES = {"de": "Bern, 26. November 2026", "fr": "Berne, le 26 novembre 2026",
+             "it": "Berna, 26 novembre 2026", "en": "Bern, 26 November 2026"}
+
+
+@pytest.mark.parametrize("language", ["de", "fr", "it", "en"])
+@pytest.mark.parametrize("kind", compose.KINDS)
+def test_r6_the_date_lines_town_is_written_in_the_letters_language(kind, language):
+    spec = _spec(kind, language)
+    assert spec.labels["dateline"] == DATELINES[language] and spec.place == DATELINES[language].split(",")[0]
+    pdf, _ = render.draw(spec, geometry.envelope("C5_LEFT"))
+    text = PdfReader(io.BytesIO(pdf)).pages[0].extract_text()
+    assert DATELINES[language] in text
+    wrong = {DATELINES[other].split(",")[0] + "," for other in DATELINES} - {DATELINES[language].split(",")[0] + ","}
+    assert not [town for town in wrong if town in text]
+
+
+def test_a_town_without_a_name_of_its_own_keeps_its_postal_name():
+    assert [place_name("Zürich", lang) for lang in ("de", "fr", "it")] == ["Zürich", "Zurich", "Zurigo"]
+    assert place_name("Aarau", "fr") == "Aarau" and place_name("Bern", "rm") == "Bern"
 
 
 def test_template_blocks_fields_and_code_box():

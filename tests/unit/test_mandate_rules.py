@@ -47,12 +47,31 @@ def test_r14_one_day_power_covers_exactly_that_day():
     assert not rules.is_current(day, zurich(2026, 3, 30, 0, 0))
 
 
-def test_r13_effective_rights_are_the_mandate_within_current_scopes():
-    mandate = ["salary_declarations", "invoices_account", "administration"]
-    assert rules.effective_rights(mandate, [["salary_declarations"], ["invoices_account", "correspondence"]]) \
+def test_r14_way_b_rights_are_the_mandate_within_current_scopes():
+    mandate = rules.MandateState(frozenset({"salary_declarations", "invoices_account", "administration"}),
+                                 rules.BY_FUND_CODE)
+    now = zurich(2026, 2, 1, 9)
+    assert rules.effective_rights(mandate, [["salary_declarations"], ["invoices_account", "correspondence"]], now) \
         == {"salary_declarations", "invoices_account"}
-    assert rules.effective_rights(mandate, []) == frozenset()
-    assert rules.effective_rights([], [["salary_declarations"]]) == frozenset()
+    assert rules.effective_rights(mandate, [], now) == frozenset()
+    empty = rules.MandateState(frozenset(), rules.BY_FUND_CODE)
+    assert rules.effective_rights(empty, [["salary_declarations"]], now) == frozenset()
+
+
+def test_r14_way_a_rights_do_not_wait_for_a_power_of_attorney():
+    mandate = rules.MandateState(frozenset({"salary_declarations", "correspondence"}), rules.GRANTED)
+    now = zurich(2026, 2, 1, 9)
+    assert rules.effective_rights(mandate, [], now) == {"salary_declarations", "correspondence"}
+    assert rules.effective_rights(mandate, [["salary_declarations"]], now) == {"salary_declarations",
+                                                                                "correspondence"}
+
+
+def test_r13_an_access_end_date_works_to_midnight_zurich_of_that_day():
+    mandate = rules.MandateState(frozenset({"correspondence"}), rules.GRANTED, date(2026, 3, 31))
+    assert rules.effective_rights(mandate, [], zurich(2026, 3, 31, 23, 59)) == {"correspondence"}
+    assert rules.effective_rights(mandate, [], zurich(2026, 4, 1, 0, 0)) == frozenset()
+    assert rules.access_end_problem(date(2026, 3, 30), date(2026, 3, 31)) == rules.ACCESS_END_PAST
+    assert rules.access_end_problem(date(2026, 3, 31), date(2026, 3, 31)) is None
 
 
 def test_r14_verdict_yes_names_the_scope_and_the_powers():

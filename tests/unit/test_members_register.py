@@ -225,3 +225,11 @@ def test_bench_register_generator_writes_only_valid_rows(tmp_path):
     assert errors == [] and len(good) == 300
     assert {row.language for row in good} >= {"de", "fr", "it"}
     assert any(row.po_box for row in good) and any(row.care_of for row in good)
+
+
+def test_cells_a_spreadsheet_would_evaluate_are_kept_as_text():
+    from core.domain.csv_file import spreadsheet_safe
+
+    for formula in ("=1+1", "+41 31", "-2", "@SUM(A1)", "\t=1", " =1", "\uff1d1"):
+        assert spreadsheet_safe(formula) == "'" + formula
+    assert [spreadsheet_safe(v) for v in ("Bern", "3000", 2, "")] == ["Bern", "3000", 2, ""]

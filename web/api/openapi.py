@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from core.domain.request_status import PublicState
 from core.domain.requests import (
     LANGUAGES,
     MAX_LENGTHS,
@@ -14,8 +15,8 @@ from core.domain.requests import (
     PHONE_PATTERN,
     REFERENCE_PATTERN,
     UID_PATTERN,
-    PublicStatus,
 )
+from core.domain.stale_login_requests import EMAIL_MAX, MAX_ROWS, NAME_MAX
 from core.domain.trustee_requests import POSTCODE_PATTERN, TRUSTEE_LENGTHS
 from core.services.documents import MAX_BYTES
 
@@ -91,6 +92,46 @@ SCHEMAS: dict[str, Any] = {
             "power_of_attorney": {"$ref": "#/components/schemas/Document"},
         },
     },
+    "StaleLoginsRequest": {
+        "type": "object",
+        "additionalProperties": False,
+        "description": "The member asks the fund to deactivate logins of people who have left (Situation 2, R17). "
+                       "A person at the fund matches the listed names against the member's logins and deactivates "
+                       "them only while the member has no active administrator; a confirmation letter goes to the "
+                       "address on file. The public status reads the same whatever matched (R21).",
+        "required": ["kind", "member_number", "uid", "company_name", "requester", "reason", "logins"],
+        "properties": {
+            "kind": {"type": "string", "enum": ["stale_logins"]},
+            "member_number": _text("member_number", "The member number, as on the fund's letters."),
+            "uid": {"type": "string", "maxLength": MAX_LENGTHS["uid"], "pattern": UID_PATTERN,
+                    "description": "The member's UID (CHE-123.456.789); its check digit is verified (R19)."},
+            "company_name": _text("company_name", "The member company's name."),
+            "requester": {"$ref": "#/components/schemas/Requester"},
+            "reason": _text("reason", "Why these logins should end, e.g. the people have left the company.",
+                            pattern=MULTI_LINE),
+            "language": {"type": "string", "enum": list(LANGUAGES),
+                         "description": "Language for the acknowledgement; by default the Accept-Language."},
+            "logins": {"type": "array", "minItems": 1, "maxItems": MAX_ROWS,
+                       "items": {"$ref": "#/components/schemas/NamedLogin"},
+                       "description": "The logins to deactivate, as the member knows them. Errors name a row "
+                                      "from 0, e.g. `logins.2.last_name`."},
+        },
+    },
+    "NamedLogin": {
+        "type": "object",
+        "additionalProperties": False,
+        "description": "One login: the person's first and last name, the login's e-mail address, or both.",
+        "anyOf": [{"required": ["first_name", "last_name"],
+                   "properties": {"first_name": {"minLength": 1}, "last_name": {"minLength": 1}}},
+                  {"required": ["email"], "properties": {"email": {"minLength": 1}}}],
+        "properties": {
+            "first_name": {"type": "string", "maxLength": NAME_MAX, "pattern": ONE_LINE},
+            "last_name": {"type": "string", "maxLength": NAME_MAX, "pattern": ONE_LINE},
+            "email": {"type": "string", "maxLength": EMAIL_MAX, "pattern": ONE_LINE,
+                      "anyOf": [{"maxLength": 0}, {"format": "email"}],
+                      "description": "The login's e-mail address; empty when only the name is known."},
+        },
+    },
     "Trustee": {
         "type": "object",
         "additionalProperties": False,
@@ -146,12 +187,26 @@ SCHEMAS: dict[str, Any] = {
     },
     "RequestStatus": {
         "type": "object",
-        "required": ["reference", "kind", "status"],
-        "description": "The public status: never whether the member exists or whether a letter went out.",
+        "required": ["reference", "kind", "status", "received_on", "processed_by", "answer_by"],
+        "additionalProperties": False,
+        "description": (
+            "The public status (R21). It depends only on the kind and the day the request was received, never on "
+            "whether the member number, UID or administrators matched or whether a letter went out: `received` "
+            "until the end of `processed_by` (Europe/Zurich), then `processed`. If the details match and the "
+            "member has no active administrator, the letter reaches the address on file by `answer_by`; if the "
+            "member has an active administrator, they are told by e-mail instead; if nothing has arrived by "
+            "`answer_by`, contact the fund quoting the reference."),
         "properties": {
             "reference": {"type": "string"},
-            "kind": {"type": "string", "enum": ["new_code", "trustee_code"]},
-            "status": {"type": "string", "enum": [status.value for status in PublicStatus]},
+            "kind": {"type": "string", "enum": ["new_code", "trustee_code", "stale_logins", "support"]},
+            "status": {"type": "string", "enum": [state.value for state in PublicState],
+                       "description": "`received`: being processed; `processed`: the processing time is over."},
+            "received_on": {"type": "string", "format": "date"},
+            "processed_by": {"type": "string", "format": "date",
+                             "description": "The last day of processing (working days, Europe/Zurich)."},
+            "answer_by": {"type": "string", "format": "date",
+                          "description": "If no letter or e-mail has arrived by the end of this day, contact the "
+                                         "fund."},
         },
     },
     "Error": {
@@ -177,7 +232,8 @@ DOCUMENT: dict[str, Any] = {
         "title": "connect back office: requests",
         "version": "1.0.0",
         "description": "Ask the fund for a new connect registration code (Situation 2), or for a code sent "
-                       "directly to the member's trustee with a power of attorney (Situation 3 (b), R15). A code "
+                       "directly to the member's trustee with a power of attorney (Situation 3 (b), R15), or ask "
+                       "the fund to deactivate logins of people who have left (Situation 2, R17). A code "
                        "only ever goes by post to the address the fund holds (R1).",
     },
     "servers": [{"url": "/api/v1"}],
@@ -185,10 +241,12 @@ DOCUMENT: dict[str, Any] = {
         "/requests": {
             "post": {
                 "operationId": "submitRequest",
-                "summary": "Ask for a new registration code, or for a code sent to the member's trustee",
+                "summary": "Ask for a new registration code, for a code sent to the member's trustee, or for old "
+                           "logins to be deactivated",
                 "requestBody": {"required": True, "content": {"application/json": {"schema": {"oneOf": [
                     {"$ref": "#/components/schemas/NewCodeRequest"},
-                    {"$ref": "#/components/schemas/TrusteeCodeRequest"}]}}}},
+                    {"$ref": "#/components/schemas/TrusteeCodeRequest"},
+                    {"$ref": "#/components/schemas/StaleLoginsRequest"}]}}}},
                 "responses": {
                     "202": {"description": "Stored; the fund decides shortly.",
                             "headers": {"Location": {"description": "Where the status can be read.",

@@ -8,7 +8,7 @@ cookie session unchanged.
 from __future__ import annotations
 
 from flask import Flask, Request, Response
-from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface, SessionMixin
 
 API_PREFIX = "/api/"
 
@@ -23,7 +23,7 @@ class CookieFreeApi(SecureCookieSessionInterface):
             return ApiSession()
         return super().open_session(app, request)
 
-    def save_session(self, app: Flask, session: SecureCookieSession, response: Response) -> None:
+    def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
         if isinstance(session, ApiSession):
             return
         super().save_session(app, session, response)

@@ -18,6 +18,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from core import clock, db
 from core.domain.requests import REFERENCE_PATTERN, InvalidRequest, parse_new_code
+from core.domain.stale_login_requests import parse_stale_logins
 from core.domain.trustee_requests import parse_trustee_code
 from core.services import documents, requests, trustee_codes
 from web import i18n
@@ -35,7 +36,8 @@ TRUSTEE_TOP_LEVEL = TOP_LEVEL - {"administrators_cannot_help"} | {"trustee", "po
 TRUSTEE = {"name": "trustee_name", "uid": "trustee_uid", "care_of": "trustee_care_of", "street": "trustee_street",
            "po_box": "trustee_po_box", "postcode": "trustee_postcode", "town": "trustee_town",
            "language": "trustee_language", "contact_name": "contact_name", "contact_email": "contact_email"}
-KINDS = ("new_code", "trustee_code")
+STALE_TOP_LEVEL = TOP_LEVEL - {"administrators_cannot_help"} | {"logins"}
+KINDS = ("new_code", "trustee_code", "stale_logins")
 # API name -> the name in core.domain.requests.NewCodeRequest
 REQUESTER = {"name": "requester_name", "role": "requester_role", "email": "requester_email",
              "phone": "requester_phone"}
@@ -65,6 +67,8 @@ def submit() -> JsonReply:
         return _invalid({"body": "The body must be a JSON object."})
     if body.get("kind") == "trustee_code":
         return _submit_trustee_code(body)
+    if body.get("kind") == "stale_logins":
+        return _submit_stale_logins(body)
     if len(data) > MAX_BODY:  # only a trustee-code request carries a document
         return too_large(RequestEntityTooLarge())
     raw, errors = _flatten(body)
@@ -86,7 +90,7 @@ def request_status(reference: str) -> Response | JsonReply:
     status = None
     if REFERENCE.fullmatch(reference):  # never send arbitrary path text to the database
         with db.unit_of_work() as session:
-            status = requests.public_status(session, reference)
+            status = requests.public_status(session, reference, clock.now())
     if status is None:
         return _fail(404, "not_found", "There is no request with this reference.")
     return jsonify(status)
@@ -102,7 +106,7 @@ def _flatten(body: dict[str, Any]) -> tuple[dict[str, object], dict[str, str]]:
     """The API's nested shape to the domain's flat fields, with an error for each unknown or misplaced field."""
     errors = {name: "Unknown field." for name in body if name not in TOP_LEVEL}
     if body.get("kind") not in KINDS:
-        errors["kind"] = "Only \"new_code\" or \"trustee_code\" is accepted."
+        errors["kind"] = "Only \"new_code\", \"trustee_code\" or \"stale_logins\" is accepted."
     raw: dict[str, object] = {name: body[name] for name in TOP_LEVEL - {"kind", "requester"} if name in body}
     raw.setdefault("language", i18n.current())
     requester = body.get("requester", {})
@@ -141,6 +145,25 @@ def _submit_trustee_code(body: dict[str, Any]) -> JsonReply:
             reference = trustee_codes.submit(session, command, pdf, filename, clock.now())
     except trustee_codes.AdministratorCanHelp as refusal:
         return _fail(422, "administrator_can_help", refusal.message)
+    relay_soon()
+    location = url_for("api.request_status", reference=reference)
+    return jsonify({"reference": reference, "status": "received"}), 202, {"Location": location}
+
+
+def _submit_stale_logins(body: dict[str, Any]) -> JsonReply:
+    """R17: the member lists the logins to deactivate; every field and row is checked before anything is stored."""
+    raw, errors = _flatten({name: value for name, value in body.items() if name in TOP_LEVEL})
+    errors.update({name: "Unknown field." for name in body if name not in STALE_TOP_LEVEL})
+    raw["logins"] = body.get("logins")
+    command = None
+    try:
+        command = parse_stale_logins(raw)
+    except InvalidRequest as invalid:
+        errors.update({API_NAME.get(name, name): message for name, message in invalid.errors.items()})
+    if errors or command is None:
+        return _invalid(errors)
+    with db.unit_of_work() as session:
+        reference = requests.submit_stale_logins(session, command, clock.now())
     relay_soon()
     location = url_for("api.request_status", reference=reference)
     return jsonify({"reference": reference, "status": "received"}), 202, {"Location": location}

@@ -5,12 +5,24 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from core.clock import ZURICH
+from core.domain.deactivation import refused_from
 from core.services import security_history
-from web.i18n import translate
+from letters.dates import long_date
+from web.i18n import current, translate
 
 
 def day(value: date | None) -> str:
     return value.strftime("%d.%m.%Y") if value else ""
+
+
+def long_day(value: date | None) -> str:
+    """A day as a Swiss reader writes it in the page's language: "31. März 2026", "1er avril 2026"."""
+    return long_date(value, current()) if value else ""
+
+
+def first_refused_day(last_day: date) -> str:
+    """R11: the day from whose midnight (Zurich) a login with this last working day is refused."""
+    return long_day(refused_from(last_day).date())
 
 
 def moment(value: datetime | None) -> str:

@@ -19,6 +19,7 @@ from web.auth import ACTING_KEY, CHOOSING, MemberPrincipal, for_trustees, member
 from web.enrolment import authenticator_display
 from web.i18n import translate
 from web.portal import bp
+from web.portal.formatting import first_refused_day, long_day
 from web.portal.profile_forms import ConfirmPasswordForm, IdentityForm, PasswordChangeForm
 from web.public.member_forms import OtpForm
 from web.public.second_factor_forms import ActionForm
@@ -57,7 +58,7 @@ def profile() -> Any:
         shown = service.profile(s, current_user.login_id, clock.now())
     if shown is None:
         abort(404)
-    return _page("profile.html", profile=shown)
+    return _page("profile.html", profile=shown, long_day=long_day, first_refused_day=first_refused_day)
 
 
 @bp.route("/profile/password", methods=["GET", "POST"])

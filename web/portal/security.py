@@ -15,15 +15,17 @@ from web.auth import CHOOSING, end_session, for_trustees, member_required
 from web.i18n import translate
 from web.portal import bp
 from web.portal.admin import service
-from web.portal.admin_forms import FORGED, LeaveForm, unexpected_fields
-from web.portal.formatting import day, event_text, moment
+from web.portal.admin_forms import FORGED, ConfirmForm, LeaveForm, unexpected_fields
+from web.portal.formatting import day, event_text, first_refused_day, long_day, moment
 
 LEFT = "Your login has been deactivated. Thank you for using connect."
 LEAVING = "Your login works until the end of {day} (midnight, Swiss time) and is deactivated after that."
+KEPT = "The last working day {day} has been removed. Your login keeps working."
 
 
 def _page(template: str, status: int = 200, **context: Any) -> tuple[str, int, dict[str, str]]:
-    return (render_template(f"web/portal/{template}", day=day, moment=moment, event_text=event_text, **context),
+    return (render_template(f"web/portal/{template}", day=day, long_day=long_day, moment=moment,
+                            first_refused_day=first_refused_day, event_text=event_text, **context),
             status, {"Cache-Control": "no-store"})
 
 
@@ -47,7 +49,7 @@ def leave() -> Any:
         last_day = me.last_day
     form = LeaveForm()
     if request.method == "GET":
-        form.when.data = "date"
+        form.when.data, form.last_day.data = "date", last_day
         return _page("leave.html", form=form, last_day=last_day)
     extra = unexpected_fields(form)
     problem = translate(FORGED, fields=", ".join(extra)) if extra else None
@@ -69,6 +71,24 @@ def leave() -> Any:
                 end_session()
                 flash(translate(LEFT), "success")
                 return redirect(url_for("public.home"), 303)
-            flash(translate(LEAVING, day=day(chosen)), "success")
+            flash(translate(LEAVING, day=long_day(chosen)), "success")
             return redirect(url_for(".leave"), 303)
     return _page("leave.html", 422, form=form, last_day=last_day, problem=problem)
+
+
+@bp.post("/profile/leave/keep")
+@member_required
+@for_trustees(CHOOSING)
+def keep_login() -> Any:
+    """R11: the person who set their own last working day takes it back (audited, R18)."""
+    if not ConfirmForm().validate_on_submit():
+        flash(translate("The page had expired. Please try again."), "error")
+        return redirect(url_for(".leave"), 303)
+    try:
+        with service() as s:
+            removed = logins.keep_own_login(s, current_user.login_id, clock.now())
+    except logins.Refused as exc:
+        flash(translate(exc.message, **exc.values), "error")
+        return redirect(url_for(".leave"), 303)
+    flash(translate(KEPT, day=long_day(removed)), "success")
+    return redirect(url_for(".profile"), 303)

@@ -1,8 +1,11 @@
 """Trustees in the portal (R13, R14): a trustee login chooses the member it acts for; a member's administrators
-open access for a trustee, see every trustee with access, print the invitation and revoke a mandate."""
+open access for a trustee (with an optional last day), see every trustee with access and whether the fund may
+inform it, send the fund a power of attorney, confirm an access that came from a fund code, print the invitation
+and revoke a mandate."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, session, url_for
@@ -11,19 +14,32 @@ from flask_login import current_user
 from core import clock
 from core.db import unit_of_work
 from core.domain import rights
-from core.services import logins, mandates, trustee_logins
+from core.services import documents, logins, mandates, poa_register, poa_uploads, trustee_logins
 from web.auth import ACTING_KEY, CHOOSING, for_trustees, member_required
 from web.i18n import current, translate
 from web.portal import bp
 from web.portal.admin import _forged, _relay, admin_required, service
 from web.portal.admin_forms import ConfirmForm, unexpected_fields
 from web.portal.formatting import day
-from web.portal.trustee_forms import COMPANY_FIELDS, NEW_COMPANY, ChooseMemberForm, TrusteeAccessForm
+from web.portal.trustee_forms import (
+    COMPANY_FIELDS,
+    NEW_COMPANY,
+    AccessEndForm,
+    ChooseMemberForm,
+    PowerOfAttorneyForm,
+    TrusteeAccessForm,
+)
 
 ADDED = "{name} already has a login at this company: the access to your company has been added to it."
 INVITED = "We have sent an invitation to {email}. The link in it works for 72 hours."
-NO_POWER = ("Access starts once the fund has recorded the power of attorney. Send us the power of attorney your "
-            "company signed for this trustee.")
+INFORMATION = ("The trustee can act for your company within the rights you gave as soon as the login is set up. "
+               "For the fund to also give the trustee information by phone or in writing, send us the power of "
+               "attorney on the trustee's page.")
+END_SET = "The access of {name} now ends after {day}."
+END_REMOVED = "The access of {name} has no end date now: it lasts until you revoke it."
+CONFIRMED = "The access of {name} is now your company's own: it no longer depends on a power of attorney."
+SENT = ("Thank you. The fund checks the power of attorney and records it; this page then shows until when the fund "
+        "may give the trustee information.")
 REVOKED = "The access of {name} has been revoked. We have told them by e-mail."
 NOW_ACTING = "You are now acting for {name}."
 
@@ -78,8 +94,89 @@ def _page(template: str, status: int = 200, **context: Any) -> tuple[str, int, d
 @admin_required
 def admin_trustees() -> Any:
     with service() as s:
-        shown = trustee_logins.accesses(s, current_user.login_id, clock.now())
-    return _page("list.html", accesses=shown, confirm=ConfirmForm())
+        shown = trustee_logins.shown_all(s, current_user.login_id, clock.now())
+    return _page("list.html", shown=shown)
+
+
+def _detail(mandate_id: int, status: int = 200, **forms: Any) -> Any:
+    with service() as s:
+        shown = trustee_logins.shown_one(s, current_user.login_id, mandate_id, clock.now())
+    access = shown.access
+    end_form = forms.get("end_form") or AccessEndForm(formdata=None, prefix="end", valid_until=access.valid_until)
+    poa_form = forms.get("poa_form") or PowerOfAttorneyForm(formdata=None, prefix="poa", scope=list(access.rights))
+    return _page("detail.html", status, shown=shown, a=shown.access, info=shown.information, end_form=end_form,
+                 poa_form=poa_form, confirm=ConfirmForm(), catalogue=list(rights.CATALOGUE),
+                 problem=forms.get("problem"))
+
+
+@bp.get("/admin/trustees/<int:mandate_id>")
+@admin_required
+def admin_trustee(mandate_id: int) -> Any:
+    """One trustee: the access it has (R13) and, separately, whether the fund may give it information (R14)."""
+    return _detail(mandate_id)
+
+
+@bp.post("/admin/trustees/<int:mandate_id>/end")
+@admin_required
+def admin_trustee_end(mandate_id: int) -> Any:
+    form = AccessEndForm(prefix="end")
+    if unexpected_fields(form):
+        abort(400)
+    if not form.validate_on_submit():
+        return _detail(mandate_id, 422, end_form=form)
+    try:
+        with service() as s:
+            trustee_logins.set_end(s, current_user.login_id, mandate_id, form.chosen_day(), clock.now())
+            name = trustee_logins.shown_one(s, current_user.login_id, mandate_id, clock.now()).access.person
+    except logins.Refused as exc:
+        form.fail("valid_until", translate(exc.message, **exc.values))
+        return _detail(mandate_id, 422, end_form=form)
+    if form.chosen_day() is None:
+        flash(translate(END_REMOVED, name=name), "success")
+    else:
+        flash(translate(END_SET, name=name, day=day(form.chosen_day())), "success")
+    return redirect(url_for(".admin_trustee", mandate_id=mandate_id), 303)
+
+
+@bp.post("/admin/trustees/<int:mandate_id>/confirm")
+@admin_required
+def admin_trustee_confirm(mandate_id: int) -> Any:
+    """R14: a way (b) access becomes the company's own grant."""
+    form = ConfirmForm()
+    if not form.validate_on_submit() or unexpected_fields(form):
+        abort(400)
+    with service() as s:
+        trustee_logins.confirm(s, current_user.login_id, mandate_id, clock.now())
+        name = trustee_logins.shown_one(s, current_user.login_id, mandate_id, clock.now()).access.person
+    flash(translate(CONFIRMED, name=name), "success")
+    return redirect(url_for(".admin_trustee", mandate_id=mandate_id), 303)
+
+
+@bp.post("/admin/trustees/<int:mandate_id>/power-of-attorney")
+@admin_required
+def admin_trustee_power(mandate_id: int) -> Any:
+    """R14, R23: the signed power of attorney goes to the fund's desk, checked like every uploaded document."""
+    form = PowerOfAttorneyForm(prefix="poa")
+    if unexpected_fields(form):
+        abort(400)
+    if not form.validate_on_submit():
+        return _detail(mandate_id, 422, poa_form=form)
+    upload = request.files.get(form.document.name)
+    data = upload.read(documents.MAX_BYTES + 1) if upload else b""
+    sent = poa_uploads.Sent(form.valid_from.data, form.valid_until.data, tuple(form.scope.data or ()))
+    try:
+        with service() as s:
+            poa_uploads.submit(s, current_user.login_id, mandate_id, sent,
+                               poa_register.Upload(data, upload.filename or "power-of-attorney.pdf")
+                               if upload and data else None, clock.now())
+    except logins.Refused as exc:
+        field = exc.field if exc.field in form else None
+        if field:
+            form.fail(field, translate(exc.message, **{k: translate(v) for k, v in exc.values.items()}))
+        return _detail(mandate_id, 422, poa_form=form,
+                       problem=None if field else translate(exc.message, **exc.values))
+    flash(translate(SENT), "success")
+    return redirect(url_for(".admin_trustee", mandate_id=mandate_id), 303)
 
 
 def _companies() -> list[tuple[str, str]]:
@@ -114,9 +211,11 @@ def admin_trustee_new() -> Any:
     if problem is None and form.validate_on_submit():
         person = logins.Details(form.name.data or "", form.email.data or "", form.mobile.data or "",
                                 form.language.data or "", form.chosen_rights())
+        until = form.valid_until.data if isinstance(form.valid_until.data, date) else None
         try:
             with service() as s:
-                opened = trustee_logins.open_access(s, current_user.login_id, _company(form), person, clock.now())
+                opened = trustee_logins.open_access(s, current_user.login_id, _company(form), person, clock.now(),
+                                                    until)
         except logins.Refused as exc:
             problem = _place(form, exc)
         else:
@@ -138,8 +237,7 @@ def _opened(opened: trustee_logins.Opened, form: TrusteeAccessForm) -> Any:
         flash(translate(INVITED, email=(form.email.data or "").strip().lower()), "success")
     else:
         flash(translate(ADDED, name=(form.name.data or "").strip()), "success")
-    if not opened.power_on_record:
-        flash(translate(NO_POWER), "info")
+    flash(translate(INFORMATION), "info")
     return redirect(url_for(".admin_trustee_invitation", mandate_id=opened.mandate_id), 303)
 
 

@@ -7,6 +7,7 @@ the fields and the CSRF token. Nothing shown here depends on whether the member 
 from __future__ import annotations
 
 import re
+from datetime import date
 from typing import Any
 
 import phonenumbers
@@ -95,13 +96,16 @@ def request_status(reference: str) -> str:
 
 
 def _status_or_404(reference: str) -> dict[str, str]:
+    """The public status (R21), with its dates also in Swiss notation for the page."""
     if not REFERENCE.fullmatch(reference):  # never send arbitrary path text to the database
         abort(404)
     with db.unit_of_work() as session:
-        status = requests.public_status(session, reference)
+        status = requests.public_status(session, reference, clock.now())
     if status is None:
         abort(404)
-    return status
+    shown = {f"{name}_shown": date.fromisoformat(status[name]).strftime("%d.%m.%Y")
+             for name in ("received_on", "processed_by", "answer_by")}
+    return {**status, **shown}
 
 
 def _phone_for_people(command: NewCodeRequest) -> str:

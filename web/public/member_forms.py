@@ -24,6 +24,10 @@ class TranslatedForm(FlaskForm):
             field.label.text = translate(field.label.text)
             if field.description:
                 field.description = translate(field.description)
+            if isinstance(getattr(field, "choices", None), list):
+                # A choice's value is what the form sends back; only the words a person reads are translated.
+                field.choices = [(c[0], translate(c[1])) if isinstance(c, tuple) and len(c) == 2 else c
+                                 for c in field.choices]
 
     def validate(self, extra_validators: Any = None) -> bool:
         valid = super().validate(extra_validators)

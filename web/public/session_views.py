@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 from typing import Any
-from urllib.parse import urlsplit
 
 from flask import flash, redirect, render_template, request, session, url_for
 from flask_login import current_user
@@ -25,6 +24,7 @@ from web.i18n import translate
 from web.public import bp
 from web.public.member_forms import LoginForm, OtpForm
 from web.public.second_factor_forms import ActionForm, RecoveryCodeForm, SmsCodeForm
+from web.redirects import local_path
 
 WRONG_PASSWORD = "The member number, e-mail address or password is wrong."
 PASSWORD_THROTTLED = "Too many failed attempts. Wait 5 minutes, then try again."
@@ -66,14 +66,6 @@ def _page(template: str, status: int = 200, **context: Any) -> tuple[str, int, d
     return render_template(f"web/public/{template}", **context), status, {"Cache-Control": "no-store"}
 
 
-def _safe_next(target: str | None) -> str | None:
-    """Only a path on this site: an attacker's link must not send people elsewhere after login."""
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
-        return None
-    parts = urlsplit(target)
-    return target if not parts.scheme and not parts.netloc else None
-
-
 def _ip() -> str:
     return request.remote_addr or ""
 
@@ -92,7 +84,7 @@ def login() -> Any:
         if step.result == Check.OK:
             session[PENDING_KEY] = {"kind": "member", "login": step.login_id, "version": step.session_version,
                                     "until": clock.now().timestamp() + passwords.PENDING_FOR.total_seconds()}
-            return redirect(url_for(".login_second_factor", next=_safe_next(request.args.get("next"))), 303)
+            return redirect(url_for(".login_second_factor", next=local_path(request.args.get("next"))), 303)
         form.fail("password", _PASSWORD_MESSAGES[step.result])
     return _page("login.html", 422, form=form)
 
@@ -119,7 +111,7 @@ def _second_step_page(method: str, form: Any, status: int = 200) -> tuple[str, i
     typed = form[_FIELD[method]]
     typed.data, typed.raw_data = "", []  # R8: a code is never shown again, not even a wrong one
     return _page(_TEMPLATES[method], status, form=form, ending=ending, sms_sent=bool(pending.get("sms_sent")),
-                 action=ActionForm(), next=_safe_next(request.args.get("next")))
+                 action=ActionForm(), next=local_path(request.args.get("next")))
 
 
 @bp.route("/login/second-step", methods=["GET", "POST"])
@@ -143,7 +135,7 @@ def login_second_factor() -> Any:
         if principal is not None:
             start_session(principal)
             session["lang"] = principal.language
-            return redirect(_safe_next(request.args.get("next")) or url_for("portal.home"), 303)
+            return redirect(local_path(request.args.get("next")) or url_for("portal.home"), 303)
         if step.result == Check.NOT_ACTIVE:
             return _back_to_password(NOT_ACTIVE)
         form.fail(_FIELD[method], _MESSAGES[method].get(step.result, WRONG_OTP))
@@ -156,7 +148,7 @@ def login_send_sms() -> Any:
     pending = _pending()
     if pending is None:
         return _back_to_password(EXPIRED)
-    next_page = _safe_next(request.args.get("next"))
+    next_page = local_path(request.args.get("next"))
     if not ActionForm().validate_on_submit():
         return redirect(url_for(".login_second_factor", next=next_page), 303)
     now = clock.now()

@@ -13,6 +13,7 @@ from core import clock
 from core.db import unit_of_work
 from core.models import Case, StaffUser
 from core.services import desk, returned_mail
+from web import stored_texts
 from web.auth import staff_required
 from web.i18n import translate
 from web.staff import bp
@@ -74,7 +75,7 @@ def problem_text(problem: returned_mail.ReturnedMailError) -> str:
     if "status" in values:
         values["status"] = translate(LETTER_LABELS.get(values["status"], values["status"]))
     if "problem" in values:
-        values["problem"] = translate(values["problem"])
+        values["problem"] = stored_texts.shown(values["problem"])
     return translate(_sentence(problem.message), **values)
 
 

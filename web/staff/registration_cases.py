@@ -18,10 +18,11 @@ from core.db import unit_of_work
 from core.domain import rights, signing
 from core.models import Case, Document, Login, Signatory
 from core.services import desk, exceptional, signatories, stale_logins
+from web import stored_texts
 from web.auth import staff_required
 from web.i18n import translate
 from web.staff import bp
-from web.staff.registration_forms import CaseApproveForm, ExceptionalForm, StaleLoginsForm
+from web.staff.registration_forms import CaseApproveForm, ConfirmLoginsForm, ExceptionalForm, StaleLoginsForm
 from web.staff.registrations import member_or_404
 from worker import nudge
 
@@ -50,7 +51,9 @@ def _show_problems(form: Any, problems: list[Any], default: str) -> None:
     """Each problem next to its field (one the form lacks, such as the member, goes to the first field)."""
     for problem in problems:
         name = problem.field if problem.field in form else default
-        form[name].errors = [*form[name].errors, translate(problem.message, **dict(problem.values))]
+        values = {key: stored_texts.shown(value) if isinstance(value, str) else value
+                  for key, value in dict(problem.values).items()}
+        form[name].errors = [*form[name].errors, translate(problem.message, **values)]
 
 
 # --- exceptional registration (R16) ---
@@ -144,6 +147,8 @@ class CaseFacts:
     logins: list[Login]
     administrators: list[Login]
     kept_by_recorder: list[int]  # signers whose register entry the recorder added or ended
+    member_logins: list[Login]  # R17 from the member's own request: all its logins, to confirm the listed ones
+    asked: list[tuple[str, list[str]]]  # each row as the member listed it, with the names of the logins it matches
 
 
 def case_facts(case: Case) -> CaseFacts:
@@ -160,18 +165,24 @@ def case_facts(case: Case) -> CaseFacts:
             signers = exceptional.signers_of(s, case.member_id, ids) or []
             verdict = exceptional.verdict(s, case.member_id, ids, letter_date)
             kept = exceptional.kept_by_recorder(s, case)
+        member_logins: list[Login] = []
         if case.kind == stale_logins.KIND and case.member_id:
             chosen = set(case.payload.get("login_ids", []))
-            logins = [login for login in stale_logins.logins_of(s, case.member_id) if login.id in chosen]
+            member_logins = stale_logins.logins_of(s, case.member_id)
+            logins = [login for login in member_logins if login.id in chosen]
             administrators = stale_logins.active_administrators(s, case.member_id, clock.now())
+        asked = [(row.label(), [login.name for login in member_logins
+                                if stale_logins.stale_rules.matches(row, login.name, login.email)])
+                 for row in stale_logins.asked_rows(case)] if case.kind == stale_logins.KIND else []
         s.expunge_all()  # the template reads them after the session is gone
     return CaseFacts(document, case.recorded_by == current_user.staff_id, signers, verdict, letter_date, logins,
-                     administrators, kept)
+                     administrators, kept, member_logins, asked)
 
 
 @bp.context_processor
 def _case_helpers() -> dict[str, Any]:
-    return {"registration_case_facts": case_facts, "case_approve_form": CaseApproveForm}
+    return {"registration_case_facts": case_facts, "case_approve_form": CaseApproveForm,
+            "confirm_logins_form": ConfirmLoginsForm}
 
 
 def _approve(case_id: int, kind: str, done: str) -> Page:
@@ -207,3 +218,23 @@ def approve_exceptional(case_id: int) -> Page:
 def approve_stale_logins(case_id: int) -> Page:
     return _approve(case_id, stale_logins.KIND, "Approved. The logins are deactivated, and a confirmation letter "
                                                 "goes by post to the member's address on file.")
+
+
+@bp.post("/cases/<int:case_id>/stale-logins/confirm")
+@staff_required
+def confirm_stale_logins(case_id: int) -> Page:
+    """R17 from the member's own request: the clerk confirms the logins the listed names mean; another approves."""
+    from web.staff.views import case_page as _case_page
+
+    form = ConfirmLoginsForm(prefix="confirm")
+    if not form.validate_on_submit():
+        return _case_page(case_id, problem=" ".join(e for errors in form.errors.values() for e in errors),
+                          status=422)
+    try:
+        with unit_of_work() as s:
+            stale_logins.confirm(s, case_id, current_user.staff_id, form.logins.data or [], clock.now())
+    except stale_logins.Refused as refused:
+        problem = " ".join(translate(p.message, **dict(p.values)) for p in refused.problems)
+        return _case_page(case_id, problem=problem, status=422)
+    flash(translate("Confirmed. Another staff member now approves the case."), "success")
+    return redirect(url_for(".case", case_id=case_id), 303)

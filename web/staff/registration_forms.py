@@ -10,6 +10,8 @@ from wtforms import DateField, SelectField, SelectMultipleField, StringField, Te
 from wtforms.validators import InputRequired, Length, Optional
 
 from core.domain import rights, signing
+from core.services.signatories import SOURCE
+from web.i18n import translate
 from web.public.member_forms import LANGUAGE_NAMES, TranslatedForm
 
 
@@ -61,10 +63,16 @@ class SignatoryForm(TranslatedForm):
                           description="Leave empty if the extract gives no date.")
     valid_until = DayField("Valid until (last day)", validators=[Optional()],
                            description="Leave empty while the authority lasts.")
-    source = StringField("Source", default="commercial register",
+    source = StringField("Source", default=SOURCE,
                          validators=[Length(max=200, message="The source has at most 200 characters")])
     extract_date = DayField("Date of the register extract", validators=[
         InputRequired("Enter the date of the register extract")])
+
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.source.data == SOURCE:
+            self.source.data = translate(self.source.data)  # shown in the clerk's language, kept in English
 
 
 class EndSignatoryForm(TranslatedForm):
@@ -93,6 +101,12 @@ class StaleLoginsForm(TranslatedForm):
         Length(max=2000, message="The note can have at most 2000 characters")],
         description="The reference of the member's letter or e-mail, or who asked and when.")
     letter = FileField("The member's letter (PDF, optional)")
+
+
+class ConfirmLoginsForm(TranslatedForm):
+    """A member's own R17 request: the clerk confirms which of the member's logins the listed names mean."""
+
+    logins = IdsField("Logins to deactivate", validators=[InputRequired("Choose at least one login to deactivate")])
 
 
 class CaseApproveForm(TranslatedForm):

@@ -86,6 +86,13 @@ def signatories_page(number: str) -> Page:
     return _signatories_page(number)
 
 
+def _source(typed: str | None) -> str:
+    """The register's name as the form offered it, in the clerk's language, is kept in English: every reader sees
+    it in their own."""
+    typed = (typed or "").strip()
+    return signatories.SOURCE if not typed or typed == translate(signatories.SOURCE) else typed
+
+
 @bp.post("/registrations/<number>/signatories")
 @staff_required
 def add_signatory(number: str) -> Page:
@@ -94,7 +101,7 @@ def add_signatory(number: str) -> Page:
         return _signatories_page(number, form=form, status=422)
     entry = signatories.Entry(form.name.data or "", form.function.data or "", form.authority.data or "",
                               form.valid_from.data, form.valid_until.data, form.extract_date.data,
-                              form.source.data or signatories.SOURCE)
+                              _source(form.source.data))
     try:
         with unit_of_work() as s:
             signatories.add(s, actor(), member_or_404(s, number).id, entry, clock.now())

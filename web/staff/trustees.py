@@ -140,7 +140,8 @@ def poa_document(document_id: int) -> Any:
 def poa_lookup() -> Any:
     form = LookupForm(request.args)
     answer = None
-    if request.args and form.validate():
+    # The page's own links add ?lang=…: only a question asked in the form is answered (or refused).
+    if {"member_number", "trustee_uid"} & set(request.args) and form.validate():
         try:
             with unit_of_work() as s:
                 answer = poa_register.may_inform(s, form.member_number.data or "", form.trustee_uid.data or "",

@@ -15,10 +15,13 @@ from core import clock
 from core.db import unit_of_work
 from core.domain import staff as staff_rules
 from core.domain.staff import PENDING_FOR
+from core.models import Case
 from core.services import desk, returned_mail
 from core.services import staff as staff_service
+from web import stored_texts
 from web.auth import PENDING_KEY, StaffPrincipal, end_session, staff_required, start_session
 from web.i18n import translate
+from web.redirects import local_path
 from web.staff import bp
 from web.staff.forms import AddressForm, AnswerForm, ApproveForm, CloseForm, CodeForm, LoginForm, LogoutForm, RejectForm
 from worker import nudge
@@ -28,7 +31,7 @@ Page = str | tuple[str, int] | Response
 KIND_LABELS = {"new_code": "New code request", "code_exhausted": "Too many wrong codes",
                "trustee_code": "Code for a trustee", "exceptional_registration": "Registration by the fund",
                "stale_logins": "Deactivate old logins", "returned_mail": "Returned letter",
-               "support": "Support request"}
+               "support": "Support request", "power_of_attorney": "Power of attorney sent by a member"}
 STATUS_LABELS = {"open": "Open", "approved": "Approved", "rejected": "Rejected", "closed": "Closed"}
 LETTER_LABELS = {"invitation": "Invitation", "new_code": "New code", "trustee_code": "Code for a trustee",
                  "exceptional_login": "Registration by the fund", "logins_deactivated": "Logins deactivated",
@@ -40,6 +43,9 @@ EVENT_LABELS = {"request.received": "Request received", "request.decided": "Requ
                 "case.closed": "Closed", "support.answered": "Answer sent by e-mail",
                 "member.address_corrected": "Address corrected", "letter.returned": "Letter returned",
                 "member.address_recorded": "New address recorded for approval"}
+# History lines whose detail the service writes (in English, translated when shown); the others carry a staff
+# member's own words (a reason, an answer) or an address, shown as written.
+SYSTEM_EVENTS = frozenset({"request.received", "request.decided", "case.opened", "case.recorded", "case.approved"})
 TOPIC_LABELS = {"adding_users": "Adding or changing users", "two_step_login": "Two-step login",
                 "business_process": "Business process", "other": "Something else"}
 LANGUAGE_LABELS = {"de": "German", "fr": "French", "it": "Italian", "en": "English"}
@@ -50,12 +56,6 @@ def _label(labels: dict[str, str], key: str) -> str:
     return translate(labels.get(key, key))
 
 
-def _sentence(text: str) -> str:
-    """System texts are written in lower case to be embedded; shown alone, they start with a capital."""
-    text = translate(text)
-    return text[:1].upper() + text[1:]
-
-
 @bp.context_processor
 def _helpers() -> dict[str, Any]:
     def local_time(at: datetime | None) -> str:
@@ -64,7 +64,8 @@ def _helpers() -> dict[str, Any]:
     return {"local_time": local_time, "logout_form": LogoutForm(),
             "kind_label": partial(_label, KIND_LABELS), "status_label": partial(_label, STATUS_LABELS),
             "event_label": partial(_label, EVENT_LABELS), "letter_label": partial(_label, LETTER_LABELS),
-            "sentence": _sentence, "own_approval_form": desk.OWN_APPROVAL_FORM, "closed_not_rejected": desk.CLOSE_ONLY,
+            "sentence": stored_texts.sentence, "stored": stored_texts.shown, "system_events": SYSTEM_EVENTS,
+            "own_approval_form": desk.OWN_APPROVAL_FORM, "closed_not_rejected": desk.CLOSE_ONLY,
             "may_decide": _may_decide, "topic_label": partial(_label, TOPIC_LABELS),
             "rejected_by_letter": desk.rejections.KINDS, "language_name": partial(_label, LANGUAGE_LABELS)}
 
@@ -79,9 +80,7 @@ def _ip() -> str:
 
 def _safe_next(target: str | None) -> str:
     """Only back into the staff area: a login link must not send anyone to another site."""
-    if target and target.startswith("/staff") and not target.startswith("//") and "\\" not in target:
-        return target
-    return url_for(".cases")
+    return local_path(target, "/staff") or url_for(".cases")
 
 
 def _is_staff() -> bool:
@@ -227,7 +226,7 @@ def staff_message(text: str) -> str:
     catalogues hold it as a sentence."""
     sentence = text[:1].upper() + text[1:] + ("" if text.endswith(".") else ".")
     translated = translate(sentence)
-    return translated if translated != sentence else _sentence(text)
+    return translated if translated != sentence else stored_texts.sentence(text)
 
 
 def _decide(case_id: int, form: Any, form_name: str, decide: Any, text: str, done: Any) -> Page:
@@ -273,4 +272,16 @@ def rejected_text(outcome: desk.Rejection) -> str:
 @bp.post("/cases/<int:case_id>/reject")
 @staff_required
 def reject(case_id: int) -> Page:
-    return _decide(case_id, RejectForm(prefix="reject"), "reject_form", desk.reject, "reason", rejected_text)
+    with unit_of_work() as s:
+        case = s.get(Case, case_id)
+        kind = case.kind if case is not None else ""
+
+    def done(outcome: desk.Rejection) -> str:
+        return translate(REJECTED[kind]) if kind in REJECTED else rejected_text(outcome)
+
+    return _decide(case_id, RejectForm(prefix="reject"), "reject_form", desk.reject, "reason", done)
+
+
+# What a rejection does, where it is neither a letter to the member nor an e-mail to the requester.
+REJECTED = {"power_of_attorney": "Rejected. The power of attorney is not recorded; the member's administrators see "
+                                 "your reason on the trustee's page in connect."}

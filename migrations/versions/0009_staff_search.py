@@ -4,14 +4,14 @@ Names are searched case-insensitively anywhere in the text, which a B-tree index
 trigram index (pg_trgm, a trusted extension that the database owner may create) over the lower-cased name does.
 UIDs get plain indexes on both dialects. SQLite (`make run`) scans its few rows.
 
-Revision ID: 0008
-Revises: 0007
+Revision ID: 0009
+Revises: 0008
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0008"
-down_revision = "0007"
+revision = "0009"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,146 @@
+"""Situation 2 end to end in headless chromium (R5, R17, R21): the company's only administrator has left and an
+employee's login still works. The owner asks for a new code and asks the fund to deactivate the two old logins,
+by name and by e-mail as the owner knows them; the status reads "received" for both. A clerk finds the case on
+the desk, sees the names matched against the member's logins and confirms them; a supervisor approves; the
+worker renders the code letter and the confirmation letter to the address on file."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from pathlib import Path
+
+import pyotp
+from click.testing import CliRunner
+from pypdf import PdfReader
+from sqlalchemy import select
+
+from core import clock, db
+from core.cli import main
+from core.models import Case, Letter, Login, Member
+from core.services import staff as staff_service
+from tests.e2e.conftest import poll
+from tests.integration.registrations_support import add_login
+
+CODE = re.compile(r"\b([0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4})\b")
+MEMBER = ("member_number,uid,name,care_of,street,po_box,postcode,town,language,email\n"
+          "300088,CHE-100.155.212,Sägerei Brunner AG,,Dorfstrasse 3,,3600,Thun,de,\n")
+STAFF_PASSWORD = "Aare-Ufer im Morgennebel"
+COMPANY = {"#member_number": "300088", "#uid": "CHE-100.155.212", "#company_name": "Sägerei Brunner AG",
+           "#requester_name": "Urs Brunner", "#requester_role": "Owner", "#requester_email": "urs@brunner.example"}
+
+
+def _member_with_old_logins(tmp_path: Path) -> int:
+    register = tmp_path / "members.csv"
+    register.write_text(MEMBER, encoding="utf-8")
+    result = CliRunner().invoke(main, ["members", "import", str(register), "--no-invitations"])
+    assert result.exit_code == 0, result.output
+    with db.unit_of_work() as s:
+        member_id = s.execute(select(Member.id).where(Member.member_number == "300088")).scalar_one()
+    maria = add_login(member_id, "Maria Bianchi", ["administration", "correspondence"])
+    with db.unit_of_work() as s:  # the administrator left last week: her last working day is over (R11)
+        s.get_one(Login, maria).last_day = clock.today_in_zurich(clock.now()) - timedelta(days=7)
+    add_login(member_id, "Paolo Neri", ["correspondence"], email="p.neri@brunner.example")
+    add_login(member_id, "Ugo Verdi", ["salary_declarations"], email="ugo@brunner.example")
+    return member_id
+
+
+def _staff(username: str, role: str) -> staff_service.Enrolment:
+    with db.unit_of_work() as s:
+        return staff_service.create(s, username=username, name=username.replace(".", " ").title(),
+                                    email=f"{username}@fund.example", role=role, password=STAFF_PASSWORD,
+                                    now=clock.now(), actor="test")
+
+
+def _staff_login(page, web_server: str, enrolment: staff_service.Enrolment) -> None:
+    page.goto(f"{web_server}/staff/login?lang=en")
+    page.fill("#username", enrolment.username)
+    page.fill("#password", STAFF_PASSWORD)
+    page.click("main button[type=submit]")
+    page.fill("#otp", pyotp.TOTP(enrolment.secret).now())
+    page.click("main button[type=submit]")
+    page.wait_for_url(re.compile(r"/staff/$"))
+
+
+def _rendered(kind: str) -> Letter | None:
+    with db.unit_of_work() as s:
+        return s.scalar(select(Letter).where(Letter.kind == kind, Letter.status == "rendered"))
+
+
+def _stale_case() -> Case | None:
+    with db.unit_of_work() as s:
+        return s.scalar(select(Case).where(Case.kind == "stale_logins"))
+
+
+def _text(letter: Letter) -> str:
+    return "\n".join(page.extract_text() for page in PdfReader(letter.pdf_path).pages)
+
+
+def test_situation_2_new_code_and_old_logins_deactivated_by_the_fund(pg, tmp_path, web_server, worker_process,
+                                                                      browser):
+    member_id = _member_with_old_logins(tmp_path)
+    clerk, supervisor = _staff("anna.clerk", "clerk"), _staff("beat.supervisor", "supervisor")
+
+    person = browser.new_page()
+    person.goto(f"{web_server}/?lang=en")
+    person.click("text=Request a new code")
+    for selector, value in COMPANY.items():
+        person.fill(selector, value)
+    person.fill("#reason", "Our only administrator has left the company.")
+    person.click("main button[type=submit]")
+    assert "Check your answers" in person.inner_text("main")
+    person.click("text=Send request")
+    code_reference = person.inner_text(".reference").strip()
+
+    person.goto(f"{web_server}/?lang=en")
+    person.click("text=Ask us to deactivate logins of people who have left")
+    for selector, value in COMPANY.items():
+        person.fill(selector, value)
+    person.fill("#login-0-first_name", "Maria")
+    person.fill("#login-0-last_name", "Bianchi")
+    person.fill("#login-1-email", "p.neri@brunner.example")
+    person.fill("#reason", "Both have left the company.")
+    person.click("text=Send the request")
+    assert "deactivates the logins you listed" in person.inner_text("main")
+    logins_reference = person.inner_text(".reference").strip()
+    person.click("text=See where your request stands")
+    assert "Received – being processed" in person.inner_text("main")
+
+    code_letter = poll(lambda: _rendered("new_code"), 60, "the worker to render the code letter")
+    assert CODE.search(_text(code_letter)) and "3600 Thun" in _text(code_letter)  # R1: the address on file
+    poll(_stale_case, 60, "the worker to open the R17 case")
+    for reference in (code_reference, logins_reference):  # R21: nothing tells the outsider what matched
+        person.goto(f"{web_server}/requests/{reference}?lang=en")
+        assert "Received – being processed" in person.inner_text("main")
+    person.close()
+
+    desk = browser.new_page()
+    _staff_login(desk, web_server, clerk)
+    desk.click("text=Cases")
+    desk.fill("#member", "300088")
+    desk.select_option("#kind", "stale_logins")
+    desk.click("text=Apply filters")
+    desk.click("main table a")
+    text = desk.inner_text("main")
+    assert "Maria Bianchi – matches: Maria Bianchi" in text
+    assert "p.neri@brunner.example – matches: Paolo Neri" in text
+    assert desk.is_checked("label:has-text('Maria Bianchi') >> xpath=preceding-sibling::input")
+    assert not desk.is_checked("label:has-text('Ugo Verdi') >> xpath=preceding-sibling::input")
+    desk.click("text=Confirm these logins")
+    assert "Another staff member now approves the case" in desk.inner_text("main")
+    case_url = desk.url
+    desk.close()
+
+    approving = browser.new_page()
+    _staff_login(approving, web_server, supervisor)
+    approving.goto(case_url)
+    approving.click("text=Approve and deactivate the logins")
+    assert "The logins are deactivated" in approving.inner_text("main")
+    approving.close()
+
+    with db.unit_of_work() as s:
+        states = dict(s.execute(select(Login.name, Login.status).where(Login.member_id == member_id)).all())
+    assert states == {"Maria Bianchi": "deactivated", "Paolo Neri": "deactivated", "Ugo Verdi": "active"}
+    confirmation = _text(poll(lambda: _rendered("logins_deactivated"), 60, "the confirmation letter"))
+    assert "Maria Bianchi" in confirmation and "Paolo Neri" in confirmation and "3600 Thun" in confirmation
+    assert not CODE.search(confirmation)
