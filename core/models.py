@@ -78,7 +78,9 @@ class Member(Base):
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 
-    __table_args__ = (CheckConstraint("language IN ('de','fr','it','en')", name="language"),)
+    # Staff search (core.services.search): by UID here, by name through a trigram index made by migration 0009.
+    __table_args__ = (CheckConstraint("language IN ('de','fr','it','en')", name="language"),
+                      Index("ix_member_uid", "uid"))
 
 
 class Login(Base):
@@ -298,6 +300,7 @@ class Request(Base):
     __table_args__ = (
         CheckConstraint("status IN ('received','in_review','completed')", name="status"),
         Index("ix_request_member_number", "member_number"),  # the staff desk filters cases by member number
+        Index("ix_request_uid", "uid"),  # and searches them by UID (names: trigram indexes, migration 0009)
     )
 
 

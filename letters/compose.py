@@ -21,9 +21,9 @@ from letters.dates import long_date, place_name
 from letters.spec import Block, LetterSpec
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "letters"
-KINDS = ("invitation", "new_code", "trustee_code", "logins_deactivated", "exceptional_login")
-# Kinds that carry no code: a confirmation (R17) prints neither a code nor a validity date.
-CODELESS_KINDS = frozenset({"logins_deactivated"})
+KINDS = ("invitation", "new_code", "trustee_code", "logins_deactivated", "exceptional_login", "request_rejected")
+# Kinds that carry no code: a confirmation (R17) or a refusal (R16, R17) prints neither a code nor a validity date.
+CODELESS_KINDS = frozenset({"logins_deactivated", "request_rejected"})
 LANGUAGES = ("de", "fr", "it", "en")
 
 
@@ -68,6 +68,11 @@ class LetterData:
     code: str = ""
     member_name: str = ""
     logins: str = ""  # a confirmation of deactivated logins (R17): their names, joined
+    # A refusal (request_rejected): the kind of request (one of a few, so it is part of the template's text, not
+    # a per-letter value), whom it was about, and the staff member's reason.
+    topic: str = ""
+    names: str = ""
+    reason: str = ""
 
 
 # Letters outside WinAnsi that do not decompose into a base letter and an accent.
@@ -140,17 +145,18 @@ def _blocks(rows: list[str]) -> list[Block]:
 # Per-letter values go into the template as markers and are filled in afterwards: the template is then rendered
 # once per kind, language and date instead of once per letter. Templates print them as they are (no filters).
 _PER_LETTER = {"code": "\x01code\x01", "member_number": "\x01member\x01", "reference": "\x01reference\x01",
-               "member_name": "\x01member_name\x01", "logins": "\x01logins\x01"}
+               "member_name": "\x01member_name\x01", "logins": "\x01logins\x01", "names": "\x01names\x01",
+               "reason": "\x01reason\x01"}
 
 
 @lru_cache(maxsize=256)
-def _skeleton(fund: Fund, kind: str, language: str, letter_date: date, expires_on: date | None,
+def _skeleton(fund: Fund, kind: str, language: str, letter_date: date, expires_on: date | None, topic: str = "",
               ) -> tuple[dict[str, str], tuple[Block, ...]]:
     context = {
         "fund_name": fund.name, "fund_address": fund.address, "contact_email": fund.email,
         "contact_phone": fund.phone, "place": place_name(fund.place, language),
         "date": long_date(letter_date, language),
-        "expires": _written(expires_on, language), "link": fund.registration_link, **_PER_LETTER,
+        "expires": _written(expires_on, language), "link": fund.registration_link, "topic": topic, **_PER_LETTER,
     }
     return parse(template(kind, language).render(context))
 
@@ -172,8 +178,12 @@ def build_spec(fund: Fund, data: LetterData) -> LetterSpec:
     values = {_PER_LETTER["code"]: data.code, _PER_LETTER["member_number"]: data.member_number,
               _PER_LETTER["reference"]: data.reference,
               _PER_LETTER["member_name"]: printable(data.member_name),
-              _PER_LETTER["logins"]: printable(data.logins) or "–"}
-    skeleton_fields, skeleton_blocks = _skeleton(fund, data.kind, data.language, data.letter_date, data.expires_on)
+              _PER_LETTER["logins"]: printable(data.logins) or "–", _PER_LETTER["names"]: printable(data.names) or "–",
+              # A line of a paragraph is wrapped on its own: the reason, typed with line breaks, becomes one line.
+              _PER_LETTER["reason"]: printable(" ".join("".join(ch if ch.isprintable() else " "
+                                                                  for ch in data.reason).split())) or "–"}
+    skeleton_fields, skeleton_blocks = _skeleton(fund, data.kind, data.language, data.letter_date, data.expires_on,
+                                                 data.topic)
     fields = {name: _fill(value, values) for name, value in skeleton_fields.items()}
     blocks = tuple(Block(b.kind, tuple(_fill(line, values) for line in b.lines), b.strong)
                    if any("\x01" in line for line in b.lines) else b for b in skeleton_blocks)

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime
 
-from sqlalchemy import insert, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from core import audit, clock, config, outbox, refs
@@ -18,7 +18,9 @@ from letters.compose import CODELESS_KINDS
 
 REGISTRATION = "registration"
 # R16: a code that completes one login the fund prepared. A member's own new code must not void it (nor it the
-# member's), so it has a purpose of its own; R3's block stops both.
+# member's), so it has a purpose of its own; R3's block stops both. Its "same purpose" in R2 is the same prepared
+# login: a new code for it voids that login's older unused code, never the code of another login prepared for the
+# same member (two people registered on two letters each keep theirs).
 PREPARED_LOGIN = "prepared_login"
 ALL_PURPOSES = (REGISTRATION, PREPARED_LOGIN)
 RENDER_CHUNK = 200  # letters per render task: large enough to amortise, small enough to retry cheaply
@@ -30,13 +32,15 @@ def address_on_file(member: Member) -> PostalAddress:
 
 
 def void_unused(session: Session, member_ids: Sequence[int], purpose: str | tuple[str, ...], now: datetime,
-                reason: str) -> None:
-    """R2: a new code for the same member and purpose voids every older unused one (and its unsent letter)."""
+                reason: str, login_id: int | None = None) -> None:
+    """R2: a new code for the same member and purpose voids every older unused one (and its unsent letter); for a
+    prepared login (`login_id`), only that login's."""
     purposes = (purpose,) if isinstance(purpose, str) else purpose
+    for_login = [] if login_id is None else [RegistrationCode.login_id == login_id]
     voided = session.execute(
         update(RegistrationCode)
         .where(RegistrationCode.member_id.in_(member_ids), RegistrationCode.purpose.in_(purposes),
-               RegistrationCode.status == "issued")
+               RegistrationCode.status == "issued", *for_login)
         .values(status="voided", voided_at=now, void_reason=reason)
         .returning(RegistrationCode.id, RegistrationCode.member_id)
     ).all()
@@ -97,6 +101,17 @@ def issue_letters(
 def issue_letter(session: Session, member: Member, kind: str, now: datetime, actor: str = "system",
                  request_id: int | None = None, purpose: str = REGISTRATION) -> int:
     return issue_letters(session, [member], kind, now, actor, request_id, purpose)[0]
+
+
+def issue_prepared_login_letter(session: Session, member: Member, login_id: int, kind: str, now: datetime,
+                                actor: str) -> int:
+    """R16: the code that completes one login the fund prepared, in a letter to the member's address on file (R1).
+    R2: it voids that login's older unused code, and nothing else."""
+    void_unused(session, [member.id], PREPARED_LOGIN, now, "replaced", login_id=login_id)
+    letter_id = issue_letter(session, member, kind, now, actor=actor, purpose=PREPARED_LOGIN)
+    code_id = session.scalar(select(Letter.code_id).where(Letter.id == letter_id))
+    session.get_one(RegistrationCode, code_id).login_id = login_id
+    return letter_id
 
 
 def trustee_address(trustee: Trustee) -> PostalAddress:

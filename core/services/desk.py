@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from core import audit, mail
 from core.domain.staff import may_decide
 from core.models import Case, History, Letter, Login, Member, Request, StaffUser
-from core.services import case_kinds, codes
+from core.services import case_kinds, codes, rejections
 
 # The queue lives in its own module; its names stay reachable here, where views and tests look for the desk.
 from core.services.desk_queue import (  # noqa: F401
@@ -204,8 +204,18 @@ def approve(session: Session, case_id: int, staff_id: int, note: str, now: datet
     return letter_id
 
 
-def reject(session: Session, case_id: int, staff_id: int, reason: str, now: datetime) -> None:
-    """Close the case without a code; the requester gets a neutral e-mail in the request's language."""
+@dataclass(frozen=True)
+class Rejection:
+    """Who was told of a rejection, so that the page says exactly that."""
+
+    letter_reference: str = ""  # a letter to the member's address on file (R16, R17)
+    requester_mailed: bool = False  # a neutral e-mail to the address the requester gave
+
+
+def reject(session: Session, case_id: int, staff_id: int, reason: str, now: datetime) -> Rejection:
+    """Close the case without a code. A member that asked in its own letter (R16, R17) is told by letter to its
+    address on file, with the reason; a requester who gave an e-mail address gets a neutral e-mail in the request's
+    language."""
     reason = reason.strip()
     if not reason:
         raise DeskError("a reason is needed to reject a case")
@@ -215,12 +225,21 @@ def reject(session: Session, case_id: int, staff_id: int, reason: str, now: date
     _claim(session, case, "rejected", staff, reason, now)
     _complete(request, "rejected", now)
     actor = f"staff:{staff.username}"
-    _record(session, case, actor, "case.rejected", reason, {"kind": case.kind, "reason": reason}, now)
+    letter = None
+    member = member_for(session, case, request) if case.kind in rejections.KINDS else None
+    if member is not None:
+        letter = rejections.queue_letter(session, case, member, actor, now)
+    audit_detail: dict[str, object] = {"kind": case.kind, "reason": reason}
+    if letter is not None:
+        audit_detail["letter_id"] = letter.id
+    _record(session, case, actor, "case.rejected", reason, audit_detail, now)
+    mailed = request is not None and bool(request.requester_email)
     if request is not None and request.requester_email:
         # Neutral on purpose: nothing about the member, its logins or the register reaches the requester.
         mail.queue(session, to=request.requester_email, name="staff_request_rejected", lang=request.language,
                    context={"reference": request.reference, "requester_name": request.requester_name},
                    key=f"case-rejected:{case.id}", now=now)
+    return Rejection(letter.reference if letter is not None else "", mailed)
 
 
 def _staff(session: Session, staff_id: int) -> StaffUser:

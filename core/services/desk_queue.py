@@ -1,17 +1,20 @@
-"""The staff desk's queue: one list of every case that needs a person, filtered by kind, state, age and member,
-with the counts per state. Keyset pagination over (status, created_at) and (status, kind, created_at) indexes, so
-the first page and a filtered page cost the same with 200,000 cases as with 200 (see `python -m bench desk`)."""
+"""The staff desk's queue: one list of every case that needs a person, filtered by kind, state, age and member or
+found by one search field (core.services.search), with the counts per state. Keyset pagination over
+(status, created_at) and (status, kind, created_at) indexes, so the first page and a filtered page cost the same
+with 200,000 cases as with 200 (see `python -m bench desk`)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select
+from sqlalchemy import ColumnElement, CompoundSelect, Select, and_, func, or_, select, union
 from sqlalchemy.orm import Session
 
 from core.domain.staff import Cursor, decode_cursor
-from core.models import Case, Member, Request
+from core.models import Case, Letter, Member, Request
+from core.services import search
 
 PAGE_SIZE = 50
 COUNT_CAP = 10_000
@@ -27,14 +30,15 @@ class Filters:
     kind: str = ""
     member_number: str = ""
     older_than_days: int = 0  # 0: any age
+    search: str = ""  # a reference, case or member number, UID or name (core.services.search)
 
     @classmethod
     def parse(cls, status: str | None, kind: str | None, member_number: str | None,
-              age: str | None = None) -> Filters:
+              age: str | None = None, search_text: str | None = None) -> Filters:
         """Anything unknown falls back to 'no filter', so an edited URL never breaks the page."""
         days = int(age) if age and age.isdigit() and int(age) in AGES else 0
         return cls(status if status in STATUSES else "open", kind if kind in KINDS else "",
-                   (member_number or "").strip()[:20], days)
+                   (member_number or "").strip()[:20], days, search.parse(search_text).text)
 
 
 @dataclass(frozen=True)
@@ -46,8 +50,23 @@ class Row:
     created_at: datetime
     decided_at: datetime | None
     member_number: str
-    company: str
+    register_name: str  # the member's name in the register; empty when the number is not in it
+    name_as_given: str  # the company name the requester typed; empty without a request
     reference: str
+    recorded_by: int | None = None  # the staff member who recorded it, who may not decide it (four eyes)
+
+    @property
+    def company(self) -> str:
+        return self.register_name or self.name_as_given
+
+    @property
+    def names_differ(self) -> bool:
+        """Whether the typed name says something the register's does not (case and spacing aside)."""
+        def plain(name: str) -> str:
+            return " ".join(name.casefold().split())
+
+        return bool(self.register_name and self.name_as_given) and plain(self.register_name) != plain(
+            self.name_as_given)
 
 
 @dataclass(frozen=True)
@@ -67,6 +86,30 @@ def member_cases_query(member_number: str) -> Select[tuple[int]]:
     return by_member.union(by_request)  # type: ignore[return-value]
 
 
+def search_cases_query(term: search.Term) -> CompoundSelect:
+    """The cases the search text can mean, each reading an exact match on an index or a name on a trigram index:
+    a request's reference (R-…, S-…), a letter's (L-…: the cases of the member it went to), a case number, a member
+    number, a UID (in the register or as given), a part of the register's or the typed company name or of the
+    requester's name."""
+    on_request = Request.id == Case.request_id
+    on_member = Member.id == Case.member_id
+    found: list[Select[Any]] = [member_cases_query(term.text)]
+    if term.reference:
+        found.append(select(Case.id).join(Request, on_request).where(Request.reference == term.reference))
+        found.append(select(Case.id).join(Letter, Letter.member_id == Case.member_id)
+                     .where(Letter.reference == term.reference))
+    if term.number is not None:
+        found.append(select(Case.id).where(Case.id == term.number))
+    if term.uid:
+        found.append(select(Case.id).join(Member, on_member).where(Member.uid == term.uid))
+        found.append(select(Case.id).join(Request, on_request).where(Request.uid == term.uid))
+    if term.searches_names:
+        found.append(select(Case.id).join(Member, on_member).where(search.name_matches(Member.name, term)))
+        found.append(select(Case.id).join(Request, on_request).where(or_(
+            search.name_matches(Request.company_name, term), search.name_matches(Request.requester_name, term))))
+    return union(*found)
+
+
 def scope_of(session: Session, filters: Filters, now: datetime | None = None) -> list[ColumnElement[bool]]:
     where: list[ColumnElement[bool]] = []
     if filters.kind:
@@ -78,6 +121,9 @@ def scope_of(session: Session, filters: Filters, now: datetime | None = None) ->
         where.append(Case.created_at < now - timedelta(days=filters.older_than_days))
     if filters.member_number:
         where.append(Case.id.in_(list(session.scalars(member_cases_query(filters.member_number)))))
+    if filters.search:
+        # A subquery, not a list: a common name may match many thousands of cases.
+        where.append(Case.id.in_(search_cases_query(search.parse(filters.search)).scalar_subquery()))
     return where
 
 
@@ -109,7 +155,8 @@ def page_query(filters: Filters, scope: list[ColumnElement[bool]], cursor: Curso
     query = (
         select(Case.id, Case.kind, Case.status, Case.why, Case.created_at, Case.decided_at,
                func.coalesce(Member.member_number, Request.member_number, ""),
-               func.coalesce(Request.company_name, Member.name, ""), func.coalesce(Request.reference, ""))
+               func.coalesce(Member.name, ""), func.coalesce(Request.company_name, ""),
+               func.coalesce(Request.reference, ""), Case.recorded_by)
         .outerjoin(Request, Request.id == Case.request_id)
         .outerjoin(Member, Member.id == Case.member_id)
         .where(Case.status == filters.status, *scope)

@@ -29,7 +29,6 @@ from core.models import (
     Letter,
     Login,
     Member,
-    RegistrationCode,
     Request,
     Signatory,
     StaffUser,
@@ -202,9 +201,7 @@ def approve_case(session: Session, case: Case, request: Request | None, staff: S
         raise CannotApprove("this member already has a login with this e-mail address")
     actor = f"staff:{staff.username}"
     login = _prepared_login(session, member, person, list(case.payload["rights"]), now)
-    letter_id = codes.issue_letter(session, member, LETTER_KIND, now, actor=actor, purpose=codes.PREPARED_LOGIN)
-    code_id = session.scalar(select(Letter.code_id).where(Letter.id == letter_id))
-    session.get_one(RegistrationCode, code_id).login_id = login.id
+    letter_id = codes.issue_prepared_login_letter(session, member, login.id, LETTER_KIND, now, actor)
     case.payload = {**case.payload, "login_id": login.id, "letter_id": letter_id}
     reference = session.scalar(select(Letter.reference).where(Letter.id == letter_id))
     detail = f"login prepared; code letter {reference} to the address on file" + (f" – {note}" if note else "")

@@ -110,6 +110,17 @@ def _logins_named(session: Session, row: Row) -> str:
     return ", ".join(stale_logins.letter_names(session, row.id))
 
 
+def _refusal(session: Session, row: Row) -> tuple[str, str, str]:
+    """A refusal (request_rejected, R16/R17): the kind of request, whom it was about and the reason, as the
+    rejecting case recorded them."""
+    if row.kind != "request_rejected":
+        return "", "", ""
+    from core.services import rejections  # the desk's rejection keeps them; imported only when needed
+
+    found = rejections.letter_facts(session, row.id)
+    return found.topic, found.names, found.reason
+
+
 def _renderable(row: Row, today: date) -> bool:
     """A code letter is worth sending while its code is usable; a letter without a code (a confirmation) always."""
     if row.code_id is None:
@@ -126,13 +137,14 @@ class _Drawn:
 
 
 def _draw_one(row: Row, sender: Fund, model: geometry.EnvelopeModel, settings: config.Settings,
-              drawn: _Drawn, logins: str = "") -> None:
+              drawn: _Drawn, logins: str = "", refusal: tuple[str, str, str] = ("", "", "")) -> None:
     """Draw the code (if the letter carries one), write the PDF under its final name, and note what the
     transaction must record."""
     code = codes.generate() if row.code_id is not None else ""
+    topic, names, reason = refusal
     spec = build_spec(sender, LetterData(row.kind, row.language, row.address, row.letter_date, row.expires_on,
                                          row.reference, row.member_number, codes.printed(code) if code else "",
-                                         row.member_name, logins))
+                                         row.member_name, logins, topic, names, reason))
     pdf = render.render(spec, model)
     path = letter_path(settings.letters_dir, row.letter_date, row.reference)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -184,7 +196,7 @@ def render_letters(session: Session, letter_ids: Sequence[int], now: datetime) -
         if not _renderable(row, today):
             continue
         try:
-            _draw_one(row, sender, model, settings, drawn, _logins_named(session, row))
+            _draw_one(row, sender, model, settings, drawn, _logins_named(session, row), _refusal(session, row))
         except ValueError as exc:
             log.error("letter.render_failed", letter_id=row.id, error=str(exc))
             failed.append(row.id)

@@ -10,13 +10,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from core import audit, clock
 from core.domain import mandates as rules
 from core.models import Document, Member, PowerOfAttorney, Trustee
 from core.services import documents, mandates, trustees
+from core.services import search as staff_search
 
 UNKNOWN_MEMBER = "No member with this member number is on the register."
 NO_DOCUMENT = "Upload the signed power of attorney as a PDF."
@@ -142,16 +143,19 @@ def _row(poa: PowerOfAttorney, now: datetime) -> Row:
 
 
 def search(session: Session, text: str, now: datetime, limit: int = 100) -> list[Row]:
-    """By member number or trustee UID (a UID is recognised by its check digit); the newest first."""
+    """By member number, UID (the member's or the trustee's) or part of the member's or the trustee's name
+    (core.services.search); the newest first."""
     query = (select(PowerOfAttorney).join(Member, Member.id == PowerOfAttorney.member_id)
              .join(Trustee, Trustee.id == PowerOfAttorney.trustee_id)
              .order_by(PowerOfAttorney.recorded_at.desc(), PowerOfAttorney.id.desc()).limit(limit))
-    needle = text.strip()
-    if needle:
-        try:
-            query = query.where(Trustee.uid == trustees.checked_uid(needle))
-        except trustees.InvalidTrustee:
-            query = query.where(Member.member_number == needle)
+    term = staff_search.parse(text)
+    if term.text:
+        found = [Member.member_number == term.text]
+        if term.uid:
+            found += [Trustee.uid == term.uid, Member.uid == term.uid]
+        if term.searches_names:
+            found += [staff_search.name_matches(Member.name, term), staff_search.name_matches(Trustee.name, term)]
+        query = query.where(or_(*found))
     return [_row(poa, now) for poa in session.scalars(query)]
 
 

@@ -5,24 +5,24 @@ without a new letter."""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from core import audit
+from core import audit, refs
 from core.domain.addresses import InvalidAddress, PostalAddress, check_swiss
 from core.models import Case, History, Letter, Login, Member, RegistrationCode, Request, StaffUser
 from core.services import cases, codes, desk
 from letters.compose import CODELESS_KINDS
 
 KIND = "returned_mail"
-SENT = ("rendered", "printed")  # a letter still pending or cancelled never left the fund
+# Only a printed letter went out by post: one still pending, rendered (ready to print) or cancelled never left the
+# fund, and marking it returned would void a code that nobody could have misused.
+SENT = ("printed",)
 # Code letters sent again as they were; any other kind (e.g. a code for a trustee) is not re-sent from here.
 CODE_LETTERS = ("invitation", "new_code", "exceptional_login")
-_REFERENCE = re.compile(r"^([A-Z])-?([0-9A-Z]{4})-?([0-9A-Z]{4})$")
 ADDRESS_FIELDS = ("care_of", "street", "po_box", "postcode", "town")
 
 
@@ -43,11 +43,7 @@ class Returned:
     had_code: bool = True  # False: a letter without a code (a confirmation); nothing to void
 
 
-def normalise(raw: str) -> str:
-    """What staff type or a scanner sends: any case, spaces, with or without the dashes."""
-    compact = re.sub(r"\s+", "", raw or "").upper()
-    found = _REFERENCE.match(compact)
-    return f"{found.group(1)}-{found.group(2)}-{found.group(3)}" if found else compact
+normalise = refs.normalise  # what staff type or a scanner sends: any case, spaces, with or without the dashes
 
 
 def register_return(session: Session, raw_reference: str, staff_id: int, now: datetime) -> Returned:
@@ -61,6 +57,10 @@ def register_return(session: Session, raw_reference: str, staff_id: int, now: da
         raise ReturnedMailError("no letter with the reference {reference}", reference=reference)
     if letter.status == "returned":
         return Returned(reference, _case_of(session, letter), False, letter.code_id is not None)
+    if letter.status == "rendered":
+        raise ReturnedMailError("letter {reference} was never printed (state: {status}): only a letter that went out "
+                                "by post can come back; nothing was changed", reference=reference,
+                                status=letter.status)
     if letter.status not in SENT:
         raise ReturnedMailError("letter {reference} was never sent (state: {status}); nothing was changed",
                                 reference=reference, status=letter.status)
@@ -102,34 +102,70 @@ def returned_letter(session: Session, case: Case) -> Letter | None:
     return session.get(Letter, letter_id) if isinstance(letter_id, int) else None
 
 
-def correct_address(session: Session, case_id: int, staff_id: int, fields: dict[str, str], now: datetime) -> None:
-    """The member's address on file, corrected from the case (the register's name stays). Audited for the
-    member's administrators (R18)."""
-    case = session.get(Case, case_id)
-    if case is None or case.kind != KIND or case.member_id is None:
-        raise ReturnedMailError("this case has no member whose address could be corrected")
-    member = session.get(Member, case.member_id, with_for_update=True)
-    assert member is not None
+def _checked_address(member: Member, fields: dict[str, str]) -> tuple[dict[str, str], list[str]]:
+    """The address as it would be on file, and the fields that differ from the one on file now."""
     new = {name: (fields.get(name) or "").strip() for name in ADDRESS_FIELDS}
     try:
         check_swiss(PostalAddress(member.name, **new))
     except InvalidAddress as problem:
         raise ReturnedMailError("the address cannot be used: {problem}", problem=str(problem)) from None
-    changed = [name for name in ADDRESS_FIELDS if getattr(member, name) != new[name]]
+    return new, [name for name in ADDRESS_FIELDS if getattr(member, name) != new[name]]
+
+
+def record_address(session: Session, case_id: int, staff_id: int, fields: dict[str, str], now: datetime) -> None:
+    """Four eyes, as for R16: the clerk who found the new address records it on the case; the address on file stays
+    as it is until another staff member approves, and only then does a letter (with a code) go to it. Recording
+    again replaces the address waiting and makes its recorder the one who may not approve it. Audited (R18)."""
+    case = session.get(Case, case_id)
+    if case is None or case.kind != KIND or case.member_id is None:
+        raise ReturnedMailError("this case has no member whose address could be corrected")
+    member = session.get_one(Member, case.member_id)
+    new, changed = _checked_address(member, fields)
     if not changed:
         raise ReturnedMailError("the address is the same as the one on file; nothing was changed")
     lines = ", ".join(PostalAddress(member.name, **new).lines()[1:])
-    desk.note_on_case(session, case_id, staff_id, "member.address_corrected", lines,
-                      {"fields": changed}, now)
-    for name in changed:
-        setattr(member, name, new[name])
-    member.updated_at = now
+    desk.note_on_case(session, case_id, staff_id, "member.address_recorded", lines, {"fields": changed}, now)
+    case.payload = {**case.payload, "new_address": new}
+    case.recorded_by = staff_id
+
+
+def recorded_address(case: Case, member: Member | None) -> list[str]:
+    """The address waiting for a second staff member's approval, as its lines would read; empty when none waits."""
+    new = (case.payload or {}).get("new_address")
+    if case.status != "open" or not isinstance(new, dict) or member is None:  # closed: it was never used
+        return []
+    return PostalAddress(member.name, **{name: str(new.get(name, "")) for name in ADDRESS_FIELDS}).lines()
+
+
+def _apply_recorded_address(session: Session, case: Case, member: Member, staff: StaffUser, now: datetime) -> None:
+    """The approver's half of four eyes: the address recorded by someone else goes on file now (R1: the letter that
+    follows goes to it)."""
+    if case.recorded_by is None or case.recorded_by == staff.id:
+        raise desk.CannotApprove("you recorded the new address; another staff member must approve it")
+    session.refresh(member, with_for_update=True)
+    try:
+        new, changed = _checked_address(member, dict(case.payload["new_address"]))
+    except ReturnedMailError as problem:
+        raise desk.CannotApprove(str(problem)) from None
+    recorder = session.get(StaffUser, case.recorded_by)
+    if changed:
+        actor = f"staff:{staff.username}"
+        lines = ", ".join(PostalAddress(member.name, **new).lines()[1:])
+        session.add(History(case_id=case.id, at=now, actor=actor, event="member.address_corrected", detail=lines))
+        audit.record(session, audit.Entry(actor, "member.address_corrected", member.id, f"case:{case.id}",
+                                          {"fields": changed,
+                                           "recorded_by": f"staff:{recorder.username}" if recorder else ""}), now)
+        for name in changed:
+            setattr(member, name, new[name])
+        member.updated_at = now
+    # Kept as approved, under another key: the case no longer has an address waiting.
+    case.payload = {**{k: v for k, v in case.payload.items() if k != "new_address"}, "address_approved": new}
 
 
 def approve_case(session: Session, case: Case, request: Request | None, staff: StaffUser, note: str,
                  now: datetime) -> int | None:
-    """The letter again, to the address on file as it is now (corrected or confirmed): a code letter with a new
-    code, a confirmation (R17) without one."""
+    """The letter again, to the address on file (as a second staff member approved it, when one was recorded; as it
+    is, when staff confirm it): a code letter with a new code, a confirmation (R17) without one."""
     letter = returned_letter(session, case)
     member = session.get(Member, case.member_id) if case.member_id else None
     if member is None or letter is None:
@@ -137,6 +173,8 @@ def approve_case(session: Session, case: Case, request: Request | None, staff: S
     if letter.trustee_id is not None:
         raise desk.CannotApprove("the letter went to a trustee: record the trustee's new address with its power of "
                                  "attorney and send a new trustee code from there; close this case")
+    if "new_address" in (case.payload or {}):
+        _apply_recorded_address(session, case, member, staff, now)
     actor = f"staff:{staff.username}"
     if letter.kind in CODELESS_KINDS:
         # A confirmation carries no code: sending a code in its place would offer access nobody asked for.
@@ -145,12 +183,10 @@ def approve_case(session: Session, case: Case, request: Request | None, staff: S
     else:
         prepared = _prepared_login(session, letter)
         kind = letter.kind if letter.kind in CODE_LETTERS else "new_code"
-        purpose = codes.REGISTRATION if prepared is None else codes.PREPARED_LOGIN
-        letter_id = codes.issue_letter(session, member, kind, now, actor=actor, purpose=purpose)
-        if prepared is not None:
-            # R16: the new code completes the login the fund prepared, not a new administrator.
-            code_id = session.scalar(select(Letter.code_id).where(Letter.id == letter_id))
-            session.get_one(RegistrationCode, code_id).login_id = prepared
+        if prepared is None:
+            letter_id = codes.issue_letter(session, member, kind, now, actor=actor)
+        else:  # R16: the new code completes the login the fund prepared, not a new administrator.
+            letter_id = codes.issue_prepared_login_letter(session, member, prepared, kind, now, actor)
         what = "new code letter"
     case.payload = {**case.payload, "new_letter_id": letter_id}
     reference = session.scalar(select(Letter.reference).where(Letter.id == letter_id))

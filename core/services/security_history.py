@@ -55,6 +55,8 @@ WHAT: dict[str, str] = {
     "letter.returned": "A letter to your company came back undelivered; its registration code no longer works.",
     "letter.queued": "{actor} sent a letter by post to the address on file.",
     "member.address_corrected": "{actor} corrected your company's postal address: {fields}.",
+    "member.address_recorded": ("{actor} recorded a new postal address for your company ({fields}); it is used once "
+                                "a second staff member has approved it."),
     "member.updated": "The fund updated your company's details in its register.",
     "support.answered": "{actor} answered a support request by e-mail.",
     "power_of_attorney.recorded": "{actor} recorded a power of attorney for a trustee.",

@@ -5,6 +5,7 @@ e-mail is queued only by the run whose conditional UPDATE of the staff member's 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, or_, select, update
@@ -22,16 +23,35 @@ KIND_NAMES = {"new_code": "New code requests", "code_exhausted": "Too many wrong
               "support": "Support requests"}
 
 
-def open_by_kind(session: Session) -> dict[str, tuple[int, int]]:
-    """Open cases per kind: (count, newest id). Walks the (status, ...) index over the open cases only."""
-    rows = session.execute(select(Case.kind, func.count(), func.max(Case.id)).where(Case.status == "open")
-                           .group_by(Case.kind))
-    return {kind: (count, newest) for kind, count, newest in rows}
+@dataclass(frozen=True)
+class Waiting:
+    """Open cases of one kind recorded by one staff member (or by nobody: opened by the system)."""
+
+    kind: str
+    recorded_by: int | None
+    count: int
+    newest: int
+
+
+def open_cases(session: Session) -> list[Waiting]:
+    """Open cases per kind and recorder: counts and newest id. Walks the (status, ...) index over the open cases."""
+    rows = session.execute(select(Case.kind, Case.recorded_by, func.count(), func.max(Case.id))
+                           .where(Case.status == "open").group_by(Case.kind, Case.recorded_by))
+    return [Waiting(kind, recorded_by, count, newest) for kind, recorded_by, count, newest in rows]
+
+
+def _per_kind(waiting: list[Waiting]) -> dict[str, tuple[int, int]]:
+    """(count, newest id) per kind."""
+    found: dict[str, tuple[int, int]] = {}
+    for row in waiting:
+        count, newest = found.get(row.kind, (0, 0))
+        found[row.kind] = (count + row.count, max(newest, row.newest))
+    return found
 
 
 def notify(session: Session, now: datetime) -> int:
     """Queue the e-mails that are due; returns how many."""
-    waiting = open_by_kind(session)
+    waiting = open_cases(session)
     if not waiting:
         return 0
     staff = list(session.scalars(select(StaffUser).where(StaffUser.active.is_(True)).order_by(StaffUser.id)))
@@ -39,8 +59,10 @@ def notify(session: Session, now: datetime) -> int:
     return sum(_notify_one(session, member, waiting, now) for member in staff)
 
 
-def _notify_one(session: Session, staff: StaffUser, waiting: dict[str, tuple[int, int]], now: datetime) -> int:
-    theirs = {kind: found for kind, found in waiting.items() if may_decide(staff.role, kind)}
+def _notify_one(session: Session, staff: StaffUser, waiting: list[Waiting], now: datetime) -> int:
+    # A case someone recorded waits for another staff member (four eyes, R16): it is not news to its recorder.
+    theirs = _per_kind([row for row in waiting
+                        if may_decide(staff.role, row.kind) and row.recorded_by != staff.id])
     if not theirs:
         return 0
     newest = max(newest for _, newest in theirs.values())

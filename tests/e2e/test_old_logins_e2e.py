@@ -117,7 +117,7 @@ def test_situation_2_new_code_and_old_logins_deactivated_by_the_fund(pg, tmp_pat
     desk = browser.new_page()
     _staff_login(desk, web_server, clerk)
     desk.click("text=Cases")
-    desk.fill("#member", "300088")
+    desk.fill("#q", "300088")  # the search field takes the member number
     desk.select_option("#kind", "stale_logins")
     desk.click("text=Apply filters")
     desk.click("main table a")

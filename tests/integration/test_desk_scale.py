@@ -81,3 +81,23 @@ def test_the_status_counts_are_capped_and_right(big_desk):
         assert len(page.rows) == desk.PAGE_SIZE and page.next_cursor and page.prev_cursor is None
         assert desk.counts(s, desk.Filters("open", "", "4242")) == {"open": 0, "approved": 0, "rejected": 5,
                                                                      "closed": 0}
+
+
+@pytest.mark.parametrize(("text", "index"), [
+    ("firma 4242", "ix_request_company_name_trgm"),  # part of a name, any case: the trigram index
+    ("R-AB12-CD34", "uq_request_reference"),  # a reference the member quotes
+    ("CHE-109.322.551", "ix_request_uid"),
+    ("4242", "ix_request_member_number"),  # a member number (or a case number)
+])
+def test_the_search_field_starts_from_an_index_with_200000_cases(big_desk, text, index):
+    filters = desk.Filters("rejected", search=text)
+    plan = _plan(lambda s: desk.page_query(filters, desk.scope_of(s, filters), None, False, desk.PAGE_SIZE + 1))
+    assert index in plan, plan
+    assert "Seq Scan on staff_case" not in plan and "Seq Scan on request" not in plan, plan
+
+
+def test_a_name_search_finds_its_cases_among_200000(big_desk):
+    with db.unit_of_work() as s:
+        page = desk.list_cases(s, desk.Filters("rejected", search="FIRMA 19999"))
+    # Every tenth case is open, so 199990 is not on the tab of rejected ones.
+    assert sorted(row.name_as_given for row in page.rows) == ["Firma 19999"] + [f"Firma 19999{n}" for n in range(1, 10)]

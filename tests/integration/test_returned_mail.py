@@ -105,7 +105,8 @@ def _post(client, case_id: int, path: str, prefix: str, **fields: str):
     return client.post(f"/staff/cases/{case_id}/{path}", data=data)
 
 
-def test_r1_the_corrected_address_gets_the_new_code_letter(client):
+def test_r1_the_corrected_address_gets_the_new_code_letter(app, client):
+    """Four eyes: the clerk records the new address, another staff member approves it and sends the letter."""
     case_id = _returned_case(client)
     page = _text(client.get(f"/staff/cases/{case_id}"))
     assert "Rue du Lac 4" in page and "The code on this letter no longer works." in page
@@ -115,7 +116,9 @@ def test_r1_the_corrected_address_gets_the_new_code_letter(client):
     moved = _post(client, case_id, "returned-mail/address", "address", street="Neue Gasse 7", postcode="3011",
                   town="Bern")
     assert moved.status_code == 303
-    sent = _post(client, case_id, "returned-mail/new-letter", "letter", note="new address from the register")
+    second = english_client(app)
+    log_in(second, create_staff("vera.vier", "Vera Vier"))
+    sent = _post(second, case_id, "returned-mail/new-letter", "letter", note="new address from the register")
     assert sent.status_code == 303
     with db.unit_of_work() as s:
         case = s.get(Case, case_id)
@@ -124,10 +127,11 @@ def test_r1_the_corrected_address_gets_the_new_code_letter(client):
         assert newest.status == "pending" and newest.address[-2:] == ["Neue Gasse 7", "3011 Bern"]
         assert newest.kind == "invitation"
         corrected = s.scalar(select(AuditEvent).where(AuditEvent.action == "member.address_corrected"))
-        assert corrected.member_id == case.member_id and corrected.actor == "staff:paul.post"
-        assert corrected.detail == {"fields": ["street", "postcode", "town"]}
+        assert corrected.member_id == case.member_id and corrected.actor == "staff:vera.vier"
+        assert corrected.detail == {"fields": ["street", "postcode", "town"], "recorded_by": "staff:paul.post"}
         events = list(s.scalars(select(History.event).where(History.case_id == case_id).order_by(History.id)))
-        assert events == ["case.opened", "letter.returned", "member.address_corrected", "case.approved"]
+        assert events == ["case.opened", "letter.returned", "member.address_recorded", "member.address_corrected",
+                          "case.approved"]
 
 
 def test_a_returned_letter_case_can_be_closed_without_a_new_letter(client):

@@ -35,10 +35,10 @@ def _staff_work_on(member_id: int, login_id: int) -> None:
     with db.unit_of_work() as s:
         case_id = returned_mail.register_return(s, reference, clerk.staff_id, now).case_id
     with db.unit_of_work() as s:
-        returned_mail.correct_address(s, case_id, clerk.staff_id, {"street": "Neue Gasse 7", "postcode": "3011",
-                                                                    "town": "Bern"}, now)
-    with db.unit_of_work() as s:
-        desk.approve(s, case_id, clerk.staff_id, "", now)
+        returned_mail.record_address(s, case_id, clerk.staff_id, {"street": "Neue Gasse 7", "postcode": "3011",
+                                                                   "town": "Bern"}, now)
+    with db.unit_of_work() as s:  # four eyes: another staff member approves the new address
+        desk.approve(s, case_id, create_staff("vera.vier", "Vera Vier").staff_id, "", now)
     form = support.SupportRequest("other", "Where is my letter?", "Nina", "nina@sommer.ch", "en")
     with db.unit_of_work() as s:
         support.submit(s, form, now, login_id=login_id, member_id=member_id)
@@ -58,6 +58,8 @@ def test_r18_administrators_see_what_staff_did_to_their_member(app):
     for line in ("A letter to your company came back undelivered; its registration code no longer works.",
                  "Compensation fund staff made an unused registration code invalid.",
                  "Compensation fund staff corrected your company's postal address: street, postcode.",
+                 ("Compensation fund staff recorded a new postal address for your company (street, postcode); it is "
+                  "used once a second staff member has approved it."),
                  "Compensation fund staff approved a request or matter about your company.",
                  "A registration code was sent by post to the address on file.",
                  "Compensation fund staff answered a support request by e-mail.",

@@ -4,11 +4,14 @@ correct the address on file and send a new code letter, or close the case."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from core import clock
 from core.db import unit_of_work
+from core.models import Case, StaffUser
 from core.services import desk, returned_mail
 from web import stored_texts
 from web.auth import staff_required
@@ -17,6 +20,19 @@ from web.staff import bp
 from web.staff.forms import AddressForm, ApproveForm, CloseForm, ReturnedLetterForm
 from web.staff.views import LETTER_LABELS, Page, case_page, refused
 from worker import nudge
+
+SENT_TO_NEW = "The new address is now on file, and the letter goes to it by post."
+
+
+@bp.context_processor
+def _returned_mail_helpers() -> dict[str, Any]:
+    return {"recorded_address": returned_mail.recorded_address, "staff_name": _staff_name}
+
+
+def _staff_name(staff_id: int | None) -> str:
+    with unit_of_work() as s:
+        staff = s.get(StaffUser, staff_id) if staff_id else None
+        return f"{staff.name} ({staff.username})" if staff else ""
 
 
 @bp.get("/mailroom")
@@ -71,12 +87,13 @@ def returned_mail_address(case_id: int) -> Page:
         return case_page(case_id, status=422, address_form=form)
     try:
         with unit_of_work() as s:
-            returned_mail.correct_address(s, case_id, current_user.staff_id, form.values(), clock.now())
+            returned_mail.record_address(s, case_id, current_user.staff_id, form.values(), clock.now())
     except desk.DeskError as error:
         return refused(case_id, error)
     except returned_mail.ReturnedMailError as problem:
         return case_page(case_id, problem=problem_text(problem), status=422, address_form=form)
-    flash(translate("The address on file is corrected. Send a new code letter to it, or close the case."), "success")
+    flash(translate("The new address is recorded. Another staff member must approve it: only then does it replace "
+                    "the address on file and does the letter go to it."), "success")
     return redirect(url_for(".case", case_id=case_id), 303)
 
 
@@ -88,11 +105,13 @@ def returned_mail_new_letter(case_id: int) -> Page:
         return case_page(case_id, status=422, letter_form=form)
     try:
         with unit_of_work() as s:
+            case = s.get(Case, case_id)
+            waiting = case is not None and bool(returned_mail.recorded_address(case, case.member))
             desk.approve(s, case_id, current_user.staff_id, str(form.note.data or ""), clock.now())
     except desk.DeskError as error:
         return refused(case_id, error)
     nudge.relay_soon()
-    flash(translate("The letter goes by post to the address on file."), "success")
+    flash(translate(SENT_TO_NEW if waiting else "The letter goes by post to the address on file."), "success")
     return redirect(url_for(".case", case_id=case_id), 303)
 
 

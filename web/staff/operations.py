@@ -37,7 +37,7 @@ def supervisor_required(view: Callable[..., Any]) -> Callable[..., Any]:
     @wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         if current_user.role != "supervisor":
-            abort(403)
+            return render_template("web/staff/supervisors_only.html"), 403
         return view(*args, **kwargs)
 
     return wrapper

@@ -36,6 +36,17 @@ def _upload(form_field: Any) -> tuple[bytes, str]:
     return upload.read(), upload.filename
 
 
+AGAIN = "Attach the letter again: the file is not kept while the form has a problem."
+
+
+def _ask_for_the_letter_again(form: Any) -> None:
+    """A refused form comes back without the file the browser sent (a file input cannot be filled by the server):
+    say so next to the field, unless the file itself was the problem."""
+    upload = form.letter.data
+    if isinstance(upload, FileStorage) and upload.filename and not form.letter.errors:
+        form.letter.errors = [*form.letter.errors, translate(AGAIN)]
+
+
 def _show_problems(form: Any, problems: list[Any], default: str) -> None:
     """Each problem next to its field (one the form lacks, such as the member, goes to the first field)."""
     for problem in problems:
@@ -66,6 +77,7 @@ def exceptional_page(number: str) -> Page:
 def record_exceptional(number: str) -> Page:
     form = ExceptionalForm()
     if not form.validate_on_submit() or form.letter_date.data is None:
+        _ask_for_the_letter_again(form)
         return _exceptional_page(number, form, 422)
     data, filename = _upload(form.letter)
     person = exceptional.Person(form.name.data or "", form.email.data or "", form.mobile.data or "",
@@ -77,6 +89,7 @@ def record_exceptional(number: str) -> Page:
                                          form.signers.data or [], person, list(form.rights.data or []), clock.now())
     except exceptional.Refused as refused:
         _show_problems(form, refused.problems, "letter")
+        _ask_for_the_letter_again(form)
         return _exceptional_page(number, form, 422)
     nudge.relay_soon()
     return render_template("web/staff/registrations/recorded.html", case_id=case_id, kind=exceptional.KIND)
@@ -104,6 +117,7 @@ def stale_logins_page(number: str) -> Page:
 def record_stale_logins(number: str) -> Page:
     form = StaleLoginsForm()
     if not form.validate_on_submit():
+        _ask_for_the_letter_again(form)
         return _stale_page(number, form, 422)
     data, filename = _upload(form.letter)
     try:
@@ -113,6 +127,7 @@ def record_stale_logins(number: str) -> Page:
                                           clock.now())
     except stale_logins.Refused as refused:
         _show_problems(form, refused.problems, "logins")
+        _ask_for_the_letter_again(form)
         return _stale_page(number, form, 422)
     nudge.relay_soon()
     return render_template("web/staff/registrations/recorded.html", case_id=case_id, kind=stale_logins.KIND)
@@ -177,7 +192,7 @@ def _approve(case_id: int, kind: str, done: str) -> Page:
         case = s.get(Case, case_id)
         if case is None or case.kind != kind:
             abort(404)  # each kind's form posts to its own route; another kind is decided on the desk's
-    form = CaseApproveForm()
+    form = CaseApproveForm(prefix="approve")  # the prefix the kind's partial draws the form with
     if not form.validate_on_submit():
         return _case_page(case_id, problem=" ".join(e for errors in form.errors.values() for e in errors),
                           status=422)

@@ -45,7 +45,7 @@ def _rights_text(held: list[str]) -> str:
 @bp.get("/powers-of-attorney/")
 @staff_required
 def poa_list() -> Any:
-    query = request.args.get("q", "").strip()[:40]
+    query = request.args.get("q", "").strip()[:100]
     with unit_of_work() as s:
         rows = poa_register.search(s, query, clock.now())
     return _page("list.html", rows=rows, query=query, lookup=LookupForm(formdata=None))

@@ -35,18 +35,20 @@ KIND_LABELS = {"new_code": "New code request", "code_exhausted": "Too many wrong
 STATUS_LABELS = {"open": "Open", "approved": "Approved", "rejected": "Rejected", "closed": "Closed"}
 LETTER_LABELS = {"invitation": "Invitation", "new_code": "New code", "trustee_code": "Code for a trustee",
                  "exceptional_login": "Registration by the fund", "logins_deactivated": "Logins deactivated",
-                 "pending": "Waiting to be printed",
+                 "request_rejected": "Request rejected", "pending": "Waiting to be printed",
                  "rendered": "Ready to print", "printed": "Printed", "returned": "Returned", "cancelled": "Cancelled"}
 EVENT_LABELS = {"request.received": "Request received", "request.decided": "Request examined",
                 "case.opened": "Case opened", "case.recorded": "Case recorded", "case.approved": "Approved",
                 "case.rejected": "Rejected",
                 "case.closed": "Closed", "support.answered": "Answer sent by e-mail",
-                "member.address_corrected": "Address corrected", "letter.returned": "Letter returned"}
+                "member.address_corrected": "Address corrected", "letter.returned": "Letter returned",
+                "member.address_recorded": "New address recorded for approval"}
 # History lines whose detail the service writes (in English, translated when shown); the others carry a staff
 # member's own words (a reason, an answer) or an address, shown as written.
 SYSTEM_EVENTS = frozenset({"request.received", "request.decided", "case.opened", "case.recorded", "case.approved"})
 TOPIC_LABELS = {"adding_users": "Adding or changing users", "two_step_login": "Two-step login",
                 "business_process": "Business process", "other": "Something else"}
+LANGUAGE_LABELS = {"de": "German", "fr": "French", "it": "Italian", "en": "English"}
 AGE_LABELS = {1: "Older than 1 day", 3: "Older than 3 days", 7: "Older than 7 days", 30: "Older than 30 days"}
 
 
@@ -64,7 +66,8 @@ def _helpers() -> dict[str, Any]:
             "event_label": partial(_label, EVENT_LABELS), "letter_label": partial(_label, LETTER_LABELS),
             "sentence": stored_texts.sentence, "stored": stored_texts.shown, "system_events": SYSTEM_EVENTS,
             "own_approval_form": desk.OWN_APPROVAL_FORM, "closed_not_rejected": desk.CLOSE_ONLY,
-            "may_decide": _may_decide, "topic_label": partial(_label, TOPIC_LABELS)}
+            "may_decide": _may_decide, "topic_label": partial(_label, TOPIC_LABELS),
+            "rejected_by_letter": desk.rejections.KINDS, "language_name": partial(_label, LANGUAGE_LABELS)}
 
 
 def _may_decide(kind: str) -> bool:
@@ -159,7 +162,7 @@ def logout() -> Response:
 @staff_required
 def cases() -> Page:
     filters = desk.Filters.parse(request.args.get("status"), request.args.get("kind"), request.args.get("member"),
-                                 request.args.get("age"))
+                                 request.args.get("age"), request.args.get("q"))
     with unit_of_work() as s:
         page = desk.list_cases(s, filters, after=request.args.get("after"), before=request.args.get("before"),
                                now=clock.now())
@@ -171,7 +174,7 @@ def cases() -> Page:
 def _query_of(filters: desk.Filters) -> dict[str, Any]:
     """The filters as link arguments, without the empty ones (tabs and page links keep them)."""
     return {key: value for key, value in (("kind", filters.kind), ("member", filters.member_number),
-                                          ("age", filters.older_than_days)) if value}
+                                          ("age", filters.older_than_days), ("q", filters.search)) if value}
 
 
 def _case_page(case_id: int, approve_form: ApproveForm | None = None, reject_form: RejectForm | None = None,
@@ -229,17 +232,18 @@ def staff_message(text: str) -> str:
     return translated if translated != sentence else stored_texts.sentence(text)
 
 
-def _decide(case_id: int, form: Any, form_name: str, decide: Any, text: str, done: str) -> Page:
-    """Approve and reject alike: check the form, decide in one transaction, refuse a case decided already."""
+def _decide(case_id: int, form: Any, form_name: str, decide: Any, text: str, done: Any) -> Page:
+    """Approve and reject alike: check the form, decide in one transaction, refuse a case decided already. `done` is
+    the confirmation, or makes it from what the decision returned."""
     if not form.validate_on_submit():
         return _case_page(case_id, **{form_name: form}, status=422)
     try:
         with unit_of_work() as s:
-            decide(s, case_id, current_user.staff_id, _text_of(form, text), clock.now())
+            outcome = decide(s, case_id, current_user.staff_id, _text_of(form, text), clock.now())
     except desk.DeskError as error:
         return _refused(case_id, error)
     nudge.relay_soon()
-    flash(translate(done), "success")
+    flash(done(outcome) if callable(done) else translate(done), "success")
     return redirect(url_for(".case", case_id=case_id), 303)
 
 
@@ -254,17 +258,33 @@ def approve(case_id: int) -> Page:
                    "Approved. A letter with a new code goes by post to the member's address on file.")
 
 
+def rejected_text(outcome: desk.Rejection) -> str:
+    """Exactly who is told, in the clerk's language: a letter to the member, an e-mail to the requester, or
+    nobody."""
+    told = []
+    if outcome.letter_reference:
+        told.append(translate("A letter with your reason goes by post to the member's address on file, in the "
+                              "member's language (letter {reference}).", reference=outcome.letter_reference))
+    if outcome.requester_mailed:
+        told.append(translate("The requester is told by e-mail, without any detail about the member."))
+    if not told:
+        told.append(translate("Nobody is told: there is no letter and no e-mail for this kind of case."))
+    return " ".join([translate("Rejected."), *told])
+
+
 @bp.post("/cases/<int:case_id>/reject")
 @staff_required
 def reject(case_id: int) -> Page:
     with unit_of_work() as s:
         case = s.get(Case, case_id)
         kind = case.kind if case is not None else ""
-    return _decide(case_id, RejectForm(prefix="reject"), "reject_form", desk.reject, "reason",
-                   REJECTED.get(kind, "Rejected. The requester is told by e-mail, without any detail about "
-                                            "the member."))
+
+    def done(outcome: desk.Rejection) -> str:
+        return translate(REJECTED[kind]) if kind in REJECTED else rejected_text(outcome)
+
+    return _decide(case_id, RejectForm(prefix="reject"), "reject_form", desk.reject, "reason", done)
 
 
-# What a rejection does, where it is not an e-mail to the requester.
+# What a rejection does, where it is neither a letter to the member nor an e-mail to the requester.
 REJECTED = {"power_of_attorney": "Rejected. The power of attorney is not recorded; the member's administrators see "
                                  "your reason on the trustee's page in connect."}
