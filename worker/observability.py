@@ -5,7 +5,6 @@ good. Imported by worker.app, so every worker and beat process has it before its
 from __future__ import annotations
 
 import logging
-import socket
 import time
 from typing import Any
 
@@ -57,12 +56,25 @@ def _beat_started(**_: Any) -> None:
 
 
 @signals.worker_ready.connect
-def _worker_ready(**_: Any) -> None:
-    _heartbeat("worker", worker_name(), "ready")
+def _worker_ready(sender: Any = None, **_: Any) -> None:
+    # The node name (celery@host), as the heartbeat task sees it: the machine's bare host name made a second row
+    # that nobody refreshed, a phantom worker beside the live one.
+    _heartbeat("worker", worker_name(sender.hostname), "ready")
 
 
-def worker_name(hostname: str | None = None) -> str:
-    return f"worker:{hostname or socket.gethostname()}"
+@signals.worker_shutdown.connect
+def _worker_stopped(sender: Any = None, **_: Any) -> None:
+    """A worker that stops on purpose leaves the list at once; one that dies drops out once its heartbeat is old."""
+    try:
+        with db.unit_of_work() as session:
+            operations.forget_heartbeat(session, worker_name(sender.hostname))
+    except Exception as exc:  # stopping goes on whatever the database says
+        log.warning("heartbeat.not_removed", error=type(exc).__name__)
+
+
+def worker_name(hostname: str) -> str:
+    """The heartbeat row of a worker node: `worker:celery@host`, one per node, however many pool processes."""
+    return f"worker:{hostname}"
 
 
 def _heartbeat(kind: str, name: str, detail: str) -> None:
@@ -81,13 +93,13 @@ def _task_started(task_id: str | None = None, task: Any = None, **_: Any) -> Non
 
 
 @signals.task_postrun.connect
-def _task_finished(task_id: str | None = None, task: Any = None, state: str | None = None, **_: Any) -> None:
+def _task_finished(task_id: str | None = None, task: Any = None, state: str | None = None, retval: Any = None,
+                   **_: Any) -> None:
     started = _started.pop(task_id or "", None)
     elapsed = time.perf_counter() - started if started is not None else 0.0
     metrics.TASK_DURATION.labels(task.name).observe(elapsed)
     periodic = task.name in periodic_tasks(task.app)
-    if periodic:
-        _note_job(task.name, state or "")
+    _note_job(task.name, outcome(state or "", retval))
     if not periodic or state != "SUCCESS":  # the relay runs every 2 s: only its failures are worth a line
         emit = log.info if state == "SUCCESS" else log.warning
         emit("task.finished", state=state, duration_ms=round(elapsed * 1000, 1))
@@ -98,7 +110,15 @@ def periodic_tasks(app: Any) -> set[str]:
     return {entry["task"] for entry in (app.conf.beat_schedule or {}).values()}
 
 
+def outcome(state: str, retval: Any) -> str:
+    """What the operations page shows of a run: the state, and for a failure or retry the error's type (never its
+    message, which may quote arguments)."""
+    error = getattr(retval, "exc", None) or retval  # a retry carries the error that caused it
+    return f"{state} {type(error).__name__}" if state != "SUCCESS" and isinstance(error, BaseException) else state
+
+
 def _note_job(task: str, state: str) -> None:
+    """The last run of every task, for the operations page; a success is written at most every few seconds."""
     now = time.monotonic()
     if state == "SUCCESS" and now - _job_noted.get(task, -JOB_HEARTBEAT_EVERY_S) < JOB_HEARTBEAT_EVERY_S:
         return

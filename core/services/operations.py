@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -195,6 +195,42 @@ def beat_seen(session: Session, kind: str, name: str, now: datetime, detail: str
 
 def heartbeats(session: Session) -> list[Heartbeat]:
     return list(session.scalars(select(Heartbeat).order_by(Heartbeat.kind, Heartbeat.name)))
+
+
+def forget_heartbeat(session: Session, name: str) -> None:
+    session.execute(delete(Heartbeat).where(Heartbeat.name == name))
+
+
+@dataclass(frozen=True)
+class Processes:
+    """Beat and the workers that reported lately; `gone` counts worker rows older than that (a worker that died)."""
+
+    alive: list[Heartbeat]
+    gone: int
+
+
+def live_processes(session: Session, now: datetime, stale_after: timedelta) -> Processes:
+    rows = [row for row in heartbeats(session) if row.kind != "job"]
+    alive = [row for row in rows if now - row.at <= stale_after or row.kind == "beat"]
+    return Processes(alive, len(rows) - len(alive))
+
+
+@dataclass(frozen=True)
+class TaskRun:
+    task: str
+    last_run: datetime
+    outcome: str
+
+    @property
+    def failed(self) -> bool:
+        return not self.outcome.startswith("SUCCESS")
+
+
+def recent_task_runs(session: Session, periodic: set[str]) -> list[TaskRun]:
+    """The last run of every task that is not periodic (those are under periodic jobs), newest first."""
+    rows = session.scalars(select(Heartbeat).where(Heartbeat.kind == "job").order_by(Heartbeat.at.desc()))
+    runs = [TaskRun(row.name.removeprefix("job:"), row.at, row.detail) for row in rows]
+    return [run for run in runs if run.task not in periodic]
 
 
 @dataclass(frozen=True)

@@ -128,10 +128,14 @@ class Information:
     waiting_since: date | None  # the day the oldest one still with the fund was sent
     rejected_on: date | None = None  # the latest one sent, when the fund did not record it
     rejected_reason: str = ""
+    why_not: str = ""  # when not allowed: none, not_yet, ended or revoked (on why_not_day)
+    why_not_day: date | None = None
 
 
 def information(session: Session, member_id: int, trustee_id: int, now: datetime) -> Information:
-    current = mandates.current_powers(session, member_id, trustee_id, now)
+    found = mandates.powers(session, member_id, trustee_id)
+    verdict = rules.verdict([(poa.id, mandates.state(poa)) for poa in found], now)
+    current = [poa for poa in found if poa.id in verdict.poa_ids] if verdict.allowed else []
     until = None if any(p.valid_until is None for p in current) else max((p.valid_until for p in current
                                                                          if p.valid_until), default=None)
     sent = [case for case in session.scalars(select(Case).where(Case.kind == KIND, Case.member_id == member_id)
@@ -144,7 +148,11 @@ def information(session: Session, member_id: int, trustee_id: int, now: datetime
     return Information(bool(current), until if current else None,
                        _sent_on(waiting[0]) if waiting else None,
                        _sent_on(latest) if rejected and latest else None,
-                       latest.decision_reason if rejected and latest else "")
+                       latest.decision_reason if rejected and latest else "",
+                       "" if verdict.allowed else WHY_NOT[verdict.reason], verdict.day)
+
+
+WHY_NOT = {rules.NO_POA: "none", rules.NOT_YET: "not_yet", rules.ENDED: "ended", rules.REVOKED: "revoked"}
 
 
 def _sent_on(case: Case) -> date:

@@ -136,7 +136,8 @@ def decide(session: Session, request_id: int, now: datetime) -> Outcome | None:
         assert member is not None
         _tell_administrators(session, request, member, administrators, now)
     elif decision.outcome is Outcome.WAY_A:
-        _answer_way_a(session, request, now)
+        assert member is not None
+        _answer_way_a(session, request, member, administrators, now)
     else:
         _to_staff(session, request, decision, now)
     _history(session, request, now, "request.decided", detail=f"{request.outcome}: {decision.why}")
@@ -222,11 +223,15 @@ def _admin_mail_context(request: Request, member: Member, login: Login) -> dict[
             "received_on": clock.today_in_zurich(request.received_at).strftime("%d.%m.%Y")}
 
 
-def _answer_way_a(session: Session, request: Request, now: datetime) -> None:
-    """Situation 3 (a): the member's own administrator opens the trustee's access; no code is sent."""
-    mail.queue(session, to=request.requester_email, name="trustee_code_way_a", lang=request.language,
-               context={"reference": request.reference, "requester_name": request.requester_name},
-               key=f"request-way-a:{request.id}", now=now)
+def _answer_way_a(session: Session, request: Request, member: Member, administrators: list[Login],
+                  now: datetime) -> None:
+    """Situation 3 (a): the member's own administrators open the trustee's access; no code is sent. They, not the
+    requester, are told: an answer to the typed address would say that the details matched (R21)."""
+    trustee_name = str((request.details or {}).get("trustee_name", ""))
+    for login in administrators:
+        mail.queue(session, to=login.email, name="trustee_code_request_admins", lang=login.language,
+                   context={**_admin_mail_context(request, member, login), "trustee_name": trustee_name},
+                   key=f"request-admins:{request.id}:{login.id}", now=now)
     request.status, request.outcome = PublicStatus.COMPLETED.value, "administrator_can_help"
 
 

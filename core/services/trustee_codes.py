@@ -17,37 +17,21 @@ from sqlalchemy.orm import Session
 
 from core import audit, outbox, refs
 from core.domain import mandates as poa_rules
-from core.domain.requests import WAY_A_ANSWER, PublicStatus
+from core.domain.requests import PublicStatus
 from core.domain.trustee_requests import TrusteeCodeRequest
 from core.models import Case as StaffCase
 from core.models import History, Letter, Member, PowerOfAttorney, Request, StaffUser, Trustee
 from core.services import codes, documents, mandates, trustees
-from core.services.requests import DECIDE_TASK, TRUSTEE_CODE, active_administrators, same_uid
+from core.services.requests import DECIDE_TASK, TRUSTEE_CODE, active_administrators
 
 KIND = TRUSTEE_CODE
 
 
-class AdministratorCanHelp(Exception):
-    """Situation 3 (a) applies: the member's administrator can give the trustee access; nothing is stored."""
-
-    def __init__(self) -> None:
-        super().__init__(WAY_A_ANSWER)
-        self.message = WAY_A_ANSWER
-
-
-def administrator_can_help(session: Session, member_number: str, uid: str, now: datetime) -> bool:
-    """Only when member number AND UID match the register does the answer depend on the member's logins (R5): an
-    unknown number or a wrong UID is accepted like any request, and staff look at it."""
-    member = session.scalar(select(Member).where(Member.member_number == member_number))
-    return member is not None and same_uid(member.uid, uid) and bool(active_administrators(session, member.id, now))
-
-
 def submit(session: Session, command: TrusteeCodeRequest, pdf: bytes, filename: str, now: datetime) -> str:
     """Store the power of attorney and the request, and queue its decision; returns the reference. Raises
-    AdministratorCanHelp or documents.DocumentRejected before anything is written."""
+    documents.DocumentRejected before anything is written. Whether the member has an active administrator is
+    decided later, like every request, so the answer here reads the same whatever matched (R21)."""
     member_part = command.member
-    if administrator_can_help(session, member_part.member_number, member_part.uid, now):
-        raise AdministratorCanHelp
     document = documents.store(session, pdf, filename, "power_of_attorney", "requester", now)
     request = Request(
         reference=refs.new("R"), kind=KIND, status=PublicStatus.RECEIVED.value, outcome="",

@@ -18,6 +18,7 @@ from core.cli import main
 from core.models import Case, Letter, Login, RegistrationCode
 from core.services import staff as staff_service
 from tests.e2e.conftest import poll
+from tests.e2e.person import totp_from_qr
 from tests.integration.registrations_support import pdf_bytes
 
 CODE = re.compile(r"\b([0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4})\b")
@@ -108,8 +109,8 @@ def test_r16_official_letter_to_first_sign_in(pg, tmp_path, web_server, worker_p
     assert "Lea Schmid" not in printed
     code = CODE.search(printed).group(1)
 
-    page = browser.new_page()
-    page.goto(f"{web_server}/register?lang=en")
+    page = browser.new_context(locale="de-CH", viewport={"width": 375, "height": 740}).new_page()  # on her phone
+    page.goto(f"{web_server}/register")
     page.fill("#member_number", "300077")
     page.fill("#code", code)
     page.click("main button[type=submit]")
@@ -118,7 +119,7 @@ def test_r16_official_letter_to_first_sign_in(pg, tmp_path, web_server, worker_p
     page.fill("#password", PASSWORD)
     page.fill("#confirm", PASSWORD)
     page.click("main button[type=submit]")
-    totp = pyotp.TOTP(re.sub(r"\s", "", page.inner_text(".secret")))
+    totp = totp_from_qr(page)  # scanned from the screen, as the phone app does
     page.fill("#otp", totp.now())
     page.click("main button[type=submit]")
     page.wait_for_url(re.compile(r"/register/done"))
@@ -128,7 +129,7 @@ def test_r16_official_letter_to_first_sign_in(pg, tmp_path, web_server, worker_p
             "active", ["salary_declarations", "correspondence"], "+41795551234")
         assert s.get_one(RegistrationCode, letter.code_id).status == "used"
 
-    page.goto(f"{web_server}/login?lang=en")
+    page.goto(f"{web_server}/login")
     page.fill("#member_number", "300077")
     page.fill("#email", "lea.schmid@keller.example")
     page.fill("#password", PASSWORD)

@@ -7,7 +7,6 @@ import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import pyotp
 import requests
 from pypdf import PdfReader
 from sqlalchemy import select
@@ -15,6 +14,7 @@ from sqlalchemy import select
 from core import db
 from core.models import Letter, Login, RegistrationCode, Request
 from tests.e2e.conftest import poll
+from tests.e2e.person import totp_from_qr
 
 CODE = re.compile(r"\b([0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4})\b")
 MEMBER = "member_number,uid,name,care_of,street,po_box,postcode,town,language,email\n" \
@@ -70,8 +70,7 @@ def test_situation_2_request_letter_registration_and_two_step_login(pg, tmp_path
     page.fill("#password", PASSWORD)
     page.fill("#confirm", PASSWORD)
     page.click("button[type=submit]")
-    secret = re.sub(r"\s", "", page.inner_text(".secret"))
-    totp = pyotp.TOTP(secret)
+    totp = totp_from_qr(page)  # scanned from the screen, as the phone app does
     page.fill("#otp", totp.now())
     page.click("button[type=submit]")
     page.wait_for_url(re.compile(r"/register/done"))

@@ -19,6 +19,7 @@ from core.cli import main
 from core.models import Case, Letter, Login, Mandate, RegistrationCode
 from core.services import staff as staff_service
 from tests.e2e.conftest import poll
+from tests.e2e.person import totp_from_qr
 from tests.integration.trustee_code_support import pdf_bytes
 
 CODE = re.compile(r"\b([0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4})\b")
@@ -90,7 +91,7 @@ def _register(page, web_server: str, code: str) -> pyotp.TOTP:
     page.fill("#password", PASSWORD)
     page.fill("#confirm", PASSWORD)
     page.click("main button[type=submit]")
-    totp = pyotp.TOTP(re.sub(r"\s", "", page.inner_text(".secret")))
+    totp = totp_from_qr(page)  # scanned from the screen, as the phone app does
     page.fill("#otp", totp.now())
     page.click("main button[type=submit]")
     page.wait_for_url(re.compile(r"/register/done"))

@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from core import clock, config, db, secrets_box, sms
 from core.domain import rights, totp
-from core.models import Case, Invitation, Login, Member, OutboxMessage, PowerOfAttorney
+from core.models import Case, Invitation, Login, Mandate, Member, OutboxMessage, PowerOfAttorney
 from core.services import staff as staff_service
 from tests.e2e.conftest import poll
 from tests.integration.trustee_code_support import pdf_bytes
@@ -83,6 +83,12 @@ def _sms_code() -> str | None:
         return None
     message = path.read_text(encoding="utf-8")
     return re.search(r"\b(\d{6})\b", message).group(1) if message.startswith(f"To: {TRUSTEE_MOBILE}\n") else None
+
+
+def _mandate_id() -> int:
+    with db.unit_of_work() as s:
+        return s.scalar(select(Mandate.id).join(Login, Login.id == Mandate.login_id)
+                        .where(Login.email == TRUSTEE_EMAIL))
 
 
 def _open_access(admin, base: str) -> None:
@@ -190,5 +196,14 @@ def test_r13_r14_situation_3a_trustee_acts_at_once_and_the_fund_may_inform_it_on
     assert "No end date: until you revoke it" in listing
     trustee.goto(f"{web_server}/portal/")
     assert "Weinbau Ticino SA" in trustee.inner_text("main")
+
+    # On a phone (375 px) nothing on the trustee pages reaches past the screen's edge (the header is the layout's).
+    admin.set_viewport_size({"width": 375, "height": 812})
+    for path in ("/portal/admin/trustees/", f"/portal/admin/trustees/{_mandate_id()}"):
+        admin.goto(f"{web_server}{path}")
+        wide = admin.evaluate("""[...document.querySelectorAll('main *')]
+            .filter(e => e.getBoundingClientRect().right > 375)
+            .map(e => e.tagName + ':' + (e.innerText || e.id || '').slice(0, 40))""")
+        assert wide == [], (path, wide)
     for page in (admin, trustee, desk):
         page.close()

@@ -252,7 +252,7 @@ def test_r18_history_shows_who_decided_and_when(client):
                       event="request.received"))
     _decide(client, case_id, "reject", reason="Not the company's signatory.")
     page = _text(client.get(f"/staff/cases/{case_id}"))
-    rows = re.findall(r"<tr><td>([^<]+)</td><td>([^<]+)</td><td>([^<]+)</td>", page)
+    rows = re.findall(r"<tr><td[^>]*>([^<]+)</td><td[^>]*>([^<]+)</td><td[^>]*>([^<]+)</td>", page)
     assert [(who, what) for _, who, what in rows] == [
         ("requester", "Request received"), ("system", "Case opened"), ("staff:anna.muster", "Rejected")]
     assert all(re.fullmatch(r"\d\d\.\d\d\.\d{4} \d\d:\d\d", when) for when, _, _ in rows)

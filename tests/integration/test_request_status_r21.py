@@ -81,11 +81,16 @@ def test_r21_new_code_status_is_the_same_for_a_code_letter_told_administrators_a
     assert states == sorted(states, key=["received", "processed"].index)  # never back
 
 
-def test_r21_trustee_code_status_is_the_same_whether_or_not_the_member_matched(client):
+def test_r21_trustee_code_status_is_the_same_whether_the_member_matched_or_has_administrators(client):
     _members()
-    references = [client.post("/api/v1/requests", json=api_body(**changes)).get_json()["reference"]
-                  for changes in ({}, {"member_number": "999999"})]
-    _decide_all()
+    answers = [client.post("/api/v1/requests", json=api_body(**changes))
+               for changes in ({}, {"member_number": "999999"},
+                               {"member_number": "100235", "uid": "CHE-109.322.551",
+                                "trustee": {**api_body()["trustee"], "uid": "CHE-116.281.710"}})]
+    assert [answer.status_code for answer in answers] == [202, 202, 202]  # the answer, too, reads the same
+    references = [answer.get_json()["reference"] for answer in answers]
+    outcomes = _decide_all()
+    assert [outcomes[r] for r in references] == ["staff_case", "staff_case", "administrator_can_help"]
     assert _walk(client, references)[-1] == "processed"
 
 

@@ -62,7 +62,7 @@ def test_r18_administrators_see_what_staff_did_to_their_member(app):
                  "A registration code was sent by post to the address on file.",
                  "Compensation fund staff answered a support request by e-mail.",
                  "Compensation fund staff closed a matter about your company."):
-        assert line in page, "|".join(re.findall(r"<td>([^<]*)</td>", page))
+        assert line in page, "|".join(re.findall(r"<td[^>]*>([^<]*)</td>", page))
     assert "paul.post" not in page and "Paul Post" not in page and "Security event:" not in page
 
 
@@ -107,4 +107,4 @@ def test_r2_r18_a_code_replaced_by_a_newer_one_shows_in_the_members_history(app)
         codes.issue_letter(s, s.get(Member, member_id), "new_code", clock.now())  # R2: voids the first
     client = log_in(app, "910300", "nina@sommer.ch", login_id, secret)
     page = text(client.get("/portal/admin/history"))
-    assert "made an unused registration code invalid." in page, "|".join(re.findall(r"<td>([^<]*)</td>", page))
+    assert "made an unused registration code invalid." in page, "|".join(re.findall(r"<td[^>]*>([^<]*)</td>", page))

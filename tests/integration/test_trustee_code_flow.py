@@ -127,11 +127,23 @@ def test_r19_a_trustee_uid_failing_its_check_digit_is_refused_and_nothing_is_sto
     assert nothing_stored()
 
 
-def test_r15_with_an_active_administrator_the_request_points_to_way_a_and_stores_nothing(client):
+def test_r21_with_an_active_administrator_the_request_is_accepted_like_any_and_the_administrators_are_told(client):
+    """The answer must not tell whoever typed the member number and UID that the member has administrators: the
+    request is accepted, and the decision (way (a), R15) e-mails the administrators, not the requester."""
     member(with_administrator=True)
     answer = post_form(client, pdf_bytes())
-    assert answer.status_code == 422 and "User administration → New" in text(answer)
-    assert nothing_stored()
+    assert answer.status_code == 303 and count(Request) == 1
+    with db.unit_of_work() as s:
+        request_id, stored_reference = s.execute(select(Request.id, Request.reference)).one()
+    assert requests_support.decide(request_id) == requests.Outcome.WAY_A
+    with db.unit_of_work() as s:
+        mails = {(row.args["to"], row.key.split(":")[1], row.args["subject"]) for row in s.scalars(
+            select(OutboxMessage).where(OutboxMessage.task == "mail.send"))}
+    assert mails == {("anna@example.ch", "request-received",
+                      f"Your request {stored_reference} for a connect code sent to your trustee"),
+                     ("admin@muster.example", "request-admins",
+                      "connect: Zugang für Ihren Treuhänder Treuhand Beispiel GmbH beantragt")}
+    assert count(Case) == 0
 
 
 def test_r5_a_wrong_uid_gets_no_answer_about_the_members_logins(client):
@@ -161,11 +173,10 @@ def test_r15_the_api_takes_the_pdf_as_base64_and_refuses_bad_input_clearly(clien
     assert status["kind"] == "trustee_code" and status["status"] == "received"
 
 
-def test_r15_the_api_answers_way_a_when_an_administrator_is_active(client):
+def test_r21_the_api_accepts_a_trustee_code_request_whether_or_not_an_administrator_is_active(client):
     member(with_administrator=True)
     answer = client.post("/api/v1/requests", json=api_body())
-    assert answer.status_code == 422 and answer.get_json()["error"] == "administrator_can_help"
-    assert nothing_stored()
+    assert answer.status_code == 202 and answer.get_json()["status"] == "received"
 
 
 def test_r15_an_administrator_registered_before_the_decision_ends_the_request_with_way_a(client):
@@ -302,7 +313,7 @@ def test_base64_helper_round_trips():
 
 @pytest.mark.parametrize(("lang", "heading", "label"), [
     ("de", "Code direkt an Ihren Treuhänder senden lassen", "Kontaktperson beim Treuhänder"),
-    ("fr", "Demander l'envoi d'un code à votre fiduciaire", "Personne de contact chez le fiduciaire"),
+    ("fr", "Demander l'envoi d'un code à votre fiduciaire", "Personne de contact chez la fiduciaire"),
     ("it", "Chiedere l'invio di un codice al suo fiduciario", "Persona di contatto presso il fiduciario"),
 ])
 def test_the_form_speaks_the_members_language(client, lang, heading, label):

@@ -359,3 +359,20 @@ def test_r14_the_desk_page_shows_the_sent_power_and_a_rejection_reaches_the_port
     assert rejected.status_code == 303
     assert "the member's administrators see your reason" in text(desk_client.get(rejected.headers["Location"]))
     assert "Reason: The signature is missing." in text(client.get(f"/portal/admin/trustees/{mandate_id}"))
+
+
+def test_r14_portal_says_when_the_power_on_record_ended_or_was_revoked(app, team, tina):
+    client = anna(app, team)
+    mandate_id = _open(client)
+    today = _today()
+    ended = make_poa(team["a"], tina["trustee"], ["correspondence"], today - timedelta(days=40),
+                     today - timedelta(days=2))
+    page = text(client.get(f"/portal/admin/trustees/{mandate_id}"))
+    assert f"No: the power of attorney on record ended on {(today - timedelta(days=2)).strftime('%d.%m.%Y')}" in page
+    current = make_poa(team["a"], tina["trustee"], ["correspondence"], today - timedelta(days=1))
+    assert "Yes, until the power of attorney is revoked" in text(client.get(f"/portal/admin/trustees/{mandate_id}"))
+    with db.unit_of_work() as s:
+        poa_register.revoke(s, current, "letter of today", "staff:test", clock.now())
+    page = text(client.get(f"/portal/admin/trustees/{mandate_id}"))
+    assert f"No: the power of attorney on record was revoked on {today.strftime('%d.%m.%Y')}" in page
+    assert ended and "Tina Treu" in page  # the access itself goes on: way (a)

@@ -13,6 +13,7 @@ BACKTICKED = re.compile(r"`([^`\n]+)`")
 # A repository path: words joined by slashes, optionally a leading ./ or ../ (no URL, no route, no placeholder).
 REPO_PATH = re.compile(r"^(?:\.{1,2}/)*[\w.+-]+(?:/[\w.+-]+)+/?$")
 MADE_AT_RUN_TIME = ("var/", ".venv/", "bench/out/")  # created by `make run`, `make install`, `make bench`
+BESIDE_THE_CLONE = "../" + "shared"  # spelled apart so that the search below does not find this file
 
 
 def named_paths(text: str) -> list[str]:
@@ -42,18 +43,18 @@ def test_every_path_the_readme_names_exists_in_the_repository():
 def test_the_check_catches_a_link_outside_the_clone_and_a_missing_file(tmp_path):
     (tmp_path / "docs").mkdir()
     (tmp_path / "docs" / "RULES.md").write_text("rules")
-    text = ("See `../shared/DOMAIN.md`, [the rules](docs/RULES.md#r2), [gone](docs/GONE.md), `docs/RULES.md`,\n"
-            "`core/nothing.py --help`, `/staff/operations`, `sqla+sqlite:///var/broker.sqlite`, `var/mail/`,\n"
+    text = (f"See `{BESIDE_THE_CLONE}/DOMAIN.md`, [the rules](docs/RULES.md#r2), [gone](docs/GONE.md),\n"
+            "`docs/RULES.md`, `core/nothing.py --help`, `/staff/operations`, `sqla+sqlite:///var/broker.sqlite`,\n"
+            "`var/mail/`, "
             "[site](https://example.ch/x) and [top](#top).")
-    assert missing(text, tmp_path) == ["docs/GONE.md", "../shared/DOMAIN.md", "core/nothing.py"]
+    assert missing(text, tmp_path) == ["docs/GONE.md", f"{BESIDE_THE_CLONE}/DOMAIN.md", "core/nothing.py"]
 
 
 def test_nothing_in_the_repository_points_at_a_folder_beside_the_clone():
-    outside = "../" + "shared"  # spelled apart so this file does not find itself
     tracked = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, check=True).stdout
     offenders = []
     for name in filter(None, tracked.decode().split("\0")):
         path = ROOT / name
-        if path.is_file() and outside in path.read_bytes().decode("utf-8", "replace"):
+        if path.is_file() and BESIDE_THE_CLONE in path.read_bytes().decode("utf-8", "replace"):
             offenders.append(name)
     assert offenders == []

@@ -74,8 +74,9 @@ SCHEMAS: dict[str, Any] = {
         "type": "object",
         "additionalProperties": False,
         "description": "The member's written request that the fund send a code directly to its trustee (R15). "
-                       "Staff always decide; if the member has an active administrator, the answer is 422 "
-                       "`administrator_can_help` (the administrator gives the trustee access in connect).",
+                       "Staff decide; if the member has an active administrator, no code is sent and the "
+                       "administrators are told by e-mail that they can give the trustee access in connect. The "
+                       "answer and the public status read the same either way (R21).",
         "required": ["kind", "member_number", "uid", "company_name", "requester", "reason", "trustee",
                      "power_of_attorney"],
         "properties": {
@@ -256,9 +257,7 @@ DOCUMENT: dict[str, Any] = {
                     "400": _error("The body is not valid JSON."),
                     "413": _error("The body is too large, or the power of attorney is larger than 10 MB."),
                     "415": _error("The body is not application/json."),
-                    "422": {"description": "Some fields are missing or invalid; each is named. For a trustee "
-                                           "code while the member has an active administrator: "
-                                           "`administrator_can_help` with a message.",
+                    "422": {"description": "Some fields are missing or invalid; each is named.",
                             "content": {"application/json": {"schema": {"anyOf": [
                                 {"$ref": "#/components/schemas/ValidationError"},
                                 {"$ref": "#/components/schemas/Error"}]}}}},

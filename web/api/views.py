@@ -143,11 +143,8 @@ def _submit_trustee_code(body: dict[str, Any]) -> JsonReply:
         errors["power_of_attorney"] = problem
     if errors or command is None:
         return _invalid(errors)
-    try:
-        with db.unit_of_work() as session:
-            reference = trustee_codes.submit(session, command, pdf, filename, clock.now())
-    except trustee_codes.AdministratorCanHelp as refusal:
-        return _fail(422, "administrator_can_help", refusal.message)
+    with db.unit_of_work() as session:
+        reference = trustee_codes.submit(session, command, pdf, filename, clock.now())
     relay_soon()
     location = url_for("api.request_status", reference=reference)
     return jsonify({"reference": reference, "status": "received"}), 202, {"Location": location}

@@ -120,11 +120,8 @@ def trustee_code_submit() -> Page:
         form.show(errors)
         # A browser never sends a chosen file again by itself: say so, or a good PDF is silently lost.
         return _page(form, 422, problem=i18n.translate(ATTACH_AGAIN) if data and not file_problem else "")
-    try:
-        with db.unit_of_work() as session:
-            reference = trustee_codes.submit(session, command, data, _filename(upload), clock.now())
-    except trustee_codes.AdministratorCanHelp as refusal:
-        return _page(form, 422, problem=i18n.translate(refusal.message))
+    with db.unit_of_work() as session:
+        reference = trustee_codes.submit(session, command, data, _filename(upload), clock.now())
     relay_soon()
     return redirect(url_for("public.trustee_code_received", reference=reference), 303)
 

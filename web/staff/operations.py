@@ -76,12 +76,15 @@ def _page(problem: str = "", status: int = 200) -> Page:
     with db.unit_of_work() as session:
         backlog = operations.backlog(session)
         parked = operations.parked(session)
-        jobs = operations.periodic_jobs(session, _schedule())
-        beats = [row for row in operations.heartbeats(session) if row.kind != "job"]
+        schedule = _schedule()
+        jobs = operations.periodic_jobs(session, schedule)
+        processes = operations.live_processes(session, clock.now(), health.HEARTBEAT_STALE_AFTER)
+        runs = operations.recent_task_runs(session, {task for task, _when in schedule.values()})
         retryable = {row.id: operations.retryable(row) for row in parked}
     return render_template(
         "web/staff/operations.html", checks=_health(), backlog=backlog, parked=parked, retryable=retryable,
-        jobs=jobs, beats=beats, queues=health.queue_sizes(config.get().broker_url, _queues()),
+        jobs=jobs, processes=processes, runs=runs, queues=health.queue_sizes(config.get().broker_url, _queues()),
+        stale_minutes=int(health.HEARTBEAT_STALE_AFTER.total_seconds() // 60),
         action_form=ParkedActionForm(), problem=problem), status
 
 

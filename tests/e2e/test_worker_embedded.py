@@ -1,6 +1,7 @@
-"""Each task runs, and writes its `task.finished` line, once: a real worker process with two pool processes on the
-embedded default of `make run` (SQLite and kombu's SQLAlchemy transport), several relays racing for the same
-outbox rows as beat's relay and the nudges after commits do."""
+"""A real worker process with two pool processes on the embedded default of `make run` (SQLite and kombu's
+SQLAlchemy transport, which Flower cannot read): each task runs and logs `task.finished` once, even with relays
+racing for the same outbox rows; and what the operations page shows instead of Flower (the live worker, each
+task's last outcome) is written by the worker itself."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from sqlalchemy import create_engine, func, select
 from sqlalchemy.orm import Session
 
 from core import clock, health, migrate, outbox
-from core.models import OutboxMessage
+from core.models import Heartbeat, OutboxMessage
 from tests.polling import poll
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -80,3 +81,23 @@ def test_every_task_runs_and_logs_task_finished_once_when_relays_race(embedded):
     poll(lambda: health.queue_sizes(embedded["broker"], ["celery"]) == {"celery": 0}, 30, "an empty queue")
     finished = _finished(embedded["log"])
     assert {key: finished[key] for key in keys if finished[key] != 1} == {}
+
+
+def _heartbeats(engine) -> dict[str, str]:
+    with Session(engine) as session:
+        return {row.name: row.detail for row in session.scalars(select(Heartbeat))}
+
+
+def test_the_worker_reports_under_one_name_and_each_task_s_last_outcome(embedded):
+    engine = create_engine(embedded["database"])
+    sender = Celery("probe", broker=embedded["broker"])
+    sender.send_task("operations.heartbeat")
+    alive = poll(lambda: [name for name, detail in _heartbeats(engine).items() if detail == "alive"], 60,
+                 "the worker's heartbeat")
+    workers = [name for name in _heartbeats(engine) if name.startswith("worker:")]
+    assert workers == alive and alive[0].startswith("worker:celery@")  # "ready" and "alive" share one row
+    sender.send_task("letters.render", kwargs={"letter_ids": []}, task_id="render:fine")
+    sender.send_task("mail.send", kwargs={}, task_id="mail:broken")  # no recipient: fails for good
+    seen = poll(lambda: (beats := _heartbeats(engine)).get("job:letters.render") and beats.get("job:mail.send")
+                and beats, 60, "both tasks' outcomes")
+    assert seen["job:letters.render"] == "SUCCESS" and seen["job:mail.send"] == "FAILURE TypeError"
