@@ -24,8 +24,8 @@ from web.i18n import translate
 manager = LoginManager()
 PENDING_KEY = "pending_second_factor"
 ACTING_KEY = "acting_member"  # a trustee login: the member it chose to act for (R13)
-ACCESS_ENDED = ("You can no longer act for this company: its power of attorney or your mandate has ended. "
-                "Choose another company, or ask the company to renew the power of attorney.")
+ACCESS_ENDED = ("You can no longer act for this company: the access it gave you has ended. "
+                "Choose another company, or ask an administrator of that company to give you access again.")
 STARTED_KEY, SEEN_KEY = "logged_in_at", "last_seen_at"  # POSIX seconds
 ENDED_MESSAGES = {
     sessions.Ended.IDLE: "You were logged out because you were inactive for 30 minutes. Please log in again.",

@@ -15,6 +15,8 @@ from web.i18n import translate
 
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 LINE_BREAK = re.compile(r"[\r\n]")
+# A language offered in a list is named in that language, so that every reader finds their own.
+ENDONYMS = frozenset({"Deutsch", "Français", "Italiano", "English"})
 CONTROL_CHARACTERS = "This field contains characters that cannot be typed (control characters): remove them."
 ONE_LINE = "Enter this on one line."
 EXPIRED = "This page has expired. Please check your answers and send again."
@@ -43,7 +45,8 @@ class Form(FlaskForm):
                 field.description = translate(field.description)
             if isinstance(getattr(field, "choices", None), list):
                 # A choice's value is what the form sends back; only the words a person reads are translated.
-                field.choices = [(c[0], translate(c[1])) if isinstance(c, tuple) and len(c) == 2 else c
+                field.choices = [(c[0], translate(c[1]))
+                                 if isinstance(c, tuple) and len(c) == 2 and c[1] not in ENDONYMS else c
                                  for c in field.choices]
 
     def validate(self, extra_validators: Any = None) -> bool:

@@ -19,7 +19,7 @@ from core.models import Case, Document, History, Login, Member, Request, StaffUs
 from core.services import cases, documents, logins, mandates, poa_register
 
 KIND = "power_of_attorney"
-WHY = "A member's administrator sent a power of attorney for a trustee through the portal (R14)."
+WHY = "A member's administrator sent a power of attorney for a trustee through the portal."  # R14
 NO_FILE = "Choose the signed power of attorney (a PDF file)."
 NOT_KEPT = "The document cannot be kept: {reason}."
 
