@@ -5,18 +5,20 @@ so that a crash never leaves half a document."""
 from __future__ import annotations
 
 import hashlib
-import io
+import json
 import os
+import subprocess
+import sys
 from datetime import datetime
 from pathlib import Path
 
-import pikepdf
 from sqlalchemy.orm import Session
 
-from core import config
+from core import config, pdf_inspect
 from core.models import Document
 
 MAX_BYTES = 10 * 1024 * 1024
+INSPECT_SECONDS = 20  # wall clock; the child's CPU is limited to pdf_inspect.CPU_SECONDS
 KINDS = ("power_of_attorney", "official_letter", "returned_letter")
 
 
@@ -25,21 +27,35 @@ class DocumentRejected(ValueError):
 
 
 def check_pdf(data: bytes) -> None:
-    """A PDF is what opens as one: the header alone can be forged, a parser that reads the whole file cannot."""
+    """A PDF is what opens as one: the header alone can be forged, a parser that reads the whole file cannot. The
+    parser runs in a child process with limits on memory, CPU and time (R23, core.pdf_inspect)."""
     if not data:
         raise DocumentRejected("the file is empty")
     if len(data) > MAX_BYTES:
         raise DocumentRejected(f"the file is larger than {MAX_BYTES // (1024 * 1024)} MB")
     if not data.lstrip()[:5] == b"%PDF-":
         raise DocumentRejected("the file is not a PDF")
+    reason = _inspected(data)
+    if reason:
+        raise DocumentRejected(reason)
+
+
+def _inspected(data: bytes) -> str | None:
     try:
-        with pikepdf.open(io.BytesIO(data)) as pdf:
-            if len(pdf.pages) == 0:
-                raise DocumentRejected("the PDF has no pages")
-    except pikepdf.PasswordError as exc:
-        raise DocumentRejected("the PDF is protected by a password") from exc
-    except pikepdf.PdfError as exc:
-        raise DocumentRejected("the file is not a readable PDF") from exc
+        done = subprocess.run([sys.executable, "-m", "core.pdf_inspect"], input=data, capture_output=True,
+                              timeout=INSPECT_SECONDS, preexec_fn=pdf_inspect.limit_resources,
+                              cwd=config.ROOT, check=False)
+    except subprocess.TimeoutExpired:
+        return "the PDF takes too long to check"
+    try:
+        answer = json.loads(done.stdout.decode() or "null")
+    except ValueError:
+        answer = None
+    if done.returncode != 0 or not isinstance(answer, dict):
+        # Killed by its limits (memory, CPU): the file asks for more than any letter or power of attorney needs.
+        return "the PDF is too complex to be checked"
+    refused = answer.get("refused")
+    return str(refused) if refused else None
 
 
 def documents_dir() -> Path:

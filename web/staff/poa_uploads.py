@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from flask import abort, flash, redirect, send_file, url_for
+from flask import abort, flash, redirect, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 from wtforms import SelectMultipleField, TextAreaField
@@ -22,6 +22,7 @@ from core.services import desk, poa_uploads
 from web.auth import staff_required
 from web.forms import Form
 from web.staff import bp
+from web.staff.downloads import document_download
 from web.staff.forms import Text
 from web.staff.poa_forms import Day
 from web.staff.views import case_page, refused
@@ -97,14 +98,8 @@ def record_sent_power(case_id: int) -> Any:
 @bp.get("/cases/<int:case_id>/power-of-attorney/document")
 @staff_required
 def sent_power_document(case_id: int) -> Response:
-    """The PDF the administrator sent: for staff only, shown in the browser, never cached (R23)."""
+    """The PDF the administrator sent, for staff only (R23)."""
     with unit_of_work() as s:
         case = s.get(Case, case_id)
-        document = s.get(Document, case.document_id) if case and case.kind == poa_uploads.KIND \
-            and case.document_id else None
-        if document is None:
-            abort(404)
-        path, filename = document.path, document.filename
-    response = send_file(path, mimetype="application/pdf", download_name=filename, as_attachment=False)
-    response.headers["Cache-Control"] = "no-store"
-    return response
+        return document_download(s.get(Document, case.document_id) if case and case.kind == poa_uploads.KIND
+                                 and case.document_id else None)

@@ -7,7 +7,7 @@ from __future__ import annotations
 from functools import partial
 from typing import Any
 
-from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
@@ -19,6 +19,7 @@ from core.services import signatories, stale_logins
 from web.auth import staff_required
 from web.i18n import translate
 from web.staff import bp
+from web.staff.downloads import document_download
 from web.staff.registration_forms import EndSignatoryForm, MemberForm, SignatoryForm
 
 Page = str | tuple[str, int] | Response
@@ -130,15 +131,9 @@ def end_signatory(number: str, signatory_id: int) -> Page:
 @bp.get("/registrations/documents/<int:document_id>")
 @staff_required
 def registration_document(document_id: int) -> Response:
-    """A kept letter, for staff only; shown in the browser, never cached."""
+    """A kept letter, for staff only."""
     with unit_of_work() as s:
-        document = s.get(Document, document_id)
-        if document is None:
-            abort(404)
-        path, filename = document.path, document.filename
-    response = send_file(path, mimetype="application/pdf", download_name=filename, as_attachment=False)
-    response.headers["Cache-Control"] = "no-store"
-    return response
+        return document_download(s.get(Document, document_id))
 
 
 from web.staff import registration_cases  # noqa: E402,F401  (its routes join the staff blueprint)

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from flask import abort, flash, redirect, send_file, url_for
+from flask import abort, flash, redirect, url_for
 from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.wrappers import Response
@@ -24,6 +24,7 @@ from core.services import codes, desk, mandates, trustee_codes
 from web.auth import staff_required
 from web.forms import Form
 from web.staff import bp
+from web.staff.downloads import document_download
 from web.staff.forms import Text
 from web.staff.poa_forms import LANGUAGES, Day
 from web.staff.views import case_page, refused
@@ -126,13 +127,7 @@ def approve_trustee_code(case_id: int) -> Any:
 @bp.get("/cases/<int:case_id>/trustee-code/power-of-attorney")
 @staff_required
 def trustee_code_document(case_id: int) -> Response:
-    """The power of attorney the member attached: for staff only, shown in the browser, never cached."""
+    """The power of attorney the member attached, for staff only."""
     with unit_of_work() as s:
         case = s.get(Case, case_id)
-        document = s.get(Document, case.document_id) if case and case.document_id else None
-        if document is None:
-            abort(404)
-        path, filename = document.path, document.filename
-    response = send_file(path, mimetype="application/pdf", download_name=filename, as_attachment=False)
-    response.headers["Cache-Control"] = "no-store"
-    return response
+        return document_download(s.get(Document, case.document_id) if case and case.document_id else None)
