@@ -16,7 +16,7 @@ from functools import cache
 from sqlalchemy import case, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from core import audit, secrets_box
+from core import attempt_locks, audit, secrets_box
 from core.domain import identifiers, rights, totp
 from core.domain import passwords as rules
 from core.domain.deactivation import may_use
@@ -101,6 +101,7 @@ def check_password(session: Session, member_number: str, email: str, password: s
     member_number, email, ip = member_number.strip(), email.strip().lower(), ip[:45]
     login = _find(session, member_number, email)
     account = account_key(login.id) if login else _typed_key(member_number, email)
+    attempt_locks.take_turns(session, f"password:{account}")  # R9: parallel guesses are counted one by one
     if rules.PASSWORD_LIMIT.reached(_failures(session, PASSWORD, account, ip, rules.PASSWORD_LIMIT.since(now))):
         return Step(Check.THROTTLED)
     stored = login.password_hash if login else _decoy_hash()
@@ -174,6 +175,7 @@ def verify_second_factor(session: Session, login: Login, method: str, code: str,
                          sms_purpose: str = SMS_PURPOSE) -> Check:
     """One second factor of this login, by the app (TOTP), SMS or a recovery code. Throttled per login (R9);
     a failure is counted and audited without the code (R18); a code that passes is used up (R8)."""
+    attempt_locks.take_turns(session, f"second-factor:{account_key(login.id)}")
     if second_factor_throttled(session, login, now):
         result = Check.THROTTLED
     elif method == TOTP:

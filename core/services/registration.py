@@ -18,7 +18,7 @@ from enum import StrEnum
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from core import audit, clock, config, secrets_box
+from core import attempt_locks, audit, clock, config, secrets_box
 from core.domain import codes, rights, totp
 from core.domain import passwords as rules
 from core.models import AuthFailure, Case, CodeAttempt, Login, Member, RegistrationCode
@@ -67,6 +67,7 @@ def open_with_code(session: Session, member_number: str, code: str, now: datetim
     secret = config.get().code_hmac_secret
     member = session.scalar(select(Member).where(Member.member_number == member_number))
     attempt_key = member_number if member is not None else _unknown_key(secret, member_number)
+    attempt_locks.take_turns(session, f"code:{attempt_key}")  # R3: parallel guesses are counted one by one
     recent = session.scalars(
         select(CodeAttempt.at).where(CodeAttempt.member_number == attempt_key,
                                      CodeAttempt.at > now - codes.WRONG_WINDOW)

@@ -14,7 +14,7 @@ from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from core import audit, config, secrets_box
+from core import attempt_locks, audit, config, secrets_box
 from core.domain import staff as rules
 from core.domain import totp
 from core.models import AuthFailure, StaffUser
@@ -181,6 +181,7 @@ def check_password(session: Session, username: str, password: str, ip: str, now:
     if staff is not None and not staff.active:
         staff = None
     account = account_key(staff.id) if staff else None
+    attempt_locks.take_turns(session, f"staff-password:{account or username.strip().lower()}")  # R9
     if rules.PASSWORD_LIMIT.reached(_failures(session, PASSWORD, rules.PASSWORD_LIMIT.since(now), account, ip)):
         return LoginStep(Check.THROTTLED)
     stored = staff.password_hash if staff else _decoy_hash()
@@ -195,6 +196,7 @@ def check_second_factor(session: Session, staff_id: int, session_version: int, o
     staff = session.get(StaffUser, staff_id)
     if staff is None or not staff.active or staff.session_version != session_version:
         return LoginStep(Check.WRONG)
+    attempt_locks.take_turns(session, f"staff-second-factor:{staff.id}")  # R9
     since = rules.SECOND_FACTOR_LIMIT.since(now)
     if rules.SECOND_FACTOR_LIMIT.reached(_failures(session, SECOND_FACTOR, since, account_key(staff.id), None)):
         return LoginStep(Check.THROTTLED)
