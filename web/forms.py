@@ -11,13 +11,14 @@ from flask_wtf import FlaskForm
 from wtforms import FileField, TextAreaField
 from wtforms.fields.core import Field
 
+from core.domain import requests
 from web.i18n import translate
 
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 LINE_BREAK = re.compile(r"[\r\n]")
 # A language offered in a list is named in that language, so that every reader finds their own.
 ENDONYMS = frozenset({"Deutsch", "Français", "Italiano", "English"})
-CONTROL_CHARACTERS = "This field contains characters that cannot be typed (control characters): remove them."
+CONTROL_CHARACTERS = requests.CONTROL_CHARACTERS  # the API's answer too (core.domain.requests)
 ONE_LINE = "Enter this on one line."
 EXPIRED = "This page has expired. Please check your answers and send again."
 

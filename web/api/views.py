@@ -24,7 +24,6 @@ from core.services import documents, requests, trustee_codes
 from web import i18n
 from web.api import bp
 from web.api.openapi import DOCUMENT
-from web.forms import CONTROL, CONTROL_CHARACTERS
 from worker.nudge import relay_soon
 
 MAX_BODY = 16 * 1024  # a request is a few hundred bytes; the reason is at most 2000 characters
@@ -66,8 +65,6 @@ def submit() -> JsonReply:
         return _fail(400, "invalid_json", "The request body is not valid JSON.")
     if not isinstance(body, dict):
         return _invalid({"body": "The body must be a JSON object."})
-    if hostile := _control_characters(body):
-        return _invalid(hostile)
     if body.get("kind") == "trustee_code":
         return _submit_trustee_code(body)
     if body.get("kind") == "stale_logins":
@@ -189,26 +186,6 @@ def _document(value: object) -> tuple[bytes, str, str]:
     except documents.DocumentRejected as exc:
         return b"", "", f"The power of attorney cannot be accepted: {exc}."
     return data, str(value.get("filename") or "power-of-attorney.pdf"), ""
-
-
-def _control_characters(value: Any, path: str = "") -> dict[str, str]:
-    """Where a string (or a name) carries control characters such as NUL or ESC: refused before anything reads the
-    body, as the forms do (web.forms); line breaks and tabs stay allowed in JSON text."""
-    if isinstance(value, str):
-        return {path or "body": CONTROL_CHARACTERS} if CONTROL.search(value) else {}
-    if isinstance(value, dict):
-        items = [(name, item, f"{path}.{name}" if path else str(name)) for name, item in value.items()]
-    elif isinstance(value, list):
-        items = [(None, item, f"{path}[{index}]") for index, item in enumerate(value)]
-    else:
-        return {}
-    found: dict[str, str] = {}
-    for name, item, where in items:
-        if isinstance(name, str) and CONTROL.search(name):
-            found[path or "body"] = CONTROL_CHARACTERS
-            continue
-        found.update(_control_characters(item, where))
-    return found
 
 
 def _invalid(fields: dict[str, str]) -> JsonReply:
