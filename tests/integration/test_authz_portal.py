@@ -64,6 +64,7 @@ MATRIX: dict[tuple[str, str], tuple[str | None, dict[str, dict[str, int]]]] = {
     ("portal.send_confirmation_sms", "POST"): (None, member_page(303)),
     ("portal.leave", "GET"): (None, member_page(200)),
     ("portal.leave", "POST"): (None, member_page(422)),
+    ("portal.keep_login", "POST"): (None, member_page(303)),  # no last working day to remove: back to the profile
     ("portal.my_history", "GET"): (None, member_page(200)),
     ("portal.support_page", "GET"): (None, member_page(200)),
     ("portal.support_submit", "POST"): (None, member_page(422)),

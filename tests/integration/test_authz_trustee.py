@@ -22,7 +22,7 @@ OPEN_TO_TRUSTEES = {"portal.home", "portal.choose_member"}
 # The trustee's own login (password, authenticator, recovery codes, its history, leaving): no member's data.
 OPEN_TO_TRUSTEES |= {"portal.profile", "portal.change_password", "portal.new_recovery_codes",
                      "portal.change_authenticator", "portal.send_confirmation_sms", "portal.new_authenticator",
-                     "portal.cancel_authenticator_change", "portal.my_history", "portal.leave"}
+                     "portal.cancel_authenticator_change", "portal.my_history", "portal.leave", "portal.keep_login"}
 # A support request about the member the trustee acts for.
 OPEN_TO_TRUSTEES |= {"portal.support_page", "portal.support_submit", "portal.support_received"}
 

@@ -35,7 +35,7 @@ _public = ["public.home", "api.openapi", "api.submit", "api.request_status", "op
            "public.request_status", "public.new_code_received", "public.trustee_code_received", "public.new_code",
            "public.new_code_submit", "public.trustee_code", "public.trustee_code_submit", "static",
            "public.support_page", "public.support_submit", "public.support_received", "staff.login",
-           "staff.second_factor", "staff.logout"]
+           "staff.second_factor", "staff.logout", "help.support", "public.old_logins", "public.old_logins_submit"]
 _member = ["portal.home", "portal.profile", "portal.change_password", "portal.new_recovery_codes",
            "portal.change_authenticator", "portal.new_authenticator", "portal.cancel_authenticator_change",
            "portal.send_confirmation_sms", "portal.leave", "portal.keep_login", "portal.my_history",
@@ -45,14 +45,16 @@ _admin = ["portal.admin_logins", "portal.admin_new", "portal.admin_history", "po
           "portal.admin_deactivate", "portal.admin_reactivate", "portal.admin_resend", "portal.admin_cancel",
           "portal.admin_trustee_invitation", "portal.admin_trustee_new", "portal.admin_trustee_revoke",
           "portal.admin_trustee_revoke_page",
-          "portal.admin_trustees"]
+          "portal.admin_trustees", "portal.admin_trustee", "portal.admin_trustee_confirm", "portal.admin_trustee_end",
+          "portal.admin_trustee_power"]
 _staff = ["staff.cases", "staff.case", "staff.approve", "staff.close_case", "staff.approve_exceptional", "staff.reject",
           "staff.returned_mail_address", "staff.returned_mail_new_letter", "staff.approve_stale_logins",
           "staff.support_answer", "staff.approve_trustee_code", "staff.trustee_code_document", "staff.mailroom",
           "staff.mailroom_scan", "staff.poa_list", "staff.poa_detail", "staff.poa_revoke", "staff.poa_document",
           "staff.poa_lookup", "staff.poa_new", "staff.registrations", "staff.exceptional_page",
           "staff.record_exceptional", "staff.signatories_page", "staff.add_signatory", "staff.end_signatory",
-          "staff.stale_logins_page", "staff.record_stale_logins", "staff.registration_document"]
+          "staff.stale_logins_page", "staff.record_stale_logins", "staff.registration_document",
+          "staff.confirm_stale_logins", "staff.record_sent_power", "staff.sent_power_document"]
 _supervisor = ["staff.operations_page", "staff.discard_parked", "staff.retry_parked"]
 
 MATRIX: dict[str, str] = {
