@@ -38,6 +38,8 @@ from core.services import (
     desk,
     exceptional,
     invitations,
+    poa_register,
+    poa_uploads,
     registration,
     returned_mail,
     stale_logins,
@@ -58,6 +60,7 @@ NOT_RENDERED = {
     "public.invitation_link": "opens the invitation and redirects to public.invitation, rendered here",
     "public.new_code_received": "redirects to the request's status page while the request is being examined",
     "portal.new_recovery_codes": "shows codes only right after the form that makes them (POST)",
+    "staff.sent_power_document": "a PDF download, and only for the case of a power of attorney sent in the portal",
 }
 # Pages shown on the way through a flow (registration, invitation, two-step logins, a new authenticator app):
 # _flows walks each way as a person does and reads each of them when it is reached.
@@ -164,6 +167,14 @@ def _cases(supervisor, clerk) -> dict[str, int]:
     with db.unit_of_work() as s:  # R3: the last of the wrong codes in all, typed at the registration page
         s.execute(update(Member).where(Member.id == exhausted).values(code_failures=codes.MAX_WRONG_IN_ALL - 1))
         registration.open_with_code(s, "100600", "AAAA-BBBB-CCCC-DDDD", clock.now())
+    sending = make_member("100750", "Sommer Bau AG")
+    sender, _ = make_login(sending, "Rita Sommer", "rita@sommerbau.ch", ALL)
+    helper = make_trustee_login(make_trustee(name="Zahl Treuhand AG", email="office@zahl.example"), "Zeno Zahl",
+                                "zeno@zahl.example")[0]
+    with db.unit_of_work() as s:  # an administrator sends the trustee's power of attorney through the portal (R14)
+        poa_uploads.submit(s, sender, grant(helper, sending, ["salary_declarations"]),
+                           poa_uploads.Sent(clock.today_in_zurich(now), None, ("salary_declarations",)),
+                           poa_register.Upload(pdf_bytes(), "vollmacht.pdf"), now)
     with db.unit_of_work() as s:
         found = {kind: case_id for case_id, kind in s.execute(select(Case.id, Case.kind).order_by(Case.id))}
     assert set(found) == set(KIND_LABELS), f"a case of each kind: {sorted(found)}"
