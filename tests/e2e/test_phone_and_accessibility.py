@@ -28,6 +28,8 @@ from core.services import (
     exceptional,
     invitations,
     mandates,
+    poa_register,
+    poa_uploads,
     requests,
     returned_mail,
     stale_logins,
@@ -59,6 +61,7 @@ NOT_PAGES = {
     "staff.trustee_code_document": "the uploaded PDF itself",
     "staff.poa_document": "the uploaded PDF itself",
     "staff.registration_document": "the uploaded PDF itself",
+    "staff.sent_power_document": "the uploaded PDF itself",
 }
 # Steps of a flow: reached only through the step before, so they are checked while walking the flow.
 FLOW_STEPS = {"public.login_second_factor", "portal.new_authenticator", "staff.second_factor",
@@ -166,7 +169,7 @@ def _world(app: Any) -> World:
     now = clock.now()
     today = clock.today_in_zurich(now)
     member_id = make_member("300900", "Schreinerei am Hang AG")
-    _, admin_secret = make_login(member_id, "Anna Administrator", "anna@hang.example", rights.all_rights())
+    admin_id, admin_secret = make_login(member_id, "Anna Administrator", "anna@hang.example", rights.all_rights())
     colleague, _ = make_login(member_id, "Bruno Beispiel-Langername", "bruno.beispiel-langername@hang.example",
                               ["salary_declarations", "correspondence"])
     with db.unit_of_work() as s:
@@ -228,6 +231,9 @@ def _world(app: Any) -> World:
         returned_reference = returned.reference
     with db.unit_of_work() as s:
         returned_mail.register_return(s, returned_reference, staff.staff_id, now)
+    with db.unit_of_work() as s:  # the administrator sends the trustee's power of attorney through the portal
+        poa_uploads.submit(s, admin_id, mandate_id, poa_uploads.Sent(today, None, ("salary_declarations",)),
+                           poa_register.Upload(pdf_bytes(), "vollmacht.pdf"), now)
     with db.unit_of_work() as s:
         cases = {kind: case_id for kind, case_id in s.execute(
             select(Case.kind, Case.id).order_by(Case.id))}
@@ -239,6 +245,7 @@ def _world(app: Any) -> World:
         "portal.admin_deactivate": {"login_id": colleague},
         "portal.admin_trustee_invitation": {"mandate_id": mandate_id},
         "portal.admin_trustee_revoke_page": {"mandate_id": mandate_id},
+        "portal.admin_trustee": {"mandate_id": mandate_id},
         "portal.support_received": {"reference": support_reference},
         "public.support_received": {"reference": support_reference},
         "public.request_status": {"reference": new_code_reference},
