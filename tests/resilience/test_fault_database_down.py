@@ -98,7 +98,10 @@ def test_fault4_database_unreachable_during_intake_gives_503_loses_nothing_and_r
     assert page.status_code == 503 and "Nothing was saved" in page.text and page.headers["Retry-After"] == "30"
     assert after and set(after) == {202}, "intake works again by itself once the database is back"
     assert row.lost == 0, "every request answered 202 is stored"
-    assert count(Request) == stored, "nothing is stored that was not answered 202"
+    # A commit that reached PostgreSQL just as the connection was cut cannot be told from one that did not: its
+    # acknowledgement is lost with the connection. At most the one request each client had under way then.
+    unanswered = count(Request) - stored
+    assert unanswered <= len(clients), f"{unanswered} requests are stored that were not answered 202"
 
 
 def _token(page: str) -> str:
