@@ -6,6 +6,7 @@ from typing import Any
 
 from flask import Flask, render_template
 from flask_wtf.csrf import CSRFProtect
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from core import config
 from web import i18n
@@ -72,6 +73,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
     for status in (403, 404, 413, 503):
         app.register_error_handler(status, _error_page(status))
+    app.register_error_handler(HTTPException, _other_error)
     from sqlalchemy.exc import OperationalError
 
     app.register_error_handler(OperationalError, _database_down)
@@ -79,10 +81,35 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
 
 def _error_page(status: int):  # type: ignore[no-untyped-def]
-    def handler(_error: Exception):  # type: ignore[no-untyped-def]
+    def handler(error: Exception):  # type: ignore[no-untyped-def]
+        if isinstance(error, HTTPException) and _for_programs():
+            return _as_json(error)
         return render_template(f"web/errors/{status}.html"), status
 
     return handler
+
+
+def _for_programs() -> bool:
+    from flask import request
+
+    return request.path.startswith("/api/")
+
+
+def _as_json(error: HTTPException):  # type: ignore[no-untyped-def]
+    """Every answer under /api/ is JSON, also where no view answered (an unknown path, a method not offered)."""
+    from flask import jsonify
+
+    code = error.code or 500
+    names = {404: "not_found", 405: "method_not_allowed", 400: "bad_request", 413: "too_large",
+             415: "unsupported_media_type", 403: "forbidden"}
+    response = jsonify({"error": names.get(code, "error"), "message": error.description or error.name})
+    if code == 405 and isinstance(error, MethodNotAllowed) and error.valid_methods:
+        response.headers["Allow"] = ", ".join(error.valid_methods)
+    return response, code
+
+
+def _other_error(error: HTTPException):  # type: ignore[no-untyped-def]
+    return _as_json(error) if _for_programs() else error
 
 
 def _database_down(_error: Exception):  # type: ignore[no-untyped-def]

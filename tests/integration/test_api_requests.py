@@ -229,3 +229,20 @@ def test_the_api_neither_reads_nor_sets_the_session_cookie(client):
         assert session.scalars(select(Request.language)).one() == "de"
     chosen = client.post("/api/v1/requests?lang=it", json=body())  # remembering a language is a page's business
     assert chosen.status_code == 202 and "Set-Cookie" not in chosen.headers
+
+
+@pytest.mark.parametrize(("method", "path", "status"), [
+    ("GET", "/api/v1/nothing", 404), ("PUT", "/api/v1/requests", 405), ("DELETE", "/api/v1/requests/R-0000-0000", 405),
+    ("GET", "/api/v1/requests/a%0Ab", 404), ("GET", "/api/", 404),
+])
+def test_every_answer_under_the_api_is_json(client, method, path, status):
+    answer = client.open(path, method=method)
+    assert answer.status_code == status and answer.mimetype == "application/json"
+    assert answer.get_json()["error"] in ("not_found", "method_not_allowed")
+    if status == 405:
+        assert "POST" in answer.headers["Allow"] or "GET" in answer.headers["Allow"]
+
+
+def test_pages_outside_the_api_keep_their_html_error_pages(client):
+    answer = client.get("/no-such-page")
+    assert answer.status_code == 404 and answer.mimetype == "text/html"
