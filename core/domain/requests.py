@@ -36,12 +36,17 @@ class Facts:
     active_administrators: int
     exhausted: bool = False  # R3: the member's code entry was blocked after too many wrong codes
     administrators_cannot_help: bool = False  # the request says why its administrators cannot act
+    letter_in_post: bool = False  # R21: a letter with a code went to the member less than LETTER_PAUSE_DAYS ago
 
 
 @dataclass(frozen=True)
 class Decision:
     outcome: Outcome
     why: str
+
+
+LETTER_PAUSE_DAYS = 7
+LETTER_IN_POST = "a letter with a code went to this member less than 7 days ago"
 
 
 def decide_new_code(facts: Facts) -> Decision:
@@ -55,6 +60,9 @@ def decide_new_code(facts: Facts) -> Decision:
         return Decision(Outcome.STAFF_CASE, "an administrator is active, but the request says why they cannot help")
     if facts.active_administrators > 0:
         return Decision(Outcome.TELL_ADMINISTRATORS, "the member has an active administrator")
+    if facts.letter_in_post:
+        # R21: anyone can ask, UIDs are public; a second letter would void the code already in the post.
+        return Decision(Outcome.STAFF_CASE, LETTER_IN_POST)
     return Decision(Outcome.ISSUE_CODE, "no active administrator; member number and UID match")
 
 

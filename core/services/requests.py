@@ -7,19 +7,21 @@ public status read the same for a real member and an invented one.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import Insert, String, Table, bindparam, cast, func, insert, literal, select
 from sqlalchemy.orm import Session
 
-from core import audit, clock, db, mail, outbox, refs
+from core import attempt_locks, audit, clock, db, mail, outbox, refs
 from core.domain import codes as code_rules
 from core.domain import request_status
 from core.domain import stale_login_requests as stale_rules
 from core.domain.deactivation import may_use
 from core.domain.identifiers import InvalidIdentifier, normalise_uid
 from core.domain.requests import (
+    LETTER_IN_POST,
+    LETTER_PAUSE_DAYS,
     Decision,
     Facts,
     NewCodeRequest,
@@ -29,7 +31,7 @@ from core.domain.requests import (
     decide_trustee_code,
 )
 from core.domain.stale_login_requests import StaleLoginsRequest
-from core.models import History, Login, Member, OutboxMessage, Request
+from core.models import Case, History, Letter, Login, Member, OutboxMessage, Request
 from core.observability import current_request_id
 from core.services import cases, codes, stale_logins
 
@@ -116,6 +118,10 @@ def decide(session: Session, request_id: int, now: datetime) -> Outcome | None:
     request = session.get(Request, request_id, with_for_update=True)
     if request is None or request.status != PublicStatus.RECEIVED:
         return None
+    # R21: decisions about one member, or answering one address, take turns, so that the letter a week and the
+    # e-mails a day are counted exactly however many requests arrive together.
+    for key in sorted({f"decide-member:{request.member_number}", f"decide-address:{request.requester_email}"}):
+        attempt_locks.take_turns(session, key)
     member = session.scalar(select(Member).where(Member.member_number == request.member_number))
     administrators = active_administrators(session, member.id, now) if member else []
     facts = Facts(
@@ -124,6 +130,7 @@ def decide(session: Session, request_id: int, now: datetime) -> Outcome | None:
         active_administrators=len(administrators),
         exhausted=member is not None and code_rules.exhausted(member.code_failures),
         administrators_cannot_help=request.administrators_cannot_help,
+        letter_in_post=member is not None and _letter_in_post(session, member.id, now),
     )
     decision = _decide_kind(request.kind, facts)
     _acknowledge(session, request, now)
@@ -154,10 +161,27 @@ def _decide_kind(kind: str, facts: Facts) -> Decision:
     return decide_new_code(facts)
 
 
+def _letter_in_post(session: Session, member_id: int, now: datetime) -> bool:
+    since = now - timedelta(days=LETTER_PAUSE_DAYS)
+    return session.scalar(select(Letter.id).where(
+        Letter.member_id == member_id, Letter.kind.in_((NEW_CODE, "invitation")), Letter.created_at >= since,
+        Letter.status != "cancelled").limit(1)) is not None
+
+
+def _already_today(session: Session, request: Request, now: datetime, *conditions: Any) -> bool:
+    """R21: whether another request decided today (Zurich) already led to the e-mail these conditions describe."""
+    midnight = datetime.combine(clock.today_in_zurich(now), time.min, clock.ZURICH)
+    return session.scalar(select(Request.id).where(
+        Request.id != request.id, Request.decided_at >= midnight, *conditions).limit(1)) is not None
+
+
 def _acknowledge(session: Session, request: Request, now: datetime) -> None:
     """The history's first line (dated when the request came in) and the requester's acknowledgement, which reads
-    the same whatever the decision: it is queued before the outcome is known."""
+    the same whatever the decision: it is queued before the outcome is known. An address typed by anyone gets at
+    most one acknowledgement a day (R21)."""
     _history(session, request, request.received_at, "request.received", actor="requester")
+    if _already_today(session, request, now, func.lower(Request.requester_email) == request.requester_email.lower()):
+        return
     name = {TRUSTEE_CODE: "trustee_code_request_received",
             stale_logins.KIND: "stale_logins_request_received"}.get(request.kind, "new_code_request_received")
     mail.queue(session, to=request.requester_email, name=name, lang=request.language,
@@ -209,11 +233,19 @@ def _issue_code(session: Session, request: Request, member: Member, now: datetim
 
 def _tell_administrators(session: Session, request: Request, member: Member, administrators: list[Login],
                          now: datetime) -> None:
+    request.status, request.outcome = PublicStatus.COMPLETED.value, "administrators_told"
+    if _administrators_told_today(session, request, member, now):
+        return
     for login in administrators:
         mail.queue(session, to=login.email, name="new_code_request_admins", lang=login.language,
                    context=_admin_mail_context(request, member, login), key=f"request-admins:{request.id}:{login.id}",
                    now=now)
-    request.status, request.outcome = PublicStatus.COMPLETED.value, "administrators_told"
+
+
+def _administrators_told_today(session: Session, request: Request, member: Member, now: datetime) -> bool:
+    """R21: a member's administrators hear at most once a day of requests others made."""
+    return _already_today(session, request, now, Request.member_id == member.id,
+                          Request.outcome.in_(("administrators_told", "administrator_can_help")))
 
 
 def _admin_mail_context(request: Request, member: Member, login: Login) -> dict[str, Any]:
@@ -228,21 +260,36 @@ def _answer_way_a(session: Session, request: Request, member: Member, administra
     """Situation 3 (a): the member's own administrators open the trustee's access; no code is sent. They, not the
     requester, are told: an answer to the typed address would say that the details matched (R21)."""
     trustee_name = str((request.details or {}).get("trustee_name", ""))
+    request.status, request.outcome = PublicStatus.COMPLETED.value, "administrator_can_help"
+    if _administrators_told_today(session, request, member, now):
+        return
     for login in administrators:
         mail.queue(session, to=login.email, name="trustee_code_request_admins", lang=login.language,
                    context={**_admin_mail_context(request, member, login), "trustee_name": trustee_name},
                    key=f"request-admins:{request.id}:{login.id}", now=now)
-    request.status, request.outcome = PublicStatus.COMPLETED.value, "administrator_can_help"
 
 
 def _to_staff(session: Session, request: Request, decision: Decision, now: datetime) -> None:
     kind = request.kind if request.kind in (TRUSTEE_CODE, stale_logins.KIND) else NEW_CODE
+    request.status, request.outcome = PublicStatus.IN_REVIEW.value, "staff_case"
+    if decision.why == LETTER_IN_POST and _joined_open_case(session, request, now):
+        return
     case = cases.open_case(session, kind=kind, why=decision.why, now=now, request_id=request.id,
                            member_id=request.member_id)
     case.document_id = request.document_id
     if kind == stale_logins.KIND:
         stale_logins.prepare_case(session, case, request)
-    request.status, request.outcome = PublicStatus.IN_REVIEW.value, "staff_case"
+
+
+def _joined_open_case(session: Session, request: Request, now: datetime) -> bool:
+    """R21: while a letter is in the post, further requests for the member go to staff as one case."""
+    case = session.scalar(select(Case).where(Case.member_id == request.member_id, Case.kind == NEW_CODE,
+                                             Case.status == "open", Case.why == LETTER_IN_POST).limit(1))
+    if case is None:
+        return False
+    session.add(History(case_id=case.id, request_id=request.id, at=now, actor="system",
+                        event="case.request_joined", detail=request.reference))
+    return True
 
 
 def _history(session: Session, request: Request, now: datetime, event: str, actor: str = "system",

@@ -86,3 +86,14 @@ def test_every_intake_mail_exists_in_four_languages(name):
         for part in ("subject", "body"):
             text = (ROOT / "templates" / "email" / name / f"{part}.{lang}.txt").read_text(encoding="utf-8")
             assert "{{ reference }}" in text or part == "subject"
+
+
+def test_r21_a_letter_in_the_post_sends_the_next_request_to_staff_not_a_second_letter():
+    from core.domain.requests import LETTER_IN_POST, Decision, Facts, Outcome, decide_new_code
+
+    waiting = Facts(member_known=True, uid_matches=True, active_administrators=0, letter_in_post=True)
+    assert decide_new_code(waiting) == Decision(Outcome.STAFF_CASE, LETTER_IN_POST)
+    told = Facts(member_known=True, uid_matches=True, active_administrators=1, letter_in_post=True)
+    assert decide_new_code(told).outcome is Outcome.TELL_ADMINISTRATORS
+    free = Facts(member_known=True, uid_matches=True, active_administrators=0)
+    assert decide_new_code(free).outcome is Outcome.ISSUE_CODE

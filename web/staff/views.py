@@ -38,7 +38,8 @@ LETTER_LABELS = {"invitation": "Invitation", "new_code": "New code", "trustee_co
                  "request_rejected": "Request rejected", "pending": "Waiting to be printed",
                  "rendered": "Ready to print", "printed": "Printed", "returned": "Returned", "cancelled": "Cancelled"}
 EVENT_LABELS = {"request.received": "Request received", "request.decided": "Request examined",
-                "case.opened": "Case opened", "case.recorded": "Case recorded", "case.approved": "Approved",
+                "case.opened": "Case opened", "case.request_joined": "Another request joined this case",
+                "case.recorded": "Case recorded", "case.approved": "Approved",
                 "case.rejected": "Rejected",
                 "case.closed": "Closed", "support.answered": "Answer sent by e-mail",
                 "member.address_corrected": "Address corrected", "letter.returned": "Letter returned",
