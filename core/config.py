@@ -49,6 +49,8 @@ class Settings:
     ratelimit_auth: str = "30 per minute"  # per IP on login, second-step and code POSTs (coarse; R9 is in the DB)
     # Where members write for help (support requests, shown on pages); the fund's contact address unless set.
     support_email: str = "connect@exfour.ch"
+    # Reverse proxies in front of the web app whose X-Forwarded-For may be believed; 0 believes none (R9).
+    trusted_proxy_hops: int = 0
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -69,6 +71,12 @@ def weak_secret(value: str) -> str | None:
     if len(set(value)) < MIN_DISTINCT_CHARACTERS:
         return f"fewer than {MIN_DISTINCT_CHARACTERS} different characters: not random"
     return None
+
+
+def _hops(value: str) -> int:
+    if not value.strip().isdigit():
+        raise ValueError(f"TRUSTED_PROXY_HOPS must be a whole number of proxies (0 or more), not {value!r}")
+    return int(value)
 
 
 def load() -> Settings:
@@ -99,6 +107,7 @@ def load() -> Settings:
         ratelimit_storage_uri=env("RATELIMIT_STORAGE_URI", "memory://"),
         ratelimit_auth=env("RATELIMIT_AUTH", "30 per minute"),
         support_email=env("SUPPORT_EMAIL", env("FUND_CONTACT_EMAIL", "connect@exfour.ch")),
+        trusted_proxy_hops=_hops(env("TRUSTED_PROXY_HOPS", "0")),
     )
 
 

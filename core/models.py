@@ -190,7 +190,7 @@ class AuthFailure(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     account: Mapped[str] = mapped_column(String(40), default="")
     ip: Mapped[str] = mapped_column(String(45), default="")
-    factor: Mapped[str] = mapped_column(String(15))  # password, second_factor
+    factor: Mapped[str] = mapped_column(String(15))  # password, password_device, second_factor
     at: Mapped[datetime]
     __table_args__ = (
         Index("ix_auth_failure_account_at", "account", "factor", "at"),

@@ -7,6 +7,7 @@ from typing import Any
 from flask import Flask, render_template
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from core import config
 from web import i18n
@@ -32,6 +33,11 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         WTF_CSRF_TIME_LIMIT=None,
     )
     app.config.update(overrides or {})
+    if settings.trusted_proxy_hops:
+        # Behind a reverse proxy every request comes from the proxy's address: R9's counts per address and the
+        # per-IP limit need the client's, which only the configured number of trusted proxies may tell.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.trusted_proxy_hops,  # type: ignore[method-assign]
+                                x_proto=settings.trusted_proxy_hops)
     csrf.init_app(app)
     from web import help as help_pages
     from web import ops

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from functools import cache
+from typing import Any
 
 from sqlalchemy import case, func, or_, select, update
 from sqlalchemy.orm import Session
@@ -26,6 +27,7 @@ from core.services import mandates, recovery_codes, sms_codes
 from core.services.codes import address_on_file
 
 PASSWORD, SECOND_FACTOR = "password", "second_factor"
+PASSWORD_DEVICE = "password_device"  # a failure in a browser the login has used before (web.devices)
 TOTP, SMS, RECOVERY = "totp", "sms", "recovery_code"  # the ways through the second step
 SMS_PURPOSE = "login"
 
@@ -96,21 +98,37 @@ def _failures(session: Session, factor: str, account: str, ip: str | None, since
 
 
 def check_password(session: Session, member_number: str, email: str, password: str, ip: str,
-                   now: datetime) -> Step:
-    """First step. Throttled per account and per IP before the password is looked at (R9)."""
+                   now: datetime, known_login: int | None = None) -> Step:
+    """First step. Throttled before the password is looked at (R9): per login and per address; but a browser that
+    has completed a two-step login for this login before (`known_login`, its device cookie) counts only the
+    failures made in such browsers, so guesses from elsewhere cannot lock the owner out."""
     member_number, email, ip = member_number.strip(), email.strip().lower(), ip[:45]
     login = _find(session, member_number, email)
     account = account_key(login.id) if login else _typed_key(member_number, email)
     attempt_locks.take_turns(session, f"password:{account}")  # R9: parallel guesses are counted one by one
-    if rules.PASSWORD_LIMIT.reached(_failures(session, PASSWORD, account, ip, rules.PASSWORD_LIMIT.since(now))):
+    device = login is not None and known_login == login.id
+    if _password_throttled(session, account, ip, device, now):
         return Step(Check.THROTTLED)
     stored = login.password_hash if login else _decoy_hash()
     if not secrets_box.password_matches(stored, password[: rules.MAX_LENGTH]) or login is None:
-        session.add(AuthFailure(account=account, ip=ip, factor=PASSWORD, at=now))
+        session.add(AuthFailure(account=account, ip=ip, factor=PASSWORD_DEVICE if device else PASSWORD, at=now))
         return Step(Check.WRONG)
     if not may_use(login.status, login.last_day, now):
         return Step(Check.NOT_ACTIVE)
     return Step(Check.OK, login.id, login.session_version)
+
+
+def _password_throttled(session: Session, account: str, ip: str, device: bool, now: datetime) -> bool:
+    since = rules.PASSWORD_LIMIT.since(now)
+
+    def failures(*where: Any) -> int:
+        return session.scalar(select(func.count()).where(AuthFailure.at >= since, *where)) or 0
+
+    if device:
+        return rules.PASSWORD_LIMIT.reached(failures(AuthFailure.account == account,
+                                                     AuthFailure.factor == PASSWORD_DEVICE))
+    return rules.PASSWORD_LIMIT.reached(max(failures(AuthFailure.account == account, AuthFailure.factor == PASSWORD),
+                                            failures(AuthFailure.ip == ip, AuthFailure.factor == PASSWORD)))
 
 
 def log_out(session: Session, login_id: int, session_version: int) -> None:

@@ -153,6 +153,41 @@ def test_r9_ten_failed_passwords_from_one_ip_lock_that_ip_not_others(app, report
     assert elsewhere.status_code == 303, "the same login from another address still gets in"
 
 
+def test_r9_an_attackers_failures_do_not_lock_the_owner_out_of_a_browser_the_owner_has_used(app, report):
+    """OWASP device cookies: after a complete two-step login the owner's browser is known; ten guesses from other
+    addresses lock the login for unknown browsers only, and the owner's own failures there still count."""
+    row = report.row("R9 password guessing per login / per IP")
+    member = make_member("770400", "Owner AG")
+    login_id, secret = make_login(member, "Anna Admin", "anna@owner.example", ALL)
+    owner = _client(app, "192.0.2.10")
+    assert owner.post("/login", data={"member_number": "770400", "email": "anna@owner.example",
+                                      "password": PASSWORD}).status_code == 303
+    assert owner.post("/login/second-step", data={"otp": next_otp(login_id, secret)}).status_code == 303
+    assert owner.get_cookie("connect_device", path="/login") is not None
+    owner.post("/logout")
+    for i in range(10):  # an attacker, from ten addresses
+        _client(app, _ip()).post("/login", data={"member_number": "770400", "email": "anna@owner.example",
+                                                 "password": f"guess {i}"})
+    stranger = _client(app, _ip()).post("/login", data={"member_number": "770400", "email": "anna@owner.example",
+                                                         "password": PASSWORD})
+    assert PASSWORD_THROTTLED in _text(stranger), "an unknown browser is locked out"
+    again = owner.post("/login", data={"member_number": "770400", "email": "anna@owner.example",
+                                       "password": PASSWORD})
+    assert again.status_code == 303, "the owner's browser still gets in"
+    owner.post("/logout")
+    forged = _client(app, _ip())
+    forged.set_cookie("connect_device", "1.forged.signature", path="/login")
+    refused = forged.post("/login", data={"member_number": "770400", "email": "anna@owner.example",
+                                          "password": PASSWORD})
+    assert PASSWORD_THROTTLED in _text(refused), "a forged device cookie counts for nothing"
+    for i in range(10):  # failures in the owner's browser count there (R9 still holds for it)
+        owner.post("/login", data={"member_number": "770400", "email": "anna@owner.example", "password": f"typo {i}"})
+    locked = owner.post("/login", data={"member_number": "770400", "email": "anna@owner.example",
+                                        "password": PASSWORD})
+    assert PASSWORD_THROTTLED in _text(locked)
+    row.runs = 34
+
+
 def _first_step(app, number: str, email: str):
     client = _client(app, _ip())
     assert client.post("/login", data={"member_number": number, "email": email, "password": PASSWORD}
@@ -214,3 +249,22 @@ def test_the_json_api_is_limited_per_ip_with_a_json_answer(pg, report):
     assert replies[-1].get_json()["error"] == "too_many_requests" and replies[-1].headers["Retry-After"] == "60"
     documented = app.test_client().get("/api/v1/openapi.json").get_json()
     assert "429" in documented["paths"]["/requests"]["post"]["responses"], "the limit is part of the API's contract"
+
+
+@pytest.mark.parametrize(("hops", "counted_as"), [("0", "198.51.100.7"), ("1", "203.0.113.9")])
+def test_r9_the_client_address_comes_from_a_trusted_proxy_only_when_configured(pg, monkeypatch, hops, counted_as):
+    from core.models import AuthFailure
+    from web import create_app
+
+    monkeypatch.setenv("TRUSTED_PROXY_HOPS", hops)
+    config.reset()
+    try:
+        app = create_app({"WTF_CSRF_ENABLED": False, "TESTING": True, "RATELIMIT_AUTH": "1000 per minute"})
+        client = _client(app, "198.51.100.7")  # the proxy
+        client.post("/login", data={"member_number": "1", "email": "a@b.ch", "password": "x"},
+                    headers={"X-Forwarded-For": "203.0.113.9"})
+    finally:
+        monkeypatch.undo()
+        config.reset()
+    with db.unit_of_work() as s:
+        assert s.scalar(select(AuthFailure.ip)) == counted_as

@@ -73,3 +73,10 @@ def test_the_test_clock_is_refused_outside_development_and_tests(monkeypatch, tm
     monkeypatch.setenv("ENVIRONMENT", "Production")
     with pytest.raises(RuntimeError, match="tests only"):
         clock.now()
+
+
+@pytest.mark.parametrize("value", ["-1", "one", "1.5", " "])
+def test_trusted_proxy_hops_is_a_whole_number(monkeypatch, value):
+    monkeypatch.setenv("TRUSTED_PROXY_HOPS", value)
+    with pytest.raises(ValueError, match="TRUSTED_PROXY_HOPS"):
+        config.load()

@@ -19,6 +19,7 @@ from core.db import unit_of_work
 from core.domain import passwords
 from core.services import member_auth
 from core.services.member_auth import Check
+from web import devices
 from web.auth import PENDING_KEY, MemberPrincipal, end_session, start_session
 from web.i18n import translate
 from web.public import bp
@@ -80,7 +81,7 @@ def login() -> Any:
     if form.validate_on_submit():
         with unit_of_work() as s:
             step = member_auth.check_password(s, form.member_number.data, form.email.data, form.password.data,
-                                              _ip(), clock.now())
+                                              _ip(), clock.now(), known_login=devices.known_login())
         if step.result == Check.OK:
             session[PENDING_KEY] = {"kind": "member", "login": step.login_id, "version": step.session_version,
                                     "until": clock.now().timestamp() + passwords.PENDING_FOR.total_seconds()}
@@ -135,7 +136,9 @@ def login_second_factor() -> Any:
         if principal is not None:
             start_session(principal)
             session["lang"] = principal.language
-            return redirect(local_path(request.args.get("next")) or url_for("portal.home"), 303)
+            response = redirect(local_path(request.args.get("next")) or url_for("portal.home"), 303)
+            devices.remember(response, principal.login_id)
+            return response
         if step.result == Check.NOT_ACTIVE:
             return _back_to_password(NOT_ACTIVE)
         form.fail(_FIELD[method], _MESSAGES[method].get(step.result, WRONG_OTP))
