@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from core import audit, clock, mail
+from core import attempt_locks, audit, clock, mail
 from core.domain import logins as rules
 from core.domain import rights
 from core.domain.deactivation import may_use
@@ -240,8 +240,9 @@ def keep_an_administrator(session: Session, target: Login, ends: date, today: da
     """R12: refuse when the member would have no active administrator after `ends`, with the successor steps."""
     if target.member_id is None:
         return  # a trustee login (R13) never administers a member: nobody depends on it
-    # Two administrators leaving at the same moment take turns on the member's row, so one of them stays.
-    session.execute(select(Member.id).where(Member.id == target.member_id).with_for_update())
+    # Two administrators leaving at the same moment take turns, so one of them stays: also on SQLite, which has no
+    # row locks (core.attempt_locks takes its write lock).
+    attempt_locks.take_turns(session, f"member-administrators:{target.member_id}")
     logins = session.scalars(select(Login).where(Login.member_id == target.member_id, Login.status == "active")
                              .execution_options(populate_existing=True)).all()
     colleagues = [rules.Colleague(login.id, login.status, tuple(login.rights), login.last_day) for login in logins]

@@ -1,0 +1,57 @@
+"""R12 under concurrency, on PostgreSQL and on the embedded SQLite (`make run`): two administrators who deactivate
+each other at the same moment cannot both succeed; the member keeps one."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from admin_support import ALL, make_login, make_member
+from sqlalchemy import func, select
+
+from core import clock, config, db, migrate
+from core.models import Login
+from core.services import logins
+
+
+@pytest.fixture(params=["postgresql", "sqlite"])
+def database(request, pg, tmp_path, monkeypatch):
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'race.sqlite'}"
+        monkeypatch.setenv("DATABASE_URL", url)
+        config.reset()
+        db.dispose()
+        migrate.upgrade(url)
+    yield request.param
+    db.dispose()
+    monkeypatch.undo()
+    config.reset()
+    db.dispose()
+
+
+def _deactivate(actor: int, target: int, start: threading.Barrier, outcomes: list[str]) -> None:
+    start.wait()
+    try:
+        with db.unit_of_work() as s:
+            logins.deactivate(s, actor, target, None, clock.now())
+        outcomes.append("deactivated")
+    except logins.Refused:
+        outcomes.append("refused")
+
+
+@pytest.mark.parametrize("round_", range(3))
+def test_r12_two_administrators_deactivating_each_other_at_once_leave_one(database, round_):
+    member = make_member(f"88000{round_}", "Race AG")
+    first, _ = make_login(member, "Anna Admin", f"anna{round_}@race.example", ALL)
+    second, _ = make_login(member, "Beat Admin", f"beat{round_}@race.example", ALL)
+    start, outcomes = threading.Barrier(2), []
+    threads = [threading.Thread(target=_deactivate, args=(first, second, start, outcomes)),
+               threading.Thread(target=_deactivate, args=(second, first, start, outcomes))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert sorted(outcomes) == ["deactivated", "refused"]
+    with db.unit_of_work() as s:
+        assert s.scalar(select(func.count()).select_from(Login)
+                        .where(Login.member_id == member, Login.status == "active")) == 1
