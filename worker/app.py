@@ -8,10 +8,12 @@ from typing import Any
 from celery import Celery, Task
 from celery.schedules import crontab
 from celery.signals import worker_process_init
+from kombu import Queue
 from sqlalchemy.exc import DBAPIError
 
 import worker.observability  # noqa: F401  (JSON logs, request ids, metrics and heartbeats via Celery's signals)
 from core import config, db
+from core.queues import CODES_QUEUE, DEFAULT_QUEUE
 
 TASK_MODULES = [
     "worker.tasks.outbox",
@@ -40,6 +42,12 @@ app.conf.update(
     worker_send_task_events=True,
     task_send_sent_event=True,
     timezone="Europe/Zurich",
+    # A code a person is waiting for (the SMS at login, valid 5 minutes) must not wait behind a mailing or an intake
+    # flood: it has its own queue. Every worker takes both queues unless told otherwise (-Q); a worker started
+    # with `-Q codes` is capacity for codes alone (Procfile, docker-compose.yml).
+    task_queues=(Queue(DEFAULT_QUEUE), Queue(CODES_QUEUE)),
+    task_default_queue=DEFAULT_QUEUE,
+    task_routes={"sms.send": {"queue": CODES_QUEUE}},
     beat_schedule={
         "outbox-relay": {"task": "outbox.relay", "schedule": 2.0},
         "login-deactivations": {"task": "logins.sweep_deactivations", "schedule": 60.0},  # R11
