@@ -51,6 +51,9 @@ class Settings:
     support_email: str = "connect@exfour.ch"
     # Reverse proxies in front of the web app whose X-Forwarded-For may be believed; 0 believes none (R9).
     trusted_proxy_hops: int = 0
+    # What /metrics and the details of /readyz need (Authorization: Bearer …); without it only development and
+    # tests show them.
+    ops_token: str = ""
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -108,6 +111,7 @@ def load() -> Settings:
         ratelimit_auth=env("RATELIMIT_AUTH", "30 per minute"),
         support_email=env("SUPPORT_EMAIL", env("FUND_CONTACT_EMAIL", "connect@exfour.ch")),
         trusted_proxy_hops=_hops(env("TRUSTED_PROXY_HOPS", "0")),
+        ops_token=env("OPS_TOKEN", ""),
     )
 
 

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import hmac
 import time
 
 import structlog
@@ -74,8 +75,9 @@ def readyz() -> tuple[Response, int]:
                    health.heartbeat(engine, "worker", now)]
     checks.append(health.broker(config.get().broker_url))
     failing = [check.name for check in checks if not check.ok]
-    body = {"status": "unavailable" if failing else "ready", "failing": failing,
-            "checks": {check.name: check.problem or "ok" for check in checks}}
+    body: dict[str, object] = {"status": "unavailable" if failing else "ready"}
+    if _operator():  # which part fails, and why, is for the people who run it
+        body |= {"failing": failing, "checks": {check.name: check.problem or "ok" for check in checks}}
     if failing:
         log.warning("readyz.failing", failing=failing)
     return jsonify(body), 503 if failing else 200
@@ -83,5 +85,17 @@ def readyz() -> tuple[Response, int]:
 
 @bp.get("/metrics", endpoint="metrics")
 def scrape() -> Response:
+    if not _operator():
+        return Response("Send the operations token: Authorization: Bearer <OPS_TOKEN>\n", status=403,
+                        content_type="text/plain; charset=utf-8")
     body, content_type = metrics.render(clock.now())
     return Response(body, content_type=content_type)
+
+
+def _operator() -> bool:
+    """The caller may see the internals: it sends OPS_TOKEN, or no token is set outside production."""
+    settings = config.get()
+    if not settings.ops_token:
+        return not settings.is_production
+    sent = request.headers.get("Authorization", "")
+    return hmac.compare_digest(sent.encode(), f"Bearer {settings.ops_token}".encode())

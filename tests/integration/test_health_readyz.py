@@ -87,3 +87,24 @@ def test_every_response_carries_a_request_id_and_keeps_a_sane_one_given(pg):
     hostile = client.get("/healthz", headers={"X-Request-ID": 'x" injected=1 <script>'})
     assert hostile.headers["X-Request-ID"] != 'x" injected=1 <script>'
     assert len(hostile.headers["X-Request-ID"]) == 32
+
+
+def test_metrics_and_readiness_details_need_the_operations_token(pg, monkeypatch):
+    from core import config
+
+    monkeypatch.setenv("OPS_TOKEN", "a-long-random-operations-token-0123456789")
+    config.reset()
+    try:
+        client = make_app().test_client()
+        assert client.get("/metrics").status_code == 403
+        assert client.get("/metrics", headers={"Authorization": "Bearer wrong"}).status_code == 403
+        scraped = client.get("/metrics", headers={"Authorization": "Bearer a-long-random-operations-token-0123456789"})
+        assert scraped.status_code == 200 and b"# HELP" in scraped.data
+        public = client.get("/readyz").get_json()
+        assert set(public) == {"status"}, "anyone sees only whether it is ready"
+        detailed = client.get("/readyz", headers={"Authorization": "Bearer a-long-random-operations-token-0123456789"})
+        assert "checks" in detailed.get_json()
+        assert client.get("/healthz").status_code == 200
+    finally:
+        monkeypatch.undo()
+        config.reset()
