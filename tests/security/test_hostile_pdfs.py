@@ -28,7 +28,8 @@ REFUSED = [
 
 
 @pytest.mark.parametrize(("make", "reason"), [(m, r) for _n, m, r in REFUSED], ids=[n for n, _m, _r in REFUSED])
-def test_r23_a_hostile_pdf_is_refused_with_its_reason(make, reason):
+def test_r23_a_hostile_pdf_is_refused_with_its_reason(make, reason, report):
+    report.row("R23 hostile PDFs (child process with limits)").runs = 1
     with pytest.raises(documents.DocumentRejected, match=reason):
         documents.check_pdf(make())
 
@@ -38,7 +39,8 @@ def test_r23_ordinary_pdfs_up_to_50_pages_pass():
     documents.check_pdf(hostile_pdfs.plain(50))
 
 
-def test_r23_a_million_page_tree_is_refused_without_costing_the_web_process_memory():
+def test_r23_a_million_page_tree_is_refused_without_costing_the_web_process_memory(report):
+    report.row("R23 hostile PDFs (child process with limits)").runs = 1
     bomb = hostile_pdfs.page_tree_bomb()
     assert 5_000_000 < len(bomb) < documents.MAX_BYTES
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
@@ -62,10 +64,13 @@ def _stored() -> tuple[int, int, int]:
 
 @pytest.mark.parametrize("make", [hostile_pdfs.javascript, hostile_pdfs.page_tree_bomb, hostile_pdfs.inflation_bomb],
                          ids=["javascript", "page tree bomb", "inflation bomb"])
-def test_r23_an_anonymous_request_with_a_hostile_pdf_is_refused_and_nothing_is_stored(app, make):
+def test_r23_an_anonymous_request_with_a_hostile_pdf_is_refused_and_nothing_is_stored(app, make, report):
+    row = report.row("R23 hostile PDFs (child process with limits)")
+    row.runs = 1
     response = app.test_client().post("/api/v1/requests", json=api_body(make()))
     assert response.status_code == 422, response.get_data(as_text=True)[:300]
     assert "power_of_attorney" in " ".join(response.get_json()["fields"])
+    row.lost = sum(_stored())  # anything stored from a refused request
     assert _stored() == (0, 0, 0)
 
 

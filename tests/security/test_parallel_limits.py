@@ -94,7 +94,9 @@ def _count(model, *where) -> int:
         return s.scalar(select(func.count()).select_from(model).where(*where)) or 0
 
 
-def test_r3_sixty_wrong_codes_at_once_are_looked_at_five_times(site):
+def test_r3_sixty_wrong_codes_at_once_are_looked_at_five_times(site, report):
+    row = report.row("R3/R9 guesses sent at once (gunicorn, PostgreSQL and SQLite)")
+    row.runs = 60
     clients = [Client(site, "/register") for _ in range(60)]
     answers = _all_at_once(clients, lambda c: c.post("/register", {"member_number": NUMBER,
                                                                     "code": "ZZZZ-ZZZZ-ZZZZ-ZZZZ"}))
@@ -103,7 +105,8 @@ def test_r3_sixty_wrong_codes_at_once_are_looked_at_five_times(site):
     assert _count(CodeAttempt, CodeAttempt.member_number == NUMBER) == 5
 
 
-def test_r9_forty_wrong_passwords_at_once_are_looked_at_ten_times(site):
+def test_r9_forty_wrong_passwords_at_once_are_looked_at_ten_times(site, report):
+    report.row("R3/R9 guesses sent at once (gunicorn, PostgreSQL and SQLite)").runs = 40
     clients = [Client(site, "/login") for _ in range(40)]
     answers = _all_at_once(clients, lambda c: c.post("/login", {"member_number": NUMBER, "email": EMAIL,
                                                                 "password": "Wrong-Guess-2026"}))
@@ -112,7 +115,8 @@ def test_r9_forty_wrong_passwords_at_once_are_looked_at_ten_times(site):
     assert _count(AuthFailure, AuthFailure.factor == "password") == 10
 
 
-def test_r9_twenty_five_wrong_second_factors_at_once_are_looked_at_five_times(site):
+def test_r9_twenty_five_wrong_second_factors_at_once_are_looked_at_five_times(site, report):
+    report.row("R3/R9 guesses sent at once (gunicorn, PostgreSQL and SQLite)").runs = 25
     clients = [Client(site, "/login") for _ in range(25)]
     for client in clients:  # each has passed the password step, as the attacker who knows the password has
         client.post("/login", {"member_number": NUMBER, "email": EMAIL, "password": PASSWORD})
