@@ -26,15 +26,29 @@ DAY_IN_THE_PAST = "The last working day cannot be in the past. Choose today or a
 # R12, Situation 1: the refusal says what to do instead.
 LAST_ADMINISTRATOR_SELF = (
     "You cannot leave yet: no other administrator of your company would stay on after you (administrators who "
-    "have a last working day themselves do not count). First open User administration, choose New and create the "
-    "login of your successor with the administration right. Once your successor has finished the registration "
+    "have a last working day themselves do not count). First open User administration, choose New login and create "
+    "the login of your successor with the administration right. Once your successor has finished the registration "
     "(password and authenticator app), you can deactivate your own login."
 )
 LAST_ADMINISTRATOR_OTHER = (
     "{name} cannot be deactivated yet: no other administrator of your company would stay on, so nobody would be "
     "left to manage its logins (administrators who have a last working day themselves do not count). First create "
-    "the login of a successor with the administration right (User administration, New) and wait until the "
+    "the login of a successor with the administration right (User administration, New login) and wait until the "
     "successor has finished the registration; then try again."
+)
+
+# R12 when the administration right itself is taken away, not the login.
+LAST_ADMINISTRATOR_RIGHT_SELF = (
+    "You cannot give up the administration right yet: no other administrator of your company would stay on "
+    "(administrators who have a last working day themselves do not count). First create the login of your successor "
+    "with the administration right (User administration, New login) and wait until your successor has finished "
+    "the registration; then try again."
+)
+LAST_ADMINISTRATOR_RIGHT_OTHER = (
+    "{name} cannot lose the administration right yet: no other administrator of your company would stay on "
+    "(administrators who have a last working day themselves do not count). First create the login of a successor "
+    "with the administration right (User administration, New login) and wait until the successor has finished the "
+    "registration; then try again."
 )
 
 

@@ -207,7 +207,8 @@ def edit(session: Session, editor_id: int, login_id: int, details: Details, now:
     cleaned, granted = _checked(session, editor, details, before, target.id)
     today = clock.today_in_zurich(now)
     if rights.ADMINISTRATION in before and rights.ADMINISTRATION not in granted:
-        keep_an_administrator(session, target, rules.administration_ends(today, None), today, editor)
+        keep_an_administrator(session, target, rules.administration_ends(today, None), today, editor,
+                              giving_up_the_right=True)
     changed = [name for name, old, new in (("name", target.name, cleaned.name), ("email", target.email, cleaned.email),
                                            ("mobile", target.mobile, cleaned.mobile),
                                            ("language", target.language, cleaned.language)) if old != new]
@@ -236,7 +237,8 @@ def _forget_sms_codes(session: Session, login: Login) -> None:
         sms_codes.void_codes(session, purpose=purpose, subject=account(login))
 
 
-def keep_an_administrator(session: Session, target: Login, ends: date, today: date, actor: Login) -> None:
+def keep_an_administrator(session: Session, target: Login, ends: date, today: date, actor: Login,
+                          giving_up_the_right: bool = False) -> None:
     """R12: refuse when the member would have no active administrator after `ends`, with the successor steps."""
     if target.member_id is None:
         return  # a trustee login (R13) never administers a member: nobody depends on it
@@ -250,7 +252,11 @@ def keep_an_administrator(session: Session, target: Login, ends: date, today: da
     if mine is None or not rules.is_active_administrator(mine, today):
         return  # not an administrator (any more): nobody depends on them to manage logins
     if rules.leaves_no_administrator(colleagues, target.id, ends):
-        message = rules.LAST_ADMINISTRATOR_SELF if actor.id == target.id else rules.LAST_ADMINISTRATOR_OTHER
+        own = actor.id == target.id
+        if giving_up_the_right:
+            message = rules.LAST_ADMINISTRATOR_RIGHT_SELF if own else rules.LAST_ADMINISTRATOR_RIGHT_OTHER
+        else:
+            message = rules.LAST_ADMINISTRATOR_SELF if own else rules.LAST_ADMINISTRATOR_OTHER
         raise Refused(message, None, name=target.name)
 
 

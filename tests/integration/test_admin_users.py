@@ -257,7 +257,7 @@ def test_r12_the_only_administrator_cannot_leave_and_is_told_the_successor_steps
     for data in ({"when": "now"}, {"when": "date", "last_day": later}):
         refused = client.post("/portal/profile/leave", data=data)
         assert refused.status_code == 422
-        assert SUCCESSOR_STEPS in text(refused) and "User administration, choose New" in text(refused)
+        assert SUCCESSOR_STEPS in text(refused) and "User administration, choose New login" in text(refused)
         by_admin_page = client.post(f"/portal/admin/logins/{anna_id}/deactivate", data=data)
         assert by_admin_page.status_code == 422 and SUCCESSOR_STEPS in text(by_admin_page)
     row = login_row(anna_id)
@@ -287,6 +287,19 @@ def test_r12_an_administrator_with_a_last_day_does_not_count_as_successor(app, t
                         data={"when": "date", "last_day": (soon + timedelta(days=5)).isoformat()})
     assert later.status_code == 303 and login_row(gina[0]).last_day == soon + timedelta(days=5)
     assert client.post(f"/portal/admin/logins/{gina[0]}/deactivate", data={"when": "now"}).status_code == 303
+
+
+def test_r12_taking_the_administration_right_away_says_so_not_that_someone_leaves(app, team):
+    gina = make_login(team["member_a"], "Gina Admin", "gina@muster.example", ALL)
+    client = anna_client(app, team)
+    soon = (clock.today_in_zurich(clock.now()) + timedelta(days=10)).isoformat()
+    assert client.post("/portal/profile/leave", data={"when": "date", "last_day": soon}).status_code == 303
+    refused = client.post(f"/portal/admin/logins/{gina[0]}/edit", data={
+        "name": "Gina Admin", "email": "gina@muster.example", "mobile": "+41791234567", "language": "en",
+        "rights": ["salary_declarations"]})
+    assert refused.status_code == 422 and "Gina Admin cannot lose the administration right yet" in text(refused)
+    assert "cannot be deactivated" not in text(refused)
+    assert rights.ADMINISTRATION in login_row(gina[0]).rights
 
 
 def test_r12_another_administrator_cannot_be_ended_when_nobody_stays_on(app, team):
