@@ -226,6 +226,7 @@ class PrintedInvitation:
     rights: list[str]
     invited: bool
     power_on_record: bool
+    language: str  # the trustee's own: the page is printed for them
 
 
 def printable(session: Session, editor_id: int, mandate_id: int, now: datetime) -> PrintedInvitation:
@@ -238,4 +239,4 @@ def printable(session: Session, editor_id: int, mandate_id: int, now: datetime) 
     member = session.get_one(Member, mandate.member_id)
     on_record = bool(mandates.current_powers(session, member.id, trustee.id, now))
     return PrintedInvitation(login.name, login.email, trustee.name, trustee.uid, member.name, member.member_number,
-                             list(mandate.rights), login.status == "pending", on_record)
+                             list(mandate.rights), login.status == "pending", on_record, login.language)

@@ -21,6 +21,7 @@ from core.domain.mandates import ZURICH
 from core.models import AuditEvent, Case, Document, Invitation, Login, Mandate, PowerOfAttorney
 from core.services import desk, invitations, poa_register, poa_reminders
 from core.services import staff as staff_service
+from web.i18n import translate
 
 A = "470100"
 COMPANY = {"company": "new", "uid": UID_T, "company_name": "Fidu Treuhand AG", "street": "Seestrasse 5",
@@ -376,3 +377,13 @@ def test_r14_portal_says_when_the_power_on_record_ended_or_was_revoked(app, team
     page = text(client.get(f"/portal/admin/trustees/{mandate_id}"))
     assert f"No: the power of attorney on record was revoked on {today.strftime('%d.%m.%Y')}" in page
     assert ended and "Tina Treu" in page  # the access itself goes on: way (a)
+
+
+def test_r13_the_printable_invitation_speaks_the_trustees_language_and_prints_without_inline_script(app, team):
+    client = anna(app, team)  # Anna reads the portal in English
+    mandate_id = _open(client, name="Luca Conti", email="luca@fidu.example", language="it")
+    page = text(client.get(f"/portal/admin/trustees/{mandate_id}/invitation"))
+    assert '<html lang="it">' in page and "Luca Conti" in page
+    assert translate("Trustee company", "it") in page and "Trustee company" not in page
+    assert "javascript:" not in page and "<style>" not in page  # the Content-Security-Policy would block both
+    assert "print.js" in page and "data-print" in page

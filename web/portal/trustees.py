@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from flask import abort, flash, redirect, render_template, request, session, url_for
+from flask import abort, flash, g, redirect, render_template, request, session, url_for
 from flask_login import current_user
 
 from core import clock
@@ -247,6 +247,7 @@ def admin_trustee_invitation(mandate_id: int) -> Any:
     """A page to print and hand to the trustee: who has access, with which rights, and how to get started."""
     with service() as s:
         shown = trustee_logins.printable(s, current_user.login_id, mandate_id, clock.now())
+    g.lang = shown.language  # handed to the trustee: in the trustee's language, as its invitation e-mail is
     return _page("invitation.html", shown=shown)
 
 
