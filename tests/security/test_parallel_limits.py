@@ -70,6 +70,9 @@ class Client:
     def __init__(self, base: str, page: str) -> None:
         self.base, self.http = base, http.Session()
         self.http.headers["Accept-Language"] = "en"
+        # A new connection for each request: gunicorn closes an idle keep-alive connection after 2 s, and a POST
+        # sent on it as it closes is lost in transit rather than answered (requests retries no POST).
+        self.http.headers["Connection"] = "close"
         self.token = TOKEN.search(self.http.get(base + page, timeout=30).text).group(1)
 
     def post(self, path: str, form: dict[str, str]) -> str:
