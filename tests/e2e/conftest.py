@@ -64,6 +64,9 @@ def web_server(pg_database: str, var_dir: Path, clock_file: Path) -> Iterator[st
     port = free_port()
     env = _env()
     env["PUBLIC_BASE_URL"] = f"http://127.0.0.1:{port}"
+    # Every walk comes from 127.0.0.1 through this one server: the coarse per-IP limit (tested in tests/security)
+    # would otherwise answer a later walk's login or code with 429 once earlier walks used the minute's budget.
+    env["RATELIMIT_AUTH"] = env["RATELIMIT_INTAKE"] = "100000 per minute"
     os.environ["PUBLIC_BASE_URL"] = env["PUBLIC_BASE_URL"]  # the worker prints it as the registration link
     from core import config
 
