@@ -8,40 +8,27 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from typing import Any
 
 import phonenumbers
 from flask import abort, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
-from wtforms import BooleanField, StringField, TextAreaField
+from wtforms import BooleanField, TextAreaField
 
 from core import clock, db
 from core.domain.requests import MAX_LENGTHS, REFERENCE_PATTERN, InvalidRequest, NewCodeRequest, parse_new_code
 from core.services import requests
 from web import i18n
-from web.forms import Form
 from web.public import bp
+from web.public.member_forms import MemberRequestForm
 from worker.nudge import relay_soon
 
 REFERENCE = re.compile(REFERENCE_PATTERN)
 SEND, CHANGE = "send", "change"
 
 
-class NewCodeForm(Form):
-    member_number = StringField("Member number")
-    uid = StringField("UID (company identification number)")
-    company_name = StringField("Company name")
-    requester_name = StringField("Your full name")
-    requester_role = StringField("Your role in the company")
-    requester_email = StringField("Your e-mail address")
-    requester_phone = StringField("Your phone number (optional)")
+class NewCodeForm(MemberRequestForm):
     reason = TextAreaField("Why can nobody in your company create logins any more?")
     administrators_cannot_help = BooleanField("An administrator is still registered, but cannot help")
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        for field in self:  # labels in the page's language, chosen per request
-            field.label.text = i18n.translate(field.label.text)
 
     def raw(self) -> dict[str, object]:
         values: dict[str, object] = {name: self[name].data or "" for name in MAX_LENGTHS}

@@ -98,3 +98,16 @@ class LoginForm(Form):
         Length(max=254, message="An e-mail address has at most 254 characters"),
     ])
     password = PasswordField("Password", validators=[InputRequired("Enter your password")])
+
+
+class MemberRequestForm(Form):
+    """What every public request says of the member and of the person asking (new code, old logins, a code for a
+    trustee); each form adds its own reason and details."""
+
+    member_number = StringField("Member number")
+    uid = StringField("UID (company identification number)")
+    company_name = StringField("Company name")
+    requester_name = StringField("Your full name")
+    requester_role = StringField("Your role in the company")
+    requester_email = StringField("Your e-mail address")
+    requester_phone = StringField("Your phone number (optional)")

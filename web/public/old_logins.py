@@ -9,39 +9,26 @@ Nothing shown depends on whether the member, its UID or its administrators match
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 from flask import redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
-from wtforms import StringField, TextAreaField
+from wtforms import TextAreaField
 
 from core import clock, db
 from core.domain.requests import MAX_LENGTHS, InvalidRequest
 from core.domain.stale_login_requests import MAX_ROWS, ROW_FIELDS, parse_stale_logins
 from core.services import requests
 from web import i18n
-from web.forms import Form
 from web.public import bp
+from web.public.member_forms import MemberRequestForm
 from worker.nudge import relay_soon
 
 FIRST_ROWS = 3
 ADD_ROW = "add"
 
 
-class OldLoginsForm(Form):
-    member_number = StringField("Member number")
-    uid = StringField("UID (company identification number)")
-    company_name = StringField("Company name")
-    requester_name = StringField("Your full name")
-    requester_role = StringField("Your role in the company")
-    requester_email = StringField("Your e-mail address")
-    requester_phone = StringField("Your phone number (optional)")
+class OldLoginsForm(MemberRequestForm):
     reason = TextAreaField("Why should these logins end?")
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        for item in self:  # labels in the page's language, chosen per request
-            item.label.text = i18n.translate(item.label.text)
 
 
 @dataclass

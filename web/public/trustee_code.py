@@ -22,9 +22,9 @@ from core.domain.requests import MAX_LENGTHS, InvalidRequest
 from core.domain.trustee_requests import TRUSTEE_LENGTHS, parse_trustee_code
 from core.services import documents, trustee_codes
 from web import i18n
-from web.forms import Form
 from web.public import bp
 from web.public.intake import _status_or_404
+from web.public.member_forms import MemberRequestForm
 from worker.nudge import relay_soon
 
 LANGUAGE_NAMES = (("de", "German"), ("fr", "French"), ("it", "Italian"), ("en", "English"))
@@ -35,14 +35,7 @@ ATTACH_AGAIN = "Your file was fine, but please attach the power of attorney agai
 Page = Response | tuple[str, int] | str
 
 
-class TrusteeCodeForm(Form):
-    member_number = StringField("Member number")
-    uid = StringField("UID (company identification number)")
-    company_name = StringField("Company name")
-    requester_name = StringField("Your full name")
-    requester_role = StringField("Your role in the company")
-    requester_email = StringField("Your e-mail address")
-    requester_phone = StringField("Your phone number (optional)")
+class TrusteeCodeForm(MemberRequestForm):
     reason = TextAreaField("Why should the trustee receive the code?")
     trustee_name = StringField("Trustee company name")
     trustee_uid = StringField("Trustee's UID")
@@ -59,7 +52,6 @@ class TrusteeCodeForm(Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         for field in self:
-            field.label.text = i18n.translate(field.label.text)
             if field.type == "SelectField":
                 field.choices = [(value, i18n.translate(name)) for value, name in LANGUAGE_NAMES]
 
