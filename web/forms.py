@@ -8,7 +8,7 @@ import re
 from typing import Any
 
 from flask_wtf import FlaskForm
-from wtforms import FileField, TextAreaField
+from wtforms import DateField, FileField, TextAreaField
 from wtforms.fields.core import Field
 
 from core.domain import requests
@@ -21,6 +21,7 @@ ENDONYMS = frozenset({"Deutsch", "Français", "Italiano", "English"})
 CONTROL_CHARACTERS = requests.CONTROL_CHARACTERS  # the API's answer too (core.domain.requests)
 ONE_LINE = "Enter this on one line."
 EXPIRED = "This page has expired. Please check your answers and send again."
+BAD_DAY = "Enter a date, like 31.03.2026"
 
 
 def typed_problem(field: Field) -> str | None:
@@ -67,3 +68,19 @@ class Form(FlaskForm):
     def fail(self, field_name: str, message: str) -> None:
         """An error found after the form was valid (by the service): shown next to its field."""
         self[field_name].errors = [*self[field_name].errors, translate(message)]
+
+
+class SwissDay(DateField):
+    """A day from the browser's date picker (which shows it the Swiss way and sends 2026-03-31) or typed the Swiss way
+    (31.03.2026). The picker needs the ISO form as its value, so that is the first format. `bad` is the message for
+    anything else, in the words of the field's question."""
+
+    def __init__(self, *args: Any, bad: str = BAD_DAY, **kwargs: Any) -> None:
+        super().__init__(*args, format=["%Y-%m-%d", "%d.%m.%Y"], **kwargs)
+        self.bad = bad
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        try:
+            super().process_formdata(valuelist)
+        except ValueError as exc:
+            raise ValueError(self.bad) from exc

@@ -6,11 +6,11 @@ from datetime import date
 from typing import Any
 
 from flask import request
-from wtforms import DateField, RadioField, SelectField, SelectMultipleField, StringField
+from wtforms import RadioField, SelectField, SelectMultipleField, StringField
 from wtforms.validators import Email, InputRequired, Length, Optional
 
 from core.domain import rights
-from web.forms import Form
+from web.forms import Form, SwissDay
 from web.public.member_forms import LANGUAGE_NAMES, DetailsForm
 
 FORGED = "This form was sent with fields that cannot be set here ({fields}). Nothing was saved."
@@ -45,26 +45,13 @@ class LoginDetailsForm(Form):
 BAD_DATE = "Enter the last working day as a date, like 31.03.2026"
 
 
-class DayField(DateField):
-    """A date from the browser's date picker (2026-03-31) or typed the Swiss way (31.03.2026)."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, format=["%Y-%m-%d", "%d.%m.%Y"], **kwargs)
-
-    def process_formdata(self, valuelist: list[Any]) -> None:
-        try:
-            super().process_formdata(valuelist)
-        except ValueError as exc:
-            raise ValueError(BAD_DATE) from exc
-
-
 class LeaveForm(Form):
     """R11: now, or after a last working day."""
 
     when = RadioField("When should the login stop working?", choices=[
         ("date", "After a last working day"), ("now", "Now"),
     ], validators=[InputRequired("Choose when the login should stop working")])
-    last_day = DayField("Last working day", validators=[Optional()],
+    last_day = SwissDay("Last working day", bad=BAD_DATE, validators=[Optional()],
                          description="The login works until midnight (Swiss time) of this day.")
 
     def validate(self, extra_validators: Any = None) -> bool:

@@ -7,12 +7,12 @@ from datetime import date
 from typing import Any
 
 from flask_wtf.file import FileField
-from wtforms import DateField, RadioField, SelectField, SelectMultipleField, StringField
+from wtforms import RadioField, SelectField, SelectMultipleField, StringField
 from wtforms.validators import InputRequired, Length, Optional
 
 from core.domain import rights
 from core.domain.addresses import LANGUAGES
-from web.forms import Form
+from web.forms import Form, SwissDay
 from web.portal.admin_forms import LoginDetailsForm
 from web.public.member_forms import LANGUAGE_NAMES
 
@@ -20,22 +20,8 @@ NEW_COMPANY = "new"
 BAD_DAY = "Enter a date like 31.03.2026"
 
 
-class SwissDay(DateField):
-    """A day from the browser's date picker (which shows it the Swiss way and sends 2026-03-31) or typed the Swiss
-    way (31.03.2026). The picker needs the ISO form as its value, so that is the first format."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, format=["%Y-%m-%d", "%d.%m.%Y"], **kwargs)
-
-    def process_formdata(self, valuelist: list[Any]) -> None:
-        try:
-            super().process_formdata(valuelist)
-        except ValueError as exc:
-            raise ValueError(BAD_DAY) from exc
-
-
 def _access_end() -> SwissDay:
-    return SwissDay("Last day of access (optional)", validators=[Optional()],
+    return SwissDay("Last day of access (optional)", bad=BAD_DAY, validators=[Optional()],
                     description="Leave empty for no end date: the access then lasts until you revoke it.")
 COMPANY_FIELDS = ("uid", "company_name", "street", "po_box", "postcode", "town", "company_language")
 
@@ -97,9 +83,9 @@ class PowerOfAttorneyForm(Form):
     """R14: the signed power of attorney the administrator sends the fund, with what it grants."""
 
     document = FileField("Signed power of attorney (PDF, at most 10 MB)")
-    valid_from = SwissDay("Valid from", validators=[InputRequired("Enter the first day the power of attorney is "
-                                                                  "valid, like 01.04.2026")])
-    valid_until = SwissDay("Valid until (last day, optional)", validators=[Optional()],
+    valid_from = SwissDay("Valid from", bad=BAD_DAY, validators=[
+        InputRequired("Enter the first day the power of attorney is valid, like 01.04.2026")])
+    valid_until = SwissDay("Valid until (last day, optional)", bad=BAD_DAY, validators=[Optional()],
                            description="Leave empty if it is valid until revoked.")
     scope = SelectMultipleField("What the power of attorney covers", choices=list(rights.CATALOGUE.items()),
                                 validate_choice=False)

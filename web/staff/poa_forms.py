@@ -4,32 +4,19 @@ when the page is drawn."""
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 
 from flask_wtf.file import FileField
-from wtforms import DateField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms import SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
 from core.domain import mandates as rules
 from core.domain import rights
 from core.services import poa_register
-from web.forms import Form
+from web.forms import Form, SwissDay
 from web.i18n import translate
 from web.staff.forms import Text
 
 LANGUAGES = (("de", "Deutsch"), ("fr", "Français"), ("it", "Italiano"), ("en", "English"))
-BAD_DAY = Text("Enter a date, like 31.03.2026")
-
-
-class Day(DateField):
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, format=["%Y-%m-%d", "%d.%m.%Y"], **kwargs)
-
-    def process_formdata(self, valuelist: list[Any]) -> None:
-        try:
-            super().process_formdata(valuelist)
-        except ValueError as exc:
-            raise ValueError(str(BAD_DAY)) from exc
 
 
 class RecordForm(Form):
@@ -45,9 +32,9 @@ class RecordForm(Form):
     trustee_language = SelectField(Text("Language of the trustee"), choices=LANGUAGES, validate_choice=False)
     trustee_email = StringField(Text("E-mail address of the trustee"), validators=[Length(max=254)])
     scope = SelectMultipleField(Text("Scope"), choices=list(rights.CATALOGUE.items()), validate_choice=False)
-    valid_from = Day(Text("Valid from"), validators=[InputRequired(Text("Enter the first day it is valid"))])
-    valid_until = Day(Text("Valid until (last day)"), validators=[Optional()])
-    received_on = Day(Text("Received on"), validators=[InputRequired(Text("Enter the day we received it"))])
+    valid_from = SwissDay(Text("Valid from"), validators=[InputRequired(Text("Enter the first day it is valid"))])
+    valid_until = SwissDay(Text("Valid until (last day)"), validators=[Optional()])
+    received_on = SwissDay(Text("Received on"), validators=[InputRequired(Text("Enter the day we received it"))])
     document = FileField(Text("Signed power of attorney (PDF, at most 10 MB)"))
 
     def power(self) -> rules.NewPowerOfAttorney:

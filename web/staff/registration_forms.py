@@ -6,28 +6,14 @@ from __future__ import annotations
 from typing import Any
 
 from flask_wtf.file import FileField
-from wtforms import DateField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms import SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
 from core.domain import rights, signing
 from core.services.signatories import SOURCE
-from web.forms import Form
+from web.forms import Form, SwissDay
 from web.i18n import translate
 from web.public.member_forms import LANGUAGE_NAMES
-
-
-class DayField(DateField):
-    """A date from the browser's date picker (2026-03-31) or typed the Swiss way (31.03.2026)."""
-
-    def __init__(self, *args: Any, bad: str = "Enter a date, like 31.03.2026", **kwargs: Any) -> None:
-        super().__init__(*args, format=["%Y-%m-%d", "%d.%m.%Y"], **kwargs)
-        self.bad = bad
-
-    def process_formdata(self, valuelist: list[Any]) -> None:
-        try:
-            super().process_formdata(valuelist)
-        except ValueError as exc:
-            raise ValueError(self.bad) from exc
 
 
 class IdsField(SelectMultipleField):
@@ -60,13 +46,13 @@ class SignatoryForm(Form):
                            description="For example: member of the board, managing director")
     authority = SelectField("Kind of signing authority", choices=list(signing.AUTHORITIES.items()),
                             validators=[InputRequired("Choose the kind of signing authority")])
-    valid_from = DayField("Valid from", validators=[Optional()],
+    valid_from = SwissDay("Valid from", validators=[Optional()],
                           description="Leave empty if the extract gives no date.")
-    valid_until = DayField("Valid until (last day)", validators=[Optional()],
+    valid_until = SwissDay("Valid until (last day)", validators=[Optional()],
                            description="Leave empty while the authority lasts.")
     source = StringField("Source", default=SOURCE,
                          validators=[Length(max=200, message="The source has at most 200 characters")])
-    extract_date = DayField("Date of the register extract", validators=[
+    extract_date = SwissDay("Date of the register extract", validators=[
         InputRequired("Enter the date of the register extract")])
 
 
@@ -77,12 +63,12 @@ class SignatoryForm(Form):
 
 
 class EndSignatoryForm(Form):
-    last_day = DayField("Last valid day", validators=[InputRequired("Enter the last day the authority is valid")])
+    last_day = SwissDay("Last valid day", validators=[InputRequired("Enter the last day the authority is valid")])
 
 
 class ExceptionalForm(Form):
     letter = FileField("The member's official letter (PDF, at most 10 MB)")
-    letter_date = DayField("Date of the letter", validators=[InputRequired("Enter the date of the letter")])
+    letter_date = SwissDay("Date of the letter", validators=[InputRequired("Enter the date of the letter")])
     signers = IdsField("Who signed the letter", validators=[InputRequired("Choose who signed the letter")])
     name = StringField("Full name", validators=[
         InputRequired("Enter the person's full name"), Length(max=200, message="A name has at most 200 characters")])

@@ -22,11 +22,11 @@ from core.domain import rights
 from core.models import Case, Document, Member, PowerOfAttorney, Request, Trustee
 from core.services import codes, desk, mandates, trustee_codes
 from web.auth import staff_required
-from web.forms import Form
+from web.forms import Form, SwissDay
 from web.staff import bp
 from web.staff.downloads import document_download
 from web.staff.forms import Text
-from web.staff.poa_forms import LANGUAGES, Day
+from web.staff.poa_forms import LANGUAGES
 from web.staff.views import case_page, refused
 from worker import nudge
 
@@ -43,9 +43,9 @@ class TrusteeCodeForm(Form):
     trustee_language = SelectField(Text("Language of the trustee"), choices=LANGUAGES, validate_choice=False)
     contact_email = StringField(Text("Contact person's e-mail address"), validators=[Length(max=254)])
     scope = SelectMultipleField(Text("Scope"), choices=list(rights.CATALOGUE.items()), validate_choice=False)
-    valid_from = Day(Text("Valid from"), validators=[InputRequired(Text("Enter the first day it is valid"))])
-    valid_until = Day(Text("Valid until (last day)"), validators=[Optional()])
-    received_on = Day(Text("Received on"), validators=[InputRequired(Text("Enter the day we received it"))])
+    valid_from = SwissDay(Text("Valid from"), validators=[InputRequired(Text("Enter the first day it is valid"))])
+    valid_until = SwissDay(Text("Valid until (last day)"), validators=[Optional()])
+    received_on = SwissDay(Text("Received on"), validators=[InputRequired(Text("Enter the day we received it"))])
     note = TextAreaField(Text("Note (optional)"), validators=[Length(max=2000)])
 
     def confirmed(self) -> trustee_codes.Confirmed:
