@@ -62,3 +62,14 @@ def body(message: EmailMessage) -> str:
     part = message.get_body(preferencelist=("plain",))
     assert part is not None
     return str(part.get_content())
+
+
+def staff_logs_in(page: Page, base: str, username: str, password: str, secret: str, lang: str = "en") -> None:
+    """A member of the fund's staff signs in at the desk: password, then the authenticator's code."""
+    page.goto(f"{base}/staff/login?lang={lang}")
+    page.fill("#username", username)
+    page.fill("#password", password)
+    page.click("main button[type=submit]")
+    page.fill("#otp", pyotp.TOTP(secret).now())
+    page.click("main button[type=submit]")
+    page.wait_for_url(re.compile(r"/staff/$"))

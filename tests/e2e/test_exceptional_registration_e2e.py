@@ -8,7 +8,6 @@ import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import pyotp
 from click.testing import CliRunner
 from pypdf import PdfReader
 from sqlalchemy import select
@@ -18,7 +17,7 @@ from core.cli import main
 from core.models import Case, Letter, Login, RegistrationCode
 from core.services import staff as staff_service
 from tests.e2e.conftest import poll
-from tests.e2e.person import totp_from_qr
+from tests.e2e.person import staff_logs_in, totp_from_qr
 from tests.integration.registrations_support import pdf_bytes
 
 CODE = re.compile(r"\b([0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4})\b")
@@ -47,13 +46,7 @@ def _staff(username: str, role: str) -> staff_service.Enrolment:
 
 
 def _staff_login(page, web_server: str, enrolment: staff_service.Enrolment) -> None:
-    page.goto(f"{web_server}/staff/login?lang=en")
-    page.fill("#username", enrolment.username)
-    page.fill("#password", STAFF_PASSWORD)
-    page.click("main button[type=submit]")
-    page.fill("#otp", pyotp.TOTP(enrolment.secret).now())
-    page.click("main button[type=submit]")
-    page.wait_for_url(re.compile(r"/staff/$"))
+    staff_logs_in(page, web_server, enrolment.username, STAFF_PASSWORD, enrolment.secret)
 
 
 def _rendered_letter() -> Letter | None:

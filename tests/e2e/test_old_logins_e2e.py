@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import pyotp
 from click.testing import CliRunner
 from pypdf import PdfReader
 from sqlalchemy import select
@@ -19,6 +18,7 @@ from core.cli import main
 from core.models import Case, Letter, Login, Member
 from core.services import staff as staff_service
 from tests.e2e.conftest import poll
+from tests.e2e.person import staff_logs_in
 from tests.integration.registrations_support import add_login
 
 CODE = re.compile(r"\b([0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4})\b")
@@ -52,13 +52,7 @@ def _staff(username: str, role: str) -> staff_service.Enrolment:
 
 
 def _staff_login(page, web_server: str, enrolment: staff_service.Enrolment) -> None:
-    page.goto(f"{web_server}/staff/login?lang=en")
-    page.fill("#username", enrolment.username)
-    page.fill("#password", STAFF_PASSWORD)
-    page.click("main button[type=submit]")
-    page.fill("#otp", pyotp.TOTP(enrolment.secret).now())
-    page.click("main button[type=submit]")
-    page.wait_for_url(re.compile(r"/staff/$"))
+    staff_logs_in(page, web_server, enrolment.username, STAFF_PASSWORD, enrolment.secret)
 
 
 def _rendered(kind: str) -> Letter | None:

@@ -19,7 +19,7 @@ from core.cli import main
 from core.models import Case, Letter, Login, Mandate, RegistrationCode
 from core.services import staff as staff_service
 from tests.e2e.conftest import poll
-from tests.e2e.person import totp_from_qr
+from tests.e2e.person import staff_logs_in, totp_from_qr
 from tests.integration.trustee_code_support import pdf_bytes
 
 CODE = re.compile(r"\b([0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4})\b")
@@ -56,13 +56,7 @@ def _request(page, web_server: str, pdf: Path) -> str:
 
 
 def _staff_approves(page, web_server: str, enrolment: staff_service.Enrolment, case_id: int) -> None:
-    page.goto(f"{web_server}/staff/login?lang=en")
-    page.fill("#username", enrolment.username)
-    page.fill("#password", STAFF_PASSWORD)
-    page.click("main button[type=submit]")
-    page.fill("#otp", pyotp.TOTP(enrolment.secret).now())
-    page.click("main button[type=submit]")
-    page.wait_for_url(re.compile(r"/staff/$"))
+    staff_logs_in(page, web_server, enrolment.username, STAFF_PASSWORD, enrolment.secret)
     page.goto(f"{web_server}/staff/cases/{case_id}")
     assert "Treuhand Sonnenberg GmbH" in page.inner_text("main")
     until = clock.today_in_zurich(clock.now()) + timedelta(days=POA_DAYS)

@@ -18,6 +18,7 @@ from core.domain import rights, totp
 from core.models import Case, Invitation, Login, Mandate, Member, OutboxMessage, PowerOfAttorney
 from core.services import staff as staff_service
 from tests.e2e.conftest import poll
+from tests.e2e.person import staff_logs_in
 from tests.integration.trustee_code_support import pdf_bytes
 
 NUMBER = "300377"
@@ -129,13 +130,7 @@ def _register(trustee, body: str) -> str:
 
 
 def _staff_records(page, base: str, enrolment: staff_service.Enrolment, case_id: int) -> None:
-    page.goto(f"{base}/staff/login?lang=en")
-    page.fill("#username", enrolment.username)
-    page.fill("#password", STAFF_PASSWORD)
-    page.click("main button[type=submit]")
-    page.fill("#otp", pyotp.TOTP(enrolment.secret).now())
-    page.click("main button[type=submit]")
-    page.wait_for_url(re.compile(r"/staff/$"))
+    staff_logs_in(page, base, enrolment.username, STAFF_PASSWORD, enrolment.secret)
     page.goto(f"{base}/staff/cases/{case_id}")
     main = page.inner_text("main")
     assert "Fiduciaria Monte SA" in main and "Vera Admin" in main and "vollmacht-monte.pdf" in main
