@@ -379,11 +379,15 @@ def test_r14_portal_says_when_the_power_on_record_ended_or_was_revoked(app, team
     assert ended and "Tina Treu" in page  # the access itself goes on: way (a)
 
 
-def test_r13_the_printable_invitation_speaks_the_trustees_language_and_prints_without_inline_script(app, team):
+def test_r13_the_printable_invitation_is_offered_in_the_trustees_language_and_prints_without_inline_script(
+        app, team):
     client = anna(app, team)  # Anna reads the portal in English
     mandate_id = _open(client, name="Luca Conti", email="luca@fidu.example", language="it")
     page = text(client.get(f"/portal/admin/trustees/{mandate_id}/invitation"))
-    assert '<html lang="it">' in page and "Luca Conti" in page
-    assert translate("Trustee company", "it") in page and "Trustee company" not in page
+    assert '<html lang="en">' in page and "To print it in the language of Luca Conti:" in page
+    assert 'href="?lang=it"' in page and ">Italiano</a>" in page
     assert "javascript:" not in page and "<style>" not in page  # the Content-Security-Policy would block both
     assert "print.js" in page and "data-print" in page
+    italian = text(client.get(f"/portal/admin/trustees/{mandate_id}/invitation?lang=it"))
+    assert '<html lang="it">' in italian and translate("Trustee company", "it") in italian
+    assert "To print it in the language" not in italian  # already in it

@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from flask import abort, flash, g, redirect, render_template, request, session, url_for
+from flask import abort, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user
 
 from core import clock
@@ -29,6 +29,7 @@ from web.portal.trustee_forms import (
     PowerOfAttorneyForm,
     TrusteeAccessForm,
 )
+from web.public.member_forms import LANGUAGE_NAMES
 
 ADDED = "{name} already has a login at this company: the access to your company has been added to it."
 INVITED = "We have sent an invitation to {email}. The link in it works for 72 hours."
@@ -247,8 +248,8 @@ def admin_trustee_invitation(mandate_id: int) -> Any:
     """A page to print and hand to the trustee: who has access, with which rights, and how to get started."""
     with service() as s:
         shown = trustee_logins.printable(s, current_user.login_id, mandate_id, clock.now())
-    g.lang = shown.language  # handed to the trustee: in the trustee's language, as its invitation e-mail is
-    return _page("invitation.html", shown=shown)
+    # Handed to the trustee: offered in the trustee's language, as its invitation e-mail is.
+    return _page("invitation.html", shown=shown, trustee_language=dict(LANGUAGE_NAMES)[shown.language])
 
 
 @bp.get("/admin/trustees/<int:mandate_id>/revoke")
