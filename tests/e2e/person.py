@@ -73,3 +73,21 @@ def staff_logs_in(page: Page, base: str, username: str, password: str, secret: s
     page.fill("#otp", pyotp.TOTP(secret).now())
     page.click("main button[type=submit]")
     page.wait_for_url(re.compile(r"/staff/$"))
+
+
+def sms_to(mobile_e164: str) -> str | None:
+    """The code in the newest text message the gateway delivered to this number (the file gateway's folder)."""
+    from sqlalchemy import select
+
+    from core import db, sms
+    from core.models import OutboxMessage
+
+    with db.unit_of_work() as s:
+        keys = list(s.scalars(select(OutboxMessage.key).where(OutboxMessage.task == "sms.send")
+                              .order_by(OutboxMessage.id.desc())))
+    for key in keys:
+        path = sms.file_for(key)
+        if path.exists() and path.read_text(encoding="utf-8").startswith(f"To: {mobile_e164}\n"):
+            found = re.search(r"\b(\d{6})\b", path.read_text(encoding="utf-8"))
+            return found.group(1) if found else None
+    return None

@@ -13,11 +13,11 @@ from pathlib import Path
 from click.testing import CliRunner
 from sqlalchemy import select
 
-from core import clock, config, db, sms
-from core.models import Letter, Login, Member, OutboxMessage
+from core import clock, config, db
+from core.models import Letter, Login, Member
 from letters.dates import long_date
 from tests.e2e.conftest import poll
-from tests.e2e.person import body, code_in, letter_text, link_in, mails_to, totp_from_qr
+from tests.e2e.person import body, code_in, letter_text, link_in, mails_to, sms_to, totp_from_qr
 from web.i18n import translate
 
 NUMBER = "310001"
@@ -40,17 +40,6 @@ def _invitation_letter() -> Letter | None:
     with db.unit_of_work() as s:
         return s.scalar(select(Letter).join(Member).where(Member.member_number == NUMBER, Letter.kind == "invitation",
                                                           Letter.status == "rendered"))
-
-
-def _sms_to(mobile_e164: str) -> str | None:
-    with db.unit_of_work() as s:
-        keys = list(s.scalars(select(OutboxMessage.key).where(OutboxMessage.task == "sms.send")
-                              .order_by(OutboxMessage.id.desc())))
-    for key in keys:
-        path = sms.file_for(key)
-        if path.exists() and path.read_text(encoding="utf-8").startswith(f"To: {mobile_e164}\n"):
-            return re.search(r"\b(\d{6})\b", path.read_text(encoding="utf-8")).group(1)
-    return None
 
 
 def _no_sideways_scrolling(page) -> None:
@@ -133,7 +122,7 @@ def test_situation_1_first_administrator_registers_her_successor_and_schedules_h
     luca.wait_for_url(re.compile(r"/invitation$"))
     assert luca.evaluate("document.documentElement.lang") == "it"
     luca.get_by_role("button", name=it("Send me a code by SMS")).click()
-    sms_code = poll(lambda: _sms_to("+41765554433"), 60, "the worker to send the SMS code")
+    sms_code = poll(lambda: sms_to("+41765554433"), 60, "the worker to send the SMS code")
     luca.fill("#code", sms_code)
     luca.get_by_role("button", name=it("Continue")).click()
     luca.wait_for_url(re.compile(r"/invitation/password"))
