@@ -1,5 +1,5 @@
-"""Fixtures of the fault tests: a private database and Redis, processes the test starts and kills, and the
-resilience table (report_plugin)."""
+"""Fixtures of the fault tests: a private database and broker (PostgreSQL and Redis, or the embedded default's
+SQLite and SQL transport), processes the test starts and kills, and the resilience table (report_plugin)."""
 
 from __future__ import annotations
 
@@ -10,8 +10,10 @@ from pathlib import Path
 import pytest
 from resilience_support import (
     PrivateRedis,
+    SqlBroker,
     Stack,
     create_database,
+    create_embedded_database,
     drop_database,
     empty_tables,
     fresh_var_dir,
@@ -42,12 +44,20 @@ def resilience_database(var_dir: Path) -> Iterator[str]:
 
 
 @pytest.fixture
-def stack(resilience_database: str, private_redis: PrivateRedis, var_dir: Path, tmp_path: Path) -> Iterator[Stack]:
+def stack(request: pytest.FixtureRequest, var_dir: Path, tmp_path: Path) -> Iterator[Stack]:
     """Empty tables, an empty broker, this process switched to them; every process started is stopped after."""
-    private_redis.flush()
-    built = Stack(resilience_database, private_redis, fresh_var_dir(var_dir / "resilience"), tmp_path)
+    if getattr(request, "param", "postgres") == "embedded":
+        home = fresh_var_dir(var_dir / "resilience-embedded")
+        built = Stack(create_embedded_database(home / "backoffice.sqlite"), SqlBroker(home / "broker.sqlite"), home,
+                      tmp_path)
+    else:
+        private_redis: PrivateRedis = request.getfixturevalue("private_redis")
+        private_redis.flush()
+        built = Stack(request.getfixturevalue("resilience_database"), private_redis,
+                      fresh_var_dir(var_dir / "resilience"), tmp_path)
     with switched_to(built):
-        empty_tables()
+        if not built.embedded:
+            empty_tables()
         try:
             yield built
         finally:

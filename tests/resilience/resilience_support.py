@@ -1,12 +1,14 @@
-"""The stack the fault tests break: a private PostgreSQL database, a private Redis (no persistence) on its own
-port, and real worker, beat and relay processes started and killed by the test. Private, so that no other
-worker of the test session (the e2e one runs beat) takes our tasks or relays our outbox rows."""
+"""The stack the fault tests break: a private PostgreSQL database and a private Redis (no persistence) on its own
+port, or the embedded default of `make run` (a SQLite file and kombu's SQLAlchemy transport on another), and
+real worker, beat and relay processes started and killed by the test. Private, so that no other worker of the
+test session (the e2e one runs beat) takes our tasks or relays our outbox rows."""
 
 from __future__ import annotations
 
 import os
 import shutil
 import signal
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -16,6 +18,7 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pytest
 from sqlalchemy import func, select, text
 
 from bench.services import free_port, wait_for_port
@@ -24,6 +27,9 @@ from core.models import Base
 from tests.polling import poll
 
 ROOT = Path(__file__).resolve().parents[2]
+BACKENDS = pytest.mark.parametrize("stack", ["postgres", "embedded"], indirect=True)
+"""Runs a fault test on PostgreSQL and Redis, then on the embedded default of `make run` (SQLite and kombu's SQL
+transport): its duplicate checks hold on both."""
 
 
 class PrivateRedis:
@@ -62,17 +68,65 @@ class PrivateRedis:
         return int(out.stdout.strip() or 0)
 
 
+class SqlBroker:
+    """kombu's SQLAlchemy transport on a SQLite file, as `make run` uses it. A message taken by a worker is kept
+    with visible = 0 and is never handed out again, so a killed worker loses what it held: only the database's
+    stale-work sweep brings it back."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    @property
+    def url(self) -> str:
+        return f"sqla+sqlite:///{self.path}"
+
+    def _query(self, sql: str, *args: object) -> list[tuple[object, ...]]:
+        if not self.path.exists():
+            return []
+        with sqlite3.connect(self.path, timeout=30) as conn:
+            tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+            if "kombu_message" not in tables:
+                return []
+            return conn.execute(sql, args).fetchall()
+
+    def queued(self, queue: str = "celery") -> int:
+        rows = self._query("SELECT count(*) FROM kombu_message m JOIN kombu_queue q ON q.id = m.queue_id "
+                           "WHERE q.name = ? AND m.visible = 1", queue)
+        return int(rows[0][0]) if rows else 0  # type: ignore[call-overload]
+
+    def flush(self) -> None:
+        self.path.unlink(missing_ok=True)
+
+    def restart_empty(self) -> None:
+        self._query("DELETE FROM kombu_message")
+
+    def kill(self) -> None:
+        self.flush()
+
+
+Broker = PrivateRedis | SqlBroker
+
+
 @dataclass
 class Stack:
     database_url: str
-    redis: PrivateRedis
+    broker: Broker
     var_dir: Path
     log_dir: Path
     procs: list[subprocess.Popen[bytes]] = field(default_factory=list)
 
+    @property
+    def embedded(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def label(self) -> str:
+        """How the resilience table names the backend a row ran on."""
+        return "SQLite, SQL broker" if self.embedded else "PostgreSQL, Redis"
+
     def env(self, **extra: str) -> dict[str, str]:
         env = dict(os.environ)
-        env.update(DATABASE_URL=self.database_url, BROKER_URL=self.redis.url, VAR_DIR=str(self.var_dir),
+        env.update(DATABASE_URL=self.database_url, BROKER_URL=self.broker.url, VAR_DIR=str(self.var_dir),
                    PYTHONUNBUFFERED="1")
         env.pop("BACKOFFICE_CLOCK_FILE", None)
         env.update(extra)
@@ -117,8 +171,8 @@ class Stack:
     def stop(self, proc: subprocess.Popen[bytes]) -> None:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGTERM)
-            try:
-                proc.wait(60)
+            try:  # the SQL transport's warm shutdown can hang; by then nothing is left to do
+                proc.wait(10 if self.embedded else 60)
             except subprocess.TimeoutExpired:
                 self.kill9(proc)
 
@@ -143,6 +197,15 @@ def create_database(name: str) -> str:
     return url
 
 
+def create_embedded_database(path: Path) -> str:
+    from core import migrate
+
+    path.unlink(missing_ok=True)
+    url = f"sqlite:///{path}"
+    migrate.upgrade(url)
+    return url
+
+
 def drop_database(name: str) -> None:
     import psycopg
 
@@ -153,8 +216,8 @@ def drop_database(name: str) -> None:
 @contextmanager
 def switched_to(stack: Stack) -> Iterator[None]:
     """This process's settings and engine on the stack's database, restored afterwards."""
-    saved = {name: os.environ.get(name) for name in ("DATABASE_URL", "VAR_DIR")}
-    os.environ.update(DATABASE_URL=stack.database_url, VAR_DIR=str(stack.var_dir))
+    saved = {name: os.environ.get(name) for name in ("DATABASE_URL", "BROKER_URL", "VAR_DIR")}
+    os.environ.update(DATABASE_URL=stack.database_url, BROKER_URL=stack.broker.url, VAR_DIR=str(stack.var_dir))
     config.reset()
     db.dispose()
     try:
@@ -172,9 +235,19 @@ def switched_to(stack: Stack) -> Iterator[None]:
 def empty_tables() -> None:
     with warnings.catch_warnings():  # login and registration_code refer to each other: TRUNCATE takes them together
         warnings.simplefilter("ignore")
-        tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
-    with db.engine().begin() as conn:
-        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        tables = [t.name for t in Base.metadata.sorted_tables]
+    engine = db.engine()
+    if engine.dialect.name == "sqlite":
+        with engine.connect() as conn:  # foreign keys are checked per statement; off while every table is emptied
+            conn.exec_driver_sql("PRAGMA foreign_keys = OFF")
+            with conn.begin():
+                for table in reversed(tables):
+                    conn.execute(text(f'DELETE FROM "{table}"'))
+            conn.exec_driver_sql("PRAGMA foreign_keys = ON")
+        return
+    quoted = ", ".join(f'"{table}"' for table in tables)
+    with engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE"))
 
 
 def count(model: type, *where: object) -> int:

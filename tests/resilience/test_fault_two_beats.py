@@ -9,7 +9,7 @@ import json
 from collections import Counter
 from datetime import timedelta
 
-from resilience_support import add_members, count, request_form
+from resilience_support import BACKENDS, add_members, count, request_form
 from sqlalchemy import select, update
 
 from core import clock, db, outbox
@@ -58,8 +58,9 @@ def _finished(log_text: str, task: str) -> Counter[str]:
     return runs
 
 
+@BACKENDS
 def test_fault5_two_beats_every_sweep_effect_happens_once(stack, report):
-    row = report.row("5 two beat processes")
+    row = report.row(f"5 two beat processes ({stack.label})")
     leaving, stale = _prepare()
     stack.worker("two-beats", concurrency=2)
     stack.beat("beat-1")

@@ -8,7 +8,7 @@ import re
 from datetime import timedelta
 
 from pypdf import PdfReader
-from resilience_support import add_members, count, submit_requests, tally
+from resilience_support import BACKENDS, add_members, count, submit_requests, tally
 from sqlalchemy import select
 
 from core import clock, config, db
@@ -26,13 +26,14 @@ def _rendered() -> int:
     return count(Letter, Letter.status == "rendered")
 
 
+@BACKENDS
 def test_r2_fault1_worker_killed_while_rendering_leaves_each_letter_once_with_one_code(stack, report, tmp_path):
     from click.testing import CliRunner
 
     from bench.make_register import write_register
     from core.cli import main
 
-    row = report.row("1 worker kill -9 while rendering")
+    row = report.row(f"1 worker kill -9 while rendering ({stack.label})")
     register = tmp_path / "members.csv"
     write_register(LETTERS, register, seed=11)
     assert CliRunner().invoke(main, ["members", "import", str(register)]).exit_code == 0
@@ -65,15 +66,16 @@ def test_r2_fault1_worker_killed_while_rendering_leaves_each_letter_once_with_on
         assert codes.keyed_hash(secret, member_number, codes.read(printed)) == code.code_hash, letter.reference
 
 
+@BACKENDS
 def test_r2_fault2_relay_killed_after_publish_before_mark_the_effect_happens_once(stack, report):
-    row = report.row("2 relay kill -9 after publish, before mark")
+    row = report.row(f"2 relay kill -9 after publish, before mark ({stack.label})")
     requests = 40
     submit_requests(add_members(requests))
     assert stack.relay(BACKOFFICE_FAULT=DIE_AFTER_PUBLISH) == 137
     assert count(OutboxMessage, OutboxMessage.sent_at.is_(None)) == requests, "the dead relay marked nothing"
-    assert stack.redis.queued() == requests, "the dead relay had published the batch"
+    assert stack.broker.queued() == requests, "the dead relay had published the batch"
     assert stack.relay() == 0  # the next relay publishes every row again, under the same task ids
-    assert stack.redis.queued() == 2 * requests
+    assert stack.broker.queued() == 2 * requests
     assert count(OutboxMessage, OutboxMessage.sent_at.is_(None)) == 0
 
     stack.worker("relay-fault", beat=True)  # beat relays what the decisions queue (letters, mails)
