@@ -11,6 +11,9 @@ from pathlib import Path
 
 import pytest
 
+# Every test may add a row to the resilience table that `make test` prints (faults, attacks, hostile input).
+pytest_plugins = ["tests.resilience.report_plugin"]
+
 PG_HOST, PG_PORT = os.environ.get("PGHOST", "127.0.0.1"), int(os.environ.get("PGPORT", "5432"))
 REDIS_HOST, REDIS_PORT = "127.0.0.1", 6379
 IN_CI = os.environ.get("CI", "").lower() == "true"

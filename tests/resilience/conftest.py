@@ -21,7 +21,6 @@ from resilience_support import (
 )
 
 from tests.conftest import require_services
-from tests.resilience.report_plugin import pytest_runtest_makereport, pytest_terminal_summary, report  # noqa: F401
 
 
 @pytest.fixture(scope="session")

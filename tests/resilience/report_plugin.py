@@ -1,6 +1,6 @@
 """The resilience table: each fault or attack test records what it ran and what it found; the terminal summary
-prints one row per fault or attack (runs, lost, duplicated, failed checks). Both tests/resilience and
-tests/security load these hooks from their conftest; the guards below keep one table and one count per test."""
+prints one row per fault or attack (runs, lost, duplicated, failed checks). The root conftest loads this plugin,
+so any test may take the `report` fixture; the guards below keep one table and one count per test."""
 
 from __future__ import annotations
 

@@ -15,7 +15,6 @@ from core.services import stale_work
 from tests.polling import poll
 
 
-
 @BACKENDS
 def test_fault3_broker_emptied_with_requests_queued_all_complete_from_the_database_once(stack, report):
     requests = 200 if stack.embedded else 1000

@@ -156,7 +156,7 @@ def test_r9_ten_failed_passwords_from_one_ip_lock_that_ip_not_others(app, report
 def test_r9_an_attackers_failures_do_not_lock_the_owner_out_of_a_browser_the_owner_has_used(app, report):
     """OWASP device cookies: after a complete two-step login the owner's browser is known; ten guesses from other
     addresses lock the login for unknown browsers only, and the owner's own failures there still count."""
-    row = report.row("R9 password guessing per login / per IP")
+    row = report.row("R9 an attacker's guesses do not lock the owner out")
     member = make_member("770400", "Owner AG")
     login_id, secret = make_login(member, "Anna Admin", "anna@owner.example", ALL)
     owner = _client(app, "192.0.2.10")
@@ -252,7 +252,9 @@ def test_the_json_api_is_limited_per_ip_with_a_json_answer(pg, report):
 
 
 @pytest.mark.parametrize(("hops", "counted_as"), [("0", "198.51.100.7"), ("1", "203.0.113.9")])
-def test_r9_the_client_address_comes_from_a_trusted_proxy_only_when_configured(pg, monkeypatch, hops, counted_as):
+def test_r9_the_client_address_comes_from_a_trusted_proxy_only_when_configured(pg, monkeypatch, hops, counted_as,
+                                                                              report):
+    report.row("R9 client address behind a configured number of proxies").runs += 1
     from core.models import AuthFailure
     from web import create_app
 
