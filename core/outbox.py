@@ -5,12 +5,15 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import event, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from core import relay_wake
 from core.models import OutboxMessage
+
+_WROTE = "outbox_written"
 
 
 def add(session: Session, task: str, args: dict[str, Any], key: str, now: datetime) -> None:
@@ -18,6 +21,24 @@ def add(session: Session, task: str, args: dict[str, Any], key: str, now: dateti
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     stmt = insert(OutboxMessage).values(task=task, args=args, key=key, created_at=now, attempts=0)
     session.execute(stmt.on_conflict_do_nothing(index_elements=["key"]))
+    written(session)
+
+
+def written(session: Session) -> None:
+    """This transaction wrote outbox rows (through `add`, or one statement that also inserts into the outbox): the
+    relay is woken once it commits."""
+    session.info[_WROTE] = True
+
+
+@event.listens_for(Session, "after_commit")
+def _wake_relay(session: Session) -> None:
+    if session.info.pop(_WROTE, False):
+        relay_wake.soon()
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget(session: Session) -> None:
+    session.info.pop(_WROTE, None)
 
 
 def claim(session: Session, limit: int) -> list[OutboxMessage]:

@@ -3,3 +3,8 @@ a backlog of letters or requests never delays them. The worker routes to them; t
 
 DEFAULT_QUEUE = "celery"
 CODES_QUEUE = "codes"
+ROUTES = {"sms.send": CODES_QUEUE}  # task name -> its queue; every other task goes to DEFAULT_QUEUE
+
+
+def names() -> list[str]:
+    return sorted({DEFAULT_QUEUE, *ROUTES.values()})

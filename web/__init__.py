@@ -9,8 +9,9 @@ from flask_wtf.csrf import CSRFProtect
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from core import config
+from core import config, relay_wake
 from web import i18n
+from web.broker import relay_sender
 
 csrf = CSRFProtect()
 
@@ -39,6 +40,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.trusted_proxy_hops,  # type: ignore[method-assign]
                                 x_proto=settings.trusted_proxy_hops)
     csrf.init_app(app)
+    relay_wake.use(relay_sender(settings.broker_url))  # commits that queue work wake the relay (core.outbox)
     from web import help as help_pages
     from web import ops
 

@@ -12,8 +12,9 @@ from kombu import Queue
 from sqlalchemy.exc import DBAPIError
 
 import worker.observability  # noqa: F401  (JSON logs, request ids, metrics and heartbeats via Celery's signals)
-from core import config, db
-from core.queues import CODES_QUEUE, DEFAULT_QUEUE
+from core import config, db, queues, relay_wake
+from core.queues import DEFAULT_QUEUE, ROUTES
+from core.schedule import JOBS, Every, Job
 
 TASK_MODULES = [
     "worker.tasks.outbox",
@@ -26,6 +27,16 @@ TASK_MODULES = [
     "worker.tasks.trustees",
     "worker.tasks.desk",
 ]
+
+
+def _beat_entry(job: Job) -> dict[str, Any]:
+    when = job.when
+    entry: dict[str, Any] = {"task": job.task, "schedule": when.seconds if isinstance(when, Every)
+                             else crontab(hour=when.hour, minute=when.minute)}
+    if job.expires_s is not None:
+        entry["options"] = {"expires": job.expires_s}
+    return entry
+
 
 config.check_production(config.get())
 app = Celery("backoffice", include=TASK_MODULES)
@@ -45,21 +56,12 @@ app.conf.update(
     # A code a person is waiting for (the SMS at login, valid 5 minutes) must not wait behind a mailing or an intake
     # flood: it has its own queue. Every worker takes both queues unless told otherwise (-Q); a worker started
     # with `-Q codes` is capacity for codes alone (Procfile, docker-compose.yml).
-    task_queues=(Queue(DEFAULT_QUEUE), Queue(CODES_QUEUE)),
+    task_queues=tuple(Queue(name) for name in queues.names()),
     task_default_queue=DEFAULT_QUEUE,
-    task_routes={"sms.send": {"queue": CODES_QUEUE}},
-    beat_schedule={
-        "outbox-relay": {"task": "outbox.relay", "schedule": 2.0},
-        "login-deactivations": {"task": "logins.sweep_deactivations", "schedule": 60.0},  # R11
-        "lost-invitations": {"task": "logins.mail_lost_invitations", "schedule": 60.0},
-        "stale-work": {"task": "outbox.requeue_stale", "schedule": 60.0},
-        # beat's and the workers' liveness for /readyz; a heartbeat nobody took within a minute is worthless
-        "heartbeat": {"task": "operations.heartbeat", "schedule": 60.0, "options": {"expires": 55}},
-        "retention": {"task": "operations.retention", "schedule": crontab(hour=3, minute=30)},  # FADP, daily
-        "poa-reminders": {"task": "trustees.remind_expiring", "schedule": 3600.0},  # R14: 30 days before the end
-        "staff-notifications": {"task": "desk.notify_staff", "schedule": 60.0},  # batched, one mail per 15 min
-    },
+    task_routes={task: {"queue": queue} for task, queue in ROUTES.items()},
+    beat_schedule={name: _beat_entry(job) for name, job in JOBS.items()},
 )
+relay_wake.use(lambda: app.send_task("outbox.relay", retry=False))  # tasks' commits wake the relay (core.outbox)
 
 if app.conf.broker_url.startswith("redis"):
     # Unacknowledged tasks come back after this long when a worker vanished (acks_late); longer than any task.

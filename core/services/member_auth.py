@@ -115,6 +115,7 @@ def check_password(session: Session, member_number: str, email: str, password: s
         return Step(Check.WRONG)
     if not may_use(login.status, login.last_day, now):
         return Step(Check.NOT_ACTIVE)
+    login.password_hash = secrets_box.rehashed(stored, password[: rules.MAX_LENGTH]) or login.password_hash
     return Step(Check.OK, login.id, login.session_version)
 
 

@@ -57,7 +57,7 @@ class Opened:
     result: CodeCheck
     member_id: int | None = None
     code_id: int | None = None
-    case_opened: bool = False  # staff must be told: the caller nudges the outbox relay after commit
+    case_opened: bool = False  # R3: the codes were stopped and a case opened for staff with this attempt
     route: str = ADMINISTRATOR  # what the code registers: ADMINISTRATOR, TRUSTEE or PREPARED
     login_id: int | None = None  # PREPARED: the login the fund prepared, which this registration completes
 

@@ -52,6 +52,7 @@ def submit_new_code(session: Session, command: NewCodeRequest, now: datetime) ->
     if db.is_postgres(session):
         # One statement and one round trip: the outbox row takes the new id inside the statement.
         session.connection().execute(_SUBMIT_POSTGRES, values)
+        outbox.written(session)
     else:
         request = Request(**values)
         session.add(request)

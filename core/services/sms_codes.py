@@ -3,7 +3,7 @@
 A code exists in the clear only in the text message queued through the outbox ("sms.send"); the database keeps
 its keyed hash. `subject` is an opaque string naming who the code is for ("login:17", "invitation:5") and
 `purpose` what it is for ("login", "enrol", ...): a code only ever works for the same subject and purpose.
-The caller commits, then nudges the relay (worker.nudge.relay_soon) so the message goes out at once.
+The caller commits; a commit that wrote outbox rows wakes the relay (core.outbox), so the message goes out at once.
 """
 
 from __future__ import annotations

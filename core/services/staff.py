@@ -187,6 +187,7 @@ def check_password(session: Session, username: str, password: str, ip: str, now:
     stored = staff.password_hash if staff else _decoy_hash()
     if not secrets_box.password_matches(stored, password[: rules.MAX_PASSWORD_LENGTH]) or staff is None:
         return _fail(session, staff, PASSWORD, ip, now)
+    staff.password_hash = secrets_box.rehashed(stored, password[: rules.MAX_PASSWORD_LENGTH]) or staff.password_hash
     return LoginStep(Check.OK, staff.id, staff.session_version)
 
 

@@ -161,6 +161,29 @@ def test_r9_unknown_accounts_are_throttled_like_real_ones(client, pg):
     assert "Too many failed attempts" in text(blocked)
 
 
+def test_r8_an_older_argon2_profile_is_accepted_and_rewritten_with_todays_at_login(client, registered):
+    """The hash profile moved to OWASP's 19 MiB, t=2, p=1 (core.secrets_box): a login hashed with argon2-cffi's
+    default before still gets in with its password, and its hash is rewritten with the new profile; a wrong
+    password rewrites nothing and still counts (R9)."""
+    from argon2 import PasswordHasher
+
+    member_id, secret, step = registered
+    old = PasswordHasher().hash(PASSWORD)  # argon2-cffi's default profile: m=65536, t=3, p=4
+    with db.unit_of_work() as s:
+        s.execute(update(Login).where(Login.member_id == member_id).values(password_hash=old))
+    assert password_step(client, password="Not-The-Password-2026").status_code != 303
+    with db.unit_of_work() as s:
+        assert s.scalar(select(Login.password_hash).where(Login.member_id == member_id)) == old
+        assert s.scalar(select(func.count()).select_from(AuthFailure)) == 1
+    assert password_step(client).status_code == 303
+    with db.unit_of_work() as s:
+        stored = s.scalar(select(Login.password_hash).where(Login.member_id == member_id))
+    assert stored != old and "$m=19456,t=2,p=1$" in stored
+    assert second_step(client, otp_at_step(secret, step)).headers["Location"].endswith("/portal/")
+    client.post("/logout")
+    assert password_step(client).status_code == 303, "the rewritten hash takes the same password"
+
+
 def test_r9_failed_passwords_older_than_5_minutes_no_longer_count(client, registered):
     for _ in range(10):
         password_step(client, password="Falsches Passwort 1")

@@ -22,7 +22,7 @@ from test_registration_flow import (
 from core import clock, db, outbox, sms
 from core.models import AuditEvent, AuthFailure, Login, OutboxMessage, RecoveryCode, SmsCode
 
-# Imported here, not in a test: the relay nudge thread imports Celery too, and two threads must not race on it.
+# The SMS task is run in this process, as a worker runs it, to read the text it sends.
 from worker.tasks.sms import send
 
 EMAIL = "anna.muster@example.ch"

@@ -24,7 +24,6 @@ from core.services import documents, requests, trustee_codes
 from web import i18n
 from web.api import bp
 from web.api.openapi import DOCUMENT
-from worker.nudge import relay_soon
 
 MAX_BODY = 16 * 1024  # a request is a few hundred bytes; the reason is at most 2000 characters
 # A trustee-code request carries a PDF of at most 10 MB as base64 (4 characters per 3 bytes), plus its fields.
@@ -80,7 +79,6 @@ def submit() -> JsonReply:
         return _invalid(errors)
     with db.unit_of_work() as session:
         reference = requests.submit_new_code(session, command, clock.now())
-    relay_soon()
     location = url_for("api.request_status", reference=reference)
     return jsonify({"reference": reference, "status": "received"}), 202, {"Location": location}
 
@@ -142,7 +140,6 @@ def _submit_trustee_code(body: dict[str, Any]) -> JsonReply:
         return _invalid(errors)
     with db.unit_of_work() as session:
         reference = trustee_codes.submit(session, command, pdf, filename, clock.now())
-    relay_soon()
     location = url_for("api.request_status", reference=reference)
     return jsonify({"reference": reference, "status": "received"}), 202, {"Location": location}
 
@@ -161,7 +158,6 @@ def _submit_stale_logins(body: dict[str, Any]) -> JsonReply:
         return _invalid(errors)
     with db.unit_of_work() as session:
         reference = requests.submit_stale_logins(session, command, clock.now())
-    relay_soon()
     location = url_for("api.request_status", reference=reference)
     return jsonify({"reference": reference, "status": "received"}), 202, {"Location": location}
 

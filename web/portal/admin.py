@@ -112,7 +112,6 @@ def admin_new() -> Any:
         except logins.Refused as exc:
             problem = _place(form, exc)
         else:
-            _relay()
             flash(translate(INVITED, email=form.email.data.strip().lower()), "success")
             return redirect(url_for(".admin_logins"), 303)
     return _form_page("new.html", form, editor_rights, 422, problem=problem)
@@ -124,12 +123,6 @@ def _place(form: LoginDetailsForm | LeaveForm, exc: logins.Refused) -> str | Non
         form.fail(exc.field, translate(exc.message, **exc.values))
         return None
     return _refusal(exc)
-
-
-def _relay() -> None:
-    from worker.nudge import relay_soon
-
-    relay_soon()
 
 
 @bp.get("/admin/logins/<int:login_id>")
@@ -160,7 +153,6 @@ def admin_edit(login_id: int) -> Any:
         except logins.Refused as exc:
             problem = _place(form, exc)
         else:
-            _relay()
             flash(translate(SAVED, name=form.name.data.strip()), "success")
             return redirect(url_for(".admin_login", login_id=login_id), 303)
     # Rights the editor cannot change are shown as they are stored, whatever the form claimed.
@@ -187,7 +179,6 @@ def admin_deactivate(login_id: int) -> Any:
         except logins.Refused as exc:
             problem = _place(form, exc)
         else:
-            _relay()
             if last_day is None:
                 flash(translate(DEACTIVATED, name=shown.name), "success")
             else:
@@ -237,7 +228,6 @@ def _button(action: Callable[[Session], Any], message: Callable[[Session], str],
     except logins.Refused as exc:
         flash(_refusal(exc), "error")
     else:
-        _relay()
         flash(said, "success")
     return redirect(back, 303)
 

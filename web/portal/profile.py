@@ -134,9 +134,6 @@ def send_confirmation_sms() -> Response:
             result = service.send_confirmation_sms(s, current_user.login_id, clock.now())
             ending = member_auth.mobile_ending(s, current_user.login_id)
         if result == Check.OK:
-            from worker.nudge import relay_soon
-
-            relay_soon()
             flash(translate(SMS_SENT, ending=ending), "success")
         else:
             flash(translate(SMS_LIMIT), "error")

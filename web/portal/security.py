@@ -64,9 +64,6 @@ def leave() -> Any:
             else:
                 problem = translate(exc.message, **exc.values)
         else:
-            from worker.nudge import relay_soon
-
-            relay_soon()
             if chosen is None:
                 end_session()
                 flash(translate(LEFT), "success")

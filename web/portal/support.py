@@ -13,7 +13,6 @@ from core.services import support
 from web.auth import for_trustees, member_required
 from web.portal import bp
 from web.public.support import SupportForm, checked
-from worker.nudge import relay_soon
 
 
 def _prefilled() -> SupportForm:
@@ -42,7 +41,6 @@ def support_submit() -> Response | tuple[str, int]:
     with db.unit_of_work() as session:
         reference = support.submit(session, form.command(), clock.now(), login_id=current_user.login_id,
                                    member_id=current_user.member_id)
-    relay_soon()
     return redirect(url_for(".support_received", reference=reference), 303)
 
 

@@ -18,7 +18,7 @@ from core.services import documents, logins, mandates, poa_register, poa_uploads
 from web.auth import ACTING_KEY, CHOOSING, for_trustees, member_required
 from web.i18n import current, translate
 from web.portal import bp
-from web.portal.admin import _forged, _relay, admin_required, service
+from web.portal.admin import _forged, admin_required, service
 from web.portal.admin_forms import ConfirmForm, unexpected_fields
 from web.portal.formatting import day
 from web.portal.trustee_forms import (
@@ -233,7 +233,6 @@ def _place(form: TrusteeAccessForm, exc: logins.Refused) -> str | None:
 
 
 def _opened(opened: trustee_logins.Opened, form: TrusteeAccessForm) -> Any:
-    _relay()
     if opened.invited:
         flash(translate(INVITED, email=(form.email.data or "").strip().lower()), "success")
     else:
@@ -272,6 +271,5 @@ def admin_trustee_revoke(mandate_id: int) -> Any:
         abort(400)
     with service() as s:
         name = trustee_logins.revoke(s, current_user.login_id, mandate_id, clock.now())
-    _relay()
     flash(translate(REVOKED, name=name), "success")
     return redirect(url_for(".admin_trustees"), 303)

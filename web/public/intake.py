@@ -20,7 +20,6 @@ from core.services import requests
 from web import i18n
 from web.public import bp
 from web.public.member_forms import MemberRequestForm
-from worker.nudge import relay_soon
 
 REFERENCE = re.compile(REFERENCE_PATTERN)
 SEND, CHANGE = "send", "change"
@@ -65,7 +64,6 @@ def new_code_submit() -> Response | tuple[str, int] | str:
                                phone=_phone_for_people(command))
     with db.unit_of_work() as session:
         reference = requests.submit_new_code(session, command, clock.now())
-    relay_soon()
     return redirect(url_for("public.new_code_received", reference=reference), 303)
 
 

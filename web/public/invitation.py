@@ -111,9 +111,6 @@ def invitation_send_code() -> Response | tuple[str, int, dict[str, str]]:
     if result == Check.NOT_ACTIVE or shown is None:
         return _gone()
     if result == Check.OK:
-        from worker.nudge import relay_soon
-
-        relay_soon()
         session[STATE_KEY] = {**state, "sent": True}
         flash(translate(SMS_SENT, mobile=shown.mobile_masked), "success")
     else:

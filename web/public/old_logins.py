@@ -21,7 +21,6 @@ from core.services import requests
 from web import i18n
 from web.public import bp
 from web.public.member_forms import MemberRequestForm
-from worker.nudge import relay_soon
 
 FIRST_ROWS = 3
 ADD_ROW = "add"
@@ -109,5 +108,4 @@ def old_logins_submit() -> Response | tuple[str, int]:
         return _page(form, rows, _show(form, rows, invalid.errors), 422)
     with db.unit_of_work() as session:
         reference = requests.submit_stale_logins(session, command, clock.now())
-    relay_soon()
     return redirect(url_for("public.new_code_received", reference=reference), 303)

@@ -61,10 +61,6 @@ def register() -> Any:
         with unit_of_work() as s:
             opened = registration.open_with_code(s, form.member_number.data.strip(), codes.read(form.code.data),
                                                  clock.now())
-        if opened.case_opened:
-            from worker.nudge import relay_soon
-
-            relay_soon()
         if opened.result == registration.CodeCheck.OK:
             session[STATE_KEY] = {"member": opened.member_id, "code": opened.code_id, "login": opened.login_id,
                                   "until": clock.now().timestamp() + STATE_SECONDS}

@@ -161,9 +161,6 @@ def login_send_sms() -> Any:
     if result == Check.NOT_ACTIVE:
         return _back_to_password(NOT_ACTIVE)
     if result == Check.OK:
-        from worker.nudge import relay_soon
-
-        relay_soon()
         # The page stays open longer than the code works, so a late code is told apart from a late login.
         until = max(pending["until"], now.timestamp() + SMS_PENDING_FOR.total_seconds())
         session[PENDING_KEY] = {**pending, "method": SMS, "sms_sent": True, "until": until}

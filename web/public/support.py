@@ -16,7 +16,6 @@ from core.services import support
 from web import i18n
 from web.forms import Form
 from web.public import bp
-from worker.nudge import relay_soon
 
 TOPIC_LABELS = (("adding_users", "Adding or changing users"), ("two_step_login", "Two-step login"),
                 ("business_process", "Salary declarations, changes of personnel or other business with the fund"),
@@ -79,7 +78,6 @@ def support_submit() -> Response | tuple[str, int]:
         return render_template("web/public/support.html", form=form), 422
     with db.unit_of_work() as session:
         reference = support.submit(session, form.command(), clock.now())
-    relay_soon()
     return redirect(url_for(".support_received", reference=reference), 303)
 
 

@@ -25,7 +25,6 @@ from web import i18n
 from web.public import bp
 from web.public.intake import _status_or_404
 from web.public.member_forms import MemberRequestForm
-from worker.nudge import relay_soon
 
 LANGUAGE_NAMES = (("de", "German"), ("fr", "French"), ("it", "Italian"), ("en", "English"))
 NO_FILE = "Attach the signed power of attorney as a PDF"
@@ -114,7 +113,6 @@ def trustee_code_submit() -> Page:
         return _page(form, 422, problem=i18n.translate(ATTACH_AGAIN) if data and not file_problem else "")
     with db.unit_of_work() as session:
         reference = trustee_codes.submit(session, command, data, _filename(upload), clock.now())
-    relay_soon()
     return redirect(url_for("public.trustee_code_received", reference=reference), 303)
 
 

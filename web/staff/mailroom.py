@@ -19,7 +19,6 @@ from web.i18n import translate
 from web.staff import bp
 from web.staff.forms import AddressForm, ApproveForm, CloseForm, ReturnedLetterForm
 from web.staff.views import LETTER_LABELS, Page, case_page, refused
-from worker import nudge
 
 SENT_TO_NEW = "The new address is now on file, and the letter goes to it by post."
 
@@ -53,8 +52,6 @@ def mailroom_scan() -> Page:
     except returned_mail.ReturnedMailError as problem:
         form.reference.errors.append(problem_text(problem))
         return render_template("web/staff/mailroom/scan.html", form=form), 422
-    if done.first_time:
-        nudge.relay_soon()
     if done.first_time and not done.had_code:
         message = "Letter {reference} is marked as returned. Case {case} was opened."
     elif done.first_time:
@@ -110,7 +107,6 @@ def returned_mail_new_letter(case_id: int) -> Page:
             desk.approve(s, case_id, current_user.staff_id, str(form.note.data or ""), clock.now())
     except desk.DeskError as error:
         return refused(case_id, error)
-    nudge.relay_soon()
     flash(translate(SENT_TO_NEW if waiting else "The letter goes by post to the address on file."), "success")
     return redirect(url_for(".case", case_id=case_id), 303)
 

@@ -11,13 +11,12 @@ from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from core import clock, config, db, health
+from core import clock, config, db, health, queues, schedule
 from core.services import operations
 from web.auth import staff_required
 from web.forms import Form
 from web.i18n import translate
 from web.staff import bp
-from worker import nudge
 
 Page = str | tuple[str, int] | Response
 CANNOT_RETRY = {
@@ -45,25 +44,14 @@ def supervisor_required(view: Callable[..., Any]) -> Callable[..., Any]:
 
 def _schedule() -> dict[str, tuple[str, str]]:
     """The beat schedule as entry -> (task, when), in words a supervisor reads."""
-    from worker.app import app
-
     described = {}
-    for entry, spec in app.conf.beat_schedule.items():
-        when = spec["schedule"]
-        if isinstance(when, int | float):
-            text = translate("every {seconds} s", seconds=f"{when:g}")
+    for entry, job in schedule.JOBS.items():
+        if isinstance(job.when, schedule.Every):
+            text = translate("every {seconds} s", seconds=f"{job.when.seconds:g}")
         else:
-            text = translate("cron {spec}", spec=" ".join(str(getattr(when, f"_orig_{part}", "*")) for part in (
-                "minute", "hour", "day_of_month", "month_of_year", "day_of_week")))
-        described[entry] = (spec["task"], text)
+            text = translate("cron {spec}", spec=f"{job.when.minute} {job.when.hour} * * *")
+        described[entry] = (job.task, text)
     return described
-
-
-def _queues() -> list[str]:
-    from worker.app import app
-
-    routed = {route.get("queue") for route in (app.conf.task_routes or {}).values() if isinstance(route, dict)}
-    return sorted({app.conf.task_default_queue, *(name for name in routed if name)})
 
 
 def _health() -> list[health.Check]:
@@ -83,7 +71,7 @@ def _page(problem: str = "", status: int = 200) -> Page:
         retryable = {row.id: operations.retryable(row) for row in parked}
     return render_template(
         "web/staff/operations.html", checks=_health(), backlog=backlog, parked=parked, retryable=retryable,
-        jobs=jobs, processes=processes, runs=runs, queues=health.queue_sizes(config.get().broker_url, _queues()),
+        jobs=jobs, processes=processes, runs=runs, queues=health.queue_sizes(config.get().broker_url, queues.names()),
         stale_minutes=int(health.HEARTBEAT_STALE_AFTER.total_seconds() // 60),
         action_form=ParkedActionForm(), problem=problem), status
 
@@ -116,7 +104,6 @@ def _act(parked_id: int, act: Callable[..., Any], done: str) -> Page:
 @supervisor_required
 def retry_parked(parked_id: int) -> Page:
     page = _act(parked_id, operations.retry, "The task was queued again. It runs within a few seconds.")
-    nudge.relay_soon()
     return page
 
 

@@ -24,7 +24,6 @@ from web.i18n import translate
 from web.staff import bp
 from web.staff.registration_forms import CaseApproveForm, ConfirmLoginsForm, ExceptionalForm, StaleLoginsForm
 from web.staff.registrations import member_or_404
-from worker import nudge
 
 Page = str | tuple[str, int] | Response
 
@@ -91,7 +90,6 @@ def record_exceptional(number: str) -> Page:
         _show_problems(form, refused.problems, "letter")
         _ask_for_the_letter_again(form)
         return _exceptional_page(number, form, 422)
-    nudge.relay_soon()
     return render_template("web/staff/registrations/recorded.html", case_id=case_id, kind=exceptional.KIND)
 
 
@@ -129,7 +127,6 @@ def record_stale_logins(number: str) -> Page:
         _show_problems(form, refused.problems, "logins")
         _ask_for_the_letter_again(form)
         return _stale_page(number, form, 422)
-    nudge.relay_soon()
     return render_template("web/staff/registrations/recorded.html", case_id=case_id, kind=stale_logins.KIND)
 
 
@@ -201,7 +198,6 @@ def _approve(case_id: int, kind: str, done: str) -> Page:
             desk.approve(s, case_id, current_user.staff_id, form.note.data or "", clock.now())
     except desk.DeskError as error:
         return _refused(case_id, error)
-    nudge.relay_soon()
     flash(translate(done), "success")
     return redirect(url_for(".case", case_id=case_id), 303)
 

@@ -14,7 +14,6 @@ from web.i18n import translate
 from web.staff import bp
 from web.staff.forms import AnswerForm
 from web.staff.views import Page, case_page, refused, staff_message
-from worker import nudge
 
 
 @bp.post("/cases/<int:case_id>/support/answer")
@@ -30,7 +29,6 @@ def support_answer(case_id: int) -> Page:
         return refused(case_id, error)
     except support.SupportError as problem:
         return case_page(case_id, problem=staff_message(str(problem)), status=422, answer_form=form)
-    nudge.relay_soon()
     flash(translate("Your answer is sent by e-mail and kept in the history. Close the case when nothing more is "
                     "needed."), "success")
     return redirect(url_for(".case", case_id=case_id), 303)

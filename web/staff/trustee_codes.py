@@ -28,7 +28,6 @@ from web.staff.downloads import document_download
 from web.staff.forms import Text
 from web.staff.poa_forms import LANGUAGES
 from web.staff.views import case_page, refused
-from worker import nudge
 
 
 class TrusteeCodeForm(Form):
@@ -119,7 +118,6 @@ def approve_trustee_code(case_id: int) -> Any:
             desk.approve(s, case_id, current_user.staff_id, form.note.data or "", clock.now())
     except desk.DeskError as error:
         return refused(case_id, error)
-    nudge.relay_soon()
     flash(str(Text("Approved. The code letter goes by post to the trustee's address.")), "success")
     return redirect(url_for(".case", case_id=case_id), 303)
 

@@ -24,7 +24,6 @@ from web.i18n import translate
 from web.redirects import local_path
 from web.staff import bp
 from web.staff.forms import AddressForm, AnswerForm, ApproveForm, CloseForm, CodeForm, LoginForm, LogoutForm, RejectForm
-from worker import nudge
 
 Page = str | tuple[str, int] | Response
 
@@ -243,7 +242,6 @@ def _decide(case_id: int, form: Any, form_name: str, decide: Any, text: str, don
             outcome = decide(s, case_id, current_user.staff_id, _text_of(form, text), clock.now())
     except desk.DeskError as error:
         return _refused(case_id, error)
-    nudge.relay_soon()
     flash(done(outcome) if callable(done) else translate(done), "success")
     return redirect(url_for(".case", case_id=case_id), 303)
 

@@ -5,12 +5,9 @@ from __future__ import annotations
 from core import clock, db
 from core.services import staff_notices
 from worker.app import BackofficeTask, app
-from worker.nudge import relay_soon
 
 
 @app.task(name="desk.notify_staff", base=BackofficeTask)
 def notify_staff() -> None:
     with db.unit_of_work() as session:  # a staff member told in the last 15 minutes is skipped: a retry sends nothing
-        queued = staff_notices.notify(session, now=clock.now())
-    if queued:
-        relay_soon()
+        staff_notices.notify(session, now=clock.now())

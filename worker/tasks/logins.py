@@ -7,7 +7,6 @@ import structlog
 from core import clock, db, mail
 from core.services import deactivation_sweep, invitations
 from worker.app import BackofficeTask, app
-from worker.nudge import relay_soon
 
 log = structlog.get_logger()
 
@@ -30,7 +29,6 @@ def sweep_deactivations() -> None:
         ended = deactivation_sweep.sweep(session, clock.now())
     if ended:
         log.info("logins.deactivated", count=len(ended), first_id=ended[0])
-        relay_soon()  # the administrators' e-mails
 
 
 @app.task(name="logins.mail_lost_invitations", base=BackofficeTask)
@@ -40,4 +38,3 @@ def mail_lost_invitations() -> None:
         queued = invitations.requeue_unmailed(session, clock.now())
     if queued:
         log.info("invitations.requeued", count=queued)
-        relay_soon()

@@ -5,12 +5,9 @@ from __future__ import annotations
 from core import clock, db
 from core.services import poa_reminders
 from worker.app import BackofficeTask, app
-from worker.nudge import relay_soon
 
 
 @app.task(name="trustees.remind_expiring", base=BackofficeTask)
 def remind_expiring() -> None:
     with db.unit_of_work() as session:  # a power already reminded is skipped, so a retry sends nothing twice
-        queued = poa_reminders.remind_expiring(session, now=clock.now())
-    if queued:
-        relay_soon()
+        poa_reminders.remind_expiring(session, now=clock.now())
