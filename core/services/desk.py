@@ -255,8 +255,9 @@ def require_role(staff: StaffUser, kind: str) -> None:
         raise NotAllowed("only a supervisor may decide this kind of case")
 
 
-def close(session: Session, case_id: int, staff_id: int, note: str, now: datetime) -> None:
-    """End a case with nothing more to do (a support request answered, a returned letter with no new one)."""
+def close(session: Session, case_id: int, staff_id: int, note: str, now: datetime) -> tuple[Case, str]:
+    """End a case with nothing more to do (a support request answered, a returned letter with no new one); returns
+    the case and the staff member as the audit names them. core.services.case_closing adds what a kind needs."""
     staff = _staff(session, staff_id)
     case, request = _open_case(session, case_id)
     require_role(staff, case.kind)
@@ -266,11 +267,9 @@ def close(session: Session, case_id: int, staff_id: int, note: str, now: datetim
     note = note.strip()
     _claim(session, case, "closed", staff, note, now)
     _complete(request, "closed", now)
-    _record(session, case, f"staff:{staff.username}", "case.closed", note, {"kind": case.kind, "note": note}, now)
-    if case.kind == "returned_mail":
-        from core.services import returned_mail  # it imports the desk: loaded on use
-
-        returned_mail.withdraw_prepared_login(session, case, f"staff:{staff.username}", now)
+    actor = f"staff:{staff.username}"
+    _record(session, case, actor, "case.closed", note, {"kind": case.kind, "note": note}, now)
+    return case, actor
 
 
 def note_on_case(session: Session, case_id: int, staff_id: int, event: str, detail: str,

@@ -22,29 +22,11 @@ from core.domain import logins as rules
 from core.domain import passwords, totp
 from core.models import Invitation, Login, Mandate, Member, Trustee
 from core.services import logins, member_auth, registration
+from core.services.invitation_links import SMS_PURPOSE, TASK, invite
 from core.services.member_auth import Check
 
-TASK = "logins.send_invitation"
-SMS_PURPOSE = "invitation"
 NOT_PENDING = "This invitation has been used, replaced or cancelled already."
 SYSTEM = "system"
-
-
-def invite(session: Session, login: Login, actor: str, now: datetime, member_id: int | None = None) -> int:
-    """A new link for a pending login; any earlier link of this login stops working at once. A trustee login has
-    no member of its own: `member_id` names the member whose administrator invites it (R13)."""
-    member_id = member_id or login.member_id
-    session.execute(update(Invitation).where(Invitation.login_id == login.id, Invitation.status == "pending")
-                    .values(status="replaced", ended_at=now))
-    invitation = Invitation(login_id=login.id, member_id=member_id, status="pending", created_by=actor,
-                            created_at=now, expires_at=now + rules.INVITATION_VALID_FOR)
-    session.add(invitation)
-    session.flush()
-    outbox.add(session, TASK, {"invitation_id": invitation.id}, key=f"invitation:{invitation.id}", now=now)
-    audit.record(session, audit.Entry(actor, "invitation.sent", member_id, logins.account(login),
-                                      {"invitation": invitation.id, "expires_at": invitation.expires_at.isoformat()}),
-                 now)
-    return invitation.id
 
 
 def mail_for(session: Session, invitation_id: int, now: datetime) -> EmailMessage | None:

@@ -19,6 +19,7 @@ from core.domain import logins as rules
 from core.domain import rights
 from core.domain.deactivation import may_use
 from core.models import Invitation, Login, Member
+from core.services import invitation_links
 
 LANGUAGES = ("de", "fr", "it", "en")
 EMAIL_TAKEN = "Your company already has a login with this e-mail address."
@@ -181,8 +182,6 @@ def _checked(session: Session, editor: Login, details: Details, before: list[str
 
 def create(session: Session, editor_id: int, details: Details, now: datetime) -> int:
     """A pending login with the rights the administrator chose (R10), and its invitation by e-mail."""
-    from core.services import invitations
-
     editor = administrator(session, editor_id, now)
     cleaned, granted = _checked(session, editor, details, [], None)
     login = Login(member_id=editor.member_id, name=cleaned.name, email=cleaned.email, mobile=cleaned.mobile,
@@ -193,14 +192,12 @@ def create(session: Session, editor_id: int, details: Details, now: datetime) ->
     actor = account(editor)
     audit.record(session, audit.Entry(actor, "login.created", editor.member_id, account(login),
                                       {"rights": granted, "via": "invitation"}), now)
-    invitations.invite(session, login, actor, now)
+    invitation_links.invite(session, login, actor, now)
     return login.id
 
 
 def edit(session: Session, editor_id: int, login_id: int, details: Details, now: datetime) -> None:
     """Name, e-mail, mobile, language and rights. A changed e-mail of an invited person gets a new invitation."""
-    from core.services import invitations
-
     editor = administrator(session, editor_id, now)
     target = of_member(session, editor.member_id, login_id)
     before = list(target.rights)
@@ -226,14 +223,14 @@ def edit(session: Session, editor_id: int, login_id: int, details: Details, now:
     if "mobile" in changed:
         _forget_sms_codes(session, target)
     if target.status == "pending" and "email" in changed:
-        invitations.invite(session, target, account(editor), now)
+        invitation_links.invite(session, target, account(editor), now)
 
 
 def _forget_sms_codes(session: Session, login: Login) -> None:
     """A code already sent to the old number must not work any more (R7: codes go to the number on file)."""
-    from core.services import invitations, member_auth, profile, sms_codes
+    from core.services import member_auth, profile, sms_codes
 
-    for purpose in (member_auth.SMS_PURPOSE, invitations.SMS_PURPOSE, profile.REAUTH_PURPOSE):
+    for purpose in (member_auth.SMS_PURPOSE, invitation_links.SMS_PURPOSE, profile.REAUTH_PURPOSE):
         sms_codes.void_codes(session, purpose=purpose, subject=account(login))
 
 

@@ -1,5 +1,8 @@
-from flask import Blueprint
+"""The JSON API's blueprint, under /api/v1."""
 
-bp = Blueprint("api", __name__, url_prefix="/api/v1")
+from web.api import (  # noqa: F401  (each adds its routes to the blueprint)
+    views,
+)
+from web.api.blueprint import bp
 
-from web.api import views  # noqa: E402,F401
+__all__ = ["bp"]

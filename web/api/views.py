@@ -22,7 +22,7 @@ from core.domain.stale_login_requests import parse_stale_logins
 from core.domain.trustee_requests import parse_trustee_code
 from core.services import documents, requests, trustee_codes
 from web import i18n
-from web.api import bp
+from web.api.blueprint import bp
 from web.api.openapi import DOCUMENT
 
 MAX_BODY = 16 * 1024  # a request is a few hundred bytes; the reason is at most 2000 characters

@@ -1,5 +1,13 @@
-from flask import Blueprint
+"""The member portal's blueprint: pages for a logged-in login."""
 
-bp = Blueprint("portal", __name__, url_prefix="/portal")
+from web.portal import (  # noqa: F401  (each adds its routes to the blueprint)
+    admin,
+    profile,
+    security,
+    support,
+    trustees,
+    views,
+)
+from web.portal.blueprint import bp
 
-from web.portal import admin, profile, security, support, trustees, views  # noqa: E402,F401
+__all__ = ["bp"]

@@ -23,8 +23,8 @@ from core.domain import rights
 from core.services import invitations, logins, security_history
 from web.auth import member_required
 from web.i18n import current, translate
-from web.portal import bp
 from web.portal.admin_forms import FORGED, ConfirmForm, LeaveForm, LoginDetailsForm, unexpected_fields
+from web.portal.blueprint import bp
 from web.portal.formatting import day, event_text, moment
 
 SAVED = "The changes to {name} have been saved."

@@ -18,7 +18,7 @@ from core.services.member_auth import Check
 from web.auth import ACTING_KEY, CHOOSING, MemberPrincipal, for_trustees, member_required, start_session
 from web.enrolment import authenticator_display
 from web.i18n import translate
-from web.portal import bp
+from web.portal.blueprint import bp
 from web.portal.formatting import first_refused_day, long_day
 from web.portal.profile_forms import ConfirmPasswordForm, IdentityForm, PasswordChangeForm
 from web.public.member_forms import OtpForm

@@ -13,9 +13,9 @@ from core import clock
 from core.services import logins, security_history
 from web.auth import CHOOSING, end_session, for_trustees, member_required
 from web.i18n import translate
-from web.portal import bp
 from web.portal.admin import service
 from web.portal.admin_forms import FORGED, ConfirmForm, LeaveForm, unexpected_fields
+from web.portal.blueprint import bp
 from web.portal.formatting import day, event_text, first_refused_day, long_day, moment
 
 LEFT = "Your login has been deactivated. Thank you for using connect."

@@ -11,7 +11,7 @@ from core import clock, db
 from core.models import Login
 from core.services import support
 from web.auth import for_trustees, member_required
-from web.portal import bp
+from web.portal.blueprint import bp
 from web.public.support import SupportForm, checked
 
 

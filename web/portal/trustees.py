@@ -17,9 +17,9 @@ from core.domain import rights
 from core.services import documents, logins, mandates, poa_register, poa_uploads, trustee_logins
 from web.auth import ACTING_KEY, CHOOSING, for_trustees, member_required
 from web.i18n import current, translate
-from web.portal import bp
 from web.portal.admin import _forged, admin_required, service
 from web.portal.admin_forms import ConfirmForm, unexpected_fields
+from web.portal.blueprint import bp
 from web.portal.formatting import day
 from web.portal.trustee_forms import (
     COMPANY_FIELDS,

@@ -12,7 +12,7 @@ from core.db import unit_of_work
 from core.domain import rights
 from core.services import member_auth
 from web.auth import for_trustees, member_required
-from web.portal import bp
+from web.portal.blueprint import bp
 
 
 @bp.get("/")

@@ -1,8 +1,6 @@
-from flask import Blueprint
+"""The public blueprint: intake, registration, login and the pages anyone may open."""
 
-bp = Blueprint("public", __name__)
-
-from web.public import (  # noqa: E402,F401
+from web.public import (  # noqa: F401  (each adds its routes to the blueprint)
     intake,
     invitation,
     old_logins,
@@ -12,3 +10,6 @@ from web.public import (  # noqa: E402,F401
     trustee_code,
     views,
 )
+from web.public.blueprint import bp
+
+__all__ = ["bp"]

@@ -18,7 +18,7 @@ from core import clock, db
 from core.domain.requests import MAX_LENGTHS, REFERENCE_PATTERN, InvalidRequest, NewCodeRequest, parse_new_code
 from core.services import requests
 from web import i18n
-from web.public import bp
+from web.public.blueprint import bp
 from web.public.member_forms import MemberRequestForm
 
 REFERENCE = re.compile(REFERENCE_PATTERN)

@@ -21,7 +21,7 @@ from core.services.member_auth import Check
 from web.enrolment import authenticator_display
 from web.forms import Form
 from web.i18n import translate
-from web.public import bp
+from web.public.blueprint import bp
 from web.public.member_forms import OtpForm
 from web.public.registration import RECOVERY_KEY
 from web.public.second_factor_forms import ActionForm, SmsCodeForm

@@ -19,7 +19,7 @@ from core.domain.requests import MAX_LENGTHS, InvalidRequest
 from core.domain.stale_login_requests import MAX_ROWS, ROW_FIELDS, parse_stale_logins
 from core.services import requests
 from web import i18n
-from web.public import bp
+from web.public.blueprint import bp
 from web.public.member_forms import MemberRequestForm
 
 FIRST_ROWS = 3

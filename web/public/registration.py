@@ -19,7 +19,7 @@ from core.models import Member
 from core.services import recovery_codes, registration
 from web.enrolment import authenticator_display
 from web.i18n import current, translate
-from web.public import bp
+from web.public.blueprint import bp
 from web.public.member_forms import CodeForm, DetailsForm, OtpForm
 
 STATE_KEY = "registration"

@@ -22,7 +22,7 @@ from core.services.member_auth import Check
 from web import devices
 from web.auth import PENDING_KEY, MemberPrincipal, end_session, start_session
 from web.i18n import translate
-from web.public import bp
+from web.public.blueprint import bp
 from web.public.member_forms import LoginForm, OtpForm
 from web.public.second_factor_forms import ActionForm, RecoveryCodeForm, SmsCodeForm
 from web.redirects import local_path

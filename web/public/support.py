@@ -15,7 +15,7 @@ from core import clock, db
 from core.services import support
 from web import i18n
 from web.forms import Form
-from web.public import bp
+from web.public.blueprint import bp
 
 TOPIC_LABELS = (("adding_users", "Adding or changing users"), ("two_step_login", "Two-step login"),
                 ("business_process", "Salary declarations, changes of personnel or other business with the fund"),

@@ -22,7 +22,7 @@ from core.domain.requests import MAX_LENGTHS, InvalidRequest
 from core.domain.trustee_requests import TRUSTEE_LENGTHS, parse_trustee_code
 from core.services import documents, trustee_codes
 from web import i18n
-from web.public import bp
+from web.public.blueprint import bp
 from web.public.intake import _status_or_404
 from web.public.member_forms import MemberRequestForm
 

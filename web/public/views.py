@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import render_template
 
-from web.public import bp
+from web.public.blueprint import bp
 
 
 @bp.get("/")

@@ -1,14 +1,16 @@
-from flask import Blueprint
+"""The staff desk's blueprint."""
 
-bp = Blueprint("staff", __name__, url_prefix="/staff")
-
-from web.staff import (  # noqa: E402,F401
+from web.staff import (  # noqa: F401  (each adds its routes to the blueprint)
     mailroom,
     operations,
     poa_uploads,
+    registration_cases,
     registrations,
     support,
     trustee_codes,
     trustees,
     views,
 )
+from web.staff.blueprint import bp
+
+__all__ = ["bp"]

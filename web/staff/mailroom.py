@@ -12,11 +12,11 @@ from flask_login import current_user
 from core import clock
 from core.db import unit_of_work
 from core.models import Case, StaffUser
-from core.services import desk, returned_mail
+from core.services import case_closing, desk, returned_mail
 from web import stored_texts
 from web.auth import staff_required
 from web.i18n import translate
-from web.staff import bp
+from web.staff.blueprint import bp
 from web.staff.forms import AddressForm, ApproveForm, CloseForm, ReturnedLetterForm
 from web.staff.views import LETTER_LABELS, Page, case_page, refused
 
@@ -120,7 +120,7 @@ def close_case(case_id: int) -> Page:
         return case_page(case_id, status=422, close_form=form)
     try:
         with unit_of_work() as s:
-            desk.close(s, case_id, current_user.staff_id, str(form.note.data or ""), clock.now())
+            case_closing.close(s, case_id, current_user.staff_id, str(form.note.data or ""), clock.now())
     except desk.DeskError as error:
         return refused(case_id, error)
     flash(translate("The case is closed."), "success")

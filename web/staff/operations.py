@@ -16,7 +16,7 @@ from core.services import operations
 from web.auth import staff_required
 from web.forms import Form
 from web.i18n import translate
-from web.staff import bp
+from web.staff.blueprint import bp
 
 Page = str | tuple[str, int] | Response
 CANNOT_RETRY = {

@@ -21,7 +21,7 @@ from core.models import Case, Document, Member, Trustee
 from core.services import desk, poa_uploads
 from web.auth import staff_required
 from web.forms import Form, SwissDay
-from web.staff import bp
+from web.staff.blueprint import bp
 from web.staff.downloads import document_download
 from web.staff.forms import Text
 from web.staff.views import case_page, refused

@@ -21,7 +21,7 @@ from core.services import desk, exceptional, signatories, stale_logins
 from web import stored_texts
 from web.auth import staff_required
 from web.i18n import translate
-from web.staff import bp
+from web.staff.blueprint import bp
 from web.staff.registration_forms import CaseApproveForm, ConfirmLoginsForm, ExceptionalForm, StaleLoginsForm
 from web.staff.registrations import member_or_404
 

@@ -18,7 +18,7 @@ from core.models import Document, Member
 from core.services import signatories, stale_logins
 from web.auth import staff_required
 from web.i18n import translate
-from web.staff import bp
+from web.staff.blueprint import bp
 from web.staff.downloads import document_download
 from web.staff.registration_forms import EndSignatoryForm, MemberForm, SignatoryForm
 
@@ -136,4 +136,3 @@ def registration_document(document_id: int) -> Response:
         return document_download(s.get(Document, document_id))
 
 
-from web.staff import registration_cases  # noqa: E402,F401  (its routes join the staff blueprint)

@@ -11,7 +11,7 @@ from core.db import unit_of_work
 from core.services import desk, support
 from web.auth import staff_required
 from web.i18n import translate
-from web.staff import bp
+from web.staff.blueprint import bp
 from web.staff.forms import AnswerForm
 from web.staff.views import Page, case_page, refused, staff_message
 

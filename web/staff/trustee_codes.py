@@ -23,7 +23,7 @@ from core.models import Case, Document, Member, PowerOfAttorney, Request, Truste
 from core.services import codes, desk, mandates, trustee_codes
 from web.auth import staff_required
 from web.forms import Form, SwissDay
-from web.staff import bp
+from web.staff.blueprint import bp
 from web.staff.downloads import document_download
 from web.staff.forms import Text
 from web.staff.poa_forms import LANGUAGES

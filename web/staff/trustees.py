@@ -19,7 +19,7 @@ from core.domain import rights
 from core.services import documents, poa_register
 from web.auth import staff_required
 from web.i18n import translate
-from web.staff import bp
+from web.staff.blueprint import bp
 from web.staff.poa_forms import LookupForm, RecordForm, RevokeForm
 
 RECORDED = "The power of attorney has been recorded."

@@ -22,7 +22,7 @@ from web import stored_texts
 from web.auth import PENDING_KEY, StaffPrincipal, end_session, staff_required, start_session
 from web.i18n import translate
 from web.redirects import local_path
-from web.staff import bp
+from web.staff.blueprint import bp
 from web.staff.forms import AddressForm, AnswerForm, ApproveForm, CloseForm, CodeForm, LoginForm, LogoutForm, RejectForm
 
 Page = str | tuple[str, int] | Response
