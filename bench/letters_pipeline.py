@@ -19,12 +19,12 @@ from bench.services import scratch_database
 
 def _bare_baseline(register: Path, out_dir: Path) -> float:
     """The same letters drawn by a plain canvas loop and written one file each, as the pipeline writes them."""
+    from bench.bare_canvas import bare_canvas_letter
     from core import config
     from core.domain import codes
     from core.domain.addresses import PostalAddress
     from core.services.letters import fund
     from letters.compose import LetterData, build_spec
-    from letters.render import bare_canvas_letter
 
     sender = fund(config.get())
     today = date.today()

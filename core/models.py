@@ -22,6 +22,18 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from core.domain.states import (
+    CaseStatus,
+    CodeStatus,
+    InvitationStatus,
+    LetterStatus,
+    LoginStatus,
+    MandateStatus,
+    ParkedStatus,
+    RequestStatus,
+    SmsCodeStatus,
+    one_of,
+)
 from core.observability import current_request_id
 
 NAMING = {
@@ -99,7 +111,7 @@ class Login(Base):
     totp_secret: Mapped[str] = mapped_column(Text, default="")  # Fernet-encrypted
     totp_last_step: Mapped[int] = mapped_column(BigInteger, default=0)  # R8: no code accepted twice
     rights: Mapped[list[str]] = mapped_column(default=list)
-    status: Mapped[str] = mapped_column(String(12), default="pending")  # pending, active, deactivated
+    status: Mapped[str] = mapped_column(String(12), default=LoginStatus.PENDING)
     last_day: Mapped[date | None] = mapped_column(Date, default=None)  # R11
     session_version: Mapped[int] = mapped_column(Integer, default=1)  # bump to end every session
     # A new authenticator being set up from the profile (Fernet-encrypted); replaces totp_secret once confirmed.
@@ -113,7 +125,7 @@ class Login(Base):
     member: Mapped[Member | None] = relationship()
 
     __table_args__ = (
-        CheckConstraint("status IN ('pending','active','deactivated')", name="status"),
+        CheckConstraint(one_of(LoginStatus), name="status"),
         CheckConstraint("(member_id IS NULL) <> (trustee_id IS NULL)", name="owner"),
         Index("ix_login_email", "email"),
         # R11: the deactivation sweep reads only the logins that are due, never all of them.
@@ -130,7 +142,7 @@ class Invitation(Base):
     login_id: Mapped[int] = mapped_column(ForeignKey("login.id"), index=True)
     member_id: Mapped[int] = mapped_column(ForeignKey("member.id"), index=True)
     token_hash: Mapped[str | None] = mapped_column(String(64), unique=True, default=None)  # set when mailed
-    status: Mapped[str] = mapped_column(String(10), default="pending")  # see the check below
+    status: Mapped[str] = mapped_column(String(10), default=InvitationStatus.PENDING)
     created_by: Mapped[str] = mapped_column(String(100))
     created_at: Mapped[datetime]
     expires_at: Mapped[datetime]
@@ -140,7 +152,7 @@ class Invitation(Base):
     login: Mapped[Login] = relationship()
 
     __table_args__ = (
-        CheckConstraint("status IN ('pending','used','replaced','cancelled')", name="status"),
+        CheckConstraint(one_of(InvitationStatus), name="status"),
     )
 
 
@@ -152,7 +164,7 @@ class RegistrationCode(Base):
     member_id: Mapped[int] = mapped_column(ForeignKey("member.id"), index=True)
     purpose: Mapped[str] = mapped_column(String(20))  # invitation, new_code
     code_hash: Mapped[str | None] = mapped_column(String(64), unique=True, default=None)  # set when printed
-    status: Mapped[str] = mapped_column(String(10), default="issued")  # issued, used, voided
+    status: Mapped[str] = mapped_column(String(10), default=CodeStatus.ISSUED)
     issued_at: Mapped[datetime]
     expires_on: Mapped[date] = mapped_column(Date)
     used_at: Mapped[datetime | None] = mapped_column(default=None)
@@ -167,7 +179,7 @@ class RegistrationCode(Base):
     member: Mapped[Member] = relationship()
 
     __table_args__ = (
-        CheckConstraint("status IN ('issued','used','voided')", name="status"),
+        CheckConstraint(one_of(CodeStatus), name="status"),
         Index("ix_registration_code_member_status", "member_id", "status"),
     )
 
@@ -207,14 +219,14 @@ class SmsCode(Base):
     subject: Mapped[str] = mapped_column(String(60))  # "login:17", "invitation:5"
     purpose: Mapped[str] = mapped_column(String(30))
     code_hash: Mapped[str] = mapped_column(String(64))
-    status: Mapped[str] = mapped_column(String(10), default="active")  # see the check below
+    status: Mapped[str] = mapped_column(String(10), default=SmsCodeStatus.ACTIVE)
     failures: Mapped[int] = mapped_column(Integer, default=0)
     sent_at: Mapped[datetime]
     expires_at: Mapped[datetime]
     used_at: Mapped[datetime | None] = mapped_column(default=None)
 
     __table_args__ = (
-        CheckConstraint("status IN ('active','used','replaced','void')", name="status"),
+        CheckConstraint(one_of(SmsCodeStatus), name="status"),
         Index("ix_sms_code_subject_purpose_sent", "subject", "purpose", "sent_at"),
     )
 
@@ -244,7 +256,7 @@ class Letter(Base):
     postcode: Mapped[str] = mapped_column(String(10))
     letter_date: Mapped[date] = mapped_column(Date)
     code_id: Mapped[int | None] = mapped_column(ForeignKey("registration_code.id"), unique=True, default=None)
-    status: Mapped[str] = mapped_column(String(10), default="pending")  # see the check below
+    status: Mapped[str] = mapped_column(String(10), default=LetterStatus.PENDING)
     pdf_path: Mapped[str] = mapped_column(String(500), default="")
     batch_id: Mapped[int | None] = mapped_column(ForeignKey("print_batch.id"), default=None, index=True)
     trustee_id: Mapped[int | None] = mapped_column(ForeignKey("trustee.id"), default=None)  # addressed to it (R15)
@@ -257,7 +269,7 @@ class Letter(Base):
     code: Mapped[RegistrationCode | None] = relationship()
 
     __table_args__ = (
-        CheckConstraint("status IN ('pending','rendered','printed','returned','cancelled')", name="status"),
+        CheckConstraint(one_of(LetterStatus), name="status"),
         Index("ix_letter_status", "status"),
     )
 
@@ -278,7 +290,7 @@ class Request(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     reference: Mapped[str] = mapped_column(String(20), unique=True)
     kind: Mapped[str] = mapped_column(String(20))
-    status: Mapped[str] = mapped_column(String(12), default="received")  # received, in_review, completed
+    status: Mapped[str] = mapped_column(String(12), default=RequestStatus.RECEIVED)
     outcome: Mapped[str] = mapped_column(String(30), default="")  # internal only, never public
     member_number: Mapped[str] = mapped_column(String(20))
     uid: Mapped[str] = mapped_column(String(15))
@@ -298,7 +310,7 @@ class Request(Base):
     document_id: Mapped[int | None] = mapped_column(ForeignKey("document.id"), default=None)
 
     __table_args__ = (
-        CheckConstraint("status IN ('received','in_review','completed')", name="status"),
+        CheckConstraint(one_of(RequestStatus), name="status"),
         Index("ix_request_member_number", "member_number"),  # the staff desk filters cases by member number
         Index("ix_request_uid", "uid"),  # and searches them by UID (names: trigram indexes, migration 0009)
     )
@@ -310,7 +322,7 @@ class Case(Base):
     __tablename__ = "staff_case"
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(30))  # new_code, code_exhausted
-    status: Mapped[str] = mapped_column(String(10), default="open")  # open, approved, rejected
+    status: Mapped[str] = mapped_column(String(10), default=CaseStatus.OPEN)
     why: Mapped[str] = mapped_column(Text)
     request_id: Mapped[int | None] = mapped_column(ForeignKey("request.id"), default=None, unique=True)
     member_id: Mapped[int | None] = mapped_column(ForeignKey("member.id"), default=None, index=True)
@@ -328,7 +340,7 @@ class Case(Base):
     member: Mapped[Member | None] = relationship()
 
     __table_args__ = (
-        CheckConstraint("status IN ('open','approved','rejected','closed')", name="status"),
+        CheckConstraint(one_of(CaseStatus), name="status"),
         Index("ix_staff_case_status_created", "status", "created_at"),
     )
 
@@ -424,13 +436,13 @@ class ParkedTask(Base):
     first_failed_at: Mapped[datetime]
     last_failed_at: Mapped[datetime]
     request_id: Mapped[str | None] = mapped_column(String(64), default=None)
-    status: Mapped[str] = mapped_column(String(10), default="parked")  # parked, retried, discarded
+    status: Mapped[str] = mapped_column(String(10), default=ParkedStatus.PARKED)
     resolved_at: Mapped[datetime | None] = mapped_column(default=None)
     resolved_by: Mapped[str] = mapped_column(String(100), default="")
     retry_key: Mapped[str] = mapped_column(String(200), default="")
 
     __table_args__ = (
-        CheckConstraint("status IN ('parked','retried','discarded')", name="status"),
+        CheckConstraint(one_of(ParkedStatus), name="status"),
         Index("ix_parked_task_status_failed", "status", "last_failed_at"),
     )
 
@@ -517,7 +529,7 @@ class Mandate(Base):
     login_id: Mapped[int] = mapped_column(ForeignKey("login.id"), index=True)
     member_id: Mapped[int] = mapped_column(ForeignKey("member.id"), index=True)
     rights: Mapped[list[str]] = mapped_column(default=list)
-    status: Mapped[str] = mapped_column(String(10), default="active")  # active, revoked
+    status: Mapped[str] = mapped_column(String(10), default=MandateStatus.ACTIVE)
     created_at: Mapped[datetime]
     created_by: Mapped[str] = mapped_column(String(100))
     revoked_at: Mapped[datetime | None] = mapped_column(default=None)
@@ -532,7 +544,7 @@ class Mandate(Base):
     member: Mapped[Member] = relationship()
 
     __table_args__ = (
-        CheckConstraint("status IN ('active','revoked')", name="status"),
+        CheckConstraint(one_of(MandateStatus), name="status"),
         CheckConstraint("way IN ('a','b')", name="way"),
         Index("uq_mandate_login_member_active", "login_id", "member_id", unique=True,
               postgresql_where=text("status = 'active'"), sqlite_where=text("status = 'active'")),

@@ -8,7 +8,6 @@ from functools import lru_cache
 from io import BytesIO
 
 from reportlab.lib.pagesizes import A4
-from reportlab.lib.utils import simpleSplit
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 
@@ -194,37 +193,3 @@ def draw(spec: LetterSpec, model: EnvelopeModel) -> tuple[bytes, int]:
 
 def render(spec: LetterSpec, model: EnvelopeModel) -> bytes:
     return draw(spec, model)[0]
-
-
-def bare_canvas_letter(spec: LetterSpec) -> bytes:
-    """The benchmark's baseline: the same strings drawn by a plain canvas loop, with no templates, geometry,
-    database or files: what any ReportLab script printing this letter would at least have to do."""
-    buffer = BytesIO()
-    c = Canvas(buffer, pagesize=A4, pageCompression=1)
-    c.setFont(BOLD, 13)
-    c.drawString(25 * MM, _y(20), spec.sender[0])
-    c.setFont(REGULAR, 8.5)
-    for i, line in enumerate(spec.sender[1:]):
-        c.drawString(25 * MM, _y(25 + i * 3.8), line)
-    c.setFont(REGULAR, 6.5)
-    c.drawString(25 * MM, _y(55), spec.return_line)
-    c.setFont(REGULAR, 10)
-    for i, line in enumerate(spec.recipient):
-        c.drawString(25 * MM, _y(61 + i * 4.2), line)
-    for i, line in enumerate((spec.reference, spec.member_number, f"{spec.place}, {spec.date}")):
-        c.drawString(125 * MM, _y(60 + i * 6), line)
-    c.setFont(BOLD, 11)
-    c.drawString(25 * MM, _y(110), spec.subject)
-    c.setFont(REGULAR, 10)
-    y = 116.0
-    for block in spec.blocks:
-        for line in block.lines:
-            for text in simpleSplit(line.replace("|", "  "), REGULAR, 10, TEXT_WIDTH * MM):
-                y += 4.6
-                c.drawString(25 * MM, _y(y), text)
-        y += 2.0
-    c.setFont(REGULAR, 7.5)
-    c.drawString(25 * MM, _y(FOOTER_BASELINE), spec.footer)
-    c.showPage()
-    c.save()
-    return buffer.getvalue()

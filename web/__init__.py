@@ -10,6 +10,7 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from core import config, relay_wake
+from core.domain.states import CaseStatus, LoginStatus, RequestStatus
 from web import i18n
 from web.broker import relay_sender
 
@@ -66,7 +67,8 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     limits.init_app(app)  # after the blueprints: it attaches to their login and code routes
 
     app.before_request(i18n.remember_choice)
-    app.jinja_env.globals.update(_=i18n.translate, lang=i18n.current, settings=settings)
+    app.jinja_env.globals.update(_=i18n.translate, lang=i18n.current, settings=settings, CaseStatus=CaseStatus,
+                                 LoginStatus=LoginStatus, RequestStatus=RequestStatus)
 
     @app.after_request
     def security_headers(response):  # type: ignore[no-untyped-def]

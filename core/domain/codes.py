@@ -12,6 +12,8 @@ import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from core.domain.states import CodeStatus
+
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford base32: no I, L, O, U
 CODE_LENGTH = 16
 GROUP = 4
@@ -66,7 +68,7 @@ class CodeState:
 
 def usable(code: CodeState, today: date) -> bool:
     """R2, R4: a code opens a registration once, and only until its expiry day."""
-    return code.status == "issued" and today <= code.expires_on
+    return code.status == CodeStatus.ISSUED and today <= code.expires_on
 
 
 def entry_blocked(recent_failures: list[datetime], now: datetime) -> bool:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from core.domain.states import LoginStatus
+
 ZURICH = ZoneInfo("Europe/Zurich")
 
 
@@ -13,4 +15,4 @@ def refused_from(last_working_day: date) -> datetime:
 
 
 def may_use(status: str, last_day: date | None, now: datetime) -> bool:
-    return status == "active" and (last_day is None or now < refused_from(last_day))
+    return status == LoginStatus.ACTIVE and (last_day is None or now < refused_from(last_day))

@@ -16,6 +16,7 @@ from enum import StrEnum
 import phonenumbers
 
 from core.domain import rights as catalogue
+from core.domain.states import InvitationStatus, LoginStatus
 
 # R10
 NOT_IN_CATALOGUE = "Choose rights from the list only."
@@ -105,14 +106,14 @@ def leaves_no_administrator(colleagues: Iterable[Colleague], login_id: int, ends
     if mine is not None and mine.last_day is not None and ends >= mine.last_day:
         return False
     return not any(
-        other.id != login_id and other.status == "active" and catalogue.is_administrator(list(other.rights))
+        other.id != login_id and other.status == LoginStatus.ACTIVE and catalogue.is_administrator(list(other.rights))
         and other.last_day is None
         for other in colleagues
     )
 
 
 def is_active_administrator(colleague: Colleague, today: date) -> bool:
-    return colleague.status == "active" and catalogue.is_administrator(list(colleague.rights)) \
+    return colleague.status == LoginStatus.ACTIVE and catalogue.is_administrator(list(colleague.rights)) \
         and (colleague.last_day is None or colleague.last_day >= today)
 
 
@@ -126,9 +127,9 @@ class Standing(StrEnum):
 
 
 def standing(status: str, last_day: date | None, today: date) -> Standing:
-    if status == "pending":
+    if status == LoginStatus.PENDING:
         return Standing.INVITED
-    if status != "active" or (last_day is not None and last_day < today):
+    if status != LoginStatus.ACTIVE or (last_day is not None and last_day < today):
         return Standing.DEACTIVATED  # past its last day: refused already, even before the sweep records it
     return Standing.ENDING if last_day is not None else Standing.ACTIVE
 
@@ -170,4 +171,4 @@ def invitation_token_hash(token: str) -> str:
 
 
 def invitation_open(status: str, expires_at: datetime, now: datetime) -> bool:
-    return status == "pending" and now < expires_at
+    return status == InvitationStatus.PENDING and now < expires_at

@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from core.domain.codes import ALPHABET
+from core.domain.states import SmsCodeStatus
 
 SMS_DIGITS = 6
 SMS_VALID_FOR = timedelta(minutes=5)
@@ -66,9 +67,9 @@ def judge_sms_code(state: SmsCodeState | None, matches: bool, now: datetime) -> 
     """What entering a code means for the latest code sent. `matches`: the typed code is this code."""
     if state is None:
         return SmsCheck.NONE
-    if state.status == "used":
+    if state.status == SmsCodeStatus.USED:
         return SmsCheck.USED if matches else SmsCheck.WRONG
-    if state.status == "void" or state.failures >= SMS_MAX_WRONG:
+    if state.status == SmsCodeStatus.VOID or state.failures >= SMS_MAX_WRONG:
         return SmsCheck.VOID
     if now >= state.expires_at:
         return SmsCheck.EXPIRED

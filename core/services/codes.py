@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from core import audit, clock, config, outbox, refs
 from core.domain import codes
 from core.domain.addresses import PostalAddress
+from core.domain.states import CodeStatus, LetterStatus
 from core.models import Letter, Member, RegistrationCode, Trustee
 from letters.compose import CODELESS_KINDS
 
@@ -40,14 +41,14 @@ def void_unused(session: Session, member_ids: Sequence[int], purpose: str | tupl
     voided = session.execute(
         update(RegistrationCode)
         .where(RegistrationCode.member_id.in_(member_ids), RegistrationCode.purpose.in_(purposes),
-               RegistrationCode.status == "issued", *for_login)
-        .values(status="voided", voided_at=now, void_reason=reason)
+               RegistrationCode.status == CodeStatus.ISSUED, *for_login)
+        .values(status=CodeStatus.VOIDED, voided_at=now, void_reason=reason)
         .returning(RegistrationCode.id, RegistrationCode.member_id)
     ).all()
     if voided:
         session.execute(
-            update(Letter).where(Letter.code_id.in_([cid for cid, _ in voided]), Letter.status == "pending")
-            .values(status="cancelled")
+            update(Letter).where(Letter.code_id.in_([cid for cid, _ in voided]), Letter.status == LetterStatus.PENDING)
+            .values(status=LetterStatus.CANCELLED)
         )
         # With the member, so its administrators see in their security history that an old code stopped working.
         audit.record_many(
@@ -76,14 +77,14 @@ def issue_letters(
         void_unused(session, [m.id for m in members], REGISTRATION, now, "replaced")
     code_ids = session.scalars(
         insert(RegistrationCode).returning(RegistrationCode.id, sort_by_parameter_order=True),
-        [dict(member_id=m.id, purpose=purpose, status="issued", issued_at=now, expires_on=expiry,
+        [dict(member_id=m.id, purpose=purpose, status=CodeStatus.ISSUED, issued_at=now, expires_on=expiry,
               request_id=request_id, void_reason="") for m in members],
     ).all()
     letter_ids = session.scalars(
         insert(Letter).returning(Letter.id, sort_by_parameter_order=True),
         [dict(reference=refs.new("L"), member_id=m.id, kind=kind, language=m.language,
               address=address_on_file(m).lines(), postcode=m.postcode, letter_date=letter_date, code_id=cid,
-              status="pending", pdf_path="", created_at=now)
+              status=LetterStatus.PENDING, pdf_path="", created_at=now)
          for m, cid in zip(members, code_ids, strict=True)],
     ).all()
     audit.record_many(
@@ -128,14 +129,14 @@ def issue_trustee_letter(session: Session, member: Member, trustee: Trustee, now
     letter_date = clock.today_in_zurich(now)
     expiry = codes.expires_on(letter_date, settings.code_validity_days)
     void_unused(session, [member.id], REGISTRATION, now, "replaced")
-    code = RegistrationCode(member_id=member.id, purpose=REGISTRATION, status="issued", issued_at=now,
+    code = RegistrationCode(member_id=member.id, purpose=REGISTRATION, status=CodeStatus.ISSUED, issued_at=now,
                             expires_on=expiry, request_id=request_id, void_reason="", trustee_id=trustee.id,
                             login_id=login_id)
     session.add(code)
     session.flush()
     letter = Letter(reference=refs.new("L"), member_id=member.id, kind="trustee_code", language=trustee.language,
                     address=trustee_address(trustee).lines(), postcode=trustee.postcode, letter_date=letter_date,
-                    code_id=code.id, status="pending", pdf_path="", created_at=now, trustee_id=trustee.id)
+                    code_id=code.id, status=LetterStatus.PENDING, pdf_path="", created_at=now, trustee_id=trustee.id)
     session.add(letter)
     session.flush()
     audit.record(session, audit.Entry(actor, "code.issued", member.id, f"letter:{letter.id}",
@@ -153,7 +154,7 @@ def issue_letter_without_code(session: Session, member: Member, kind: str, now: 
         raise ValueError(f"letter kind {kind!r} carries a code; use issue_letter")
     letter = Letter(reference=refs.new("L"), member_id=member.id, kind=kind, language=member.language,
                     address=address_on_file(member).lines(), postcode=member.postcode,
-                    letter_date=clock.today_in_zurich(now), code_id=None, status="pending", pdf_path="",
+                    letter_date=clock.today_in_zurich(now), code_id=None, status=LetterStatus.PENDING, pdf_path="",
                     created_at=now)
     session.add(letter)
     session.flush()

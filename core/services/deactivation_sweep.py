@@ -15,6 +15,7 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from core import audit, clock
+from core.domain.states import LoginStatus
 from core.models import Login
 from core.services.logins import Ended, tell_administrators
 
@@ -26,8 +27,8 @@ def due_logins_statement(now: datetime):  # type: ignore[no-untyped-def]
     today = clock.today_in_zurich(now)
     return (
         update(Login)
-        .where(Login.status == "active", Login.last_day.is_not(None), Login.last_day < today)
-        .values(status="deactivated", deactivated_at=now, session_version=Login.session_version + 1)
+        .where(Login.status == LoginStatus.ACTIVE, Login.last_day.is_not(None), Login.last_day < today)
+        .values(status=LoginStatus.DEACTIVATED, deactivated_at=now, session_version=Login.session_version + 1)
         .returning(Login.id, Login.member_id, Login.name, Login.last_day, Login.session_version)
         .execution_options(synchronize_session=False)
     )

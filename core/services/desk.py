@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from core import audit, mail
 from core.domain.staff import may_decide
+from core.domain.states import CaseStatus, LoginStatus, RequestStatus
 from core.models import Case, History, Letter, Login, Member, Request, StaffUser
 from core.services import case_kinds, codes, rejections
 
@@ -80,7 +81,7 @@ class CaseView:
 
     @property
     def can_approve(self) -> bool:
-        return self.case.status == "open" and self.member is not None
+        return self.case.status == CaseStatus.OPEN and self.member is not None
 
 
 def member_for(session: Session, case: Case, request: Request | None) -> Member | None:
@@ -126,7 +127,8 @@ def _history(session: Session, case: Case) -> list[History]:
 def _active_logins(session: Session, member: Member | None) -> int:
     if member is None:
         return 0
-    return session.scalar(select(func.count()).where(Login.member_id == member.id, Login.status == "active")) or 0
+    return session.scalar(select(func.count()).where(Login.member_id == member.id,
+                                                     Login.status == LoginStatus.ACTIVE)) or 0
 
 
 def _letters(session: Session, member: Member | None) -> list[Letter]:
@@ -140,7 +142,7 @@ def _letters(session: Session, member: Member | None) -> list[Letter]:
 def _claim(session: Session, case: Case, status: str, staff: StaffUser, reason: str, now: datetime) -> None:
     """Open → decided, once: a second or concurrent decision finds no open row and is refused."""
     claimed = session.scalar(
-        update(Case).where(Case.id == case.id, Case.status == "open")
+        update(Case).where(Case.id == case.id, Case.status == CaseStatus.OPEN)
         .values(status=status, decided_at=now, decided_by=staff.id, decision_reason=reason)
         .returning(Case.id)
         .execution_options(synchronize_session=False)
@@ -154,14 +156,14 @@ def _open_case(session: Session, case_id: int) -> tuple[Case, Request | None]:
     case = session.get(Case, case_id)
     if case is None:
         raise CaseNotFound(f"no case {case_id}")
-    if case.status != "open":
+    if case.status != CaseStatus.OPEN:
         raise AlreadyDecided("this case has been decided already")
     return case, (session.get(Request, case.request_id) if case.request_id else None)
 
 
 def _complete(request: Request | None, outcome: str, now: datetime) -> None:
     if request is not None:
-        request.status, request.outcome, request.decided_at = "completed", outcome, now
+        request.status, request.outcome, request.decided_at = RequestStatus.COMPLETED, outcome, now
 
 
 def _record(session: Session, case: Case, actor: str, event: str, detail: str, audit_detail: dict[str, object],

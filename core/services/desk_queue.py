@@ -13,6 +13,7 @@ from sqlalchemy import ColumnElement, CompoundSelect, Select, and_, func, or_, s
 from sqlalchemy.orm import Session
 
 from core.domain.staff import Cursor, decode_cursor
+from core.domain.states import CaseStatus
 from core.models import Case, Letter, Member, Request
 from core.services import search
 
@@ -26,7 +27,7 @@ AGES = (1, 3, 7, 30)  # "older than N days" on the queue
 
 @dataclass(frozen=True)
 class Filters:
-    status: str = "open"
+    status: str = CaseStatus.OPEN
     kind: str = ""
     member_number: str = ""
     older_than_days: int = 0  # 0: any age
@@ -37,7 +38,7 @@ class Filters:
               age: str | None = None, search_text: str | None = None) -> Filters:
         """Anything unknown falls back to 'no filter', so an edited URL never breaks the page."""
         days = int(age) if age and age.isdigit() and int(age) in AGES else 0
-        return cls(status if status in STATUSES else "open", kind if kind in KINDS else "",
+        return cls(status if status in STATUSES else CaseStatus.OPEN, kind if kind in KINDS else "",
                    (member_number or "").strip()[:20], days, search.parse(search_text).text)
 
 
@@ -170,7 +171,7 @@ def page_query(filters: Filters, scope: list[ColumnElement[bool]], cursor: Curso
 def list_cases(session: Session, filters: Filters, after: str | None = None, before: str | None = None,
                page_size: int = PAGE_SIZE, now: datetime | None = None) -> Page:
     """One page of cases: open ones oldest first (who waited longest comes first), decided ones newest first."""
-    ascending = filters.status == "open"
+    ascending = filters.status == CaseStatus.OPEN
     after_cursor, before_cursor = decode_cursor(after), decode_cursor(before)
     backwards = before_cursor is not None and after_cursor is None
     cursor = before_cursor if backwards else after_cursor

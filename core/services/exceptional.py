@@ -22,6 +22,7 @@ from core import audit, clock
 from core.domain import rights as catalogue
 from core.domain import signing
 from core.domain.phones import InvalidMobile, normalise_mobile
+from core.domain.states import CaseStatus, LoginStatus
 from core.models import (
     AuditEvent,
     Case,
@@ -88,14 +89,15 @@ def _rights_problems(wanted: Sequence[str]) -> list[Problem]:
 def email_taken(session: Session, member_id: int, email: str) -> bool:
     """The member's logins are told apart by e-mail: no second active or pending login with the same one."""
     return session.scalar(select(Login.id).where(
-        Login.member_id == member_id, Login.status.in_(("active", "pending")), func.lower(Login.email) == email,
+        Login.member_id == member_id, Login.status.in_((LoginStatus.ACTIVE, LoginStatus.PENDING)),
+        func.lower(Login.email) == email,
     ).limit(1)) is not None
 
 
 def open_case_for(session: Session, member_id: int, email: str) -> int | None:
     """An open case that already asks to register this person: the same letter recorded twice (a second click, or
     two clerks) must not become two cases, one of which would later fail."""
-    for case in session.scalars(select(Case).where(Case.kind == KIND, Case.status == "open",
+    for case in session.scalars(select(Case).where(Case.kind == KIND, Case.status == CaseStatus.OPEN,
                                                    Case.member_id == member_id)):
         if str((case.payload or {}).get("person", {}).get("email", "")).lower() == email.lower():
             return case.id
@@ -219,8 +221,9 @@ def _prepared_login(session: Session, member: Member, person: dict[str, Any], gr
                     now: datetime) -> Login:
     """Pending, without password or second factor: the person sets both when registering with the code."""
     login = Login(member_id=member.id, name=str(person["name"]), email=str(person["email"]),
-                  mobile=str(person["mobile"]), language=str(person["language"]), rights=granted, status="pending",
-                  created_at=now, session_version=1, totp_last_step=0, password_hash="", totp_secret="")
+                  mobile=str(person["mobile"]), language=str(person["language"]), rights=granted,
+                  status=LoginStatus.PENDING, created_at=now, session_version=1, totp_last_step=0, password_hash="",
+                  totp_secret="")
     session.add(login)
     session.flush()
     return login

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from core import audit, outbox
 from core.domain import logins as rules
+from core.domain.states import InvitationStatus
 from core.models import Invitation, Login
 from core.services import member_auth
 
@@ -22,9 +23,10 @@ def invite(session: Session, login: Login, actor: str, now: datetime, member_id:
     """A new link for a pending login; any earlier link of this login stops working at once. A trustee login has
     no member of its own: `member_id` names the member whose administrator invites it (R13)."""
     member_id = member_id or login.member_id
-    session.execute(update(Invitation).where(Invitation.login_id == login.id, Invitation.status == "pending")
-                    .values(status="replaced", ended_at=now))
-    invitation = Invitation(login_id=login.id, member_id=member_id, status="pending", created_by=actor,
+    session.execute(update(Invitation).where(Invitation.login_id == login.id,
+                                             Invitation.status == InvitationStatus.PENDING)
+                    .values(status=InvitationStatus.REPLACED, ended_at=now))
+    invitation = Invitation(login_id=login.id, member_id=member_id, status=InvitationStatus.PENDING, created_by=actor,
                             created_at=now, expires_at=now + rules.INVITATION_VALID_FOR)
     session.add(invitation)
     session.flush()

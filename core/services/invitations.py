@@ -20,6 +20,7 @@ from core import audit, config, mail, outbox, secrets_box
 from core.clock import ZURICH
 from core.domain import logins as rules
 from core.domain import passwords, totp
+from core.domain.states import InvitationStatus, LoginStatus, MandateStatus
 from core.models import Invitation, Login, Mandate, Member, Trustee
 from core.services import logins, member_auth, registration
 from core.services.invitation_links import SMS_PURPOSE, TASK, invite
@@ -36,7 +37,7 @@ def mail_for(session: Session, invitation_id: int, now: datetime) -> EmailMessag
     happened to an earlier attempt, the newest e-mail holds the one link that works."""
     invitation = session.get(Invitation, invitation_id)
     if invitation is None or not rules.invitation_open(invitation.status, invitation.expires_at, now) \
-            or invitation.login.status != "pending":
+            or invitation.login.status != LoginStatus.PENDING:
         return None
     token = rules.new_invitation_token()
     invitation.token_hash, invitation.mailed_at = rules.invitation_token_hash(token), now
@@ -65,8 +66,8 @@ def requeue_unmailed(session: Session, now: datetime) -> int:
     """The broker may lose a queued e-mail: open invitations not mailed after a while are queued again."""
     bucket = int(now.timestamp() // REQUEUE_BUCKET.total_seconds())
     lost = session.scalars(select(Invitation.id).where(
-        Invitation.status == "pending", Invitation.mailed_at.is_(None), Invitation.created_at < now - MAIL_GRACE,
-        Invitation.expires_at > now)).all()
+        Invitation.status == InvitationStatus.PENDING, Invitation.mailed_at.is_(None),
+        Invitation.created_at < now - MAIL_GRACE, Invitation.expires_at > now)).all()
     for invitation_id in lost:
         outbox.add(session, TASK, {"invitation_id": invitation_id}, key=f"invitation:{invitation_id}:again:{bucket}",
                    now=now)
@@ -78,7 +79,7 @@ def _editable(session: Session, editor_id: int, invitation_id: int, now: datetim
     invitation = session.get(Invitation, invitation_id)
     if invitation is None or invitation.member_id != editor.member_id:
         raise logins.NotFound
-    if invitation.status != "pending" or invitation.login.status != "pending":
+    if invitation.status != InvitationStatus.PENDING or invitation.login.status != LoginStatus.PENDING:
         raise logins.Refused(NOT_PENDING)
     return editor, invitation
 
@@ -91,10 +92,10 @@ def resend(session: Session, editor_id: int, invitation_id: int, now: datetime) 
 def cancel(session: Session, editor_id: int, invitation_id: int, now: datetime) -> None:
     """The link stops working and the login that was waiting for it is closed."""
     editor, invitation = _editable(session, editor_id, invitation_id, now)
-    invitation.status, invitation.ended_at = "cancelled", now
+    invitation.status, invitation.ended_at = InvitationStatus.CANCELLED, now
     login = invitation.login
     if login.trustee_id is None or not _keeps_other_mandates(session, login, invitation.member_id, editor, now):
-        login.status, login.deactivated_at = "deactivated", now
+        login.status, login.deactivated_at = LoginStatus.DEACTIVATED, now
     audit.record(session, audit.Entry(logins.account(editor), "invitation.cancelled", editor.member_id,
                                       logins.account(login), {"invitation": invitation.id}), now)
 
@@ -107,7 +108,8 @@ def _keeps_other_mandates(session: Session, login: Login, member_id: int, editor
     mandate = mandates.active_mandate(session, login.id, member_id)
     if mandate is not None:
         mandates.revoke(session, mandate.id, member_id, logins.account(editor), now)
-    other = session.scalar(select(Mandate.member_id).where(Mandate.login_id == login.id, Mandate.status == "active")
+    other = session.scalar(select(Mandate.member_id).where(Mandate.login_id == login.id,
+                                                           Mandate.status == MandateStatus.ACTIVE)
                            .order_by(Mandate.id.desc()).limit(1))
     if other is None:
         return False
@@ -145,7 +147,7 @@ def _open(invitation: Invitation | None, now: datetime) -> Login | None:
     if invitation is None or not rules.invitation_open(invitation.status, invitation.expires_at, now):
         return None
     login = invitation.login
-    return login if login.status == "pending" else None
+    return login if login.status == LoginStatus.PENDING else None
 
 
 def _login(session: Session, invitation_id: int, now: datetime) -> Login | None:
@@ -215,11 +217,12 @@ def activate(session: Session, invitation_id: int, otp: str, ip: str, now: datet
     if result != Check.OK:
         return result
     # Single use: only one of two tabs finishing at once finds the invitation still pending.
-    used = session.scalar(update(Invitation).where(Invitation.id == invitation_id, Invitation.status == "pending")
-                          .values(status="used", ended_at=now).returning(Invitation.id))
+    used = session.scalar(update(Invitation).where(Invitation.id == invitation_id,
+                                                   Invitation.status == InvitationStatus.PENDING)
+                          .values(status=InvitationStatus.USED, ended_at=now).returning(Invitation.id))
     if used is None:
         return Check.NOT_ACTIVE
-    login.status, login.activated_at = "active", now
+    login.status, login.activated_at = LoginStatus.ACTIVE, now
     account = logins.account(login)
     # A trustee login (R13) has no member: the event belongs to the member that invited it, whose history shows it.
     member_id = login.member_id or session.get_one(Invitation, invitation_id).member_id

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from core import audit, clock, config, db
 from core.domain import codes
+from core.domain.states import CodeStatus, LetterStatus
 from core.models import Letter, Member, PrintBatch, RegistrationCode
 from letters import batches, geometry, render
 from letters.compose import CODELESS_KINDS, Fund, LetterData, build_spec
@@ -125,7 +126,7 @@ def _renderable(row: Row, today: date) -> bool:
     """A code letter is worth sending while its code is usable; a letter without a code (a confirmation) always."""
     if row.code_id is None:
         return row.kind in CODELESS_KINDS
-    return row.code_status == "issued" and row.expires_on is not None and today <= row.expires_on
+    return row.code_status == CodeStatus.ISSUED and row.expires_on is not None and today <= row.expires_on
 
 
 @dataclass
@@ -170,12 +171,12 @@ def _record_drawn(session: Session, drawn: _Drawn, now: datetime) -> None:
             session.execute(update(RegistrationCode).where(RegistrationCode.id == hashes.c.id)
                             .values(code_hash=hashes.c.code_hash).execution_options(**plain))
         session.execute(update(Letter).where(Letter.id == paths.c.id)
-                        .values(status="rendered", pdf_path=paths.c.pdf_path, rendered_at=now)
+                        .values(status=LetterStatus.RENDERED, pdf_path=paths.c.pdf_path, rendered_at=now)
                         .execution_options(**plain))
     else:
         if drawn.code_rows:
             session.execute(update(RegistrationCode), [{"id": i, "code_hash": h} for i, h in drawn.code_rows])
-        session.execute(update(Letter), [{"id": i, "status": "rendered", "pdf_path": p, "rendered_at": now}
+        session.execute(update(Letter), [{"id": i, "status": LetterStatus.RENDERED, "pdf_path": p, "rendered_at": now}
                                          for i, p in drawn.letter_rows])
     audit.record_many(session, drawn.entries, now)
 
@@ -189,7 +190,7 @@ def render_letters(session: Session, letter_ids: Sequence[int], now: datetime) -
     sender, model = fund(settings), envelope_model(settings)
     rows = _load_for_render(session, list(letter_ids))
     today = clock.today_in_zurich(now)
-    pending = [row for row in rows if row.status == "pending"]
+    pending = [row for row in rows if row.status == LetterStatus.PENDING]
     cancelled = [row.id for row in pending if not _renderable(row, today)]
     drawn, failed = _Drawn(), []
     for row in pending:
@@ -203,12 +204,12 @@ def render_letters(session: Session, letter_ids: Sequence[int], now: datetime) -
     if drawn.ids:
         _record_drawn(session, drawn, now)
     if cancelled:
-        session.execute(update(Letter).where(Letter.id.in_(cancelled)).values(status="cancelled"))
-    return RenderOutcome(drawn.ids, cancelled, [row.id for row in rows if row.status != "pending"], failed)
+        session.execute(update(Letter).where(Letter.id.in_(cancelled)).values(status=LetterStatus.CANCELLED))
+    return RenderOutcome(drawn.ids, cancelled, [row.id for row in rows if row.status != LetterStatus.PENDING], failed)
 
 
 def pending_ids(session: Session, limit: int | None = None) -> list[int]:
-    query = select(Letter.id).where(Letter.status == "pending").order_by(Letter.id)
+    query = select(Letter.id).where(Letter.status == LetterStatus.PENDING).order_by(Letter.id)
     return list(session.scalars(query.limit(limit) if limit else query))
 
 
@@ -236,7 +237,7 @@ def _printable(session: Session, limit: int) -> Sequence[Row]:
                RegistrationCode.status.label("code_status"), RegistrationCode.expires_on)
         .join(Member, Member.id == Letter.member_id)
         .outerjoin(RegistrationCode, RegistrationCode.id == Letter.code_id)
-        .where(Letter.status == "rendered", Letter.batch_id.is_(None))
+        .where(Letter.status == LetterStatus.RENDERED, Letter.batch_id.is_(None))
         .order_by(Letter.postcode, Letter.id)
         .limit(limit)
     )
@@ -260,7 +261,7 @@ def make_print_batches(session: Session, now: datetime, batch_size: int = DEFAUL
     while rows := _printable(session, batch_size):
         stale = [row.id for row in rows if not _renderable(row, today)]
         if stale:
-            session.execute(update(Letter).where(Letter.id.in_(stale)).values(status="cancelled"))
+            session.execute(update(Letter).where(Letter.id.in_(stale)).values(status=LetterStatus.CANCELLED))
         if printable := [row for row in rows if _renderable(row, today)]:
             made.append(_one_batch(session, printable, out_dir, now))
     return made
@@ -279,7 +280,7 @@ def _one_batch(session: Session, rows: Sequence[Row], out_dir: Path, now: dateti
     ])
     batch.pdf_path, batch.manifest_path = str(stem.with_suffix(".pdf")), str(stem.with_suffix(".csv"))
     ids = [row.id for row in rows]
-    session.execute(update(Letter).where(Letter.id.in_(ids)).values(status="printed", batch_id=batch.id,
+    session.execute(update(Letter).where(Letter.id.in_(ids)).values(status=LetterStatus.PRINTED, batch_id=batch.id,
                                                                        printed_at=now))
     audit.record(session, audit.Entry("system", "letters.batched", None, f"batch:{batch.id}",
                                       {"letters": len(rows), "pages": sum(pages)}), now)

@@ -18,6 +18,7 @@ from core import attempt_locks, audit, clock, mail
 from core.domain import logins as rules
 from core.domain import rights
 from core.domain.deactivation import may_use
+from core.domain.states import InvitationStatus, LoginStatus
 from core.models import Invitation, Login, Member
 from core.services import invitation_links
 
@@ -134,8 +135,8 @@ def overview(session: Session, editor_id: int, now: datetime) -> Overview:
     today = clock.today_in_zurich(now)
     # A login whose invitation was cancelled never existed for the member: it is not listed.
     logins = session.scalars(
-        select(Login).where(Login.member_id == editor.member_id, Login.status != "pending",
-                            or_(Login.status == "active", Login.activated_at.is_not(None)))
+        select(Login).where(Login.member_id == editor.member_id, Login.status != LoginStatus.PENDING,
+                            or_(Login.status == LoginStatus.ACTIVE, Login.activated_at.is_not(None)))
         .order_by(func.lower(Login.name), Login.id)
     ).all()
     return Overview([row(login, editor.id, today) for login in logins], pending_invitations(session, editor, now),
@@ -145,7 +146,8 @@ def overview(session: Session, editor_id: int, now: datetime) -> Overview:
 def pending_invitations(session: Session, editor: Login, now: datetime) -> list[PendingInvitation]:
     found = session.execute(
         select(Invitation, Login).join(Login, Login.id == Invitation.login_id)
-        .where(Invitation.member_id == editor.member_id, Invitation.status == "pending", Login.status == "pending")
+        .where(Invitation.member_id == editor.member_id, Invitation.status == InvitationStatus.PENDING,
+               Login.status == LoginStatus.PENDING)
         .order_by(Invitation.created_at.desc())
     ).all()
     return [PendingInvitation(inv.id, login.id, login.name, login.email, inv.created_at, inv.expires_at,
@@ -158,7 +160,8 @@ def detail(session: Session, editor_id: int, login_id: int, now: datetime) -> Ro
 
 
 def _email_taken(session: Session, member_id: int, email: str, except_id: int | None) -> bool:
-    query = select(Login.id).where(Login.member_id == member_id, Login.status.in_(("active", "pending")),
+    query = select(Login.id).where(Login.member_id == member_id,
+                                   Login.status.in_((LoginStatus.ACTIVE, LoginStatus.PENDING)),
                                    func.lower(Login.email) == email)
     if except_id is not None:
         query = query.where(Login.id != except_id)
@@ -185,8 +188,8 @@ def create(session: Session, editor_id: int, details: Details, now: datetime) ->
     editor = administrator(session, editor_id, now)
     cleaned, granted = _checked(session, editor, details, [], None)
     login = Login(member_id=editor.member_id, name=cleaned.name, email=cleaned.email, mobile=cleaned.mobile,
-                  language=cleaned.language, rights=granted, status="pending", created_at=now, session_version=1,
-                  totp_last_step=0, password_hash="", totp_secret="")
+                  language=cleaned.language, rights=granted, status=LoginStatus.PENDING, created_at=now,
+                  session_version=1, totp_last_step=0, password_hash="", totp_secret="")
     session.add(login)
     session.flush()
     actor = account(editor)
@@ -222,7 +225,7 @@ def edit(session: Session, editor_id: int, login_id: int, details: Details, now:
     audit.record_many(session, entries, now)
     if "mobile" in changed:
         _forget_sms_codes(session, target)
-    if target.status == "pending" and "email" in changed:
+    if target.status == LoginStatus.PENDING and "email" in changed:
         invitation_links.invite(session, target, account(editor), now)
 
 
@@ -242,7 +245,8 @@ def keep_an_administrator(session: Session, target: Login, ends: date, today: da
     # Two administrators leaving at the same moment take turns, so one of them stays: also on SQLite, which has no
     # row locks (core.attempt_locks takes its write lock).
     attempt_locks.take_turns(session, f"member-administrators:{target.member_id}")
-    logins = session.scalars(select(Login).where(Login.member_id == target.member_id, Login.status == "active")
+    logins = session.scalars(select(Login).where(Login.member_id == target.member_id,
+                                                 Login.status == LoginStatus.ACTIVE)
                              .execution_options(populate_existing=True)).all()
     colleagues = [rules.Colleague(login.id, login.status, tuple(login.rights), login.last_day) for login in logins]
     mine = next((c for c in colleagues if c.id == target.id), None)
@@ -293,7 +297,7 @@ def keep_own_login(session: Session, login_id: int, now: datetime) -> date:
 
 def end_now(session: Session, target: Login, actor: str, now: datetime) -> None:
     """R11: refused from this moment; every session of the login ends at once (new session version)."""
-    target.status, target.deactivated_at, target.last_day = "deactivated", now, None
+    target.status, target.deactivated_at, target.last_day = LoginStatus.DEACTIVATED, now, None
     target.session_version += 1
     session.flush()
     audit.record(session, audit.Entry(actor, "login.deactivated", target.member_id, account(target), {}), now)
@@ -311,7 +315,7 @@ def reactivate(session: Session, editor_id: int, login_id: int, now: datetime) -
     if standing == rules.Standing.ACTIVE:
         raise Refused(ALREADY_ACTIVE)
     action = "login.deactivation_cancelled" if standing == rules.Standing.ENDING else "login.reactivated"
-    target.status, target.last_day, target.deactivated_at = "active", None, None
+    target.status, target.last_day, target.deactivated_at = LoginStatus.ACTIVE, None, None
     # Sessions from before are not brought back to life: a login past its last day kept its session version.
     target.session_version += 1
     audit.record(session, audit.Entry(account(editor), action, target.member_id, account(target), {}), now)
@@ -335,7 +339,8 @@ def tell_administrators(session: Session, ended: list[Ended], now: datetime, ski
     member_ids = sorted({member_id for _, member_id in of_members})
     members = {m.id: m for m in session.scalars(select(Member).where(Member.id.in_(member_ids)))}
     admins: dict[int | None, list[Login]] = {}
-    for login in session.scalars(select(Login).where(Login.member_id.in_(member_ids), Login.status == "active")):
+    for login in session.scalars(select(Login).where(Login.member_id.in_(member_ids),
+                                                     Login.status == LoginStatus.ACTIVE)):
         if rights.is_administrator(list(login.rights)) and may_use(login.status, login.last_day, now):
             admins.setdefault(login.member_id, []).append(login)
     sent = 0

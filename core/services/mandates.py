@@ -18,6 +18,7 @@ from core import audit
 from core.domain import mandates as rules
 from core.domain import rights as catalogue
 from core.domain.deactivation import may_use
+from core.domain.states import LoginStatus, MandateStatus
 from core.models import Login, Mandate, Member, PowerOfAttorney, Trustee
 
 
@@ -42,7 +43,7 @@ def current_powers(session: Session, member_id: int, trustee_id: int, now: datet
 
 def active_mandate(session: Session, login_id: int, member_id: int) -> Mandate | None:
     return session.scalar(select(Mandate).where(Mandate.login_id == login_id, Mandate.member_id == member_id,
-                                                Mandate.status == "active"))
+                                                Mandate.status == MandateStatus.ACTIVE))
 
 
 def _ordered(rights: Iterable[str]) -> list[str]:
@@ -61,7 +62,7 @@ def grant(session: Session, login_id: int, member_id: int, rights: Iterable[str]
     ordered = _ordered(rights)
     mandate = active_mandate(session, login_id, member_id)
     if mandate is None:
-        mandate = Mandate(login_id=login_id, member_id=member_id, rights=ordered, status="active",
+        mandate = Mandate(login_id=login_id, member_id=member_id, rights=ordered, status=MandateStatus.ACTIVE,
                           created_at=now, created_by=actor, way=way, valid_until=valid_until)
         session.add(mandate)
         action = "mandate_granted"
@@ -82,12 +83,12 @@ def grant(session: Session, login_id: int, member_id: int, rights: Iterable[str]
 
 def active_mandate_by_id(session: Session, mandate_id: int, member_id: int) -> Mandate | None:
     return session.scalar(select(Mandate).where(Mandate.id == mandate_id, Mandate.member_id == member_id,
-                                                Mandate.status == "active"))
+                                                Mandate.status == MandateStatus.ACTIVE))
 
 
 def _active_of_member(session: Session, mandate_id: int, member_id: int) -> Mandate | None:
     return session.scalar(select(Mandate).where(Mandate.id == mandate_id, Mandate.member_id == member_id,
-                                                Mandate.status == "active").with_for_update())
+                                                Mandate.status == MandateStatus.ACTIVE).with_for_update())
 
 
 def set_end(session: Session, mandate_id: int, member_id: int, valid_until: date | None, actor: str,
@@ -118,10 +119,10 @@ def confirm(session: Session, mandate_id: int, member_id: int, actor: str, now: 
 def revoke(session: Session, mandate_id: int, member_id: int, actor: str, now: datetime) -> Mandate | None:
     """End the mandate at once (audited); None if the member has no such active mandate."""
     mandate = session.scalar(select(Mandate).where(Mandate.id == mandate_id, Mandate.member_id == member_id,
-                                                   Mandate.status == "active").with_for_update())
+                                                   Mandate.status == MandateStatus.ACTIVE).with_for_update())
     if mandate is None:
         return None
-    mandate.status, mandate.revoked_at, mandate.revoked_by = "revoked", now, actor
+    mandate.status, mandate.revoked_at, mandate.revoked_by = MandateStatus.REVOKED, now, actor
     audit.record(session, audit.Entry(actor, "mandate_revoked", member_id, f"mandate:{mandate.id}",
                                       {"login_id": mandate.login_id}), now)
     return mandate
@@ -178,7 +179,7 @@ def members_of(session: Session, login_id: int, now: datetime) -> list[Principal
     if login is None or login.trustee_id is None:
         return []
     rows = session.execute(select(Mandate, Member).join(Member, Member.id == Mandate.member_id)
-                           .where(Mandate.login_id == login_id, Mandate.status == "active")
+                           .where(Mandate.login_id == login_id, Mandate.status == MandateStatus.ACTIVE)
                            .order_by(Member.name, Member.id)).all()
     principals = []
     for mandate, member in rows:
@@ -212,7 +213,7 @@ class Access:
 def access(session: Session, mandate: Mandate, login: Login, trustee: Trustee, now: datetime) -> Access:
     current = current_powers(session, mandate.member_id, trustee.id, now)
     # A login past its last day is refused already (R11), though the sweep may not have marked it yet.
-    status = login.status if login.status != "active" or may_use(login.status, login.last_day, now) \
+    status = login.status if login.status != LoginStatus.ACTIVE or may_use(login.status, login.last_day, now) \
         else "deactivated"
     return Access(mandate.id, trustee.id, trustee.name, trustee.uid, login.name, login.email, status,
                   list(mandate.rights), effective(session, mandate, trustee.id, now),
@@ -224,6 +225,6 @@ def access(session: Session, mandate: Mandate, login: Login, trustee: Trustee, n
 def accesses(session: Session, member_id: int, now: datetime) -> list[Access]:
     rows = session.execute(select(Mandate, Login, Trustee).join(Login, Login.id == Mandate.login_id)
                            .join(Trustee, Trustee.id == Login.trustee_id)
-                           .where(Mandate.member_id == member_id, Mandate.status == "active")
+                           .where(Mandate.member_id == member_id, Mandate.status == MandateStatus.ACTIVE)
                            .order_by(Trustee.name, Login.name, Mandate.id)).all()
     return [access(session, mandate, login, trustee, now) for mandate, login, trustee in rows]

@@ -22,6 +22,7 @@ from core.domain import identifiers, rights, totp
 from core.domain import passwords as rules
 from core.domain.deactivation import may_use
 from core.domain.second_factor import SmsCheck
+from core.domain.states import LoginStatus, MandateStatus
 from core.models import AuthFailure, Login, Mandate, Member, Trustee
 from core.services import mandates, recovery_codes, sms_codes
 from core.services.codes import address_on_file
@@ -73,14 +74,15 @@ def _find(session: Session, member_number: str, email: str) -> Login | None:
     owners = [Login.id.in_(select(Login.id).join(Member, Login.member_id == Member.id)
                            .where(Member.member_number == member_number)),
               Login.id.in_(select(Mandate.login_id).join(Member, Mandate.member_id == Member.id)
-                           .where(Member.member_number == member_number, Mandate.status == "active"))]
+                           .where(Member.member_number == member_number, Mandate.status == MandateStatus.ACTIVE))]
     uid = _as_uid(member_number)
     if uid is not None:
         owners.append(Login.id.in_(select(Login.id).join(Trustee, Login.trustee_id == Trustee.id)
                                    .where(Trustee.uid == uid)))
     return session.scalar(
         select(Login).where(or_(*owners), func.lower(Login.email) == email)
-        .order_by(case((Login.status == "active", 0), else_=1), Login.member_id.is_(None), Login.id.desc()).limit(1)
+        .order_by(case((Login.status == LoginStatus.ACTIVE, 0), else_=1), Login.member_id.is_(None),
+                  Login.id.desc()).limit(1)
     )
 
 
@@ -311,7 +313,8 @@ def start_page(session: Session, login_id: int, now: datetime, acting_member_id:
         trustee_name = trustee.name if trustee is not None else ""
     if member is None:
         return None
-    others = session.scalars(select(Login).where(Login.member_id == member.id, Login.status == "active")).all()
+    others = session.scalars(select(Login).where(Login.member_id == member.id,
+                                                 Login.status == LoginStatus.ACTIVE)).all()
     admins = sum(1 for o in others if rights.is_administrator(o.rights) and may_use(o.status, o.last_day, now))
     own_admin = login.trustee_id is None and rights.is_administrator(held)
     return StartPage(login.name, login.email, held, member.name, member.member_number,

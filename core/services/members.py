@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from core import audit, clock
 from core.domain.register import RegisterRow
+from core.domain.states import CodeStatus
 from core.models import Letter, Login, Member, RegistrationCode
 from core.services import codes
 
@@ -61,7 +62,7 @@ def members_needing_invitation(session: Session, member_ids: Sequence[int], toda
         return []
     has_login = exists().where(Login.member_id == Member.id)
     has_usable_code = exists().where(
-        RegistrationCode.member_id == Member.id, RegistrationCode.status == "issued",
+        RegistrationCode.member_id == Member.id, RegistrationCode.status == CodeStatus.ISSUED,
         RegistrationCode.expires_on >= today,
     )
     query = select(Member.id).where(Member.id.in_(member_ids), ~has_login, ~has_usable_code).order_by(Member.id)
@@ -76,7 +77,7 @@ def members_with_unprinted_invitation(session: Session, member_ids: Sequence[int
         select(Letter.member_id).distinct()
         .join(RegistrationCode, RegistrationCode.id == Letter.code_id)
         .where(Letter.member_id.in_(member_ids), Letter.kind == "invitation", Letter.status.in_(UNPRINTED),
-               RegistrationCode.status == "issued", RegistrationCode.expires_on >= today)
+               RegistrationCode.status == CodeStatus.ISSUED, RegistrationCode.expires_on >= today)
     )
     return sorted(session.scalars(query))
 

@@ -14,6 +14,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from core import audit, clock, db, outbox
+from core.domain.states import CaseStatus, CodeStatus, ParkedStatus
 from core.models import Case, Heartbeat, Letter, OutboxMessage, ParkedTask, RegistrationCode, StaffUser
 from core.observability import REDACTED, SECRET_KEYS, mask_text
 from core.services import desk
@@ -92,7 +93,7 @@ def park(session: Session, failure: Failure, now: datetime) -> int:
             args={"kwargs": mask_args(failure.task, dict(failure.kwargs)),
                   "args": mask_args(failure.task, list(failure.args))},
             ids=ids_of(failure.kwargs), error_type=failure.error_type[:100], error_message=message, failures=1,
-            first_failed_at=now, last_failed_at=now, request_id=failure.request_id, status="parked",
+            first_failed_at=now, last_failed_at=now, request_id=failure.request_id, status=ParkedStatus.PARKED,
             resolved_by="", retry_key="")
         session.add(row)
         session.flush()
@@ -100,18 +101,18 @@ def park(session: Session, failure: Failure, now: datetime) -> int:
     row.failures += 1
     row.last_failed_at = now
     row.error_type, row.error_message = failure.error_type[:100], message
-    row.status, row.resolved_at, row.resolved_by = "parked", None, ""
+    row.status, row.resolved_at, row.resolved_by = ParkedStatus.PARKED, None, ""
     return row.id
 
 
 def parked(session: Session, limit: int = 100) -> list[ParkedTask]:
-    query = (select(ParkedTask).where(ParkedTask.status == "parked")
+    query = (select(ParkedTask).where(ParkedTask.status == ParkedStatus.PARKED)
              .order_by(ParkedTask.last_failed_at.desc()).limit(limit))
     return list(session.scalars(query))
 
 
 def parked_count(session: Session) -> int:
-    return session.scalar(select(func.count()).where(ParkedTask.status == "parked")) or 0
+    return session.scalar(select(func.count()).where(ParkedTask.status == ParkedStatus.PARKED)) or 0
 
 
 def retryable(row: ParkedTask) -> bool:
@@ -130,7 +131,7 @@ def _open_parked(session: Session, parked_id: int) -> ParkedTask:
     row = session.get(ParkedTask, parked_id, with_for_update=True)
     if row is None:
         raise NotFound(parked_id)
-    if row.status != "parked":
+    if row.status != ParkedStatus.PARKED:
         raise AlreadyResolved(parked_id)
     return row
 
@@ -151,7 +152,7 @@ def retry(session: Session, parked_id: int, staff_id: int, now: datetime) -> str
         arguments = dict(original.args)
     key = f"retry{row.failures}:{row.id}:{row.task_id}"[:200]
     outbox.add(session, row.task, arguments, key=key, now=now)
-    row.status, row.resolved_at, row.resolved_by, row.retry_key = "retried", now, actor, key
+    row.status, row.resolved_at, row.resolved_by, row.retry_key = ParkedStatus.RETRIED, now, actor, key
     audit.record(session, audit.Entry(actor, "task.retried", None, f"parked:{row.id}",
                                       {"task": row.task, "ids": row.ids, "new_task_id": key}), now)
     return key
@@ -160,7 +161,7 @@ def retry(session: Session, parked_id: int, staff_id: int, now: datetime) -> str
 def discard(session: Session, parked_id: int, staff_id: int, now: datetime) -> None:
     actor = _supervisor(session, staff_id)
     row = _open_parked(session, parked_id)
-    row.status, row.resolved_at, row.resolved_by = "discarded", now, actor
+    row.status, row.resolved_at, row.resolved_by = ParkedStatus.DISCARDED, now, actor
     audit.record(session, audit.Entry(actor, "task.discarded", None, f"parked:{row.id}",
                                       {"task": row.task, "ids": row.ids, "error": row.error_type}), now)
 
@@ -294,12 +295,13 @@ def figures(session: Session, now: datetime) -> Figures:
     today = clock.today_in_zurich(now)
     code_rows = session.execute(select(RegistrationCode.status, func.count()).group_by(RegistrationCode.status)).all()
     codes = dict.fromkeys(CODE_STATES, 0) | {status: count for status, count in code_rows}
-    expired = session.scalar(select(func.count()).where(RegistrationCode.status == "issued",
+    expired = session.scalar(select(func.count()).where(RegistrationCode.status == CodeStatus.ISSUED,
                                                         RegistrationCode.expires_on < today)) or 0
     codes["issued"] -= expired
     codes["expired"] = expired
     letter_rows = session.execute(select(Letter.status, func.count()).group_by(Letter.status)).all()
-    case_rows = session.execute(select(Case.kind, func.count()).where(Case.status == "open").group_by(Case.kind)).all()
+    case_rows = session.execute(select(Case.kind, func.count()).where(Case.status == CaseStatus.OPEN)
+                                .group_by(Case.kind)).all()
     ages = {row.name: (now - row.at).total_seconds() for row in session.scalars(select(Heartbeat))}
     return Figures(
         outbox_waiting=waiting[0] or 0,

@@ -13,6 +13,7 @@ from core import audit, clock, mail
 from core.domain import mandates as rules
 from core.domain import rights
 from core.domain.deactivation import may_use
+from core.domain.states import LoginStatus, MandateStatus
 from core.models import Login, Mandate, PowerOfAttorney
 
 ACTOR = "poa-reminders"
@@ -38,7 +39,7 @@ def _claim(session: Session, poa_id: int, now: datetime) -> bool:
 def recipients(session: Session, poa: PowerOfAttorney, now: datetime) -> dict[str, str]:
     """E-mail address → language, each address once."""
     found: dict[str, str] = {}
-    admins = session.scalars(select(Login).where(Login.member_id == poa.member_id, Login.status == "active")
+    admins = session.scalars(select(Login).where(Login.member_id == poa.member_id, Login.status == LoginStatus.ACTIVE)
                              .order_by(Login.id))
     for login in admins:
         if rights.is_administrator(list(login.rights)) and may_use(login.status, login.last_day, now):
@@ -46,8 +47,8 @@ def recipients(session: Session, poa: PowerOfAttorney, now: datetime) -> dict[st
     if poa.trustee.email:
         found.setdefault(poa.trustee.email.lower(), poa.trustee.language)
     acting = session.scalars(select(Login).join(Mandate, Mandate.login_id == Login.id)
-                             .where(Login.trustee_id == poa.trustee_id, Login.status == "active",
-                                    Mandate.member_id == poa.member_id, Mandate.status == "active")
+                             .where(Login.trustee_id == poa.trustee_id, Login.status == LoginStatus.ACTIVE,
+                                    Mandate.member_id == poa.member_id, Mandate.status == MandateStatus.ACTIVE)
                              .order_by(Login.id))
     for login in acting:
         if may_use(login.status, login.last_day, now):
@@ -59,7 +60,7 @@ def access_ends(session: Session, poa: PowerOfAttorney) -> bool:
     """R14: only an access that came from a fund code (way (b)) ends with the power of attorney; the member's own
     grant (way (a)) does not, and the reminder must not say it does."""
     return session.scalar(select(Mandate.id).join(Login, Login.id == Mandate.login_id).where(
-        Login.trustee_id == poa.trustee_id, Mandate.member_id == poa.member_id, Mandate.status == "active",
+        Login.trustee_id == poa.trustee_id, Mandate.member_id == poa.member_id, Mandate.status == MandateStatus.ACTIVE,
         Mandate.way == rules.BY_FUND_CODE).limit(1)) is not None
 
 

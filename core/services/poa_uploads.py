@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from core import audit, clock
 from core.domain import mandates as rules
+from core.domain.states import CaseStatus
 from core.models import Case, Document, History, Login, Member, Request, StaffUser, Trustee
 from core.services import cases, documents, logins, mandates, poa_register
 
@@ -141,10 +142,10 @@ def information(session: Session, member_id: int, trustee_id: int, now: datetime
     sent = [case for case in session.scalars(select(Case).where(Case.kind == KIND, Case.member_id == member_id)
                                              .order_by(Case.created_at, Case.id))
             if case.payload.get("trustee_id") == trustee_id]
-    waiting = [case for case in sent if case.status == "open"]
-    decided = [case for case in sent if case.status != "open"]
+    waiting = [case for case in sent if case.status == CaseStatus.OPEN]
+    decided = [case for case in sent if case.status != CaseStatus.OPEN]
     latest = decided[-1] if decided else None
-    rejected = latest is not None and latest.status == "rejected" and not waiting
+    rejected = latest is not None and latest.status == CaseStatus.REJECTED and not waiting
     return Information(bool(current), until if current else None,
                        _sent_on(waiting[0]) if waiting else None,
                        _sent_on(latest) if rejected and latest else None,

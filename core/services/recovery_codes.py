@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from core import audit, config, db
 from core.domain import second_factor as rules
+from core.domain.states import LoginStatus
 from core.models import Login, RecoveryCode
 
 
@@ -68,7 +69,7 @@ def unused(session: Session, login_id: int) -> int:
 def first_set(session: Session, login_id: int, now: datetime) -> list[str] | None:
     """The codes of a login that has just been activated, once: None if it has had codes before or is not active."""
     login = session.get(Login, login_id)
-    if login is None or login.status != "active":
+    if login is None or login.status != LoginStatus.ACTIVE:
         return None
     if session.scalar(select(RecoveryCode.id).where(RecoveryCode.login_id == login_id).limit(1)) is not None:
         return None

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from core import attempt_locks, audit, clock, config, secrets_box
 from core.domain import codes, rights, totp
 from core.domain import passwords as rules
+from core.domain.states import CaseStatus, CodeStatus, LoginStatus
 from core.models import AuthFailure, Case, CodeAttempt, Login, Member, RegistrationCode
 from core.services import cases, registration_routes
 from core.services import codes as code_service
@@ -111,7 +112,8 @@ def _stop_codes(session: Session, member: Member, now: datetime) -> bool:
     """R3: after 100 wrong codes in all, the member's codes are voided and staff decide what happens next."""
     code_service.void_unused(session, [member.id], code_service.ALL_PURPOSES, now, "too many wrong codes")
     already_open = session.scalar(
-        select(Case.id).where(Case.member_id == member.id, Case.kind == "code_exhausted", Case.status == "open")
+        select(Case.id).where(Case.member_id == member.id, Case.kind == "code_exhausted",
+                              Case.status == CaseStatus.OPEN)
     )
     if already_open is not None:
         return False
@@ -148,13 +150,13 @@ def save_person(session: Session, member_id: int, code_id: int, login_id: int | 
     if code.trustee_id is not None:
         return save_trustee_person(session, code, login_id, person, now)
     email = person.email.strip().lower()
-    taken = session.scalar(select(Login.id).where(Login.member_id == member_id, Login.status == "active",
+    taken = session.scalar(select(Login.id).where(Login.member_id == member_id, Login.status == LoginStatus.ACTIVE,
                                                   func.lower(Login.email) == email))
     if taken is not None:
         raise RegistrationError(EMAIL_TAKEN, "email")
     login = pending_login(session, member_id, code_id, login_id)
     if login is None:
-        login = Login(member_id=member_id, status="pending", created_at=now, registration_code_id=code_id,
+        login = Login(member_id=member_id, status=LoginStatus.PENDING, created_at=now, registration_code_id=code_id,
                       totp_secret=secrets_box.encrypt(totp.new_secret()), totp_last_step=0,
                       rights=rights.all_rights(), session_version=1)
         session.add(login)
@@ -228,9 +230,9 @@ def activate(session: Session, member_id: int, code_id: int, login_id: int, otp:
         return Activation.WRONG_OTP
     if not _use_code(session, member_id, code_id, now):
         return Activation.GONE
-    joining = login.status == "active"  # a trustee person's existing login: only the mandate is new
+    joining = login.status == LoginStatus.ACTIVE  # a trustee person's existing login: only the mandate is new
     if not joining:
-        login.status, login.activated_at = "active", now
+        login.status, login.activated_at = LoginStatus.ACTIVE, now
     login.totp_last_step = step
     route = route_of(session.get_one(RegistrationCode, code_id))
     actor = f"login:{login.id}"
@@ -259,7 +261,7 @@ def _use_code(session: Session, member_id: int, code_id: int, now: datetime) -> 
         return False
     # The status condition keeps SQLite (no row locks) single-use too.
     used = session.scalar(
-        update(RegistrationCode).where(RegistrationCode.id == code_id, RegistrationCode.status == "issued")
-        .values(status="used", used_at=now).returning(RegistrationCode.id)
+        update(RegistrationCode).where(RegistrationCode.id == code_id, RegistrationCode.status == CodeStatus.ISSUED)
+        .values(status=CodeStatus.USED, used_at=now).returning(RegistrationCode.id)
     )
     return used is not None

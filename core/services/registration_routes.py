@@ -14,6 +14,7 @@ from core.domain import passwords, totp
 from core.domain import rights as catalogue
 from core.domain.deactivation import may_use
 from core.domain.mandates import BY_FUND_CODE
+from core.domain.states import LoginStatus
 from core.models import AuthFailure, Login, RegistrationCode
 from core.services import mandates
 
@@ -66,7 +67,7 @@ def pending_login(session: Session, member_id: int, code_id: int, login_id: int 
         return None
     login = session.get(Login, login_id)
     code = session.get(RegistrationCode, code_id)
-    if login is None or code is None or login.status != "pending" or code.member_id != member_id:
+    if login is None or code is None or login.status != LoginStatus.PENDING or code.member_id != member_id:
         return None
     if code.login_id is not None:
         return login if login.id == code.login_id and login.member_id == member_id else None
@@ -93,7 +94,7 @@ def preset(session: Session, member_id: int, code_id: int, login_id: int | None)
 def trustee_login_with_email(session: Session, trustee_id: int, email: str) -> Login | None:
     """A login of this trustee company under this e-mail address that is in use or ended (pending ones are
     registrations still under way, and may be filled in again)."""
-    return session.scalar(select(Login).where(Login.trustee_id == trustee_id, Login.status != "pending",
+    return session.scalar(select(Login).where(Login.trustee_id == trustee_id, Login.status != LoginStatus.PENDING,
                                               func.lower(Login.email) == email.strip().lower()).limit(1))
 
 
@@ -113,7 +114,7 @@ def join_existing(session: Session, login: Login, password: str, now: datetime) 
 
 
 def usable_trustee_login(login: Login | None, now: datetime) -> bool:
-    return login is not None and login.status == "active" and may_use(login.status, login.last_day, now)
+    return login is not None and login.status == LoginStatus.ACTIVE and may_use(login.status, login.last_day, now)
 
 
 def joining_login(session: Session, member_id: int, code_id: int, login_id: int | None, now: datetime
@@ -173,7 +174,7 @@ def save_trustee_person(session: Session, code: RegistrationCode, login_id: int 
         raise RegistrationError(TRUSTEE_EMAIL_TAKEN, "email")
     login = pending_login(session, code.member_id, code.id, login_id)
     if login is None:
-        login = Login(trustee_id=code.trustee_id, member_id=None, status="pending", created_at=now,
+        login = Login(trustee_id=code.trustee_id, member_id=None, status=LoginStatus.PENDING, created_at=now,
                       registration_code_id=code.id, totp_secret=secrets_box.encrypt(totp.new_secret()),
                       totp_last_step=0, rights=[], session_version=1)
         session.add(login)

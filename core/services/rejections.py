@@ -13,6 +13,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from core.domain.states import CaseStatus
 from core.models import Case, Letter, Member
 from core.services import codes
 
@@ -46,7 +47,8 @@ def letter_facts(session: Session, letter_id: int) -> LetterFacts:
     """What a request_rejected letter says: kept on the case that rejected, or, for a letter sent again after the
     first came back (returned mail), on the case that rejected the first."""
     member_id = session.scalar(select(Letter.member_id).where(Letter.id == letter_id))
-    found = session.scalars(select(Case).where(Case.member_id == member_id, Case.status.in_(("rejected", "approved")),
+    found = session.scalars(select(Case).where(Case.member_id == member_id,
+                                               Case.status.in_((CaseStatus.REJECTED, CaseStatus.APPROVED)),
                                                Case.kind.in_((*KINDS, "returned_mail"))).order_by(Case.id))
     for case in found:
         payload = case.payload or {}

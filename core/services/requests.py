@@ -31,6 +31,7 @@ from core.domain.requests import (
     decide_trustee_code,
 )
 from core.domain.stale_login_requests import StaleLoginsRequest
+from core.domain.states import CaseStatus, LetterStatus, LoginStatus
 from core.models import Case, History, Letter, Login, Member, OutboxMessage, Request
 from core.observability import current_request_id
 from core.services import cases, codes, stale_logins
@@ -166,7 +167,7 @@ def _letter_in_post(session: Session, member_id: int, now: datetime) -> bool:
     since = now - timedelta(days=LETTER_PAUSE_DAYS)
     return session.scalar(select(Letter.id).where(
         Letter.member_id == member_id, Letter.kind.in_((NEW_CODE, "invitation")), Letter.created_at >= since,
-        Letter.status != "cancelled").limit(1)) is not None
+        Letter.status != LetterStatus.CANCELLED).limit(1)) is not None
 
 
 def _already_today(session: Session, request: Request, now: datetime, *conditions: Any) -> bool:
@@ -208,7 +209,7 @@ def active_administrators(session: Session, member_id: int, now: datetime) -> li
     """Logins that can still create logins today: active, holding the administration right, not past their last
     day (R11). Rights are a JSON list, so the right is checked here rather than in SQL."""
     logins = session.scalars(
-        select(Login).where(Login.member_id == member_id, Login.status == "active").order_by(Login.id)
+        select(Login).where(Login.member_id == member_id, Login.status == LoginStatus.ACTIVE).order_by(Login.id)
     ).all()
     return [login for login in logins
             if ADMINISTRATION in (login.rights or []) and may_use(login.status, login.last_day, now)]
@@ -285,7 +286,7 @@ def _to_staff(session: Session, request: Request, decision: Decision, now: datet
 def _joined_open_case(session: Session, request: Request, now: datetime) -> bool:
     """R21: while a letter is in the post, further requests for the member go to staff as one case."""
     case = session.scalar(select(Case).where(Case.member_id == request.member_id, Case.kind == NEW_CODE,
-                                             Case.status == "open", Case.why == LETTER_IN_POST).limit(1))
+                                             Case.status == CaseStatus.OPEN, Case.why == LETTER_IN_POST).limit(1))
     if case is None:
         return False
     session.add(History(case_id=case.id, request_id=request.id, at=now, actor="system",

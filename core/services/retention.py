@@ -30,6 +30,7 @@ from sqlalchemy import ColumnElement, and_, delete, exists, func, or_, select, t
 from sqlalchemy.orm import Session
 
 from core import audit, clock, db
+from core.domain.states import CaseStatus, CodeStatus, LetterStatus, ParkedStatus, RequestStatus
 from core.models import (
     AuditCheckpoint,
     AuditEvent,
@@ -101,7 +102,7 @@ def _count(session: Session, entity: type, *where: ColumnElement[bool]) -> int:
 # --- requests and cases ---------------------------------------------------------------------------------------
 
 def _closed_cases(cutoff: datetime) -> list[ColumnElement[bool]]:
-    return [Case.status != "open", Case.decided_at < cutoff]
+    return [Case.status != CaseStatus.OPEN, Case.decided_at < cutoff]
 
 
 def _cases(session: Session, cutoff: datetime, now: datetime, dry_run: bool) -> int:
@@ -114,16 +115,16 @@ def _cases(session: Session, cutoff: datetime, now: datetime, dry_run: bool) -> 
 
 def _closed_requests(cutoff: datetime) -> list[ColumnElement[bool]]:
     # a request whose case is still open (or younger than the cutoff) stays with it
-    return [Request.status == "completed", Request.decided_at < cutoff,
+    return [Request.status == RequestStatus.COMPLETED, Request.decided_at < cutoff,
             ~exists().where(Case.request_id == Request.id)]
 
 
 def _requests(session: Session, cutoff: datetime, now: datetime, dry_run: bool) -> int:
     if dry_run:
         # the cases that go in the same run no longer hold their requests back
-        pending = [Request.status == "completed", Request.decided_at < cutoff,
+        pending = [Request.status == RequestStatus.COMPLETED, Request.decided_at < cutoff,
                    ~exists().where(Case.request_id == Request.id,
-                                   or_(Case.status == "open", Case.decided_at >= cutoff))]
+                                   or_(Case.status == CaseStatus.OPEN, Case.decided_at >= cutoff))]
         return _count(session, Request, *pending)
     ids = select(Request.id).where(*_closed_requests(cutoff)).scalar_subquery()
     session.execute(delete(History).where(History.request_id.in_(ids)))
@@ -135,9 +136,9 @@ def _requests(session: Session, cutoff: datetime, now: datetime, dry_run: bool) 
 
 def _dead_codes(cutoff: datetime) -> list[ColumnElement[bool]]:
     return [RegistrationCode.code_hash.is_not(None), or_(
-        and_(RegistrationCode.status == "used", RegistrationCode.used_at < cutoff),
-        and_(RegistrationCode.status == "voided", RegistrationCode.voided_at < cutoff),
-        and_(RegistrationCode.status == "issued", RegistrationCode.expires_on < clock.today_in_zurich(cutoff)),
+        and_(RegistrationCode.status == CodeStatus.USED, RegistrationCode.used_at < cutoff),
+        and_(RegistrationCode.status == CodeStatus.VOIDED, RegistrationCode.voided_at < cutoff),
+        and_(RegistrationCode.status == CodeStatus.ISSUED, RegistrationCode.expires_on < clock.today_in_zurich(cutoff)),
     )]
 
 
@@ -149,7 +150,8 @@ def _codes(session: Session, cutoff: datetime, now: datetime, dry_run: bool) -> 
 
 
 def _printed_letters(cutoff: datetime) -> list[ColumnElement[bool]]:
-    return [Letter.status.in_(("printed", "returned")), Letter.printed_at < cutoff, Letter.pdf_path != ""]
+    return [Letter.status.in_((LetterStatus.PRINTED, LetterStatus.RETURNED)), Letter.printed_at < cutoff,
+            Letter.pdf_path != ""]
 
 
 def _letters(session: Session, cutoff: datetime, now: datetime, dry_run: bool) -> int:
@@ -223,14 +225,14 @@ def audit_start(session: Session) -> tuple[int, str]:
 def _outbox(session: Session, cutoff: datetime, now: datetime, dry_run: bool) -> int:
     # a parked task's retry takes its arguments from its outbox row: that row stays while the task is parked
     where = [OutboxMessage.sent_at < cutoff,
-             ~exists().where(ParkedTask.task_id == OutboxMessage.key, ParkedTask.status == "parked")]
+             ~exists().where(ParkedTask.task_id == OutboxMessage.key, ParkedTask.status == ParkedStatus.PARKED)]
     if dry_run:
         return _count(session, OutboxMessage, *where)
     return db.affected(session.execute(delete(OutboxMessage).where(*where)))
 
 
 def _parked(session: Session, cutoff: datetime, now: datetime, dry_run: bool) -> int:
-    where = [ParkedTask.status != "parked", ParkedTask.resolved_at < cutoff]
+    where = [ParkedTask.status != ParkedStatus.PARKED, ParkedTask.resolved_at < cutoff]
     if dry_run:
         return _count(session, ParkedTask, *where)
     return db.affected(session.execute(delete(ParkedTask).where(*where)))

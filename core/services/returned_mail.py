@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from core import audit, refs
 from core.domain.addresses import InvalidAddress, PostalAddress, check_swiss
+from core.domain.states import CaseStatus, CodeStatus, LetterStatus, LoginStatus
 from core.models import Case, History, Letter, Login, Member, RegistrationCode, Request, StaffUser
 from core.services import cases, codes, desk
 from letters.compose import CODELESS_KINDS
@@ -55,9 +56,9 @@ def register_return(session: Session, raw_reference: str, staff_id: int, now: da
     letter = session.scalar(select(Letter).where(Letter.reference == reference).with_for_update())
     if letter is None:
         raise ReturnedMailError("no letter with the reference {reference}", reference=reference)
-    if letter.status == "returned":
+    if letter.status == LetterStatus.RETURNED:
         return Returned(reference, _case_of(session, letter), False, letter.code_id is not None)
-    if letter.status == "rendered":
+    if letter.status == LetterStatus.RENDERED:
         raise ReturnedMailError("letter {reference} was never printed (state: {status}): only a letter that went out "
                                 "by post can come back; nothing was changed", reference=reference,
                                 status=letter.status)
@@ -65,7 +66,7 @@ def register_return(session: Session, raw_reference: str, staff_id: int, now: da
         raise ReturnedMailError("letter {reference} was never sent (state: {status}); nothing was changed",
                                 reference=reference, status=letter.status)
     actor = f"staff:{staff.username}"
-    letter.status, letter.returned_at = "returned", now
+    letter.status, letter.returned_at = LetterStatus.RETURNED, now
     audit.record(session, audit.Entry(actor, "letter.returned", letter.member_id, f"letter:{letter.id}",
                                       {"kind": letter.kind}), now)
     _void_code(session, letter, actor, now)
@@ -80,8 +81,9 @@ def _void_code(session: Session, letter: Letter, actor: str, now: datetime) -> N
     if letter.code_id is None:
         return
     voided = session.scalar(
-        update(RegistrationCode).where(RegistrationCode.id == letter.code_id, RegistrationCode.status == "issued")
-        .values(status="voided", voided_at=now, void_reason="returned").returning(RegistrationCode.id)
+        update(RegistrationCode).where(RegistrationCode.id == letter.code_id,
+                                       RegistrationCode.status == CodeStatus.ISSUED)
+        .values(status=CodeStatus.VOIDED, voided_at=now, void_reason="returned").returning(RegistrationCode.id)
         .execution_options(synchronize_session=False))
     if voided is not None:
         audit.record(session, audit.Entry(actor, "code.voided", letter.member_id, f"code:{voided}",
@@ -132,7 +134,7 @@ def record_address(session: Session, case_id: int, staff_id: int, fields: dict[s
 def recorded_address(case: Case, member: Member | None) -> list[str]:
     """The address waiting for a second staff member's approval, as its lines would read; empty when none waits."""
     new = (case.payload or {}).get("new_address")
-    if case.status != "open" or not isinstance(new, dict) or member is None:  # closed: it was never used
+    if case.status != CaseStatus.OPEN or not isinstance(new, dict) or member is None:  # closed: it was never used
         return []
     return PostalAddress(member.name, **{name: str(new.get(name, "")) for name in ADDRESS_FIELDS}).lines()
 
@@ -204,7 +206,7 @@ def _prepared_login(session: Session, letter: Letter) -> int | None:
     if code is None or code.login_id is None:
         return None
     login = session.get(Login, code.login_id)
-    if login is None or login.status != "pending":
+    if login is None or login.status != LoginStatus.PENDING:
         raise desk.CannotApprove("the login the fund prepared with this letter no longer waits for its registration; "
                                  "close this case")
     return login.id
@@ -216,9 +218,9 @@ def withdraw_prepared_login(session: Session, case: Case, actor: str, now: datet
     letter = returned_letter(session, case)
     code = session.get(RegistrationCode, letter.code_id) if letter is not None and letter.code_id else None
     login = session.get(Login, code.login_id) if code is not None and code.login_id else None
-    if login is None or login.status != "pending":
+    if login is None or login.status != LoginStatus.PENDING:
         return
-    login.status, login.deactivated_at = "deactivated", now
+    login.status, login.deactivated_at = LoginStatus.DEACTIVATED, now
     audit.record(session, audit.Entry(actor, "login.deactivated", login.member_id, f"login:{login.id}",
                                       {"reason": "its registration letter came back and was not sent again"}), now)
 

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from core import config, outbox
 from core.domain import second_factor as rules
 from core.domain.second_factor import SmsCheck, SmsCodeState
+from core.domain.states import SmsCodeStatus
 from core.models import SmsCode
 
 TASK = "sms.send"
@@ -58,9 +59,10 @@ def send_code(session: Session, *, purpose: str, subject: str, mobile: str, lang
     if not rules.sends_left(sends_in_last_hour(session, purpose=purpose, subject=subject, now=now)):
         return False
     session.execute(update(SmsCode).where(SmsCode.subject == subject, SmsCode.purpose == purpose,
-                                          SmsCode.status == "active").values(status="replaced"))
+                                          SmsCode.status == SmsCodeStatus.ACTIVE).values(status=SmsCodeStatus.REPLACED))
     code = rules.new_sms_code()
-    row = SmsCode(subject=subject, purpose=purpose, code_hash=_hash(subject, purpose, code), status="active",
+    row = SmsCode(subject=subject, purpose=purpose, code_hash=_hash(subject, purpose, code),
+                  status=SmsCodeStatus.ACTIVE,
                   failures=0, sent_at=now, expires_at=now + rules.SMS_VALID_FOR)
     session.add(row)
     session.flush()
@@ -88,11 +90,11 @@ def check(session: Session, *, purpose: str, subject: str, code: str, now: datet
     if row is None:
         return result
     if result == SmsCheck.OK:
-        row.status, row.used_at = "used", now
-    elif result == SmsCheck.WRONG and row.status == "active":
+        row.status, row.used_at = SmsCodeStatus.USED, now
+    elif result == SmsCheck.WRONG and row.status == SmsCodeStatus.ACTIVE:
         row.failures += 1
         if rules.void_after(row.failures):
-            row.status = "void"
+            row.status = SmsCodeStatus.VOID
     session.flush()
     return result
 
@@ -105,4 +107,4 @@ def check_code(session: Session, *, purpose: str, subject: str, code: str, now: 
 def void_codes(session: Session, *, purpose: str, subject: str) -> None:
     """Nothing sent for this subject and purpose may be used any more (the login ended, the number changed)."""
     session.execute(update(SmsCode).where(SmsCode.subject == subject, SmsCode.purpose == purpose,
-                                          SmsCode.status == "active").values(status="void"))
+                                          SmsCode.status == SmsCodeStatus.ACTIVE).values(status=SmsCodeStatus.VOID))

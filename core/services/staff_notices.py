@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from core import config, mail
 from core.domain.staff import may_decide
+from core.domain.states import CaseStatus
 from core.models import Case, StaffNotice, StaffUser
 
 EVERY = timedelta(minutes=15)
@@ -36,7 +37,7 @@ class Waiting:
 def open_cases(session: Session) -> list[Waiting]:
     """Open cases per kind and recorder: counts and newest id. Walks the (status, ...) index over the open cases."""
     rows = session.execute(select(Case.kind, Case.recorded_by, func.count(), func.max(Case.id))
-                           .where(Case.status == "open").group_by(Case.kind, Case.recorded_by))
+                           .where(Case.status == CaseStatus.OPEN).group_by(Case.kind, Case.recorded_by))
     return [Waiting(kind, recorded_by, count, newest) for kind, recorded_by, count, newest in rows]
 
 

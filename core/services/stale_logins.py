@@ -21,6 +21,7 @@ from core.domain import rights
 from core.domain import stale_login_requests as stale_rules
 from core.domain.deactivation import may_use
 from core.domain.stale_login_requests import NamedLogin
+from core.domain.states import CaseStatus, LoginStatus, RequestStatus
 from core.models import Case, History, Letter, Login, Member, Request, StaffUser
 from core.services import cases, codes, documents, logins, signatories
 from core.services.refusals import Problem, Refused
@@ -43,7 +44,7 @@ class MemberRequest:
 
 def active_administrators(session: Session, member_id: int, now: datetime) -> list[Login]:
     """Administrators who can act today: they, not the fund, deactivate logins (R17)."""
-    found = session.scalars(select(Login).where(Login.member_id == member_id, Login.status == "active")
+    found = session.scalars(select(Login).where(Login.member_id == member_id, Login.status == LoginStatus.ACTIVE)
                             .order_by(Login.name, Login.id))
     return [login for login in found
             if rights.is_administrator(list(login.rights)) and may_use(login.status, login.last_day, now)]
@@ -68,7 +69,7 @@ def _chosen(session: Session, member_id: int, login_ids: Sequence[int]) -> tuple
     if any(login is None or login.member_id != member_id for login in chosen):
         return [], [Problem("logins", "Choose logins of this member only")]
     problems = [Problem("logins", "{name}'s login is deactivated already", (("name", login.name),))
-                for login in chosen if login is not None and login.status == "deactivated"]
+                for login in chosen if login is not None and login.status == LoginStatus.DEACTIVATED]
     return [login for login in chosen if login is not None], problems
 
 
@@ -76,7 +77,7 @@ def _waiting(session: Session, member_id: int, chosen: Sequence[Login]) -> list[
     """Logins an open case already asks to deactivate: the same request recorded twice must not become two cases
     and two letters."""
     problems = []
-    for case in session.scalars(select(Case).where(Case.kind == KIND, Case.status == "open",
+    for case in session.scalars(select(Case).where(Case.kind == KIND, Case.status == CaseStatus.OPEN,
                                                    Case.member_id == member_id).order_by(Case.id)):
         asked = set((case.payload or {}).get("login_ids", []))
         problems += [Problem("logins", "Case {case} already asks to deactivate {name}'s login and waits for approval.",
@@ -135,7 +136,7 @@ def prepare_case(session: Session, case: Case, request: Request) -> None:
     if case.member_id is not None:
         proposed = stale_rules.matched_ids(asked, [(login.id, login.name, login.email)
                                                    for login in logins_of(session, case.member_id)
-                                                   if login.status != "deactivated"])
+                                                   if login.status != LoginStatus.DEACTIVATED])
     case.payload = {"asked": [row.as_details() for row in asked], "proposed_ids": proposed, "login_ids": [],
                     "names": [], "note": f"{request.reference}: {request.reason}"}
 
@@ -151,7 +152,7 @@ def confirm(session: Session, case_id: int, staff_id: int, login_ids: Sequence[i
     if staff is None or not staff.active:
         raise Refused([Problem("", "Your staff login is not active.")])
     case = session.get(Case, case_id, with_for_update=True)
-    if case is None or case.kind != KIND or case.status != "open" or case.recorded_by is not None:
+    if case is None or case.kind != KIND or case.status != CaseStatus.OPEN or case.recorded_by is not None:
         raise Refused([Problem("logins", "This case is decided, or its logins are confirmed already.")])
     if case.member_id is None:
         raise Refused([Problem("logins", "No member with this number in the register.")])
@@ -190,14 +191,14 @@ def approve_case(session: Session, case: Case, request: Request | None, staff: S
         raise CannotApprove(str(blocked))
     actor = f"staff:{staff.username}"
     ended = [login for login in logins_of(session, member.id)
-             if login.id in case.payload["login_ids"] and login.status != "deactivated"]
+             if login.id in case.payload["login_ids"] and login.status != LoginStatus.DEACTIVATED]
     for login in ended:
         logins.end_now(session, login, actor, now)
     letter_id = queue_letter(session, member, now, actor)
     names = [login.name for login in ended]
     case.payload = {**case.payload, "deactivated": names, "letter_id": letter_id}
     if request is not None:
-        request.status, request.outcome, request.decided_at = "completed", "logins_deactivated", now
+        request.status, request.outcome, request.decided_at = RequestStatus.COMPLETED, "logins_deactivated", now
     reference = session.scalar(select(Letter.reference).where(Letter.id == letter_id))
     detail = f"deactivated {', '.join(names) or 'none (all ended already)'}; confirmation letter {reference}" + (
         f" – {note}" if note else "")
@@ -217,7 +218,8 @@ def letter_names(session: Session, letter_id: int) -> list[str]:
     """The names a logins_deactivated letter lists, for the letter pipeline: kept on the case that sent it, or, for
     a letter sent again after the first came back (returned mail), on the case that sent the first."""
     member_id = session.scalar(select(Letter.member_id).where(Letter.id == letter_id))
-    found = session.scalars(select(Case).where(Case.kind.in_((KIND, "returned_mail")), Case.status == "approved",
+    found = session.scalars(select(Case).where(Case.kind.in_((KIND, "returned_mail")),
+                                               Case.status == CaseStatus.APPROVED,
                                                Case.member_id == member_id).order_by(Case.id))
     for case in found:
         payload = case.payload or {}

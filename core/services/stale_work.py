@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core import outbox
+from core.domain.states import LetterStatus, RequestStatus
 from core.models import Letter, Request
 from core.services.codes import RENDER_CHUNK
 
@@ -27,13 +28,14 @@ class Requeued:
 def requeue(session: Session, now: datetime) -> Requeued:
     bucket = int(now.timestamp() // BUCKET.total_seconds())
     request_ids = session.scalars(
-        select(Request.id).where(Request.status == "received", Request.received_at < now - REQUEST_GRACE)
+        select(Request.id).where(Request.status == RequestStatus.RECEIVED, Request.received_at < now - REQUEST_GRACE)
     ).all()
     for request_id in request_ids:
         outbox.add(session, "requests.decide", {"request_id": request_id}, key=f"decide:{request_id}:again:{bucket}",
                    now=now)
     letter_ids = session.scalars(
-        select(Letter.id).where(Letter.status == "pending", Letter.created_at < now - LETTER_GRACE).order_by(Letter.id)
+        select(Letter.id).where(Letter.status == LetterStatus.PENDING,
+                                Letter.created_at < now - LETTER_GRACE).order_by(Letter.id)
     ).all()
     for start in range(0, len(letter_ids), RENDER_CHUNK):
         chunk = list(letter_ids[start : start + RENDER_CHUNK])

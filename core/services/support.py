@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from core import config, mail, refs
+from core.domain.states import RequestStatus
 from core.models import History, Member, Request
 from core.services import cases, desk
 
@@ -67,7 +68,7 @@ def submit(session: Session, form: SupportRequest, now: datetime, login_id: int 
     member = session.get(Member, member_id) if member_id is not None else None
     language = form.language if form.language in LANGUAGES else "de"
     request = Request(
-        reference=refs.new("S"), kind=KIND, status="in_review", outcome="staff_case",
+        reference=refs.new("S"), kind=KIND, status=RequestStatus.IN_REVIEW, outcome="staff_case",
         member_number=member.member_number if member else form.member_number.strip(), uid=member.uid if member else "",
         company_name=member.name if member else form.company.strip(), requester_name=form.name.strip(),
         requester_role="", requester_email=form.email.strip(), requester_phone=form.phone.strip(),

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from core import audit, outbox, refs
 from core.domain import mandates as poa_rules
 from core.domain.requests import PublicStatus
+from core.domain.states import RequestStatus
 from core.domain.trustee_requests import TrusteeCodeRequest
 from core.models import Case as StaffCase
 from core.models import History, Letter, Member, PowerOfAttorney, Request, StaffUser, Trustee
@@ -96,7 +97,7 @@ def approve_case(session: Session, case: StaffCase, request: Request | None, sta
     case.member_id = member.id
     if request is not None:
         request.member_id = member.id
-        request.status, request.outcome, request.decided_at = "completed", "trustee_code_issued", now
+        request.status, request.outcome, request.decided_at = RequestStatus.COMPLETED, "trustee_code_issued", now
     reference = session.scalar(select(Letter.reference).where(Letter.id == letter_id))
     detail = f"trustee code letter {reference} to {trustee.name}, {trustee.postcode} {trustee.town}"
     session.add(History(case_id=case.id, request_id=case.request_id, at=now, actor=actor, event="case.approved",

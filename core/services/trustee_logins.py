@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from core import audit, clock, mail
 from core.domain import logins as login_rules
 from core.domain import mandates as mandate_rules
+from core.domain.states import InvitationStatus, LoginStatus, MandateStatus
 from core.models import Invitation, Login, Mandate, Member, PowerOfAttorney, Trustee
 from core.services import invitations, logins, mandates, poa_uploads, trustees
 
@@ -98,17 +99,17 @@ def open_access(session: Session, editor_id: int, company: Company, person: logi
     trustee = _company(session, member_id, company, actor, now)
     email = person.email.strip().lower()
     login = _login_at(session, trustee.id, email)
-    if login is not None and login.status == "deactivated":
+    if login is not None and login.status == LoginStatus.DEACTIVATED:
         raise logins.Refused(LOGIN_ENDED, "email", name=person.name.strip())
     # R10: a right the administrator lacks, given earlier by another administrator, is neither added nor removed.
     existing = mandates.active_mandate(session, login.id, member_id) if login is not None else None
     granted = _granted(editor, list(existing.rights) if existing else [], person.rights)
     # A person still invited elsewhere gets a fresh link naming this member: the earlier one may have lapsed.
-    invited = login is None or login.status == "pending"
+    invited = login is None or login.status == LoginStatus.PENDING
     if login is None:
         login = Login(trustee_id=trustee.id, member_id=None, name=person.name.strip(), email=email,
-                      mobile=person.mobile, language=person.language, rights=[], status="pending", created_at=now,
-                      session_version=1, totp_last_step=0, password_hash="", totp_secret="")
+                      mobile=person.mobile, language=person.language, rights=[], status=LoginStatus.PENDING,
+                      created_at=now, session_version=1, totp_last_step=0, password_hash="", totp_secret="")
         session.add(login)
         session.flush()
         audit.record(session, audit.Entry(actor, "login.created", member_id, logins.account(login),
@@ -135,16 +136,17 @@ def _release_invitation(session: Session, login: Login, member_id: int, actor: s
     mandate waits for it; then a fresh link names that member, since only one link per login works."""
     cancelled = session.scalars(update(Invitation)
                                 .where(Invitation.login_id == login.id, Invitation.member_id == member_id,
-                                       Invitation.status == "pending")
-                                .values(status="cancelled", ended_at=now).returning(Invitation.id)).all()
+                                       Invitation.status == InvitationStatus.PENDING)
+                                .values(status=InvitationStatus.CANCELLED, ended_at=now).returning(Invitation.id)).all()
     if not cancelled:
         return
     audit.record(session, audit.Entry(actor, "invitation.cancelled", member_id, logins.account(login),
                                       {"invitation": cancelled[0], "reason": "mandate_revoked"}), now)
-    other = session.scalar(select(Mandate.member_id).where(Mandate.login_id == login.id, Mandate.status == "active")
+    other = session.scalar(select(Mandate.member_id).where(Mandate.login_id == login.id,
+                                                           Mandate.status == MandateStatus.ACTIVE)
                            .order_by(Mandate.id.desc()).limit(1))
     if other is None:
-        login.status, login.deactivated_at = "deactivated", now
+        login.status, login.deactivated_at = LoginStatus.DEACTIVATED, now
     else:
         invitations.invite(session, login, invitations.SYSTEM, now, member_id=other)  # not this member's doing
 
@@ -158,7 +160,7 @@ def revoke(session: Session, editor_id: int, mandate_id: int, now: datetime) -> 
     if mandate is None:
         raise logins.NotFound
     login = session.get_one(Login, mandate.login_id)
-    if login.status == "pending":
+    if login.status == LoginStatus.PENDING:
         _release_invitation(session, login, editor.member_id, logins.account(editor), now)
     member = session.get_one(Member, editor.member_id)
     mail.queue(session, to=login.email, name="mandate_revoked", lang=login.language,
@@ -232,11 +234,11 @@ class PrintedInvitation:
 def printable(session: Session, editor_id: int, mandate_id: int, now: datetime) -> PrintedInvitation:
     editor = logins.administrator(session, editor_id, now)
     mandate = session.get(Mandate, mandate_id)
-    if mandate is None or mandate.member_id != editor.member_id or mandate.status != "active":
+    if mandate is None or mandate.member_id != editor.member_id or mandate.status != MandateStatus.ACTIVE:
         raise logins.NotFound
     login = session.get_one(Login, mandate.login_id)
     trustee = session.get_one(Trustee, login.trustee_id)
     member = session.get_one(Member, mandate.member_id)
     on_record = bool(mandates.current_powers(session, member.id, trustee.id, now))
     return PrintedInvitation(login.name, login.email, trustee.name, trustee.uid, member.name, member.member_number,
-                             list(mandate.rights), login.status == "pending", on_record, login.language)
+                             list(mandate.rights), login.status == LoginStatus.PENDING, on_record, login.language)

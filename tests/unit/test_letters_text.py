@@ -8,6 +8,7 @@ from datetime import date
 import pytest
 from pypdf import PdfReader
 
+from bench import bare_canvas
 from letters import compose, geometry, render
 from letters.dates import long_date, place_name
 
@@ -99,7 +100,7 @@ def test_unknown_kind_is_refused_and_unknown_language_falls_back_to_german():
 
 def test_bare_canvas_baseline_draws_the_same_content():
     spec = _spec("invitation", "fr")
-    text = PdfReader(io.BytesIO(render.bare_canvas_letter(spec))).pages[0].extract_text()
+    text = PdfReader(io.BytesIO(bare_canvas.bare_canvas_letter(spec))).pages[0].extract_text()
     assert CODE in text and spec.subject in text and "2000 Neuchâtel" in text
 
 

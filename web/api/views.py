@@ -19,6 +19,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from core import clock, db
 from core.domain.requests import REFERENCE_PATTERN, InvalidRequest, parse_new_code
 from core.domain.stale_login_requests import parse_stale_logins
+from core.domain.states import RequestStatus
 from core.domain.trustee_requests import parse_trustee_code
 from core.services import documents, requests, trustee_codes
 from web import i18n
@@ -80,7 +81,7 @@ def submit() -> JsonReply:
     with db.unit_of_work() as session:
         reference = requests.submit_new_code(session, command, clock.now())
     location = url_for("api.request_status", reference=reference)
-    return jsonify({"reference": reference, "status": "received"}), 202, {"Location": location}
+    return jsonify({"reference": reference, "status": RequestStatus.RECEIVED}), 202, {"Location": location}
 
 
 @bp.get("/requests/<path:reference>")
@@ -141,7 +142,7 @@ def _submit_trustee_code(body: dict[str, Any]) -> JsonReply:
     with db.unit_of_work() as session:
         reference = trustee_codes.submit(session, command, pdf, filename, clock.now())
     location = url_for("api.request_status", reference=reference)
-    return jsonify({"reference": reference, "status": "received"}), 202, {"Location": location}
+    return jsonify({"reference": reference, "status": RequestStatus.RECEIVED}), 202, {"Location": location}
 
 
 def _submit_stale_logins(body: dict[str, Any]) -> JsonReply:
@@ -159,7 +160,7 @@ def _submit_stale_logins(body: dict[str, Any]) -> JsonReply:
     with db.unit_of_work() as session:
         reference = requests.submit_stale_logins(session, command, clock.now())
     location = url_for("api.request_status", reference=reference)
-    return jsonify({"reference": reference, "status": "received"}), 202, {"Location": location}
+    return jsonify({"reference": reference, "status": RequestStatus.RECEIVED}), 202, {"Location": location}
 
 
 def documents_too_large() -> str:
