@@ -47,6 +47,9 @@ def wait_for_port(port: int, deadline_s: float = 30) -> None:
 
 
 def env_with(**values: str) -> dict[str, str]:
+    """This environment with `values`; the per-IP limits counted in Redis, as the deployment does
+    (docker-compose.yml): the in-memory store starts an expiry thread per request and would measure that."""
     env = dict(os.environ)
+    env["RATELIMIT_STORAGE_URI"] = "redis://127.0.0.1:6379/12"
     env.update(values)
     return env

@@ -28,8 +28,8 @@ _send: Callable[[], None] | None = None
 MIN_INTERVAL_S = 0.2
 
 
-def use(send: Callable[[], None]) -> None:
-    """How this process publishes one "run the relay now" message to the broker."""
+def use(send: Callable[[], None] | None) -> None:
+    """How this process publishes one "run the relay now" message to the broker (None: it does not)."""
     global _send
     _send = send
 

@@ -97,3 +97,15 @@ def pg(pg_database: str) -> Iterator[str]:
     for folder in ("mail", "sms"):
         shutil.rmtree(_SESSION_VAR / folder, ignore_errors=True)
     yield pg_database
+
+
+@pytest.fixture(autouse=True)
+def _no_relay_wake_left_from_an_earlier_test() -> Iterator[None]:
+    """A commit that writes outbox rows wakes the relay through the sender the last create_app (or the worker app)
+    wired into this process. Each test starts without one, so its commits never publish to a broker an earlier
+    test chose; a test that wants wake-ups wires its own (tests/integration/test_relay_wake.py)."""
+    from core import relay_wake
+
+    relay_wake.use(None)
+    yield
+    relay_wake.use(None)
