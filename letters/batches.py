@@ -1,4 +1,5 @@
-"""Print batches: many letter PDFs merged into one file for the print shop, with a CSV manifest.
+"""Print batches: many letter PDFs merged into one file for the print shop, with a CSV manifest. A batch is PDF/A-2b
+like its letters (letters.pdfa): the pages keep their embedded fonts, the file gets its own metadata.
 
 pikepdf (qpdf) copies pages without parsing their content in Python: about 0.3 ms a page against about 1.5 ms
 with pypdf on the same letters, which matters when a go-live mailing merges 50,000 of them.
@@ -11,12 +12,14 @@ import os
 from collections.abc import Sequence
 from contextlib import ExitStack
 from dataclasses import astuple, dataclass, fields
+from datetime import datetime
 from io import BytesIO
 from pathlib import Path
 
 import pikepdf
 
 from core.domain.csv_file import spreadsheet_safe
+from letters import pdfa
 
 
 @dataclass(frozen=True)
@@ -30,6 +33,7 @@ class ManifestLine:
     pages: int
 
 
+CREATOR = "connect back office"  # a batch is the back office's own document, not one fund letter's
 MANIFEST_COLUMNS = tuple(f.name for f in fields(ManifestLine))
 
 
@@ -39,9 +43,11 @@ def town(address: Sequence[str], postcode: str) -> str:
     return last[len(postcode):].strip() if postcode and last.startswith(postcode) else last
 
 
-def merge(sources: Sequence[Path], target: Path) -> list[int]:
-    """Append every source's pages to one PDF, in order; returns each source's page count.
-    Written to a temporary name and renamed, so a half-written batch is never taken for a whole one."""
+def merge(sources: Sequence[Path], target: Path, languages: Sequence[str] = (), made: datetime | None = None,
+          ) -> list[int]:
+    """Append every source's pages to one PDF, in order; returns each source's page count. `languages` are the
+    letters' languages, for the batch's metadata. Written to a temporary name and renamed, so a half-written batch
+    is never taken for a whole one."""
     counts = []
     temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     with ExitStack() as stack, pikepdf.new() as merged:
@@ -51,7 +57,8 @@ def merge(sources: Sequence[Path], target: Path) -> list[int]:
             pdf = stack.enter_context(pikepdf.open(BytesIO(source.read_bytes())))
             counts.append(len(pdf.pages))
             merged.pages.extend(pdf.pages)
-        merged.docinfo["/Title"] = target.stem
+        about = pdfa.Described(target.stem, CREATOR, target.stem, tuple(sorted(set(languages))))
+        pdfa.make_archival_pikepdf(merged, about, made or datetime.now().astimezone())
         merged.save(temporary)
     os.replace(temporary, target)
     return counts

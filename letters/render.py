@@ -1,5 +1,5 @@
-"""A LetterSpec to A4 PDF bytes with ReportLab's canvas (R6). Built-in Helvetica and Courier: WinAnsi covers
-ä, é, è, à, ç, «» and the dashes, and nothing has to be embedded, which keeps 50,000 letters small and fast."""
+"""A LetterSpec to A4 PDF bytes with ReportLab's canvas (R6), as PDF/A-2b with the Liberation fonts embedded
+(letters.fonts, letters.pdfa): the archive keeps the letter exactly as it was posted."""
 
 from __future__ import annotations
 
@@ -11,11 +11,11 @@ from reportlab.lib.pagesizes import A4
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 
-from letters import geometry
+from letters import fonts, geometry, pdfa
+from letters.fonts import BOLD, MONO, REGULAR
 from letters.geometry import MM, PAGE_H, EnvelopeModel
 from letters.spec import Block, LetterSpec
 
-REGULAR, BOLD, MONO = "Helvetica", "Helvetica-Bold", "Courier-Bold"
 BODY_SIZE, BODY_LEADING, PARAGRAPH_GAP = 10.0, 13.0, 5.5  # pt
 TEXT_LEFT = geometry.MARGIN_LEFT
 TEXT_WIDTH = geometry.PAGE_W - geometry.MARGIN_LEFT - geometry.MARGIN_RIGHT  # mm
@@ -24,6 +24,8 @@ FOOTER_BASELINE = geometry.PAGE_H - 12.0
 BOX_LABEL_W = 46.0  # mm
 GREY = 0.35
 _HANGING = re.compile(r"^(\d+\.|[-–•])\s")  # list lines wrap under their text, not under the number
+
+fonts.register()  # measuring a line (stringWidth) needs the fonts as much as drawing it
 
 
 def _y(mm_from_top: float) -> float:
@@ -172,9 +174,9 @@ def _box(page: _Page, block: Block) -> None:
 def draw(spec: LetterSpec, model: EnvelopeModel) -> tuple[bytes, int]:
     """The letter as PDF bytes and its number of pages."""
     buffer = BytesIO()
-    c = Canvas(buffer, pagesize=A4, pageCompression=1, lang=spec.language)
-    c.setTitle(spec.subject)
-    c.setAuthor(spec.sender[0])
+    # The canvas's own default font would otherwise be Helvetica, named on every page and never embedded.
+    c = Canvas(buffer, pagesize=A4, pageCompression=1, lang=spec.language, initialFontName=REGULAR)
+    pdfa.make_archival(c, pdfa.Described(spec.subject, spec.sender[0], spec.reference, (spec.language,)))
     _letterhead(c, spec, model)
     _recipient(c, spec, model)
     info_bottom = _info(c, spec, model)

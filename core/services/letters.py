@@ -272,7 +272,8 @@ def _one_batch(session: Session, rows: Sequence[Row], out_dir: Path, now: dateti
     session.add(batch)
     session.flush()  # the id names the files
     stem = out_dir / f"batch-{now:%Y%m%d}-{batch.id:06d}"
-    pages = batches.merge([Path(row.pdf_path) for row in rows], stem.with_suffix(".pdf"))
+    pages = batches.merge([Path(row.pdf_path) for row in rows], stem.with_suffix(".pdf"),
+                          [row.language for row in rows], now)
     batches.write_manifest(stem.with_suffix(".csv"), [
         batches.ManifestLine(row.reference, row.member_number, row.kind, row.language, row.postcode,
                              batches.town(row.address, row.postcode), count)
