@@ -9,7 +9,7 @@ export PORT
 ENVIRONMENT ?= development
 export ENVIRONMENT
 
-.PHONY: help install chromium fonts run demo test test-unit lint bench clean resilience soak
+.PHONY: help install chromium fonts scan-tools run demo test test-unit lint bench clean resilience soak
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -28,6 +28,9 @@ chromium:  ## Debian's chromium for the browser tests (playwright cannot downloa
 fonts:  ## Debian's Liberation fonts, embedded in every letter (PDF/A)
 	@test -f /usr/share/fonts/truetype/liberation/LiberationSans-Regular.ttf || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-liberation >/dev/null)
 
+scan-tools:  ## poppler's pdftoppm and zbarimg: the tests print a letter to pixels and scan its barcode back
+	@command -v pdftoppm >/dev/null && command -v zbarimg >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq poppler-utils zbar-tools >/dev/null)
+
 demo: install fonts  ## migrate the embedded database and load the small demo register
 	$(BIN)/backoffice db upgrade
 	$(BIN)/backoffice members import demo/members.csv
@@ -38,10 +41,10 @@ demo: install fonts  ## migrate the embedded database and load the small demo re
 run: demo  ## web, worker and beat on SQLite and kombu's SQLAlchemy transport, at http://127.0.0.1:$(PORT)
 	PUBLIC_BASE_URL="$${PUBLIC_BASE_URL:-http://127.0.0.1:$(PORT)}" $(BIN)/honcho start -f Procfile
 
-test: install chromium fonts  ## the whole suite: unit, integration (PostgreSQL, Redis) and e2e (worker, browser)
+test: install chromium fonts scan-tools  ## the whole suite: unit, integration (PostgreSQL, Redis) and e2e (worker, browser)
 	$(BIN)/pytest -q
 
-test-unit: install fonts  ## only the fast, pure tests
+test-unit: install fonts scan-tools  ## only the fast, pure tests
 	$(BIN)/pytest -q tests/unit
 
 resilience: install  ## faults and attacks (tests/resilience, tests/security); prints the resilience table
