@@ -8,6 +8,7 @@ with pypdf on the same letters, which matters when a go-live mailing merges 50,0
 from __future__ import annotations
 
 import csv
+import hashlib
 import os
 from collections.abc import Sequence
 from contextlib import ExitStack
@@ -43,6 +44,40 @@ def town(address: Sequence[str], postcode: str) -> str:
     return last[len(postcode):].strip() if postcode and last.startswith(postcode) else last
 
 
+_Fingerprint = tuple[bytes, ...]
+
+
+def _fingerprint(font: pikepdf.Object) -> _Fingerprint:
+    """What makes two embedded fonts the same: name, widths, program and text mapping. Letters of one process embed
+    the very same subsets (letters.fonts), so a batch needs each of them once, not once per letter."""
+    descriptor = font.get("/FontDescriptor")
+    program = descriptor.get("/FontFile2") if descriptor is not None else None
+    to_unicode = font.get("/ToUnicode")
+    return (font.unparse(resolved=True) if program is None else str(font.get("/BaseFont")).encode(),
+            font.get("/Widths", pikepdf.Array()).unparse(resolved=True),
+            hashlib.sha256(program.read_raw_bytes()).digest() if program is not None else b"",
+            hashlib.sha256(to_unicode.read_raw_bytes()).digest() if to_unicode is not None else b"")
+
+
+def _append_sharing_fonts(merged: pikepdf.Pdf, page: pikepdf.Page, seen: dict[_Fingerprint, pikepdf.Object]) -> None:
+    """Append a page whose fonts, when an earlier page brought the same, point to those instead of being copied:
+    a batch of a thousand letters stays a few megabytes instead of seventy, and merges in a fraction of the time."""
+    fonts = page.obj.get("/Resources", pikepdf.Dictionary()).get("/Font", pikepdf.Dictionary())
+    keys = {name: _fingerprint(font) for name, font in fonts.items()}
+    shared = {name: seen[key] for name, key in keys.items() if key in seen}
+    if shared:
+        # A fresh resource dictionary: the source's may be shared by its other pages, which need all their fonts.
+        resources = pikepdf.Dictionary({key: value for key, value in page.obj.Resources.items()})
+        resources.Font = pikepdf.Dictionary({name: font for name, font in fonts.items() if name not in shared})
+        page.obj.Resources = resources
+    merged.pages.append(page)
+    copied = merged.pages[-1].obj.Resources.get("/Font", pikepdf.Dictionary())
+    for name, font in shared.items():
+        copied[name] = font
+    for name, key in keys.items():
+        seen.setdefault(key, copied[name])
+
+
 def merge(sources: Sequence[Path], target: Path, languages: Sequence[str] = (), made: datetime | None = None,
           ) -> list[int]:
     """Append every source's pages to one PDF, in order; returns each source's page count. `languages` are the
@@ -50,13 +85,15 @@ def merge(sources: Sequence[Path], target: Path, languages: Sequence[str] = (), 
     is never taken for a whole one."""
     counts = []
     temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    seen: dict[_Fingerprint, pikepdf.Object] = {}
     with ExitStack() as stack, pikepdf.new() as merged:
         for source in sources:
             # Read into memory: the sources must stay open until the merged file is saved, and a thousand open
             # files would run into a container's descriptor limit.
             pdf = stack.enter_context(pikepdf.open(BytesIO(source.read_bytes())))
             counts.append(len(pdf.pages))
-            merged.pages.extend(pdf.pages)
+            for page in pdf.pages:
+                _append_sharing_fonts(merged, page, seen)
         about = pdfa.Described(target.stem, CREATOR, target.stem, tuple(sorted(set(languages))))
         pdfa.make_archival_pikepdf(merged, about, made or datetime.now().astimezone())
         merged.save(temporary)
