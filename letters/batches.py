@@ -8,7 +8,6 @@ with pypdf on the same letters, which matters when a go-live mailing merges 50,0
 from __future__ import annotations
 
 import csv
-import hashlib
 import os
 from collections.abc import Sequence
 from contextlib import ExitStack
@@ -44,19 +43,17 @@ def town(address: Sequence[str], postcode: str) -> str:
     return last[len(postcode):].strip() if postcode and last.startswith(postcode) else last
 
 
-_Fingerprint = tuple[bytes, ...]
+_Fingerprint = tuple[str, bytes]
 
 
 def _fingerprint(font: pikepdf.Object) -> _Fingerprint:
-    """What makes two embedded fonts the same: name, widths, program and text mapping. Letters of one process embed
-    the very same subsets (letters.fonts), so a batch needs each of them once, not once per letter."""
-    descriptor = font.get("/FontDescriptor")
-    program = descriptor.get("/FontFile2") if descriptor is not None else None
+    """What makes two embedded fonts the same: the font they are cut from and the characters they hold, which the
+    text mapping lists in order (a subset's program, widths and mapping follow from those). Letters of one process
+    embed the very same subsets (letters.fonts), so a batch needs each of them once, not once per letter."""
     to_unicode = font.get("/ToUnicode")
-    return (font.unparse(resolved=True) if program is None else str(font.get("/BaseFont")).encode(),
-            font.get("/Widths", pikepdf.Array()).unparse(resolved=True),
-            hashlib.sha256(program.read_raw_bytes()).digest() if program is not None else b"",
-            hashlib.sha256(to_unicode.read_raw_bytes()).digest() if to_unicode is not None else b"")
+    if to_unicode is None or "/FontDescriptor" not in font:  # not one of ours: kept apart, by everything it says
+        return "", font.unparse(resolved=True)
+    return str(font.BaseFont), to_unicode.read_raw_bytes()
 
 
 def _append_sharing_fonts(merged: pikepdf.Pdf, page: pikepdf.Page, seen: dict[_Fingerprint, pikepdf.Object]) -> None:
