@@ -1,5 +1,7 @@
 FROM python:3.11-slim
 WORKDIR /app
+# The letters embed the Liberation fonts (PDF/A).
+RUN apt-get update && apt-get install -y --no-install-recommends fonts-liberation && rm -rf /var/lib/apt/lists/*
 COPY pyproject.toml README.md alembic.ini ./
 COPY core core
 COPY web web

@@ -9,7 +9,7 @@ export PORT
 ENVIRONMENT ?= development
 export ENVIRONMENT
 
-.PHONY: help install chromium run demo test test-unit lint bench clean resilience soak
+.PHONY: help install chromium fonts scan-tools run demo test test-unit lint bench clean resilience soak
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -25,7 +25,13 @@ install: $(BIN)/backoffice  ## create .venv and install the package with its tes
 chromium:  ## Debian's chromium for the browser tests (playwright cannot download browsers here)
 	@command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null)
 
-demo: install  ## migrate the embedded database and load the small demo register
+fonts:  ## Debian's Liberation fonts, embedded in every letter (PDF/A)
+	@test -f /usr/share/fonts/truetype/liberation/LiberationSans-Regular.ttf || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-liberation >/dev/null)
+
+scan-tools:  ## poppler's pdftoppm and zbarimg: the tests print a letter to pixels and scan its barcode back
+	@command -v pdftoppm >/dev/null && command -v zbarimg >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq poppler-utils zbar-tools >/dev/null)
+
+demo: install fonts  ## migrate the embedded database and load the small demo register
 	$(BIN)/backoffice db upgrade
 	$(BIN)/backoffice members import demo/members.csv
 	$(BIN)/backoffice staff create --username demo.clerk --name "Demo Clerk" --email clerk@example.ch --role supervisor --password-file demo/staff-password.txt --if-missing
@@ -35,10 +41,10 @@ demo: install  ## migrate the embedded database and load the small demo register
 run: demo  ## web, worker and beat on SQLite and kombu's SQLAlchemy transport, at http://127.0.0.1:$(PORT)
 	PUBLIC_BASE_URL="$${PUBLIC_BASE_URL:-http://127.0.0.1:$(PORT)}" $(BIN)/honcho start -f Procfile
 
-test: install chromium  ## the whole suite: unit, integration (PostgreSQL, Redis) and e2e (worker, browser)
+test: install chromium fonts scan-tools  ## the whole suite: unit, integration (PostgreSQL, Redis) and e2e (worker, browser)
 	$(BIN)/pytest -q
 
-test-unit: install  ## only the fast, pure tests
+test-unit: install fonts scan-tools  ## only the fast, pure tests
 	$(BIN)/pytest -q tests/unit
 
 resilience: install  ## faults and attacks (tests/resilience, tests/security); prints the resilience table
@@ -52,7 +58,7 @@ lint: install  ## ruff and mypy
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 
-bench: install  ## benchmarks: letters pipeline, intake, submit-to-letter latency, login, deactivation sweep
+bench: install fonts  ## benchmarks: letters pipeline, intake, submit-to-letter latency, login, deactivation sweep
 	@command -v wrk >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null)
 	$(BIN)/python -m bench
 

@@ -23,10 +23,10 @@ def _bare_baseline(register: Path, out_dir: Path) -> float:
     from core import config
     from core.domain import codes
     from core.domain.addresses import PostalAddress
-    from core.services.letters import fund
+    from core.services.letters import funds
     from letters.compose import LetterData, build_spec
 
-    sender = fund(config.get())
+    senders = funds(config.get())
     today = date.today()
     out_dir.mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()
@@ -36,7 +36,7 @@ def _bare_baseline(register: Path, out_dir: Path) -> float:
                                     row["town"]).lines()
             data = LetterData("invitation", row["language"], address, today, today + timedelta(days=21),
                               f"L-BASE-{i:04d}", row["member_number"], codes.printed(codes.generate()))
-            (out_dir / f"{i}.pdf").write_bytes(bare_canvas_letter(build_spec(sender, data)))
+            (out_dir / f"{i}.pdf").write_bytes(bare_canvas_letter(build_spec(senders[row["language"]], data)))
     return time.perf_counter() - start
 
 

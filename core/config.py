@@ -16,6 +16,10 @@ DEV_TOTP_KEY = "ZGV2LW9ubHktbm90LXNlY3JldC1rZXktMzItYnl0ZXM="  # Fernet key for 
 DEVELOPMENT_ENVIRONMENTS = ("development", "test")
 MIN_SECRET_LENGTH = 32
 MIN_DISTINCT_CHARACTERS = 10  # 32 times "a" is long, not secret
+# The languages letters and e-mails are written in: the fund's name and address can be set for each of them.
+LANGUAGES = ("de", "fr", "it", "en")
+DEFAULT_FUND_NAME = "Ausgleichskasse Exfour"
+DEFAULT_FUND_ADDRESS = "Ausgleichskasse Exfour|Postfach|3001 Bern"
 
 
 def _var_dir() -> Path:
@@ -54,11 +58,21 @@ class Settings:
     # What /metrics and the details of /readyz need (Authorization: Bearer …); without it only development and
     # tests show them.
     ops_token: str = ""
+    # FUND_NAME_FR, FUND_ADDRESS_IT, …: the fund as a letter in that language names it ("Caisse de compensation
+    # Exfour, Case postale, 3001 Berne"); a language not set uses FUND_NAME and FUND_ADDRESS.
+    fund_names: dict[str, str] = field(default_factory=dict)
+    fund_addresses: dict[str, tuple[str, ...]] = field(default_factory=dict)
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
     def is_production(self) -> bool:
         return is_production(self.environment)
+
+    def fund_name_in(self, language: str) -> str:
+        return self.fund_names.get(language, self.fund_name)
+
+    def fund_address_in(self, language: str) -> tuple[str, ...]:
+        return self.fund_addresses.get(language, self.fund_address)
 
 
 def is_production(environment: str | None) -> bool:
@@ -96,8 +110,8 @@ def load() -> Settings:
         mail_dir=Path(env("MAIL_DIR", str(var / "mail"))),
         smtp_url=env("SMTP_URL", ""),
         public_base_url=public_base_url(os.environ),
-        fund_name=env("FUND_NAME", "Ausgleichskasse Exfour"),
-        fund_address=tuple(env("FUND_ADDRESS", "Ausgleichskasse Exfour|Postfach|3001 Bern").split("|")),
+        fund_name=env("FUND_NAME", DEFAULT_FUND_NAME),
+        fund_address=_address_lines(env("FUND_ADDRESS", DEFAULT_FUND_ADDRESS)),
         fund_contact_email=env("FUND_CONTACT_EMAIL", "connect@exfour.ch"),
         fund_contact_phone=env("FUND_CONTACT_PHONE", "+41 31 000 00 00"),
         mail_from=env("MAIL_FROM", "connect@exfour.ch"),
@@ -112,7 +126,20 @@ def load() -> Settings:
         support_email=env("SUPPORT_EMAIL", env("FUND_CONTACT_EMAIL", "connect@exfour.ch")),
         trusted_proxy_hops=_hops(env("TRUSTED_PROXY_HOPS", "0")),
         ops_token=env("OPS_TOKEN", ""),
+        fund_names=per_language(os.environ, "FUND_NAME"),
+        fund_addresses={lang: _address_lines(value)
+                        for lang, value in per_language(os.environ, "FUND_ADDRESS").items()},
     )
+
+
+def _address_lines(value: str) -> tuple[str, ...]:
+    return tuple(value.split("|"))
+
+
+def per_language(environ: Mapping[str, str], name: str) -> dict[str, str]:
+    """NAME_DE, NAME_FR, NAME_IT, NAME_EN as set (and not blank), by language."""
+    found = {lang: environ.get(f"{name}_{lang.upper()}", "").strip() for lang in LANGUAGES}
+    return {lang: value for lang, value in found.items() if value}
 
 
 def public_base_url(environ: Mapping[str, str]) -> str:

@@ -25,7 +25,7 @@ LANGUAGES = ("de", "fr", "it", "en")
 def render(name: str, lang: str, context: dict[str, Any]) -> tuple[str, str]:
     lang = lang if lang in LANGUAGES else "de"
     settings = config.get()
-    values = {"fund_name": settings.fund_name, "contact_email": settings.fund_contact_email,
+    values = {"fund_name": settings.fund_name_in(lang), "contact_email": settings.fund_contact_email,
               "contact_phone": settings.fund_contact_phone, "base_url": settings.public_base_url, **context}
     subject = _env.get_template(f"{name}/subject.{lang}.txt").render(values).strip()
     body = _env.get_template(f"{name}/body.{lang}.txt").render(values)

@@ -1,4 +1,5 @@
-"""Print batches: many letter PDFs merged into one file for the print shop, with a CSV manifest.
+"""Print batches: many letter PDFs merged into one file for the print shop, with a CSV manifest. A batch is PDF/A-2b
+like its letters (letters.pdfa): the pages keep their embedded fonts, the file gets its own metadata.
 
 pikepdf (qpdf) copies pages without parsing their content in Python: about 0.3 ms a page against about 1.5 ms
 with pypdf on the same letters, which matters when a go-live mailing merges 50,000 of them.
@@ -11,12 +12,14 @@ import os
 from collections.abc import Sequence
 from contextlib import ExitStack
 from dataclasses import astuple, dataclass, fields
+from datetime import datetime
 from io import BytesIO
 from pathlib import Path
 
 import pikepdf
 
 from core.domain.csv_file import spreadsheet_safe
+from letters import pdfa
 
 
 @dataclass(frozen=True)
@@ -30,6 +33,7 @@ class ManifestLine:
     pages: int
 
 
+CREATOR = "connect back office"  # a batch is the back office's own document, not one fund letter's
 MANIFEST_COLUMNS = tuple(f.name for f in fields(ManifestLine))
 
 
@@ -39,19 +43,56 @@ def town(address: Sequence[str], postcode: str) -> str:
     return last[len(postcode):].strip() if postcode and last.startswith(postcode) else last
 
 
-def merge(sources: Sequence[Path], target: Path) -> list[int]:
-    """Append every source's pages to one PDF, in order; returns each source's page count.
-    Written to a temporary name and renamed, so a half-written batch is never taken for a whole one."""
+_Fingerprint = tuple[str, bytes]
+
+
+def _fingerprint(font: pikepdf.Object) -> _Fingerprint:
+    """What makes two embedded fonts the same: the font they are cut from and the characters they hold, which the
+    text mapping lists in order (a subset's program, widths and mapping follow from those). Letters of one process
+    embed the very same subsets (letters.fonts), so a batch needs each of them once, not once per letter."""
+    to_unicode = font.get("/ToUnicode")
+    if to_unicode is None or "/FontDescriptor" not in font:  # not one of ours: kept apart, by everything it says
+        return "", font.unparse(resolved=True)
+    return str(font.BaseFont), to_unicode.read_raw_bytes()
+
+
+def _append_sharing_fonts(merged: pikepdf.Pdf, page: pikepdf.Page, seen: dict[_Fingerprint, pikepdf.Object]) -> None:
+    """Append a page whose fonts, when an earlier page brought the same, point to those instead of being copied:
+    a batch of a thousand letters stays a few megabytes instead of seventy, and merges in a fraction of the time."""
+    fonts = page.obj.get("/Resources", pikepdf.Dictionary()).get("/Font", pikepdf.Dictionary())
+    keys = {name: _fingerprint(font) for name, font in fonts.items()}
+    shared = {name: seen[key] for name, key in keys.items() if key in seen}
+    if shared:
+        # A fresh resource dictionary: the source's may be shared by its other pages, which need all their fonts.
+        resources = pikepdf.Dictionary({key: value for key, value in page.obj.Resources.items()})
+        resources.Font = pikepdf.Dictionary({name: font for name, font in fonts.items() if name not in shared})
+        page.obj.Resources = resources
+    merged.pages.append(page)
+    copied = merged.pages[-1].obj.Resources.get("/Font", pikepdf.Dictionary())
+    for name, font in shared.items():
+        copied[name] = font
+    for name, key in keys.items():
+        seen.setdefault(key, copied[name])
+
+
+def merge(sources: Sequence[Path], target: Path, languages: Sequence[str] = (), made: datetime | None = None,
+          ) -> list[int]:
+    """Append every source's pages to one PDF, in order; returns each source's page count. `languages` are the
+    letters' languages, for the batch's metadata. Written to a temporary name and renamed, so a half-written batch
+    is never taken for a whole one."""
     counts = []
     temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    seen: dict[_Fingerprint, pikepdf.Object] = {}
     with ExitStack() as stack, pikepdf.new() as merged:
         for source in sources:
             # Read into memory: the sources must stay open until the merged file is saved, and a thousand open
             # files would run into a container's descriptor limit.
             pdf = stack.enter_context(pikepdf.open(BytesIO(source.read_bytes())))
             counts.append(len(pdf.pages))
-            merged.pages.extend(pdf.pages)
-        merged.docinfo["/Title"] = target.stem
+            for page in pdf.pages:
+                _append_sharing_fonts(merged, page, seen)
+        about = pdfa.Described(target.stem, CREATOR, target.stem, tuple(sorted(set(languages))))
+        pdfa.make_archival_pikepdf(merged, about, made or datetime.now().astimezone())
         merged.save(temporary)
     os.replace(temporary, target)
     return counts

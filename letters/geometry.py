@@ -22,6 +22,11 @@ ADDRESS_SIZE = 10.0  # pt
 ADDRESS_MIN_SIZE = 7.5  # pt: below this a sorting machine reads badly; longer lines are cut
 LEADING = 1.2  # line height as a multiple of the font size
 PAD_X, PAD_TOP = 5.0, 3.0  # mm kept clear inside the window: the sheet moves a little in the envelope
+# The letter's reference as a Code128 barcode at the top of the window, above the return line: a returned
+# envelope is scanned in the mail room without being opened. Below it the reference in small type.
+BARCODE_HEIGHT = 6.0  # mm: tall enough for a handheld scanner held at a slant
+BARCODE_TEXT_SIZE = 7.0  # pt
+BARCODE_BAND = BARCODE_HEIGHT + 1.0 + BARCODE_TEXT_SIZE / MM + 1.5  # mm: bars, gap, reference, gap to return line
 
 
 class Measure(Protocol):
@@ -112,6 +117,7 @@ class RecipientBlock:
     return_line: TextLine
     lines: tuple[TextLine, ...]
     font_size: float
+    barcode_top: float | None = None  # mm from the top where the barcode's bars start; None: not in the window
 
 
 def _fit(text: str, font: str, size: float, width_pt: float, measure: Measure) -> str:
@@ -124,8 +130,20 @@ def _fit(text: str, font: str, size: float, width_pt: float, measure: Measure) -
 
 
 def recipient_block(model: EnvelopeModel, return_line: str, address: list[str] | tuple[str, ...],
-                    measure: Measure, font: str = "Helvetica", return_font: str = "Helvetica") -> RecipientBlock:
-    """R6: the return line and 3–6 address lines, no blank ones, placed inside the window with a safety pad."""
+                    measure: Measure, font: str = "Helvetica", return_font: str = "Helvetica",
+                    barcode: bool = False) -> RecipientBlock:
+    """R6: the return line and 3–6 address lines, no blank ones, placed inside the window with a safety pad. With
+    `barcode`, a band at the top of the window is kept for it when the address still fits below; a window too
+    small for both keeps the address whole and the barcode goes elsewhere (barcode_top None)."""
+    if barcode:
+        below = _placed(model, return_line, address, measure, font, return_font, BARCODE_BAND)
+        if block_bounds(below)[1] <= model.window.bottom:
+            return RecipientBlock(below.return_line, below.lines, below.font_size, model.window.y + PAD_TOP)
+    return _placed(model, return_line, address, measure, font, return_font, 0.0)
+
+
+def _placed(model: EnvelopeModel, return_line: str, address: list[str] | tuple[str, ...], measure: Measure,
+            font: str, return_font: str, reserved: float) -> RecipientBlock:
     lines = [line.strip() for line in address if line and line.strip()]
     if not MIN_LINES <= len(lines) <= MAX_LINES:
         raise ValueError(f"an address has 3 to 6 lines, this one has {len(lines)}")
@@ -136,7 +154,7 @@ def recipient_block(model: EnvelopeModel, return_line: str, address: list[str] |
     while size > ADDRESS_MIN_SIZE and max(measure(line, font, size) for line in lines) > width_pt:
         size = round(size - 0.5, 1)
     x = win.x + PAD_X
-    top = win.y + PAD_TOP
+    top = win.y + PAD_TOP + reserved
     ret = TextLine(_fit(return_line, return_font, RETURN_SIZE, width_pt, measure), x, top + RETURN_SIZE / MM,
                    RETURN_SIZE)
     first = ret.baseline + 2.5 + size / MM  # a gap under the return line so it is not read as part of the address

@@ -1,5 +1,5 @@
-"""A LetterSpec to A4 PDF bytes with ReportLab's canvas (R6). Built-in Helvetica and Courier: WinAnsi covers
-ä, é, è, à, ç, «» and the dashes, and nothing has to be embedded, which keeps 50,000 letters small and fast."""
+"""A LetterSpec to A4 PDF bytes with ReportLab's canvas (R6), as PDF/A-2b with the Liberation fonts embedded
+(letters.fonts, letters.pdfa): the archive keeps the letter exactly as it was posted."""
 
 from __future__ import annotations
 
@@ -7,15 +7,16 @@ import re
 from functools import lru_cache
 from io import BytesIO
 
+from reportlab.graphics.barcode.code128 import Code128
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 
-from letters import geometry
+from letters import fonts, geometry, pdfa
+from letters.fonts import BOLD, MONO, REGULAR
 from letters.geometry import MM, PAGE_H, EnvelopeModel
 from letters.spec import Block, LetterSpec
 
-REGULAR, BOLD, MONO = "Helvetica", "Helvetica-Bold", "Courier-Bold"
 BODY_SIZE, BODY_LEADING, PARAGRAPH_GAP = 10.0, 13.0, 5.5  # pt
 TEXT_LEFT = geometry.MARGIN_LEFT
 TEXT_WIDTH = geometry.PAGE_W - geometry.MARGIN_LEFT - geometry.MARGIN_RIGHT  # mm
@@ -24,6 +25,8 @@ FOOTER_BASELINE = geometry.PAGE_H - 12.0
 BOX_LABEL_W = 46.0  # mm
 GREY = 0.35
 _HANGING = re.compile(r"^(\d+\.|[-–•])\s")  # list lines wrap under their text, not under the number
+
+fonts.register()  # measuring a line (stringWidth) needs the fonts as much as drawing it
 
 
 def _y(mm_from_top: float) -> float:
@@ -70,8 +73,35 @@ def _letterhead(c: Canvas, spec: LetterSpec, model: EnvelopeModel) -> None:
         c.line(5 * MM, _y(mark), 9 * MM, _y(mark))
 
 
-def _recipient(c: Canvas, spec: LetterSpec, model: EnvelopeModel) -> None:
-    block = geometry.recipient_block(model, spec.return_line, spec.recipient, stringWidth, REGULAR, REGULAR)
+BAR_WIDTH, MIN_BAR_WIDTH = 0.3, 0.2  # mm per module: 0.3 reads from a slanted envelope, 0.2 still reads
+
+
+def _barcode(c: Canvas, reference: str, x: float, top: float, width: float) -> float:
+    """The reference as Code128 with the reference in type under it, its bars starting `top` mm from the top of
+    the page at `x` mm, at most `width` mm wide; returns where it ends. Only the reference: a code printed as a
+    barcode could be read off the envelope through its window."""
+    bars = Code128(reference, barWidth=BAR_WIDTH * MM, barHeight=geometry.BARCODE_HEIGHT * MM, quiet=False,
+                   humanReadable=False)
+    if bars.width > width * MM:
+        narrower = max(MIN_BAR_WIDTH, BAR_WIDTH * width * MM / bars.width)
+        bars = Code128(reference, barWidth=narrower * MM, barHeight=geometry.BARCODE_HEIGHT * MM, quiet=False,
+                       humanReadable=False)
+    c.setFillGray(0)
+    bars.drawOn(c, x * MM, _y(top + geometry.BARCODE_HEIGHT))
+    baseline = top + geometry.BARCODE_HEIGHT + 1.0 + 0.75 * geometry.BARCODE_TEXT_SIZE / MM
+    c.setFont(REGULAR, geometry.BARCODE_TEXT_SIZE)
+    c.drawString(x * MM, _y(baseline), reference)
+    return baseline + 0.25 * geometry.BARCODE_TEXT_SIZE / MM
+
+
+def _recipient(c: Canvas, spec: LetterSpec, model: EnvelopeModel) -> bool:
+    """The return line and the address in the window, and the barcode above them when the window has room for it;
+    returns whether it had."""
+    block = geometry.recipient_block(model, spec.return_line, spec.recipient, stringWidth, REGULAR, REGULAR,
+                                     barcode=True)
+    window = model.window
+    if block.barcode_top is not None:
+        _barcode(c, spec.reference, window.x + geometry.PAD_X, block.barcode_top, window.w - 2 * geometry.PAD_X)
     ret = block.return_line
     c.setFont(REGULAR, ret.size)
     c.drawString(ret.x * MM, _y(ret.baseline), ret.text)
@@ -81,11 +111,16 @@ def _recipient(c: Canvas, spec: LetterSpec, model: EnvelopeModel) -> None:
     c.setFont(REGULAR, block.font_size)
     for line in block.lines:
         c.drawString(line.x * MM, _y(line.baseline), line.text)
+    return block.barcode_top is not None
+
+
+def _info_x(model: EnvelopeModel) -> float:
+    return 125.0 if model.side == "left" else TEXT_LEFT
 
 
 def _info(c: Canvas, spec: LetterSpec, model: EnvelopeModel) -> float:
     """Reference, member number and date opposite the window; returns where it ends (mm from the top)."""
-    x = 125.0 if model.side == "left" else TEXT_LEFT
+    x = _info_x(model)
     top = model.window.y + 6.0
     rows = ((spec.labels.get("reference", "Reference"), spec.reference),
             (spec.labels.get("member", "Member number"), spec.member_number))
@@ -172,12 +207,14 @@ def _box(page: _Page, block: Block) -> None:
 def draw(spec: LetterSpec, model: EnvelopeModel) -> tuple[bytes, int]:
     """The letter as PDF bytes and its number of pages."""
     buffer = BytesIO()
-    c = Canvas(buffer, pagesize=A4, pageCompression=1, lang=spec.language)
-    c.setTitle(spec.subject)
-    c.setAuthor(spec.sender[0])
+    # The canvas's own default font would otherwise be Helvetica, named on every page and never embedded.
+    c = Canvas(buffer, pagesize=A4, pageCompression=1, lang=spec.language, initialFontName=REGULAR)
+    pdfa.make_archival(c, pdfa.Described(spec.subject, spec.sender[0], spec.reference, (spec.language,)))
     _letterhead(c, spec, model)
-    _recipient(c, spec, model)
+    in_window = _recipient(c, spec, model)
     info_bottom = _info(c, spec, model)
+    if not in_window:  # a custom window too small for both: the barcode under the date, read once opened
+        info_bottom = _barcode(c, spec.reference, _info_x(model), info_bottom + 4.0, 60.0)
     page = _Page(c, spec, max(model.window.bottom, info_bottom) + 10.0)
     c.setFont(BOLD, 11)
     page.top += 11 / MM

@@ -62,9 +62,16 @@ class BatchOutcome:
     manifest_path: str
 
 
-def fund(settings: config.Settings) -> Fund:
-    return Fund(settings.fund_name, settings.fund_address, settings.fund_contact_email, settings.fund_contact_phone,
-                settings.public_base_url)
+def fund(settings: config.Settings, language: str = "") -> Fund:
+    """The sender as a letter in `language` names it (FUND_NAME_FR, FUND_ADDRESS_FR, …, else FUND_NAME and
+    FUND_ADDRESS)."""
+    return Fund(settings.fund_name_in(language), settings.fund_address_in(language), settings.fund_contact_email,
+                settings.fund_contact_phone, settings.public_base_url)
+
+
+def funds(settings: config.Settings) -> dict[str, Fund]:
+    """The sender in every letter language, made once per chunk: a Fund is part of the letters' template cache key."""
+    return {language: fund(settings, language) for language in config.LANGUAGES}
 
 
 def envelope_model(settings: config.Settings) -> geometry.EnvelopeModel:
@@ -187,7 +194,7 @@ def render_letters(session: Session, letter_ids: Sequence[int], now: datetime) -
     code is no longer usable is cancelled; a letter that cannot be drawn (a broken address) stays pending and is
     logged, without holding up the rest of its chunk."""
     settings = config.get()
-    sender, model = fund(settings), envelope_model(settings)
+    senders, model = funds(settings), envelope_model(settings)
     rows = _load_for_render(session, list(letter_ids))
     today = clock.today_in_zurich(now)
     pending = [row for row in rows if row.status == LetterStatus.PENDING]
@@ -197,6 +204,7 @@ def render_letters(session: Session, letter_ids: Sequence[int], now: datetime) -
         if not _renderable(row, today):
             continue
         try:
+            sender = senders.get(row.language) or fund(settings, row.language)
             _draw_one(row, sender, model, settings, drawn, _logins_named(session, row), _refusal(session, row))
         except ValueError as exc:
             log.error("letter.render_failed", letter_id=row.id, error=str(exc))
@@ -272,7 +280,8 @@ def _one_batch(session: Session, rows: Sequence[Row], out_dir: Path, now: dateti
     session.add(batch)
     session.flush()  # the id names the files
     stem = out_dir / f"batch-{now:%Y%m%d}-{batch.id:06d}"
-    pages = batches.merge([Path(row.pdf_path) for row in rows], stem.with_suffix(".pdf"))
+    pages = batches.merge([Path(row.pdf_path) for row in rows], stem.with_suffix(".pdf"),
+                          [row.language for row in rows], now)
     batches.write_manifest(stem.with_suffix(".csv"), [
         batches.ManifestLine(row.reference, row.member_number, row.kind, row.language, row.postcode,
                              batches.town(row.address, row.postcode), count)

@@ -108,6 +108,23 @@ def test_r6_every_language_rendered_with_code_expiry_link_reference_and_address(
         assert all(WORDS[other][0] not in text for other in languages if other != language)
 
 
+def test_the_sender_is_named_in_the_letters_language_where_the_fund_set_it(letters_dir, monkeypatch):
+    monkeypatch.setenv("FUND_NAME_FR", "Caisse de compensation Exfour")
+    monkeypatch.setenv("FUND_ADDRESS_FR", "Caisse de compensation Exfour|Case postale|3001 Berne")
+    monkeypatch.setenv("FUND_NAME_IT", "Cassa di compensazione Exfour")
+    config.reset()
+    languages = ["de", "fr", "it"]
+    letter_ids = _issue(_members([(f"M{i}", lang, f"{3000 + i}") for i, lang in enumerate(languages)]),
+                        "invitation")
+    _render(letter_ids)
+    german, french, italian = (_text(_letter(letter_id).pdf_path) for letter_id in letter_ids)
+    assert "Ausgleichskasse Exfour" in german and "Postfach" in german and "Bern, " in german
+    assert "Caisse de compensation Exfour, Case postale, 3001 Berne" in french and "Berne, le " in french
+    assert "Ausgleichskasse" not in french
+    # Italian has its own name and, with no FUND_ADDRESS_IT, the plain address under it.
+    assert "Cassa di compensazione Exfour" in italian and "Postfach" in italian and "Berna, " in italian
+
+
 def test_r2_stored_hash_is_the_hmac_of_the_code_printed_and_nothing_else_holds_it(letters_dir):
     [member_id] = _members([("100234", "de", "8000")])
     [letter_id] = _issue([member_id], "invitation")

@@ -82,6 +82,20 @@ def test_scanning_the_same_letter_twice_does_nothing_twice(client):
     assert _count(AuditEvent, AuditEvent.action == "letter.returned") == 1
 
 
+@pytest.mark.parametrize("typed", ["{}", "\t{}", "{lower}", " {lower} \t"],
+                         ids=["as printed", "tab first", "lower case", "lower case and blanks"])
+def test_the_mail_room_takes_what_a_barcode_scanner_types(client, typed):
+    """A scanner types the barcode's reference into the focused field and then Enter, which submits the form (a
+    browser keeps no line break in a one-line field); some scanners add a prefix or blanks, or type lower case."""
+    page = _text(client.get("/staff/mailroom"))
+    assert 'autofocus' in page and page.count('name="reference"') == 1
+    letter_id, reference = _sent_letter()
+    response = _scan(client, typed.format(reference, lower=reference.lower()))
+    assert response.status_code == 200 and f"Letter {reference} is marked as returned" in _text(response)
+    with db.unit_of_work() as s:
+        assert s.get(Letter, letter_id).status == "returned"
+
+
 def test_unknown_or_unsent_references_get_a_clear_message_and_change_nothing(client):
     _, pending = _sent_letter(status="pending")
     unknown = _scan(client, "L-ZZZZ-ZZZZ")

@@ -80,3 +80,19 @@ def test_trusted_proxy_hops_is_a_whole_number(monkeypatch, value):
     monkeypatch.setenv("TRUSTED_PROXY_HOPS", value)
     with pytest.raises(ValueError, match="TRUSTED_PROXY_HOPS"):
         config.load()
+
+
+def test_the_funds_name_and_address_can_be_set_per_language_and_fall_back_to_the_plain_setting(monkeypatch):
+    monkeypatch.setenv("FUND_NAME", "Ausgleichskasse Exfour")
+    monkeypatch.setenv("FUND_ADDRESS", "Ausgleichskasse Exfour|Postfach|3001 Bern")
+    monkeypatch.setenv("FUND_NAME_FR", "Caisse de compensation Exfour")
+    monkeypatch.setenv("FUND_ADDRESS_FR", "Caisse de compensation Exfour|Case postale|3001 Berne")
+    monkeypatch.setenv("FUND_NAME_IT", "Cassa di compensazione Exfour")
+    monkeypatch.setenv("FUND_ADDRESS_IT", "  ")  # blank: as if not set
+    monkeypatch.delenv("FUND_NAME_EN", raising=False)
+    settings = config.load()
+    assert [settings.fund_name_in(lang) for lang in config.LANGUAGES] == [
+        "Ausgleichskasse Exfour", "Caisse de compensation Exfour", "Cassa di compensazione Exfour",
+        "Ausgleichskasse Exfour"]
+    assert settings.fund_address_in("fr") == ("Caisse de compensation Exfour", "Case postale", "3001 Berne")
+    assert settings.fund_address_in("it") == settings.fund_address_in("de") == settings.fund_address

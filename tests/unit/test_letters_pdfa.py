@@ -1,0 +1,93 @@
+"""Archive: every letter kind in every language, and a print batch of them, is PDF/A-2b: fonts embedded, an sRGB
+output intent, XMP metadata with the PDF/A identification, title, language and reference, matching the info."""
+
+from __future__ import annotations
+
+import io
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pikepdf
+import pytest
+from pypdf import PdfReader
+
+from letters import batches, compose, geometry, render
+
+FUND = compose.Fund("Ausgleichskasse Exfour", ("Ausgleichskasse Exfour", "Postfach", "3001 Bern"),
+                    "connect@exfour.ch", "+41 31 000 00 00", "https://connect.exfour.ch/")
+ADDRESS = ["Müller & Rüegg SA", "Rue de l'Hôpital 3", "2000 Neuchâtel"]
+CODE = "7K3M-9QRT-V2XZ-A4B8"
+# Each kind the fund sends: the invitation, a new code, a trustee's code, a code from the fund's own registration,
+# a confirmation without a code, and a refusal.
+KINDS = ("invitation", "new_code", "trustee_code", "exceptional_login", "logins_deactivated", "request_rejected")
+REFERENCE = "L-ABCD-EFGH"
+
+
+def letter(kind: str, language: str, reference: str = REFERENCE) -> tuple[compose.LetterSpec, bytes]:
+    codeless = kind in compose.CODELESS_KINDS
+    spec = compose.build_spec(FUND, compose.LetterData(
+        kind, language, ADDRESS, date(2026, 11, 26), None if codeless else date(2026, 12, 17), reference,
+        "M-100234", "" if codeless else CODE, "Bäckerei Łoś AG", "anna.muster", "stale_logins", "Anna Muster",
+        "Die Logins werden noch gebraucht."))
+    return spec, render.render(spec, geometry.envelope("C5_LEFT"))
+
+
+def fonts_of(pdf: pikepdf.Pdf) -> list[pikepdf.Dictionary]:
+    found = []
+    for page in pdf.pages:
+        for font in page.Resources.get("/Font", {}).values():
+            found.extend(font.DescendantFonts if font.Subtype == "/Type0" else [font])
+    return found
+
+
+def assert_pdfa_2b(pdf: pikepdf.Pdf, title: str, languages: set[str], reference: str) -> None:
+    fonts = fonts_of(pdf)
+    assert fonts
+    for font in fonts:
+        descriptor = font.get("/FontDescriptor")
+        assert descriptor is not None, f"{font.BaseFont} has no font descriptor: a built-in, unembedded font"
+        assert any(key in descriptor for key in ("/FontFile", "/FontFile2", "/FontFile3")), font.BaseFont
+        assert "Liberation" in str(font.BaseFont)
+    intent = pdf.Root.OutputIntents[0]
+    assert intent.S == "/GTS_PDFA1"
+    profile = intent.DestOutputProfile.read_bytes()
+    assert profile[36:40] == b"acsp" and profile[16:20] == b"RGB " and intent.DestOutputProfile.N == 3
+    assert "/Filter" not in pdf.Root.Metadata  # readable without decoding
+    with pdf.open_metadata(set_pikepdf_as_editor=False, update_docinfo=False) as xmp:
+        assert xmp["pdfaid:part"] == "2" and xmp["pdfaid:conformance"] == "B"
+        assert xmp["dc:title"] == title and set(xmp["dc:language"]) == languages
+        assert xmp["dc:identifier"] == reference and xmp["pdf:Keywords"] == reference
+        info = pdf.docinfo
+        assert str(info.Title) == title and str(info.Producer) == xmp["pdf:Producer"]
+        assert str(info.Creator) == xmp["xmp:CreatorTool"] and [str(info.Author)] == xmp["dc:creator"]
+        assert str(info.Subject) == xmp["dc:description"] and str(info.Keywords) == reference
+        assert _same_moment(str(info.CreationDate), xmp["xmp:CreateDate"])
+        assert _same_moment(str(info.ModDate), xmp["xmp:ModifyDate"])
+
+
+def _same_moment(pdf_date: str, xmp_date: str) -> bool:
+    parsed = datetime.strptime(pdf_date[2:16] + pdf_date[16:].replace("'", ""), "%Y%m%d%H%M%S%z")
+    return parsed == datetime.fromisoformat(xmp_date)
+
+
+@pytest.mark.parametrize("language", compose.LANGUAGES)
+@pytest.mark.parametrize("kind", KINDS)
+def test_every_letter_kind_in_every_language_is_pdfa_2b(kind, language):
+    spec, data = letter(kind, language)
+    with pikepdf.open(io.BytesIO(data)) as pdf:
+        assert_pdfa_2b(pdf, spec.subject, {language}, REFERENCE)
+        assert str(pdf.Root.Lang) == language
+    assert REFERENCE in PdfReader(io.BytesIO(data)).pages[0].extract_text()  # the text still reads back
+
+
+def test_a_print_batch_is_pdfa_2b_with_its_letters_fonts(tmp_path: Path):
+    sources = []
+    for i, language in enumerate(compose.LANGUAGES):
+        path = tmp_path / f"{i}.pdf"
+        path.write_bytes(letter("invitation", language, f"L-ABCD-EFG{i}")[1])
+        sources.append(path)
+    target = tmp_path / "batch-20261126-000001.pdf"
+    counts = batches.merge(sources, target, list(compose.LANGUAGES), datetime(2026, 11, 26, 9, tzinfo=UTC))
+    with pikepdf.open(target) as pdf:
+        assert len(pdf.pages) == sum(counts) == 4
+        assert_pdfa_2b(pdf, target.stem, set(compose.LANGUAGES), target.stem)
