@@ -47,10 +47,10 @@ test: install chromium fonts scan-tools  ## the whole suite: unit, integration (
 test-unit: install fonts scan-tools  ## only the fast, pure tests
 	$(BIN)/pytest -q tests/unit
 
-resilience: install  ## faults and attacks (tests/resilience, tests/security); prints the resilience table
+resilience: install fonts  ## faults and attacks (tests/resilience, tests/security); prints the resilience table
 	$(BIN)/pytest -q tests/resilience tests/security
 
-soak: install  ## the full soak: 10,000 requests, the worker killed every 30 s (SOAK_REQUESTS, SOAK_KILL_EVERY, SOAK_RATE)
+soak: install fonts  ## the full soak: 10,000 requests, the worker killed every 30 s (SOAK_REQUESTS, SOAK_KILL_EVERY, SOAK_RATE)
 	SOAK_REQUESTS=$${SOAK_REQUESTS:-10000} SOAK_KILL_EVERY=$${SOAK_KILL_EVERY:-30} SOAK_RATE=$${SOAK_RATE:-17} \
 	  $(BIN)/pytest -q -s tests/resilience/test_soak.py
 
