@@ -36,6 +36,11 @@ def _wake_relay(session: Session) -> None:
         relay_wake.soon()
 
 
+def committed() -> None:
+    """Outbox rows were committed outside a session (one autocommit statement): wake the relay as a commit would."""
+    relay_wake.soon()
+
+
 @event.listens_for(Session, "after_rollback")
 def _forget(session: Session) -> None:
     session.info.pop(_WROTE, None)

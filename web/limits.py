@@ -59,6 +59,10 @@ def init_app(app: Flask) -> Limiter:
             if view is not None:
                 # the wrapper counts the request, then calls the view; Flask-Limiter types it as possibly async
                 app.view_functions[endpoint] = cast("RouteCallable", rule(view))
+    # Only the routes decorated above are limited (no default or application-wide limits), and each decorator
+    # counts its own request: the extension's check before every request of the site would find nothing to count
+    # and only cost time.
+    app.before_request_funcs[None].remove(limiter._check_request_limit)
     app.register_error_handler(429, _too_many)
     # Flask-Limiter keeps only a weak reference when it is disabled; the app holds the strong one.
     app.extensions["backoffice_limiter"] = limiter

@@ -62,6 +62,20 @@ def submit_new_code(session: Session, command: NewCodeRequest, now: datetime) ->
     return reference
 
 
+def submit_new_code_alone(command: NewCodeRequest, now: datetime) -> str:
+    """Intake's whole write in a transaction of its own; returns the reference. On PostgreSQL the one statement of
+    `submit_new_code` runs in autocommit: one round trip to the database instead of three (BEGIN, INSERT,
+    COMMIT), which is most of what a public request costs the web process."""
+    if db.engine().dialect.name != "postgresql":
+        with db.unit_of_work() as session:
+            return submit_new_code(session, command, now)
+    reference = refs.new("R")
+    with db.engine().connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.execute(_SUBMIT_POSTGRES, _request_values(command, reference, now))
+    outbox.committed()
+    return reference
+
+
 def submit_stale_logins(session: Session, command: StaleLoginsRequest, now: datetime) -> str:
     """R17: the member's own request to deactivate logins, stored with the logins as listed; decided like any."""
     reference = refs.new("R")

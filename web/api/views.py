@@ -78,8 +78,7 @@ def submit() -> JsonReply:
         errors.update({API_NAME.get(name, name): message for name, message in invalid.errors.items()})
     if errors:
         return _invalid(errors)
-    with db.unit_of_work() as session:
-        reference = requests.submit_new_code(session, command, clock.now())
+    reference = requests.submit_new_code_alone(command, clock.now())
     location = url_for("api.request_status", reference=reference)
     return jsonify({"reference": reference, "status": RequestStatus.RECEIVED}), 202, {"Location": location}
 

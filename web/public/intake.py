@@ -62,8 +62,7 @@ def new_code_submit() -> Response | tuple[str, int] | str:
     if action != SEND:  # GOV.UK pattern: check your answers before a consequential submit
         return render_template("web/public/new_code_check.html", form=form, answers=command,
                                phone=_phone_for_people(command))
-    with db.unit_of_work() as session:
-        reference = requests.submit_new_code(session, command, clock.now())
+    reference = requests.submit_new_code_alone(command, clock.now())
     return redirect(url_for("public.new_code_received", reference=reference), 303)
 
 
