@@ -60,10 +60,7 @@ NOT_PAGES = {
     "ops.healthz": "plain text for the load balancer",
     "ops.readyz": "plain text for the load balancer",
     "ops.metrics": "Prometheus text",
-    "staff.trustee_code_document": "the uploaded PDF itself",
-    "staff.poa_document": "the uploaded PDF itself",
-    "staff.registration_document": "the uploaded PDF itself",
-    "staff.sent_power_document": "the uploaded PDF itself",
+    "staff.document": "the kept PDF itself",
 }
 # Steps of a flow: reached only through the step before, so they are checked while walking the flow.
 FLOW_STEPS = {"public.login_second_factor", "portal.new_authenticator", "staff.second_factor",

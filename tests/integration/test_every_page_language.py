@@ -60,7 +60,6 @@ NOT_RENDERED = {
     "public.invitation_link": "opens the invitation and redirects to public.invitation, rendered here",
     "public.new_code_received": "redirects to the request's status page while the request is being examined",
     "portal.new_recovery_codes": "shows codes only right after the form that makes them (POST)",
-    "staff.sent_power_document": "a PDF download, and only for the case of a power of attorney sent in the portal",
 }
 # Pages shown on the way through a flow (registration, invitation, two-step logins, a new authenticator app):
 # _flows walks each way as a person does and reads each of them when it is reached.
@@ -221,8 +220,6 @@ def _build(app) -> World:
         "case_id": list(case_ids.values()), "login_id": [other_id], "mandate_id": [mandate_id], "poa_id": [poa_id],
         "document_id": documents[:1], "number": ["100400", "100500"], "reference": references,
     }
-    # The power of attorney of a trustee-code case is the only document behind this download.
-    values["staff.trustee_code_document"] = {"case_id": [case_ids["trustee_code"]]}
     data = frozenset(DATA_WORDS) | frozenset(references)
     world = World(_client(app), member, trustee, staff, values, data, member_id, admin_id)
     world.extra = [("staff.poa_lookup", "/staff/powers-of-attorney/lookup?member_number=100200"

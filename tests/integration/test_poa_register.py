@@ -92,7 +92,7 @@ def test_r14_staff_record_a_power_with_its_document(client):
         document_id = poa.document_id
         actions = list(s.scalars(select(AuditEvent.action)))
     assert "power_of_attorney.recorded" in actions
-    download = client.get(f"/staff/powers-of-attorney/documents/{document_id}")
+    download = client.get(f"/staff/documents/{document_id}")
     assert download.status_code == 200 and download.data.startswith(b"%PDF-")
     assert "attachment" in download.headers["Content-Disposition"]
     listing = _text(client.get("/staff/powers-of-attorney/?q=CHE-100.000.006"))
@@ -124,7 +124,7 @@ def test_r18_register_is_for_staff_only(app, member):
     portal = log_in(create_app({"WTF_CSRF_ENABLED": False, "TESTING": True}), MEMBER, "anna@muster.example",
                     *member_login)
     for path in ("/staff/powers-of-attorney/", "/staff/powers-of-attorney/1", "/staff/powers-of-attorney/lookup",
-                 "/staff/powers-of-attorney/documents/1"):
+                 "/staff/documents/1"):
         assert portal.get(path).status_code == 403
         assert app.test_client().get(path).status_code == 302
 

@@ -353,7 +353,7 @@ def test_r14_the_desk_page_shows_the_sent_power_and_a_rejection_reaches_the_port
     assert "The power of attorney, as the administrator sent it" in shown and "Anna Muster" in shown
     assert "vollmacht.pdf" in shown and "Record the power of attorney" in shown
     assert "Code entry stays blocked" not in shown and "not sent to the requester" not in shown
-    document = desk_client.get(f"/staff/cases/{case.id}/power-of-attorney/document")
+    document = desk_client.get(f"/staff/documents/{case.document_id}")
     assert document.status_code == 200 and document.data.startswith(b"%PDF-")
     rejected = desk_client.post(f"/staff/cases/{case.id}/reject", data={
         "reject-csrf_token": csrf(page.data), "reject-reason": "The signature is missing."})

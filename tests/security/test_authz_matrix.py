@@ -49,12 +49,12 @@ _admin = ["portal.admin_logins", "portal.admin_new", "portal.admin_history", "po
           "portal.admin_trustee_power"]
 _staff = ["staff.cases", "staff.case", "staff.approve", "staff.close_case", "staff.approve_exceptional", "staff.reject",
           "staff.returned_mail_address", "staff.returned_mail_new_letter", "staff.approve_stale_logins",
-          "staff.support_answer", "staff.approve_trustee_code", "staff.trustee_code_document", "staff.mailroom",
-          "staff.mailroom_scan", "staff.poa_list", "staff.poa_detail", "staff.poa_revoke", "staff.poa_document",
+          "staff.support_answer", "staff.approve_trustee_code", "staff.mailroom",
+          "staff.mailroom_scan", "staff.poa_list", "staff.poa_detail", "staff.poa_revoke", "staff.document",
           "staff.poa_lookup", "staff.poa_new", "staff.registrations", "staff.exceptional_page",
           "staff.record_exceptional", "staff.signatories_page", "staff.add_signatory", "staff.end_signatory",
-          "staff.stale_logins_page", "staff.record_stale_logins", "staff.registration_document",
-          "staff.confirm_stale_logins", "staff.record_sent_power", "staff.sent_power_document"]
+          "staff.stale_logins_page", "staff.record_stale_logins",
+          "staff.confirm_stale_logins", "staff.record_sent_power"]
 _supervisor = ["staff.operations_page", "staff.discard_parked", "staff.retry_parked"]
 
 MATRIX: dict[str, str] = {

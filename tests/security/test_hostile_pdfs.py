@@ -81,7 +81,7 @@ def test_r23_staff_receive_an_uploaded_document_as_a_download(pg):
     with db.unit_of_work() as s:
         document_id = s.scalar(select(Document.id))
     log_in(client, create_staff(role="supervisor"))
-    answer = client.get(f"/staff/registrations/documents/{document_id}")
+    answer = client.get(f"/staff/documents/{document_id}")
     assert answer.status_code == 200 and answer.data.startswith(b"%PDF-")
     assert answer.headers["Content-Disposition"].startswith("attachment")
     assert answer.headers["Content-Type"] == "application/pdf"

@@ -1,6 +1,7 @@
 """The staff desk's blueprint."""
 
 from web.staff import (  # noqa: F401  (each adds its routes to the blueprint)
+    downloads,
     mailroom,
     operations,
     poa_uploads,

@@ -10,7 +10,6 @@ from typing import Any
 
 from flask import abort, flash, redirect, url_for
 from flask_login import current_user
-from werkzeug.wrappers import Response
 from wtforms import SelectMultipleField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
@@ -22,7 +21,6 @@ from core.services import desk, poa_uploads
 from web.auth import staff_required
 from web.forms import Form, SwissDay
 from web.staff.blueprint import bp
-from web.staff.downloads import document_download
 from web.staff.forms import Text
 from web.staff.views import case_page, refused
 
@@ -92,13 +90,3 @@ def record_sent_power(case_id: int) -> Any:
     flash(str(Text("Recorded. The member's administrators now see until when we may inform this trustee.")),
           "success")
     return redirect(url_for(".case", case_id=case_id), 303)
-
-
-@bp.get("/cases/<int:case_id>/power-of-attorney/document")
-@staff_required
-def sent_power_document(case_id: int) -> Response:
-    """The PDF the administrator sent, for staff only (R23)."""
-    with unit_of_work() as s:
-        case = s.get(Case, case_id)
-        return document_download(s.get(Document, case.document_id) if case and case.kind == poa_uploads.KIND
-                                 and case.document_id else None)

@@ -14,12 +14,11 @@ from werkzeug.wrappers import Response
 from core import clock
 from core.db import unit_of_work
 from core.domain import rights, signing
-from core.models import Document, Member
+from core.models import Member
 from core.services import signatories, stale_logins
 from web.auth import staff_required
 from web.i18n import translate
 from web.staff.blueprint import bp
-from web.staff.downloads import document_download
 from web.staff.registration_forms import EndSignatoryForm, MemberForm, SignatoryForm
 
 Page = str | tuple[str, int] | Response
@@ -126,13 +125,3 @@ def end_signatory(number: str, signatory_id: int) -> Page:
         return _signatories_page(number, problem=translate(refused.message), status=422)
     flash(translate("The signing authority ends on {day}.", day=form.last_day.data.strftime("%d.%m.%Y")), "success")
     return redirect(url_for(".signatories_page", number=number), 303)
-
-
-@bp.get("/registrations/documents/<int:document_id>")
-@staff_required
-def registration_document(document_id: int) -> Response:
-    """A kept letter, for staff only."""
-    with unit_of_work() as s:
-        return document_download(s.get(Document, document_id))
-
-

@@ -12,7 +12,6 @@ from typing import Any
 from flask import abort, flash, redirect, url_for
 from flask_login import current_user
 from sqlalchemy import select
-from werkzeug.wrappers import Response
 from wtforms import SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
@@ -24,7 +23,6 @@ from core.services import codes, desk, mandates, trustee_codes
 from web.auth import staff_required
 from web.forms import Form, SwissDay
 from web.staff.blueprint import bp
-from web.staff.downloads import document_download
 from web.staff.forms import Text
 from web.staff.poa_forms import LANGUAGES
 from web.staff.views import case_page, refused
@@ -120,12 +118,3 @@ def approve_trustee_code(case_id: int) -> Any:
         return refused(case_id, error)
     flash(str(Text("Approved. The code letter goes by post to the trustee's address.")), "success")
     return redirect(url_for(".case", case_id=case_id), 303)
-
-
-@bp.get("/cases/<int:case_id>/trustee-code/power-of-attorney")
-@staff_required
-def trustee_code_document(case_id: int) -> Response:
-    """The power of attorney the member attached, for staff only."""
-    with unit_of_work() as s:
-        case = s.get(Case, case_id)
-        return document_download(s.get(Document, case.document_id) if case and case.document_id else None)

@@ -4,10 +4,9 @@ core.services.poa_register."""
 
 from __future__ import annotations
 
-from io import BytesIO
 from typing import Any
 
-from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.exceptions import RequestEntityTooLarge
@@ -119,20 +118,6 @@ def poa_revoke(poa_id: int) -> Any:
     else:
         flash(translate(REVOKED), "success")
     return redirect(url_for(".poa_detail", poa_id=poa_id), 303)
-
-
-@bp.get("/powers-of-attorney/documents/<int:document_id>")
-@staff_required
-def poa_document(document_id: int) -> Any:
-    """Only staff see a signed power of attorney; it is sent as a download, never shown inline."""
-    with unit_of_work() as s:
-        doc = poa_register.document(s, document_id)
-        if doc is None:
-            abort(404)
-        name, data = doc.filename, documents.read(doc)
-    response = send_file(BytesIO(data), mimetype="application/pdf", as_attachment=True, download_name=name)
-    response.headers["Cache-Control"] = "no-store"
-    return response
 
 
 @bp.get("/powers-of-attorney/lookup")
