@@ -62,7 +62,9 @@ def init_app(app: Flask) -> Limiter:
     # Only the routes decorated above are limited (no default or application-wide limits), and each decorator
     # counts its own request: the extension's check before every request of the site would find nothing to count
     # and only cost time.
-    app.before_request_funcs[None].remove(limiter._check_request_limit)
+    checks = app.before_request_funcs.get(None, [])
+    if limiter._check_request_limit in checks:  # not there when RATELIMIT_ENABLED is false
+        checks.remove(limiter._check_request_limit)
     app.register_error_handler(429, _too_many)
     # Flask-Limiter keeps only a weak reference when it is disabled; the app holds the strong one.
     app.extensions["backoffice_limiter"] = limiter
