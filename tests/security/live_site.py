@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TypeVar
 
 import requests as http
+from sqlalchemy import func, select
 
 from bench.services import free_port, wait_for_port
 from core import config, db, migrate
@@ -53,6 +54,28 @@ def gunicorn(tmp_path: Path, **env: str) -> Iterator[str]:
             db.dispose()
     server_errors = [line for line in log_path.read_text(errors="replace").splitlines() if " 500 " in line]
     assert not server_errors, server_errors[:3]
+
+
+@contextmanager
+def site_on(database: str, tmp_path: Path, monkeypatch, prepare: Callable[[], object] = lambda: None,  # type: ignore[no-untyped-def]
+            **env: str) -> Iterator[str]:
+    """gunicorn on PostgreSQL (the test's database) or on a fresh SQLite file, after `prepare` stored the test's
+    data, with the per-IP limits raised: what answers is the rule under attack, not the limiter in front of it."""
+    if database == "sqlite":
+        use_sqlite(tmp_path, monkeypatch)
+    try:
+        prepare()
+        with gunicorn(tmp_path, RATELIMIT_AUTH="10000 per minute", RATELIMIT_INTAKE="10000 per minute", **env) as base:
+            yield base
+    finally:
+        monkeypatch.undo()
+        config.reset()
+        db.dispose()
+
+
+def count(model: type, *where: object) -> int:
+    with db.unit_of_work() as s:
+        return s.scalar(select(func.count()).select_from(model).where(*where)) or 0
 
 
 class Client:

@@ -15,12 +15,12 @@ import pytest
 import requests as http
 from sqlalchemy import func, select
 
-from core import clock, config, db
+from core import clock, db
 from core.domain.requests import CONTROL_CHARACTERS
 from core.models import Letter, Login, OutboxMessage, RegistrationCode, Request
 from core.services import requests
 from tests.integration.admin_support import ALL, PASSWORD, make_login, make_member, next_otp
-from tests.security.live_site import ROOT, Client, all_at_once, gunicorn, use_sqlite
+from tests.security.live_site import ROOT, Client, all_at_once, count, site_on
 
 OPS_TOKEN = "a-long-random-operations-token-0123456789"
 UID = "CHE-100.155.212"
@@ -30,21 +30,8 @@ ATTACKER = "eve@attacker.example"
 
 @pytest.fixture(params=["postgresql", "sqlite"])
 def site(request, pg, tmp_path, monkeypatch) -> Iterator[str]:
-    """gunicorn on the chosen database with the per-IP limits raised, so that what answers is the rule under
-    attack, not the limiter in front of it."""
-    if request.param == "sqlite":
-        use_sqlite(tmp_path, monkeypatch)
-    with gunicorn(tmp_path, RATELIMIT_AUTH="10000 per minute", RATELIMIT_INTAKE="10000 per minute",
-                  OPS_TOKEN=OPS_TOKEN) as base:
+    with site_on(request.param, tmp_path, monkeypatch, OPS_TOKEN=OPS_TOKEN) as base:
         yield base
-    monkeypatch.undo()
-    config.reset()
-    db.dispose()
-
-
-def _count(model, *where) -> int:
-    with db.unit_of_work() as s:
-        return s.scalar(select(func.count()).select_from(model).where(*where)) or 0
 
 
 def _mails_to(address: str) -> int:
@@ -93,11 +80,11 @@ def test_r21_sixty_anonymous_new_code_requests_at_once_post_one_letter_and_void_
 
     with db.unit_of_work() as s:
         codes = list(s.scalars(select(RegistrationCode.status).where(RegistrationCode.member_id == without_admin)))
-    letters = _count(Letter, Letter.member_id == without_admin)
+    letters = count(Letter, Letter.member_id == without_admin)
     row.duplicated = (letters - 1) + (_mails_to(ADMIN) - 1) + max(0, _mails_to(ATTACKER) - 1)
     assert letters == 1, "one automatic code letter a week, however many ask"
     assert codes == ["issued"], "the code in the post is not voided by the requests that followed"
-    assert _count(Letter, Letter.member_id == with_admin) == 0, "a member with an administrator gets no letter"
+    assert count(Letter, Letter.member_id == with_admin) == 0, "a member with an administrator gets no letter"
     assert _mails_to(ADMIN) == 1, "the administrator hears of others' requests once a day"
     assert _mails_to(ATTACKER) <= 1, "a typed address is acknowledged once a day"
 
@@ -131,7 +118,7 @@ def test_r22_a_session_cookie_copied_before_logout_opens_nothing_after(site, rep
     row.runs = 2
     assert replayed.status_code == 302 and "/login" in replayed.headers["Location"]
     assert invite.status_code in (302, 303, 400)
-    assert _count(Login, Login.email == "eve@attacker.example") == 0
+    assert count(Login, Login.email == "eve@attacker.example") == 0
 
 
 @pytest.mark.parametrize("target", ["/portal/%0d%0aSet-Cookie:%20x=1", "/portal/%0aLocation:%20https://evil.example"])
@@ -165,7 +152,7 @@ def test_nul_bytes_in_every_form_and_json_field_get_a_field_error_never_a_500(si
     row.runs += 1
     assert answer.status_code == 422 and answer.headers["Content-Type"].startswith("application/")
     assert "company_name" in answer.text
-    assert _count(Request) == 0
+    assert count(Request) == 0
 
 
 @pytest.mark.parametrize(("method", "path", "status"), [

@@ -8,12 +8,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import func, select
 
-from core import config, db
 from core.models import AuthFailure, CodeAttempt
 from tests.integration.admin_support import ALL, PASSWORD, make_login, make_member
-from tests.security.live_site import TOKEN, Client, all_at_once, gunicorn, use_sqlite
+from tests.security.live_site import TOKEN, Client, all_at_once, count, site_on
 
 NO_MATCH = "This member number and code do not match a valid registration code"
 WRONG_PASSWORD = "The member number, e-mail address or password is wrong."
@@ -21,24 +19,15 @@ WRONG_OTP = "This code is not right"
 NUMBER, EMAIL = "700700", "anna@parallel.example"
 
 
+def _member_and_administrator() -> None:
+    make_login(make_member(NUMBER, "Parallel AG"), "Anna Admin", EMAIL, ALL)
+
+
 @pytest.fixture(params=["postgresql", "sqlite"])
 def site(request, pg, tmp_path, monkeypatch) -> Iterator[str]:
-    """The web app under gunicorn on the chosen database, with one member and its administrator; the per-IP limit
-    is raised so that only R3 and R9 answer."""
-    if request.param == "sqlite":
-        use_sqlite(tmp_path, monkeypatch)
-    member_id = make_member(NUMBER, "Parallel AG")
-    make_login(member_id, "Anna Admin", EMAIL, ALL)
-    with gunicorn(tmp_path, RATELIMIT_AUTH="10000 per minute", RATELIMIT_INTAKE="10000 per minute") as base:
+    """The web app under gunicorn on the chosen database, with one member and its administrator."""
+    with site_on(request.param, tmp_path, monkeypatch, _member_and_administrator) as base:
         yield base
-    monkeypatch.undo()
-    config.reset()
-    db.dispose()
-
-
-def _count(model, *where) -> int:
-    with db.unit_of_work() as s:
-        return s.scalar(select(func.count()).select_from(model).where(*where)) or 0
 
 
 def test_r3_sixty_wrong_codes_at_once_are_looked_at_five_times(site, report):
@@ -49,7 +38,7 @@ def test_r3_sixty_wrong_codes_at_once_are_looked_at_five_times(site, report):
                                                                     "code": "ZZZZ-ZZZZ-ZZZZ-ZZZZ"}))
     looked_at = sum(NO_MATCH in answer for answer in answers)
     assert looked_at == 5, f"{looked_at} of 60 parallel wrong codes were checked; the limit is 5"
-    assert _count(CodeAttempt, CodeAttempt.member_number == NUMBER) == 5
+    assert count(CodeAttempt, CodeAttempt.member_number == NUMBER) == 5
 
 
 def test_r9_forty_wrong_passwords_at_once_are_looked_at_ten_times(site, report):
@@ -59,7 +48,7 @@ def test_r9_forty_wrong_passwords_at_once_are_looked_at_ten_times(site, report):
                                                                 "password": "Wrong-Guess-2026"}))
     looked_at = sum(WRONG_PASSWORD in answer for answer in answers)
     assert looked_at == 10, f"{looked_at} of 40 parallel wrong passwords were checked; the limit is 10"
-    assert _count(AuthFailure, AuthFailure.factor == "password") == 10
+    assert count(AuthFailure, AuthFailure.factor == "password") == 10
 
 
 def test_r9_twenty_five_wrong_second_factors_at_once_are_looked_at_five_times(site, report):
@@ -71,4 +60,4 @@ def test_r9_twenty_five_wrong_second_factors_at_once_are_looked_at_five_times(si
     answers = all_at_once(clients, lambda c: c.post("/login/second-step", {"otp": "000000"}))
     looked_at = sum(WRONG_OTP in answer for answer in answers)
     assert looked_at <= 5, f"{looked_at} of 25 parallel wrong codes were checked; the limit is 5"
-    assert _count(AuthFailure, AuthFailure.factor != "password") == 5
+    assert count(AuthFailure, AuthFailure.factor != "password") == 5
