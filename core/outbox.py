@@ -5,23 +5,37 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import event, select, update
+from sqlalchemy import Insert, Select, String, Table, bindparam, event, insert, literal, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from core import relay_wake
 from core.models import OutboxMessage
+from core.observability import current_request_id
 
 _WROTE = "outbox_written"
 
 
 def add(session: Session, task: str, args: dict[str, Any], key: str, now: datetime) -> None:
     """Queue `task(**args)` once per key; a second add with the same key does nothing."""
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    stmt = insert(OutboxMessage).values(task=task, args=args, key=key, created_at=now, attempts=0)
+    upsert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    stmt = upsert(OutboxMessage).values(task=task, args=args, key=key, created_at=now, attempts=0)
     session.execute(stmt.on_conflict_do_nothing(index_elements=["key"]))
     written(session)
+
+
+def insert_from(source: Select[Any]) -> Insert:
+    """INSERT INTO outbox … SELECT, for a statement that writes its change and the task that needs it in one round
+    trip. `source` selects task, args, key and created_at; run it, then call `written` (or `committed`)."""
+    rows = source.add_columns(
+        literal(0),
+        # the id of the HTTP request, read at each execution (a column default is not applied inside a CTE)
+        bindparam("outbox_request_id", type_=String, callable_=current_request_id),
+    )
+    table = OutboxMessage.__table__
+    assert isinstance(table, Table)
+    return insert(table).from_select(["task", "args", "key", "created_at", "attempts", "request_id"], rows)
 
 
 def written(session: Session) -> None:

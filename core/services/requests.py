@@ -32,8 +32,7 @@ from core.domain.requests import (
 )
 from core.domain.stale_login_requests import StaleLoginsRequest
 from core.domain.states import CaseStatus, LetterStatus, LoginStatus
-from core.models import Case, History, Letter, Login, Member, OutboxMessage, Request
-from core.observability import current_request_id
+from core.models import Case, History, Letter, Login, Member, Request
 from core.services import cases, codes, stale_logins
 
 NEW_CODE = "new_code"
@@ -114,16 +113,11 @@ def _submit_statement() -> Insert:
     table = _table(Request)
     stored = (insert(table).values({name: bindparam(name, type_=table.c[name].type) for name in columns})
               .returning(table.c.id).cte("stored"))
-    decision = select(
+    return outbox.insert_from(select(
         literal(DECIDE_TASK, String), func.json_build_object("request_id", stored.c.id),
         literal("decide:", String) + cast(stored.c.id, String),
         bindparam("received_at", type_=table.c.received_at.type),
-        literal(0),
-        # the id of the HTTP request, read at each execution (a column default is not applied inside a CTE)
-        bindparam("outbox_request_id", type_=String, callable_=current_request_id),
-    )
-    outbox_columns = ["task", "args", "key", "created_at", "attempts", "request_id"]
-    return insert(_table(OutboxMessage)).from_select(outbox_columns, decision)
+    ))
 
 
 _SUBMIT_POSTGRES = _submit_statement()
