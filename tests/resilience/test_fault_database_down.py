@@ -15,6 +15,7 @@ from tcp_proxy import CuttableProxy
 
 from bench.services import free_port, wait_for_port
 from core.models import Request
+from tests.polling import poll
 
 API_BODY = {"kind": "new_code", "uid": "CHE-100.155.212", "reason": "Our only administrator has left.",
             "requester": {"name": "Anna Muster", "role": "Head of HR", "email": "anna@example.ch"}}
@@ -66,7 +67,8 @@ def test_fault4_database_unreachable_during_intake_gives_503_loses_nothing_and_r
     try:
         for thread in threads:
             thread.start()
-        time.sleep(2)  # requests flow normally before the cut
+        # requests flow normally before the cut: every client has had some accepted
+        poll(lambda: all(len(client.accepted()) >= 5 for client in clients), 30, "requests accepted before the cut")
         proxy.cut()
         cut_at = time.monotonic()
         time.sleep(3)
