@@ -9,19 +9,16 @@ import pytest
 from admin_support import ALL, make_login, make_member
 from sqlalchemy import func, select
 
-from core import clock, config, db, migrate
+from core import clock, config, db
 from core.models import Login
 from core.services import logins
+from tests.security.live_site import use_sqlite
 
 
 @pytest.fixture(params=["postgresql", "sqlite"])
 def database(request, pg, tmp_path, monkeypatch):
     if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'race.sqlite'}"
-        monkeypatch.setenv("DATABASE_URL", url)
-        config.reset()
-        db.dispose()
-        migrate.upgrade(url)
+        use_sqlite(tmp_path, monkeypatch)
     yield request.param
     db.dispose()
     monkeypatch.undo()
