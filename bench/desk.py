@@ -73,14 +73,14 @@ PAGES = {"first": {}, "filtered": FILTERED, "kind + age": BY_KIND}
 
 
 def _filters(args: dict[str, str]) -> Any:
-    from core.services import desk
+    from core.desk import desk
 
     return desk.Filters.parse("open", args.get("kind"), args.get("member"), args.get("age"))
 
 
 def _service_ms(args: dict[str, str], repeats: int) -> list[float]:
     from core import db
-    from core.services import desk
+    from core.desk import desk
 
     times = []
     for _ in range(repeats):
@@ -95,7 +95,7 @@ def _staff_client() -> Any:
     import pyotp
 
     from core import clock, db
-    from core.services import staff as staff_service
+    from core.desk import staff as staff_service
     from web import create_app
 
     with db.unit_of_work() as s:
@@ -126,8 +126,8 @@ def _plans() -> dict[str, list[str]]:
     from sqlalchemy import func, select, text
 
     from core import db
+    from core.desk import desk
     from core.models import Case
-    from core.services import desk
 
     plans = {}
     with db.unit_of_work() as s:

@@ -21,9 +21,9 @@ def _bare_baseline(register: Path, out_dir: Path) -> float:
     """The same letters drawn by a plain canvas loop and written one file each, as the pipeline writes them."""
     from bench.bare_canvas import bare_canvas_letter
     from core import config
+    from core.codes.letters import funds
     from core.domain import codes
     from core.domain.addresses import PostalAddress
-    from core.services.letters import funds
     from letters.compose import LetterData, build_spec
 
     senders = funds(config.get())

@@ -28,7 +28,7 @@ def _timed(label: str, rows: int, action):  # type: ignore[no-untyped-def]
 def run(count: int) -> None:
     from core import clock, config, db
     from core.domain.register import validate_rows
-    from core.services import members
+    from core.members import members
 
     with tempfile.TemporaryDirectory() as tmp, scratch_database("bo_bench_register") as url:
         os.environ.update(DATABASE_URL=url, VAR_DIR=tmp)

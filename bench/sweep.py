@@ -95,7 +95,7 @@ def _sweeps(repeats: int) -> dict[str, Any]:
     from sqlalchemy import text
 
     from core import db
-    from core.services import deactivation_sweep
+    from core.logins import deactivation_sweep
 
     sweep_ms, claim_ms, ended_counts = [], [], []
     for _ in range(repeats):

@@ -12,7 +12,7 @@ from urllib.parse import urlparse
 
 from core import config, health
 from core.db import make_engine
-from core.services.retention import Periods
+from core.operations.retention import Periods
 
 SMTP_TIMEOUT_S = 5
 MAKE_SECRET = 'python -c "import secrets; print(secrets.token_urlsafe(48))"'

@@ -26,8 +26,8 @@ from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.multiprocess import MultiProcessCollector
 
 from core import db
-from core.services import operations
-from core.services.operations import Figures
+from core.operations import operations
+from core.operations.operations import Figures
 
 
 def multiprocess_dir() -> str | None:

@@ -90,7 +90,7 @@ class Member(Base):
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 
-    # Staff search (core.services.search): by UID here, by name through a trigram index made by migration 0009.
+    # Staff search (core.desk.search): by UID here, by name through a trigram index made by migration 0009.
     __table_args__ = (CheckConstraint("language IN ('de','fr','it','en')", name="language"),
                       Index("ix_member_uid", "uid"))
 

@@ -18,7 +18,7 @@ from core import clock, db
 from core.domain import rights, sessions
 from core.domain.deactivation import may_use
 from core.models import Login, StaffUser
-from core.services import mandates
+from core.trustees import mandates
 from web.i18n import translate
 
 manager = LoginManager()

@@ -13,7 +13,7 @@ from functools import cache
 
 from web.i18n import current, translate
 
-# The English shapes, as core/services writes them. A new shape written there needs a line here and a
+# The English shapes, as the use cases in core write them. A new shape written there needs a line here and a
 # translation in web/translations/stored.<lang>.json; the every-page language test finds one that has none.
 SHAPES = (
     "letter {reference} came back undelivered: check the address on file",
@@ -37,7 +37,7 @@ SHAPES = (
     "its heartbeat cannot be read ({error})",
     "no {part} has reported yet",
     "{part} has not reported for {minutes} minutes",
-    # refusals a clerk reads: core/domain/addresses.py, core/services/support.py, core/services/exceptional.py
+    # refusals a clerk reads: core/domain/addresses.py, core/desk/support.py, core/desk/exceptional.py
     "an address has 3 to 6 lines, this one has {count}",
     "postcode '{postcode}' is not a 4-digit Swiss postcode",
     "language '{language}' is not one of de, fr, it, en",

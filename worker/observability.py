@@ -12,7 +12,7 @@ import structlog
 from celery import signals
 
 from core import clock, db, metrics, observability
-from core.services import operations
+from core.operations import operations
 
 log = structlog.get_logger("worker")
 HEADER = "request_id"

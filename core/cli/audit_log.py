@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from core import audit, db
 from core.models import AuditEvent
-from core.services import retention
+from core.operations import retention
 
 
 @click.group("audit", help="The security audit log (R18).")

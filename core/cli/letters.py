@@ -9,8 +9,8 @@ from collections.abc import Iterable
 import click
 
 from core import clock, db
-from core.services import codes as code_service
-from core.services import letters
+from core.codes import codes as code_service
+from core.codes import letters
 
 STATUSES = ("pending", "rendered", "printed", "returned", "cancelled")
 

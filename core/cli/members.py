@@ -11,7 +11,7 @@ import click
 
 from core import clock, db
 from core.domain.register import COLUMNS, RegisterRow, RowError, validate_rows
-from core.services import members
+from core.members import members
 
 IMPORT_HELP = f"""Import the member register FILE (CSV, UTF-8, header row:
 {",".join(COLUMNS)}).

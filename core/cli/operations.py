@@ -6,7 +6,7 @@ import click
 
 from core import clock, config, db
 from core.doctor import diagnose
-from core.services import retention as retention_service
+from core.operations import retention as retention_service
 
 
 @click.command("doctor", help="Check the configuration, the database, the broker, the directories and SMTP; "

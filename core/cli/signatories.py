@@ -11,7 +11,7 @@ from core import clock, db
 from core.domain.register import RowError
 from core.domain.signatory_rows import COLUMNS, SignatoryRow, validate_rows
 from core.domain.signing import AUTHORITIES
-from core.services import signatories
+from core.members import signatories
 
 IMPORT_HELP = f"""Import authorised signatories from FILE (CSV, UTF-8, header row:
 {",".join(COLUMNS)}).

@@ -10,8 +10,8 @@ from pathlib import Path
 import click
 
 from core import clock, db
+from core.desk import staff as staff_service
 from core.domain import staff as rules
-from core.services import staff as staff_service
 
 
 def _actor() -> str:

@@ -1,7 +1,7 @@
 """R15, R19: a member's written request for a code sent directly to its trustee, checked before anything is
 stored. The member's part is checked as a new-code request is (core.domain.requests); the trustee's company,
 UID (with its check digit), postal address and contact person are checked here. The power of attorney (a PDF)
-is checked where it is stored (core.services.documents)."""
+is checked where it is stored (core.desk.documents)."""
 
 from __future__ import annotations
 

@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 from core import clock, config, db
 from core.domain import codes
 from core.models import Letter, Member, RegistrationCode
-from core.services import stale_work
+from core.operations import stale_work
 from tests.e2e.conftest import ROOT, poll
 
 LETTERS = 600

@@ -15,8 +15,8 @@ from sqlalchemy import select
 
 from core import clock, db
 from core.cli import main
+from core.desk import staff as staff_service
 from core.models import Case, Letter, Login, Member
-from core.services import staff as staff_service
 from tests.e2e.conftest import poll
 from tests.e2e.person import staff_logs_in
 from tests.integration.registrations_support import add_login

@@ -20,24 +20,15 @@ from axe_playwright_python.sync_playwright import Axe
 from sqlalchemy import select, update
 
 from core import clock, config, db, secrets_box
+from core.codes import codes as code_service
+from core.codes import returned_mail
+from core.desk import exceptional, requests, stale_logins, support
+from core.desk.desk_queue import KINDS
 from core.domain import codes, rights, totp
 from core.domain.trustee_requests import parse_trustee_code
+from core.logins import invitations
 from core.models import Case, Letter, Login, Member, PowerOfAttorney, RegistrationCode, Request
-from core.services import codes as code_service
-from core.services import (
-    exceptional,
-    invitations,
-    mandates,
-    poa_register,
-    poa_uploads,
-    requests,
-    returned_mail,
-    stale_logins,
-    support,
-    trustee_codes,
-    trustees,
-)
-from core.services.desk_queue import KINDS
+from core.trustees import mandates, poa_register, poa_uploads, trustee_codes, trustees
 from tests.e2e.conftest import poll
 from tests.e2e.person import mails_to, sms_to
 from tests.integration.admin_support import PASSWORD, make_login, make_member

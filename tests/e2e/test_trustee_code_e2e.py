@@ -16,8 +16,8 @@ from sqlalchemy import select
 
 from core import clock, db
 from core.cli import main
+from core.desk import staff as staff_service
 from core.models import Case, Letter, Login, Mandate, RegistrationCode
-from core.services import staff as staff_service
 from tests.e2e.conftest import poll
 from tests.e2e.person import staff_logs_in, totp_from_qr
 from tests.integration.trustee_code_support import pdf_bytes

@@ -14,9 +14,9 @@ import pyotp
 from sqlalchemy import select
 
 from core import clock, config, db, secrets_box, sms
+from core.desk import staff as staff_service
 from core.domain import rights, totp
 from core.models import Case, Invitation, Login, Mandate, Member, OutboxMessage, PowerOfAttorney
-from core.services import staff as staff_service
 from tests.e2e.conftest import poll
 from tests.e2e.person import staff_logs_in
 from tests.integration.trustee_code_support import pdf_bytes

@@ -13,7 +13,7 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from core import clock, config, db, observability
-from core.services import operations
+from core.operations import operations
 
 NOWHERE_PORT = 1  # nothing listens on port 1 of this machine: connections are refused at once
 

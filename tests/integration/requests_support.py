@@ -10,9 +10,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from core import clock, db
+from core.desk import requests
 from core.domain.requests import parse_new_code
 from core.models import Login, Member, OutboxMessage
-from core.services import requests
 
 FORM = {
     "member_number": "100234",

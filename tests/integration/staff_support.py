@@ -11,9 +11,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from core import clock, db, refs
+from core.desk import cases
+from core.desk import staff as staff_service
 from core.models import Member, Request
-from core.services import cases
-from core.services import staff as staff_service
 
 PASSWORD = "Aare-Ufer im Morgennebel"
 UID = "CHE-100.155.212"

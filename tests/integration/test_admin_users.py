@@ -12,8 +12,8 @@ from sqlalchemy import func, select
 
 from core import clock, db
 from core.domain import rights
+from core.logins import logins
 from core.models import AuditEvent, Invitation, Login
-from core.services import logins
 from letters.dates import long_date
 
 A, B = "400100", "400200"

@@ -10,8 +10,8 @@ from sqlalchemy import select
 from trustee_support import UID_T, UID_U, trustee_with_mandate
 
 from core import db
+from core.logins import invitations
 from core.models import Invitation, Login, Mandate
-from core.services import invitations
 
 A, B = "430100", "430200"
 UIDS = {"a": UID_T, "b": UID_U}

@@ -13,8 +13,8 @@ from trustee_support import UID_T, UID_U, grant, make_poa, make_trustee, make_tr
 
 from core import clock, db
 from core.domain import rights
+from core.logins import invitations
 from core.models import Invitation, Login, Mandate
-from core.services import invitations
 
 A, B, C = "440100", "440200", "440300"
 SCOPE = ["salary_declarations", "correspondence"]

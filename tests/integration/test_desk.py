@@ -22,9 +22,9 @@ from staff_support import (
 )
 
 from core import clock, db
+from core.codes import codes as code_service
+from core.desk import cases, desk
 from core.models import AuditEvent, Case, History, Letter, Member, OutboxMessage, RegistrationCode, Request
-from core.services import cases, desk
-from core.services import codes as code_service
 
 UNKNOWN = "no member with this member number"
 

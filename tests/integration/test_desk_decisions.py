@@ -18,8 +18,9 @@ from sqlalchemy import func, select
 from staff_support import create_staff, csrf, english_client, log_in, make_app, make_member
 
 from core import clock, db
+from core.codes import codes, letters, returned_mail
+from core.desk import desk, exceptional, staff_notices, stale_logins, support
 from core.models import AuditEvent, Case, History, Letter, Login, Member, OutboxMessage, RegistrationCode
-from core.services import codes, desk, exceptional, letters, returned_mail, staff_notices, stale_logins, support
 from letters import compose
 
 LETTER_DATE = date(2026, 1, 20)

@@ -12,9 +12,9 @@ from sqlalchemy import select
 from staff_support import create_staff, csrf, english_client, log_in, make_app, make_member, new_code_case
 
 from core import clock, db
+from core.desk import cases, desk
 from core.domain.staff import decider_roles, may_decide
 from core.models import AuditEvent, Case
-from core.services import cases, desk
 
 
 @pytest.fixture

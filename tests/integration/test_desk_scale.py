@@ -11,8 +11,8 @@ from sqlalchemy import Select, text
 from sqlalchemy.orm import Session
 
 from core import db
+from core.desk import desk
 from core.domain.staff import Cursor
-from core.services import desk
 
 CASES = 200_000
 

@@ -15,8 +15,9 @@ from staff_support import open_new_code_case as open_case_for_request
 from trustee_support import UID_T, make_poa, make_trustee
 
 from core import clock, db
+from core.codes import codes
+from core.desk import cases, support
 from core.models import Case, Letter, Member, Request
-from core.services import cases, codes, support
 
 OTHER_UID = "CHE-109.322.551"
 ODD_NAME = "Rabatt 100%_Bau\\AG 'Nord' \"Süd\""

@@ -30,22 +30,14 @@ from trustee_code_support import FORM as TRUSTEE_FORM
 from trustee_support import grant, make_poa, make_trustee, make_trustee_login
 
 from core import clock, config, db
+from core.codes import codes as code_service
+from core.codes import returned_mail
+from core.desk import desk, exceptional, stale_logins, support
 from core.domain import codes
 from core.domain.trustee_requests import parse_trustee_code
+from core.logins import invitations, registration
 from core.models import Case, Document, Invitation, Letter, Login, Member, RegistrationCode, Request
-from core.services import codes as code_service
-from core.services import (
-    desk,
-    exceptional,
-    invitations,
-    poa_register,
-    poa_uploads,
-    registration,
-    returned_mail,
-    stale_logins,
-    support,
-    trustee_codes,
-)
+from core.trustees import poa_register, poa_uploads, trustee_codes
 from web.staff.views import KIND_LABELS
 
 LANGUAGES = ("de", "fr", "it")

@@ -13,8 +13,10 @@ from sqlalchemy import func, select
 from staff_support import create_staff, csrf, english_client, log_in, make_app, make_member
 
 from core import clock, db
+from core.codes import codes
+from core.desk import desk, exceptional
+from core.members import signatories
 from core.models import AuditEvent, Case, Document, Letter, Login, Member, RegistrationCode, Signatory
-from core.services import codes, desk, exceptional, signatories
 
 LETTER_DATE = date(2026, 1, 20)
 PERSON = exceptional.Person("Lea Schmid", "Lea.Schmid@Muster.ch", "079 123 45 67", "de")

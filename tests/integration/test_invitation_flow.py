@@ -304,7 +304,7 @@ def test_r7_a_code_sent_to_the_old_mobile_number_stops_working_when_the_number_c
 
 
 def test_an_invitation_mail_the_broker_lost_is_queued_again_from_the_database(app, admin):
-    from core.services import invitations as invitation_service
+    from core.logins import invitations as invitation_service
 
     _member_id, anna, _ = admin
     invitation_id = invite(anna)

@@ -10,8 +10,8 @@ from admin_support import ALL, make_login, make_member
 from sqlalchemy import func, select
 
 from core import clock, config, db
+from core.logins import logins
 from core.models import Login
-from core.services import logins
 from tests.security.live_site import use_sqlite
 
 

@@ -16,10 +16,10 @@ from sqlalchemy import select, update
 
 from core import clock, config, db
 from core.cli import main as cli
+from core.codes import codes as code_service
+from core.codes import letters
 from core.domain import codes
 from core.models import AuditEvent, Letter, Member, PrintBatch, RegistrationCode
-from core.services import codes as code_service
-from core.services import letters
 from letters.dates import long_date
 
 CODE = re.compile(r"\b([0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4})\b")

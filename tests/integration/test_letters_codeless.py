@@ -11,10 +11,10 @@ from pypdf import PdfReader
 from sqlalchemy import select
 
 from core import clock, config, db
+from core.codes import codes as code_service
+from core.codes import letters
 from core.domain import codes
 from core.models import Case, Letter, Member, RegistrationCode, Trustee
-from core.services import codes as code_service
-from core.services import letters
 
 CODE = re.compile(r"\b([0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4})\b")
 

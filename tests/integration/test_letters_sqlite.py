@@ -10,10 +10,10 @@ from pypdf import PdfReader
 from sqlalchemy import select
 
 from core import clock, config, db, migrate
+from core.codes import codes as code_service
+from core.codes import letters
 from core.domain import codes
 from core.models import Letter, Member, RegistrationCode
-from core.services import codes as code_service
-from core.services import letters
 
 
 @pytest.fixture

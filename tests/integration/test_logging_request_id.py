@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from core import db
 from core.models import Letter, OutboxMessage
-from core.services import operations
+from core.operations import operations
 from tests.integration.ops_support import captured_logs, lines
 from tests.integration.requests_support import JSON_BODY, add_member
 from tests.integration.staff_support import PASSWORD, create_staff, csrf, english_client, make_app

@@ -13,8 +13,8 @@ from sqlalchemy import func, select, text, update
 from core import clock, db
 from core.cli import main
 from core.domain.register import COLUMNS, validate_rows
+from core.members import members
 from core.models import AuditEvent, Letter, Login, Member, OutboxMessage, RegistrationCode
-from core.services import members
 
 HEADER = ",".join(COLUMNS)
 REGISTER = [

@@ -14,8 +14,8 @@ from sqlalchemy import func, select
 from staff_support import create_staff, csrf, english_client, log_in, make_app, make_member
 
 from core import clock, db
+from core.desk import desk, requests, stale_logins
 from core.models import Case, History, Letter, Login, OutboxMessage, Request
-from core.services import desk, requests, stale_logins
 
 ADMIN = ["administration", "correspondence"]
 FORM = {"member_number": "100200", "uid": "CHE-100.155.212", "company_name": "Muster Holzbau AG",

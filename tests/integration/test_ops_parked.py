@@ -11,7 +11,7 @@ from sqlalchemy import select
 from core import clock, db, outbox
 from core.models import AuditEvent, OutboxMessage, ParkedTask
 from core.observability import REDACTED
-from core.services import operations
+from core.operations import operations
 from tests.integration.ops_support import NOWHERE_PORT, environment
 from tests.integration.staff_support import create_staff, csrf, english_client, log_in, make_app
 

@@ -11,7 +11,7 @@ import pytest
 from celery import Celery
 
 from core import clock, db
-from core.services import operations
+from core.operations import operations
 from tests.integration.ops_support import environment, heartbeat
 from tests.integration.staff_support import create_staff, english_client, log_in, make_app
 

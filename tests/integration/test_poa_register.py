@@ -18,7 +18,7 @@ from trustee_support import UID_T, UID_U, grant, make_poa, make_trustee, make_tr
 
 from core import clock, db
 from core.models import AuditEvent, Document, PowerOfAttorney, Trustee
-from core.services import mandates, poa_reminders
+from core.trustees import mandates, poa_reminders
 
 MEMBER = "460100"
 

@@ -11,9 +11,9 @@ import pytest
 from pypdf import PdfReader
 
 from core import clock, config, db, mail
+from core.codes import codes as code_service
+from core.codes import letters
 from core.models import Letter, Member
-from core.services import codes as code_service
-from core.services import letters
 
 
 @pytest.fixture

@@ -13,9 +13,9 @@ import pytest
 from sqlalchemy import func, select, update
 
 from core import clock, config, db
+from core.codes import codes as code_service
 from core.domain import codes
 from core.models import AuditEvent, Case, CodeAttempt, Login, Member, RegistrationCode
-from core.services import codes as code_service
 
 NUMBER = "100200"
 PASSWORD = "Bergsee im Herbstnebel"
@@ -362,7 +362,7 @@ def test_r2_two_registrations_racing_for_one_code_make_one_login(app):
     """Both finish at the same moment: the row lock lets only the first use the code."""
     import threading
 
-    from core.services import registration
+    from core.logins import registration
 
     member_id = make_member()
     code = give_code(member_id)

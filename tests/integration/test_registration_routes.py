@@ -10,10 +10,10 @@ import pytest
 from sqlalchemy import select, update
 
 from core import clock, config, db
+from core.codes import codes as code_service
 from core.domain import codes
 from core.models import AuditEvent, Letter, Login, Mandate, Member, PowerOfAttorney, RegistrationCode, Trustee
-from core.services import codes as code_service
-from core.services import mandates
+from core.trustees import mandates
 from tests.integration.test_registration_flow import (
     NUMBER,
     PASSWORD,

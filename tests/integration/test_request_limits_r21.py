@@ -12,9 +12,9 @@ from requests_support import add_login, add_member, outbox, submit
 from sqlalchemy import func, select
 
 from core import clock, db
+from core.desk import requests
 from core.domain.requests import LETTER_IN_POST
 from core.models import Case, History, Letter, RegistrationCode
-from core.services import requests
 
 
 def _decide(request_id: int, later: timedelta = timedelta(0)) -> object:

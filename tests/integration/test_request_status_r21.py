@@ -14,8 +14,8 @@ from sqlalchemy import select
 from trustee_code_support import api_body
 
 from core import clock, db
+from core.desk import requests
 from core.models import Request
-from core.services import requests
 from web import create_app
 
 # Days after receipt at which a person might look: the same day, during processing, just after, long after.

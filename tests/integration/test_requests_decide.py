@@ -8,9 +8,10 @@ from requests_support import add_login, add_member, count, decide, outbox, submi
 from sqlalchemy import event, select
 
 from core import clock, db
+from core.codes import codes
+from core.desk import requests
 from core.domain.requests import Outcome
 from core.models import AuditEvent, Case, History, Letter, RegistrationCode, Request
-from core.services import codes, requests
 
 
 def load(request_id: int) -> Request:
@@ -106,7 +107,7 @@ def test_r5_uid_mismatch_opens_a_staff_case(pg):
         assert (case.status, case.kind, case.request_id) == ("open", "new_code", request_id)
         assert "UID" in case.why
     assert count(RegistrationCode) == 0
-    # staff hear of it in the batched notice (core.services.staff_notices), not one e-mail per case
+    # staff hear of it in the batched notice (core.desk.staff_notices), not one e-mail per case
     assert not [row for row in outbox("mail.send") if row.key.startswith("mail:case-opened")]
 
 

@@ -21,7 +21,7 @@ from core.models import (
     RegistrationCode,
     Request,
 )
-from core.services import operations, retention
+from core.operations import operations, retention
 from tests.integration.ops_support import at
 from tests.integration.staff_support import make_member, make_request
 

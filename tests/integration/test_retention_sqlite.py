@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from core import audit, clock, migrate
 from core.db import make_engine
 from core.models import AuditEvent, Case, Member, OutboxMessage, RegistrationCode, Request
-from core.services import retention
+from core.operations import retention
 
 
 def test_retention_runs_on_sqlite(tmp_path):

@@ -12,8 +12,9 @@ from sqlalchemy import func, select
 from staff_support import create_staff, csrf, english_client, log_in, make_app, make_member
 
 from core import clock, db
+from core.codes import codes, returned_mail
+from core.desk import case_closing, desk, exceptional
 from core.models import AuditEvent, Case, History, Letter, Login, Member, RegistrationCode
-from core.services import case_closing, codes, desk, exceptional, returned_mail
 
 
 @pytest.fixture

@@ -12,9 +12,11 @@ from sqlalchemy import select
 from staff_support import create_staff
 
 from core import clock, db
+from core.codes import codes, returned_mail
+from core.desk import desk, support
 from core.domain.signatory_rows import SignatoryRow
+from core.members import signatories
 from core.models import Case, Letter, Member
-from core.services import codes, desk, returned_mail, signatories, support
 
 
 @pytest.fixture

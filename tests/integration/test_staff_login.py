@@ -184,7 +184,7 @@ def test_deactivated_staff_lose_their_session_at_once(client):
     log_in(client, enrolment)
     assert client.get("/staff/").status_code == 200
     with db.unit_of_work() as s:
-        from core.services import staff as staff_service
+        from core.desk import staff as staff_service
 
         staff_service.deactivate(s, "anna.muster", clock.now(), "test")
     assert client.get("/staff/").status_code == 302

@@ -10,8 +10,8 @@ from sqlalchemy import select, update
 from staff_support import create_staff, make_member
 
 from core import clock, db
+from core.desk import cases, staff_notices
 from core.models import OutboxMessage, StaffUser
-from core.services import cases, staff_notices
 
 
 def _case(kind: str, member_id: int | None = None) -> int:

@@ -11,8 +11,8 @@ from staff_support import PASSWORD, create_staff, english_client, log_in, make_a
 
 from core import clock, db
 from core.cli import main
+from core.desk import staff as staff_service
 from core.models import AuditEvent, StaffUser
-from core.services import staff as staff_service
 
 NEW_PASSWORD = "another long passphrase 42"
 

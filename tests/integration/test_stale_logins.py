@@ -13,8 +13,9 @@ from sqlalchemy import func, select
 from staff_support import create_staff, csrf, english_client, log_in, make_app, make_member
 
 from core import clock, db
+from core.codes import returned_mail
+from core.desk import desk, stale_logins
 from core.models import AuditEvent, Case, Letter, Login, OutboxMessage
-from core.services import desk, returned_mail, stale_logins
 
 ADMIN = ["administration", "correspondence"]
 
@@ -160,7 +161,7 @@ def test_r17_page_names_the_administrators_instead_of_a_form(pg, member):
 def test_r17_the_confirmation_letter_renders_without_a_code(member):
     from pypdf import PdfReader
 
-    from core.services import letters
+    from core.codes import letters
 
     anna = create_staff("anna.muster", "Anna Muster")
     boss = create_staff("beat.keller", "Beat Keller", role="supervisor")

@@ -7,8 +7,9 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 
 from core import clock, db
+from core.codes import codes
 from core.models import Member, OutboxMessage, Request
-from core.services import codes, stale_work
+from core.operations import stale_work
 
 
 def _member(s, number="400001"):

@@ -12,8 +12,8 @@ from staff_support import create_staff, csrf, english_client, make_app
 from staff_support import log_in as staff_log_in
 
 from core import clock, config, db
+from core.desk import desk, support
 from core.models import AuditEvent, Case, History, Request
-from core.services import desk, support
 
 
 @pytest.fixture

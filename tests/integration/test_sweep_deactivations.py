@@ -11,8 +11,8 @@ from admin_support import ALL, login_row, make_login, make_member, outbox_rows
 from sqlalchemy import func, select, text
 
 from core import audit, db
+from core.logins import deactivation_sweep
 from core.models import AuditEvent
-from core.services import deactivation_sweep
 from tests.polling import poll
 
 # 10 March 2026, 23:30 in Zurich: the 10th is over at 23:00 UTC.

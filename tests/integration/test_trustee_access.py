@@ -13,8 +13,9 @@ from sqlalchemy import func, select
 from trustee_support import UID_T, UID_U, grant, make_poa, make_trustee, make_trustee_login
 
 from core import clock, db
+from core.logins import invitations
 from core.models import AuditEvent, Invitation, Login, Mandate, Trustee
-from core.services import invitations, mandates, poa_register
+from core.trustees import mandates, poa_register
 
 A, B = "450100", "450200"
 NEW_COMPANY = {"company": "new", "uid": UID_U, "company_name": "Neu Treuhand GmbH", "street": "Marktgasse 2",

@@ -15,6 +15,8 @@ from pypdf import PdfReader
 from sqlalchemy import func, select
 
 from core import clock, config, db
+from core.codes import letters
+from core.desk import requests
 from core.domain import codes
 from core.models import (
     AuditEvent,
@@ -30,7 +32,6 @@ from core.models import (
     Request,
     Trustee,
 )
-from core.services import letters, requests
 from tests.integration import requests_support, staff_support
 from tests.integration.trustee_code_support import FORM, api_body, pdf_bytes
 

@@ -17,8 +17,8 @@ from trustee_support import UID_T, UID_U, grant, make_poa, make_trustee, make_tr
 
 from core import clock, db
 from core.clock import ZURICH
+from core.logins import deactivation_sweep
 from core.models import AuditEvent, Invitation, Login, Mandate
-from core.services import deactivation_sweep
 
 A, B = "470100", "470200"
 TOM = {"company": "new", "uid": UID_U, "company_name": "Neu Treuhand GmbH", "street": "Marktgasse 2", "po_box": "",
@@ -220,7 +220,7 @@ def test_r13_two_administrators_entering_the_same_new_company_at_once_get_one_co
 
     from core import clock, db
     from core.models import Trustee
-    from core.services import trustees as trustee_service
+    from core.trustees import trustees as trustee_service
 
     barrier, found, errors = threading.Barrier(2), [], []
 

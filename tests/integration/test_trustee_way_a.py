@@ -17,10 +17,12 @@ from sqlalchemy import func, select
 from trustee_support import UID_T, grant, make_poa, make_trustee, make_trustee_login
 
 from core import clock, db, mail
+from core.desk import desk
+from core.desk import staff as staff_service
 from core.domain.mandates import ZURICH
+from core.logins import invitations
 from core.models import AuditEvent, Case, Document, Invitation, Login, Mandate, PowerOfAttorney
-from core.services import desk, invitations, poa_register, poa_reminders
-from core.services import staff as staff_service
+from core.trustees import poa_register, poa_reminders
 from web.i18n import translate
 
 A = "470100"
@@ -179,7 +181,7 @@ def test_r14_a_fund_code_does_not_turn_the_members_grant_into_way_b(app, team, t
     mandate_id = grant(tina["login"], team["a"], ["salary_declarations", "correspondence"])
     make_poa(team["a"], tina["trustee"], ["correspondence"])
     with db.unit_of_work() as s:
-        from core.services import registration_routes
+        from core.logins import registration_routes
 
         registration_routes.grant_trustee_mandate(s, s.get_one(Login, tina["login"]), team["a"], "login:x",
                                                   clock.now())

@@ -10,7 +10,7 @@ from admin_support import password_hash
 from core import clock, db, secrets_box
 from core.domain import totp
 from core.models import Login, PowerOfAttorney
-from core.services import mandates, trustees
+from core.trustees import mandates, trustees
 
 UID_T, UID_U = "CHE-100.000.006", "CHE-100.000.012"
 

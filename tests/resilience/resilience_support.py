@@ -285,8 +285,8 @@ def request_form(member_number: str) -> dict[str, object]:
 def submit_requests(numbers: list[str]) -> None:
     """New-code requests stored the way intake stores them: request and outbox row in one transaction each."""
     from core import clock
+    from core.desk import requests
     from core.domain.requests import parse_new_code
-    from core.services import requests
 
     for number in numbers:
         with db.unit_of_work() as s:

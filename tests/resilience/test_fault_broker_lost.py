@@ -11,7 +11,7 @@ import sys
 
 from resilience_support import BACKENDS, ROOT, add_members, submit_requests, tally
 
-from core.services import stale_work
+from core.operations import stale_work
 from tests.polling import poll
 
 

@@ -13,9 +13,9 @@ from resilience_support import BACKENDS, add_members, count, request_form
 from sqlalchemy import select, update
 
 from core import clock, db, outbox
+from core.desk import cases, requests
 from core.domain.requests import parse_new_code
 from core.models import AuditEvent, Login, OutboxMessage, Request
-from core.services import cases, requests
 from tests.integration.admin_support import ALL, make_login, make_member
 from tests.integration.staff_support import create_staff
 from tests.polling import poll

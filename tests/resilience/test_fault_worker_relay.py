@@ -14,7 +14,7 @@ from sqlalchemy import select
 from core import clock, config, db
 from core.domain import codes
 from core.models import Letter, Member, OutboxMessage, RegistrationCode, Request
-from core.services import stale_work
+from core.operations import stale_work
 from tests.polling import poll
 from worker.tasks.outbox import DIE_AFTER_PUBLISH
 

@@ -19,8 +19,8 @@ from sqlalchemy import select
 
 from bench.services import free_port, wait_for_port
 from core import clock, db
+from core.codes import codes as code_service
 from core.models import Letter, Member
-from core.services import codes as code_service
 from tests.polling import poll
 
 PASSWORD = "Weidenkätzchen am Bachufer 7"

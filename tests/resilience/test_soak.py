@@ -24,7 +24,7 @@ from sqlalchemy import func, select
 from bench.services import free_port, wait_for_port
 from core import clock, db
 from core.models import Letter, Request
-from core.services import stale_work
+from core.operations import stale_work
 from tests.integration.admin_support import ALL, make_login
 from tests.polling import poll
 

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from core import audit, clock, db
 from core.cli import main
 from core.models import AuditEvent
-from core.services import retention
+from core.operations import retention
 
 EVENTS = 6
 ADMIN = "host=127.0.0.1 port=5432 user=postgres dbname=postgres"

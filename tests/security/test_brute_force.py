@@ -82,7 +82,7 @@ def test_r3_five_wrong_codes_block_the_member_and_a_new_code_does_not_reset_the_
         assert s.scalar(select(Member.code_failures).where(Member.id == member)) == 5
     with db.unit_of_work() as s:  # 15 minutes later the new code works
         later = clock.now() + timedelta(minutes=16)
-        from core.services import registration
+        from core.logins import registration
 
         assert registration.open_with_code(s, "770001", codes.read("2345-6789-ABCD-EFGH"), later).result == "ok"
     row.runs = 7

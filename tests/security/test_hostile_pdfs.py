@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import func, select
 
 from core import db
+from core.desk import documents
 from core.models import Case, Document, Request
-from core.services import documents
 from tests.integration.trustee_code_support import api_body
 from tests.security import hostile_pdfs
 

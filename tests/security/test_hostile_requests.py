@@ -16,9 +16,9 @@ import requests as http
 from sqlalchemy import func, select
 
 from core import clock, db
+from core.desk import requests
 from core.domain.requests import CONTROL_CHARACTERS
 from core.models import Letter, Login, OutboxMessage, RegistrationCode, Request
-from core.services import requests
 from tests.integration.admin_support import ALL, PASSWORD, make_login, make_member, next_otp
 from tests.security.live_site import ROOT, Client, all_at_once, count, site_on
 

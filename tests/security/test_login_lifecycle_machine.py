@@ -23,10 +23,10 @@ from hypothesis.stateful import (
 from sqlalchemy import select
 
 from core import clock, config, db, secrets_box
+from core.desk.requests import active_administrators
 from core.domain import codes, rights, totp
+from core.logins import deactivation_sweep, logins, member_auth, registration
 from core.models import Login, Member, RegistrationCode
-from core.services import deactivation_sweep, logins, member_auth, registration
-from core.services.requests import active_administrators
 from tests.integration.admin_support import PASSWORD
 from tests.resilience.resilience_support import empty_tables
 

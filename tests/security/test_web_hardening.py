@@ -13,8 +13,8 @@ from reportlab.pdfgen import canvas
 from sqlalchemy import func, select
 
 from core import clock, config, db
+from core.desk import documents
 from core.models import Document, Request
-from core.services import documents
 from tests.integration.admin_support import ALL, log_in, make_login, make_member
 
 HTTPS = "https://connect-backoffice.example.ch"

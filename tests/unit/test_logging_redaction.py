@@ -11,7 +11,7 @@ import structlog
 
 from core import observability
 from core.observability import REDACTED, accept_request_id, redact
-from core.services.operations import ids_of, mask_args
+from core.operations.operations import ids_of, mask_args
 
 
 def test_r8_secret_keys_are_masked_whatever_their_value():

@@ -15,8 +15,8 @@ from core.domain import second_factor as rules
 from core.domain import sessions
 from core.domain.second_factor import SmsCheck
 from core.domain.sessions import Ended
+from core.logins import sms_codes
 from core.models import Base, OutboxMessage, SmsCode
-from core.services import sms_codes
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 SUBJECT, PURPOSE, MOBILE = "login:17", "login", "+41791234567"

@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from core.desk.desk import Filters
 from core.domain import staff as rules
-from core.services.desk import Filters
 
 NOW = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 

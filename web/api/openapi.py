@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from core.desk.documents import MAX_BYTES
 from core.domain.request_status import PublicState
 from core.domain.requests import (
     LANGUAGES,
@@ -18,7 +19,6 @@ from core.domain.requests import (
 )
 from core.domain.stale_login_requests import EMAIL_MAX, MAX_ROWS, NAME_MAX
 from core.domain.trustee_requests import POSTCODE_PATTERN, TRUSTEE_LENGTHS
-from core.services.documents import MAX_BYTES
 
 BASE64_PATTERN = r"^[A-Za-z0-9+/]*={0,2}$"
 

@@ -17,11 +17,12 @@ from flask import Response, jsonify, request, url_for
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from core import clock, db
+from core.desk import documents, requests
 from core.domain.requests import REFERENCE_PATTERN, InvalidRequest, parse_new_code
 from core.domain.stale_login_requests import parse_stale_logins
 from core.domain.states import RequestStatus
 from core.domain.trustee_requests import parse_trustee_code
-from core.services import documents, requests, trustee_codes
+from core.trustees import trustee_codes
 from web import i18n
 from web.api.blueprint import bp
 from web.api.openapi import DOCUMENT

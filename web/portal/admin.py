@@ -20,7 +20,7 @@ from core import clock
 from core.db import unit_of_work
 from core.domain import logins as rules
 from core.domain import rights
-from core.services import invitations, logins, security_history
+from core.logins import invitations, logins, security_history
 from web.auth import member_required
 from web.i18n import current, translate
 from web.portal.admin_forms import FORGED, ConfirmForm, LeaveForm, LoginDetailsForm, unexpected_fields

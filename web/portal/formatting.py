@@ -6,7 +6,7 @@ from datetime import date, datetime
 
 from core.clock import ZURICH
 from core.domain.deactivation import refused_from
-from core.services import security_history
+from core.logins import security_history
 from letters.dates import long_date
 from web.i18n import current, translate
 

@@ -11,10 +11,10 @@ from werkzeug.wrappers import Response
 
 from core import clock
 from core.db import unit_of_work
+from core.logins import member_auth
+from core.logins import profile as service
+from core.logins.member_auth import Check
 from core.models import Login
-from core.services import member_auth
-from core.services import profile as service
-from core.services.member_auth import Check
 from web.auth import ACTING_KEY, CHOOSING, MemberPrincipal, for_trustees, member_required, start_session
 from web.enrolment import authenticator_display
 from web.i18n import translate

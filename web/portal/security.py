@@ -10,7 +10,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from core import clock
-from core.services import logins, security_history
+from core.logins import logins, security_history
 from web.auth import CHOOSING, end_session, for_trustees, member_required
 from web.i18n import translate
 from web.portal.admin import service

@@ -8,8 +8,8 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from core import clock, db
+from core.desk import support
 from core.models import Login
-from core.services import support
 from web.auth import for_trustees, member_required
 from web.portal.blueprint import bp
 from web.public.support import SupportForm, checked

@@ -13,8 +13,10 @@ from flask_login import current_user
 
 from core import clock
 from core.db import unit_of_work
+from core.desk import documents
 from core.domain import rights
-from core.services import documents, logins, mandates, poa_register, poa_uploads, trustee_logins
+from core.logins import logins
+from core.trustees import mandates, poa_register, poa_uploads, trustee_logins
 from web.auth import ACTING_KEY, CHOOSING, for_trustees, member_required
 from web.i18n import current, translate
 from web.portal.admin import _forged, admin_required, service

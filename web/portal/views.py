@@ -10,7 +10,7 @@ from flask_login import current_user
 from core import clock
 from core.db import unit_of_work
 from core.domain import rights
-from core.services import member_auth
+from core.logins import member_auth
 from web.auth import for_trustees, member_required
 from web.portal.blueprint import bp
 

@@ -15,8 +15,8 @@ from werkzeug.wrappers import Response
 from wtforms import BooleanField, TextAreaField
 
 from core import clock, db
+from core.desk import requests
 from core.domain.requests import MAX_LENGTHS, REFERENCE_PATTERN, InvalidRequest, NewCodeRequest, parse_new_code
-from core.services import requests
 from web import i18n
 from web.public.blueprint import bp
 from web.public.member_forms import MemberRequestForm

@@ -16,8 +16,8 @@ from wtforms.validators import EqualTo, InputRequired
 
 from core import clock
 from core.db import unit_of_work
-from core.services import invitations, recovery_codes
-from core.services.member_auth import Check
+from core.logins import invitations, recovery_codes
+from core.logins.member_auth import Check
 from web.enrolment import authenticator_display
 from web.forms import Form
 from web.i18n import translate

@@ -15,9 +15,9 @@ from werkzeug.wrappers import Response
 from wtforms import TextAreaField
 
 from core import clock, db
+from core.desk import requests
 from core.domain.requests import MAX_LENGTHS, InvalidRequest
 from core.domain.stale_login_requests import MAX_ROWS, ROW_FIELDS, parse_stale_logins
-from core.services import requests
 from web import i18n
 from web.public.blueprint import bp
 from web.public.member_forms import MemberRequestForm

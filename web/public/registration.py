@@ -15,8 +15,8 @@ from werkzeug.wrappers import Response
 from core import clock
 from core.db import unit_of_work
 from core.domain import codes
+from core.logins import recovery_codes, registration
 from core.models import Member
-from core.services import recovery_codes, registration
 from web.enrolment import authenticator_display
 from web.i18n import current, translate
 from web.public.blueprint import bp

@@ -17,8 +17,8 @@ from werkzeug.wrappers import Response
 from core import clock
 from core.db import unit_of_work
 from core.domain import passwords
-from core.services import member_auth
-from core.services.member_auth import Check
+from core.logins import member_auth
+from core.logins.member_auth import Check
 from web import devices
 from web.auth import PENDING_KEY, MemberPrincipal, end_session, start_session
 from web.i18n import translate

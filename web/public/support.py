@@ -12,7 +12,7 @@ from werkzeug.wrappers import Response
 from wtforms import RadioField, StringField, TextAreaField
 
 from core import clock, db
-from core.services import support
+from core.desk import support
 from web import i18n
 from web.forms import Form
 from web.public.blueprint import bp
@@ -20,7 +20,7 @@ from web.public.blueprint import bp
 TOPIC_LABELS = (("adding_users", "Adding or changing users"), ("two_step_login", "Two-step login"),
                 ("business_process", "Salary declarations, changes of personnel or other business with the fund"),
                 ("other", "Something else"))
-# Which field a problem from core.services.support belongs to, by the words it starts with.
+# Which field a problem from core.desk.support belongs to, by the words it starts with.
 FIELD_OF = {"choose": "topic", "describe": "message", "the message": "message", "enter your name": "name",
             "enter an e-mail": "email", "the member number": "member_number"}
 

@@ -2,7 +2,7 @@
 trustee, with the signed power of attorney attached as a PDF.
 
 The fields are checked by core.domain.trustee_requests (the same checks as the JSON API), the PDF by
-core.services.documents. Nothing is stored unless everything is right. Only when member number AND UID match the
+core.desk.documents. Nothing is stored unless everything is right. Only when member number AND UID match the
 register does the page say that the member's administrator can give the trustee access (Situation 3 (a)).
 """
 
@@ -18,9 +18,10 @@ from werkzeug.wrappers import Response
 from wtforms import SelectField, StringField, TextAreaField
 
 from core import clock, db
+from core.desk import documents
 from core.domain.requests import MAX_LENGTHS, InvalidRequest
 from core.domain.trustee_requests import TRUSTEE_LENGTHS, parse_trustee_code
-from core.services import documents, trustee_codes
+from core.trustees import trustee_codes
 from web import i18n
 from web.public.blueprint import bp
 from web.public.intake import _status_or_404

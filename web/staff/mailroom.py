@@ -10,9 +10,10 @@ from flask import flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from core import clock
+from core.codes import returned_mail
 from core.db import unit_of_work
+from core.desk import case_closing, desk
 from core.models import Case, StaffUser
-from core.services import case_closing, desk, returned_mail
 from web import stored_texts
 from web.auth import staff_required
 from web.i18n import translate

@@ -1,5 +1,5 @@
 """The operations page, for supervisors: is the back office healthy, what waits, what failed for good.
-Retry and discard of a parked task are decisions, audited in core.services.operations (R18)."""
+Retry and discard of a parked task are decisions, audited in core.operations.operations (R18)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from core import clock, config, db, health, queues, schedule
-from core.services import operations
+from core.operations import operations
 from web.auth import staff_required
 from web.forms import Form
 from web.i18n import translate

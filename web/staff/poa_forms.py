@@ -11,7 +11,7 @@ from wtforms.validators import InputRequired, Length, Optional
 
 from core.domain import mandates as rules
 from core.domain import rights
-from core.services import poa_register
+from core.trustees import poa_register
 from web.forms import Form, SwissDay
 from web.i18n import translate
 from web.staff.forms import Text

@@ -1,6 +1,6 @@
 """Staff decide a power of attorney a member's administrator sent through the portal (R14): check the PDF,
 confirm what it grants and record it in the register, or reject it with a reason the administrators see. Views
-translate and delegate to core.services.poa_uploads and core.services.desk."""
+translate and delegate to core.trustees.poa_uploads and core.desk.desk."""
 
 from __future__ import annotations
 
@@ -15,9 +15,10 @@ from wtforms.validators import InputRequired, Length, Optional
 
 from core import clock
 from core.db import unit_of_work
+from core.desk import desk
 from core.domain import rights
 from core.models import Case, Document, Member, Trustee
-from core.services import desk, poa_uploads
+from core.trustees import poa_uploads
 from web.auth import staff_required
 from web.forms import Form, SwissDay
 from web.staff.blueprint import bp

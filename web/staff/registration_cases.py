@@ -15,9 +15,10 @@ from werkzeug.wrappers import Response
 
 from core import clock
 from core.db import unit_of_work
+from core.desk import desk, exceptional, stale_logins
 from core.domain import rights, signing
+from core.members import signatories
 from core.models import Case, Document, Login, Signatory
-from core.services import desk, exceptional, signatories, stale_logins
 from web import stored_texts
 from web.auth import staff_required
 from web.i18n import translate

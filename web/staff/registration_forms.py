@@ -10,7 +10,7 @@ from wtforms import SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
 from core.domain import rights, signing
-from core.services.signatories import SOURCE
+from core.members.signatories import SOURCE
 from web.forms import Form, SwissDay
 from web.i18n import translate
 from web.public.member_forms import LANGUAGE_NAMES

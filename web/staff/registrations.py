@@ -1,6 +1,6 @@
 """Staff pages for a member's authorised signatories (R16): look a member up, list its signatories, add one
 from a register extract, end one. The exceptional registration (R16) and stale logins (R17) pages are in
-web.staff.registration_cases. Views translate and delegate to core.services.signatories."""
+web.staff.registration_cases. Views translate and delegate to core.members.signatories."""
 
 from __future__ import annotations
 
@@ -13,9 +13,10 @@ from werkzeug.wrappers import Response
 
 from core import clock
 from core.db import unit_of_work
+from core.desk import stale_logins
 from core.domain import rights, signing
+from core.members import signatories
 from core.models import Member
-from core.services import signatories, stale_logins
 from web.auth import staff_required
 from web.i18n import translate
 from web.staff.blueprint import bp

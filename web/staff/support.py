@@ -8,7 +8,7 @@ from flask_login import current_user
 
 from core import clock
 from core.db import unit_of_work
-from core.services import desk, support
+from core.desk import desk, support
 from web.auth import staff_required
 from web.i18n import translate
 from web.staff.blueprint import bp

@@ -1,7 +1,7 @@
 """Staff approval of a trustee code (R14, R15): the clerk confirms the trustee company and the power of
 attorney attached to the member's request; approving records the power (unless a current one is on record) and
 sends the code to the trustee's address as the fund records it. Views translate and delegate to
-core.services.trustee_codes and core.services.desk."""
+core.trustees.trustee_codes and core.desk.desk."""
 
 from __future__ import annotations
 
@@ -16,10 +16,12 @@ from wtforms import SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
 from core import clock
+from core.codes import codes
 from core.db import unit_of_work
+from core.desk import desk
 from core.domain import rights
 from core.models import Case, Document, Member, PowerOfAttorney, Request, Trustee
-from core.services import codes, desk, mandates, trustee_codes
+from core.trustees import mandates, trustee_codes
 from web.auth import staff_required
 from web.forms import Form, SwissDay
 from web.staff.blueprint import bp

@@ -1,6 +1,6 @@
 """The power of attorney register for staff (R14): search, record, revoke, the signed document, and the lookup
 "may we give information to trustee T about member M today?". Views translate and delegate to
-core.services.poa_register."""
+core.trustees.poa_register."""
 
 from __future__ import annotations
 
@@ -13,9 +13,10 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from core import clock
 from core.db import unit_of_work
+from core.desk import documents
 from core.domain import mandates as mandate_rules
 from core.domain import rights
-from core.services import documents, poa_register
+from core.trustees import poa_register
 from web.auth import staff_required
 from web.i18n import translate
 from web.staff.blueprint import bp
@@ -23,7 +24,7 @@ from web.staff.poa_forms import LookupForm, RecordForm, RevokeForm
 
 RECORDED = "The power of attorney has been recorded."
 REVOKED = "The power of attorney has been revoked. The trustee's access to this member has ended."
-TOO_LARGE = "The document cannot be kept: {reason}."  # as core.services.poa_register says it
+TOO_LARGE = "The document cannot be kept: {reason}."  # as core.trustees.poa_register says it
 TRUSTEE_FIELDS = ("trustee_name", "trustee_street", "trustee_po_box", "trustee_postcode", "trustee_town",
                   "trustee_language", "trustee_email")
 
@@ -81,7 +82,7 @@ def poa_new() -> Any:
                                              poa_register.Upload(data, upload.filename or "" if upload else ""),
                                              _actor(), clock.now())
         except poa_register.Refused as exc:
-            # The reason a document is refused is itself a source string (core.services.documents).
+            # The reason a document is refused is itself a source string (core.desk.documents).
             values = {name: translate(value) for name, value in exc.values.items()}
             form.fail(exc.field or "trustee_uid", translate(exc.message, **values))
         else:

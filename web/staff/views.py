@@ -1,5 +1,5 @@
 """The staff area: two-step login (password, then TOTP) and the desk where people at the fund decide cases.
-Views translate and delegate: the rules live in core.services.staff and core.services.desk."""
+Views translate and delegate: the rules live in core.desk.staff and core.desk.desk."""
 
 from __future__ import annotations
 
@@ -12,12 +12,13 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from core import clock
+from core.codes import returned_mail
 from core.db import unit_of_work
+from core.desk import desk
+from core.desk import staff as staff_service
 from core.domain import staff as staff_rules
 from core.domain.staff import PENDING_FOR
 from core.models import Case
-from core.services import desk, returned_mail
-from core.services import staff as staff_service
 from web import stored_texts
 from web.auth import PENDING_KEY, StaffPrincipal, end_session, staff_required, start_session
 from web.i18n import translate

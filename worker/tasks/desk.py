@@ -1,9 +1,9 @@
-"""Tasks: the staff desk. The rules are in core.services.staff_notices."""
+"""Tasks: the staff desk. The rules are in core.desk.staff_notices."""
 
 from __future__ import annotations
 
 from core import clock, db
-from core.services import staff_notices
+from core.desk import staff_notices
 from worker.app import BackofficeTask, app
 
 

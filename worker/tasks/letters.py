@@ -5,7 +5,7 @@ from __future__ import annotations
 import structlog
 
 from core import clock, db
-from core.services import letters
+from core.codes import letters
 from worker.app import BackofficeTask, app
 
 log = structlog.get_logger()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import structlog
 
 from core import clock, db, mail
-from core.services import deactivation_sweep, invitations
+from core.logins import deactivation_sweep, invitations
 from worker.app import BackofficeTask, app
 
 log = structlog.get_logger()

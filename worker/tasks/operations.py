@@ -1,5 +1,5 @@
 """Tasks: operations. The workers' heartbeat (beat sends it every minute; its sending is beat's own heartbeat,
-see worker.observability) and the daily retention run (core.services.retention)."""
+see worker.observability) and the daily retention run (core.operations.retention)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import structlog
 from celery import current_task
 
 from core import clock, db
-from core.services import operations, retention
+from core.operations import operations, retention
 from worker.app import BackofficeTask, app
 from worker.observability import worker_name
 

@@ -7,7 +7,7 @@ import os
 import structlog
 
 from core import clock, db, outbox
-from core.services import stale_work
+from core.operations import stale_work
 from worker.app import BackofficeTask, app
 
 BATCH = 500

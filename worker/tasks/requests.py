@@ -1,9 +1,9 @@
-"""Tasks: requests. The decision itself is in core.services.requests; this only gives it a transaction."""
+"""Tasks: requests. The decision itself is in core.desk.requests; this only gives it a transaction."""
 
 from __future__ import annotations
 
 from core import clock, db
-from core.services import requests
+from core.desk import requests
 from worker.app import BackofficeTask, app
 
 

@@ -1,9 +1,9 @@
-"""Tasks: trustees and powers of attorney (R13, R14). The rules are in core.services.poa_reminders."""
+"""Tasks: trustees and powers of attorney (R13, R14). The rules are in core.trustees.poa_reminders."""
 
 from __future__ import annotations
 
 from core import clock, db
-from core.services import poa_reminders
+from core.trustees import poa_reminders
 from worker.app import BackofficeTask, app
 
 

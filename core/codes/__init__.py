@@ -1,0 +1,1 @@
+"""Registration codes, the letters that carry them, print batches and the mailroom."""

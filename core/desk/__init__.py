@@ -1,0 +1,1 @@
+"""The fund's staff and their desk: requests from the public, the cases they become, and each decision."""

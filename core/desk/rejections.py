@@ -1,0 +1,59 @@
+"""Telling a member that the fund rejected what its own letter asked (R16 a login registered by the fund, R17 old
+logins deactivated): a letter without a code, to the address on file (R1), in the member's correspondence language
+(R6), with the staff member's reason. Nothing of it goes to an address given in a request.
+
+The letter's text depends on the kind of request; whom it was about and the reason are read from the case that
+sent it when the worker renders the letter, as for the confirmation of deactivated logins."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from core.codes import codes
+from core.domain.states import CaseStatus
+from core.models import Case, Letter, Member
+
+LETTER_KIND = "request_rejected"
+# The kinds of case a member asks for in its own signed letter: their rejection goes back to it by post.
+KINDS = frozenset({"exceptional_registration", "stale_logins"})
+
+
+@dataclass(frozen=True)
+class LetterFacts:
+    topic: str = ""  # the case's kind
+    names: str = ""  # the person to register, or the logins to deactivate
+    reason: str = ""
+
+
+def queue_letter(session: Session, case: Case, member: Member, actor: str, now: datetime) -> Letter:
+    """In the rejecting transaction: the letter is queued for rendering and remembered on the case."""
+    letter_id = codes.issue_letter_without_code(session, member, LETTER_KIND, now, actor=actor)
+    case.payload = {**(case.payload or {}), "rejection_letter_id": letter_id}
+    return session.get_one(Letter, letter_id)
+
+
+def _names(case: Case) -> str:
+    payload = case.payload or {}
+    if case.kind == "exceptional_registration":
+        return str((payload.get("person") or {}).get("name", ""))
+    return ", ".join(str(name) for name in payload.get("names", []))
+
+
+def letter_facts(session: Session, letter_id: int) -> LetterFacts:
+    """What a request_rejected letter says: kept on the case that rejected, or, for a letter sent again after the
+    first came back (returned mail), on the case that rejected the first."""
+    member_id = session.scalar(select(Letter.member_id).where(Letter.id == letter_id))
+    found = session.scalars(select(Case).where(Case.member_id == member_id,
+                                               Case.status.in_((CaseStatus.REJECTED, CaseStatus.APPROVED)),
+                                               Case.kind.in_((*KINDS, "returned_mail"))).order_by(Case.id))
+    for case in found:
+        payload = case.payload or {}
+        if case.kind in KINDS and payload.get("rejection_letter_id") == letter_id:
+            return LetterFacts(case.kind, _names(case), case.decision_reason)
+        if case.kind == "returned_mail" and payload.get("new_letter_id") == letter_id:
+            return letter_facts(session, int(payload["letter_id"]))
+    return LetterFacts()

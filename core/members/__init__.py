@@ -1,0 +1,1 @@
+"""The member register and the people who sign for a member."""

@@ -1,0 +1,1 @@
+"""Running the back office: the outbox and its backlog, parked tasks, heartbeats, retention."""
