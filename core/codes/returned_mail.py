@@ -13,7 +13,9 @@ from sqlalchemy.orm import Session
 
 from core import audit, refs
 from core.codes import codes
-from core.desk import cases, desk
+from core.desk import cases
+from core.desk.case_kind import CaseKind
+from core.desk.casework import CannotApprove, note_on_case
 from core.domain.addresses import InvalidAddress, PostalAddress, check_swiss
 from core.domain.states import CaseStatus, CodeStatus, LetterStatus, LoginStatus
 from core.models import Case, History, Letter, Login, Member, RegistrationCode, Request, StaffUser
@@ -127,7 +129,7 @@ def record_address(session: Session, case_id: int, staff_id: int, fields: dict[s
     if not changed:
         raise ReturnedMailError("the address is the same as the one on file; nothing was changed")
     lines = ", ".join(PostalAddress(member.name, **new).lines()[1:])
-    desk.note_on_case(session, case_id, staff_id, "member.address_recorded", lines, {"fields": changed}, now)
+    note_on_case(session, case_id, staff_id, "member.address_recorded", lines, {"fields": changed}, now)
     case.payload = {**case.payload, "new_address": new}
     case.recorded_by = staff_id
 
@@ -141,15 +143,13 @@ def recorded_address(case: Case, member: Member | None) -> list[str]:
 
 
 def _apply_recorded_address(session: Session, case: Case, member: Member, staff: StaffUser, now: datetime) -> None:
-    """The approver's half of four eyes: the address recorded by someone else goes on file now (R1: the letter that
-    follows goes to it)."""
-    if case.recorded_by is None or case.recorded_by == staff.id:
-        raise desk.CannotApprove("you recorded the new address; another staff member must approve it")
+    """The approver's half of four eyes (the desk refused the recorder): the address recorded by someone else goes
+    on file now (R1: the letter that follows goes to it)."""
     session.refresh(member, with_for_update=True)
     try:
         new, changed = _checked_address(member, dict(case.payload["new_address"]))
     except ReturnedMailError as problem:
-        raise desk.CannotApprove(str(problem)) from None
+        raise CannotApprove(str(problem)) from None
     recorder = session.get(StaffUser, case.recorded_by)
     if changed:
         actor = f"staff:{staff.username}"
@@ -166,15 +166,15 @@ def _apply_recorded_address(session: Session, case: Case, member: Member, staff:
 
 
 def approve_case(session: Session, case: Case, request: Request | None, staff: StaffUser, note: str,
-                 now: datetime) -> int | None:
+                 details: object, now: datetime) -> int | None:
     """The letter again, to the address on file (as a second staff member approved it, when one was recorded; as it
     is, when staff confirm it): a code letter with a new code, a confirmation (R17) without one."""
     letter = returned_letter(session, case)
     member = session.get(Member, case.member_id) if case.member_id else None
     if member is None or letter is None:
-        raise desk.CannotApprove("this case has no returned letter of a member in the register")
+        raise CannotApprove("this case has no returned letter of a member in the register")
     if letter.trustee_id is not None:
-        raise desk.CannotApprove("the letter went to a trustee: record the trustee's new address with its power of "
+        raise CannotApprove("the letter went to a trustee: record the trustee's new address with its power of "
                                  "attorney and send a new trustee code from there; close this case")
     if "new_address" in (case.payload or {}):
         _apply_recorded_address(session, case, member, staff, now)
@@ -208,12 +208,12 @@ def _prepared_login(session: Session, letter: Letter) -> int | None:
         return None
     login = session.get(Login, code.login_id)
     if login is None or login.status != LoginStatus.PENDING:
-        raise desk.CannotApprove("the login the fund prepared with this letter no longer waits for its registration; "
+        raise CannotApprove("the login the fund prepared with this letter no longer waits for its registration; "
                                  "close this case")
     return login.id
 
 
-def withdraw_prepared_login(session: Session, case: Case, actor: str, now: datetime) -> None:
+def withdraw_prepared_login(session: Session, case: Case, actor: str, now: datetime) -> None:  # CASE.close
     """Closing a returned R16 letter without sending it again: the login the fund prepared can never be
     completed, so it is withdrawn, which frees its e-mail address for a new registration."""
     letter = returned_letter(session, case)
@@ -231,3 +231,24 @@ def _staff(session: Session, staff_id: int) -> StaffUser:
     if staff is None or not staff.active:
         raise ReturnedMailError("your staff login is not active")
     return staff
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What the case page shows beside the desk's own view."""
+
+    letter: Letter | None  # the letter that came back
+    waiting_address: list[str]  # recorded by a clerk, waiting for another's approval
+    recorded_by: str  # that clerk, as "name (username)"
+
+
+def case_facts(session: Session, case: Case, now: datetime) -> Facts:
+    member = session.get(Member, case.member_id) if case.member_id else None
+    recorder = session.get(StaffUser, case.recorded_by) if case.recorded_by else None
+    return Facts(returned_letter(session, case), recorded_address(case, member),
+                 f"{recorder.name} ({recorder.username})" if recorder else "")
+
+
+# Sent again (approved) or closed with nothing more to send; never rejected: nobody asked for it.
+CASE = CaseKind(KIND, approve=approve_case, facts=case_facts, close=withdraw_prepared_login, may_reject=False,
+                may_close=True, own_approval_form=True)

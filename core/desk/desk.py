@@ -10,15 +10,30 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from core import audit, mail
+from core import mail
 from core.codes import codes
-from core.desk import case_kinds, rejections
+from core.desk import casework, kinds
+from core.desk.case_kind import CaseKind
 
-# The queue lives in its own module; its names stay reachable here, where views and tests look for the desk.
+# The shared steps and the queue live in their own modules; their names stay reachable here, where views and
+# tests look for the desk.
+from core.desk.casework import (  # noqa: F401
+    NO_MEMBER,
+    RECORDED_BY_YOU,
+    AlreadyDecided,
+    CannotApprove,
+    CaseNotFound,
+    DeskError,
+    NotAllowed,
+    member_for,
+    note_on_case,
+    require_role,
+)
 from core.desk.desk_queue import (  # noqa: F401
     AGES,
     COUNT_CAP,
@@ -34,36 +49,8 @@ from core.desk.desk_queue import (  # noqa: F401
     page_query,
     scope_of,
 )
-from core.domain.staff import may_decide
-from core.domain.states import CaseStatus, LoginStatus, RequestStatus
+from core.domain.states import CaseStatus, LoginStatus
 from core.models import Case, History, Letter, Login, Member, Request, StaffUser
-
-NO_MEMBER = "no member with this number in the register"
-# Kinds whose approval needs more than a note: their case_kinds/<kind>.html partial holds the approval form.
-OWN_APPROVAL_FORM = frozenset({"trustee_code", "exceptional_registration", "stale_logins", "returned_mail",
-                               "power_of_attorney"})
-# Kinds that end by closing (answered, or nothing more to send) rather than by rejecting a request.
-CLOSE_ONLY = frozenset({"support", "returned_mail"})
-
-
-class DeskError(Exception):
-    """A decision that cannot be made; the message is shown to the clerk."""
-
-
-class AlreadyDecided(DeskError):
-    pass
-
-
-class CannotApprove(DeskError):
-    pass
-
-
-class CaseNotFound(DeskError):
-    pass
-
-
-class NotAllowed(DeskError):
-    """The staff member's role may not decide this kind of case (core.domain.staff.may_decide)."""
 
 
 @dataclass
@@ -78,6 +65,8 @@ class CaseView:
     decided_by: StaffUser | None
     active_logins: int
     uid_matches: bool | None
+    kind: CaseKind
+    facts: Any = None  # what only this kind shows (CaseKind.facts), for its partial
     letters: list[Letter] = field(default_factory=list)
 
     @property
@@ -85,22 +74,13 @@ class CaseView:
         return self.case.status == CaseStatus.OPEN and self.member is not None
 
 
-def member_for(session: Session, case: Case, request: Request | None) -> Member | None:
-    """The register entry the case is about. Looked up again by number, so a corrected register counts."""
-    member_id = case.member_id or (request.member_id if request else None)
-    if member_id is not None:
-        return session.get(Member, member_id)
-    if request is not None:
-        return session.scalar(select(Member).where(Member.member_number == request.member_number))
-    return None
-
-
-def case_view(session: Session, case_id: int) -> CaseView:
+def case_view(session: Session, case_id: int, now: datetime) -> CaseView:
     case = session.get(Case, case_id)
     if case is None:
         raise CaseNotFound(f"no case {case_id}")
     request = session.get(Request, case.request_id) if case.request_id else None
     member = member_for(session, case, request)
+    kind = kinds.of(case.kind)
     return CaseView(
         case=case,
         request=request,
@@ -110,6 +90,8 @@ def case_view(session: Session, case_id: int) -> CaseView:
         decided_by=session.get(StaffUser, case.decided_by) if case.decided_by else None,
         active_logins=_active_logins(session, member),
         uid_matches=(_uid_key(request.uid) == _uid_key(member.uid)) if request and member else None,
+        kind=kind,
+        facts=kind.facts_of(session, case, now),
         letters=_letters(session, member),
     )
 
@@ -140,70 +122,40 @@ def _letters(session: Session, member: Member | None) -> list[Letter]:
                                 .order_by(Letter.created_at.desc(), Letter.id.desc()).limit(10)))
 
 
-def _claim(session: Session, case: Case, status: str, staff: StaffUser, reason: str, now: datetime) -> None:
-    """Open → decided, once: a second or concurrent decision finds no open row and is refused."""
-    claimed = session.scalar(
-        update(Case).where(Case.id == case.id, Case.status == CaseStatus.OPEN)
-        .values(status=status, decided_at=now, decided_by=staff.id, decision_reason=reason)
-        .returning(Case.id)
-        .execution_options(synchronize_session=False)
-    )
-    if claimed is None:
-        raise AlreadyDecided("this case has been decided already")
-    session.refresh(case)
-
-
-def _open_case(session: Session, case_id: int) -> tuple[Case, Request | None]:
-    case = session.get(Case, case_id)
-    if case is None:
-        raise CaseNotFound(f"no case {case_id}")
-    if case.status != CaseStatus.OPEN:
-        raise AlreadyDecided("this case has been decided already")
-    return case, (session.get(Request, case.request_id) if case.request_id else None)
-
-
-def _complete(request: Request | None, outcome: str, now: datetime) -> None:
-    if request is not None:
-        request.status, request.outcome, request.decided_at = RequestStatus.COMPLETED, outcome, now
-
-
-def _record(session: Session, case: Case, actor: str, event: str, detail: str, audit_detail: dict[str, object],
-            now: datetime) -> None:
-    session.add(History(case_id=case.id, request_id=case.request_id, at=now, actor=actor, event=event, detail=detail))
-    audit.record(session, audit.Entry(actor, event, case.member_id, f"case:{case.id}", audit_detail), now)
-
-
-def approve(session: Session, case_id: int, staff_id: int, note: str, now: datetime) -> int | None:
-    """Issue a code letter to the member's address on file (R1), or do what the case's kind asks. Returns the id
-    of the letter it caused, if any."""
-    staff = _staff(session, staff_id)
-    case, request = _open_case(session, case_id)
+def approve(session: Session, case_id: int, staff_id: int, note: str, now: datetime,
+            details: object = None) -> int | None:
+    """Issue a code letter to the member's address on file (R1), or do what the case's kind asks with what the
+    clerk confirmed on its form (`details`). Returns the id of the letter it caused, if any."""
+    staff = casework.staff_of(session, staff_id)
+    case, request = casework.open_case(session, case_id)
+    kind = kinds.of(case.kind)
     require_role(staff, case.kind)
+    if kind.needs_recorder and case.recorded_by is None:
+        raise CannotApprove(kind.needs_recorder)
     if case.recorded_by is not None and case.recorded_by == staff.id:
-        raise CannotApprove("you recorded this case; another staff member must approve it")  # R16: four eyes
-    note = note.strip()
-    special = case_kinds.approver_for(case.kind)
-    if special is None and case.kind in CLOSE_ONLY:
+        raise CannotApprove(RECORDED_BY_YOU)  # four eyes (R16, R17, an address on a returned letter)
+    if not kind.may_approve:
         raise CannotApprove("this kind of case is answered and closed, not approved")
-    if special is not None:
-        _claim(session, case, "approved", staff, note, now)
-        return special(session, case, request, staff, note, now)
+    note = note.strip()
+    if kind.approve is not None:
+        casework.claim(session, case, CaseStatus.APPROVED, staff, note, now)
+        return kind.approve(session, case, request, staff, note, details, now)
     member = member_for(session, case, request)
     if member is None:
         raise CannotApprove(NO_MEMBER)
-    _claim(session, case, "approved", staff, note, now)
+    casework.claim(session, case, CaseStatus.APPROVED, staff, note, now)
     case.member_id = member.id
     if request is not None and request.member_id is None:
         request.member_id = member.id
-    if case.kind == "code_exhausted":
+    if case.kind == kinds.CODE_EXHAUSTED.name:
         member.code_failures = 0  # R3: only a person's decision lifts the block
     actor = f"staff:{staff.username}"
     letter_id = codes.issue_letter(session, member, "new_code", now, actor=actor, request_id=case.request_id)
-    _complete(request, "code_issued", now)
+    casework.complete(request, "code_issued", now)
     reference = session.scalar(select(Letter.reference).where(Letter.id == letter_id))
     detail = f"code letter {reference} to the address on file" + (f" – {note}" if note else "")
-    _record(session, case, actor, "case.approved", detail,
-            {"kind": case.kind, "letter_id": letter_id, "note": note}, now)
+    casework.record(session, case, actor, "case.approved", detail,
+                    {"kind": case.kind, "letter_id": letter_id, "note": note}, now)
     return letter_id
 
 
@@ -222,65 +174,47 @@ def reject(session: Session, case_id: int, staff_id: int, reason: str, now: date
     reason = reason.strip()
     if not reason:
         raise DeskError("a reason is needed to reject a case")
-    staff = _staff(session, staff_id)
-    case, request = _open_case(session, case_id)
+    staff = casework.staff_of(session, staff_id)
+    case, request = casework.open_case(session, case_id)
+    kind = kinds.of(case.kind)
     require_role(staff, case.kind)
-    _claim(session, case, "rejected", staff, reason, now)
-    _complete(request, "rejected", now)
+    if not kind.may_reject:
+        # A request for access ends approved or rejected; these end by closing.
+        raise DeskError("this kind of case is closed, not rejected")
+    casework.claim(session, case, CaseStatus.REJECTED, staff, reason, now)
+    casework.complete(request, "rejected", now)
     actor = f"staff:{staff.username}"
-    letter = None
-    member = member_for(session, case, request) if case.kind in rejections.KINDS else None
-    if member is not None:
-        letter = rejections.queue_letter(session, case, member, actor, now)
+    reference = ""
+    if kind.reject is not None:
+        reference = kind.reject(session, case, member_for(session, case, request), actor, now)
     audit_detail: dict[str, object] = {"kind": case.kind, "reason": reason}
-    if letter is not None:
-        audit_detail["letter_id"] = letter.id
-    _record(session, case, actor, "case.rejected", reason, audit_detail, now)
+    if reference:
+        audit_detail["letter_id"] = case.payload.get("rejection_letter_id")
+    casework.record(session, case, actor, "case.rejected", reason, audit_detail, now)
     mailed = request is not None and bool(request.requester_email)
     if request is not None and request.requester_email:
         # Neutral on purpose: nothing about the member, its logins or the register reaches the requester.
         mail.queue(session, to=request.requester_email, name="staff_request_rejected", lang=request.language,
                    context={"reference": request.reference, "requester_name": request.requester_name},
                    key=f"case-rejected:{case.id}", now=now)
-    return Rejection(letter.reference if letter is not None else "", mailed)
+    return Rejection(reference, mailed)
 
 
-def _staff(session: Session, staff_id: int) -> StaffUser:
-    staff = session.get(StaffUser, staff_id)
-    if staff is None or not staff.active:
-        raise DeskError("your staff login is not active")
-    return staff
-
-
-def require_role(staff: StaffUser, kind: str) -> None:
-    """Every decision on a case passes here: the role rule lives in core.domain.staff, enforced on the server."""
-    if not may_decide(staff.role, kind):
-        raise NotAllowed("only a supervisor may decide this kind of case")
-
-
-def close(session: Session, case_id: int, staff_id: int, note: str, now: datetime) -> tuple[Case, str]:
-    """End a case with nothing more to do (a support request answered, a returned letter with no new one); returns
-    the case and the staff member as the audit names them. core.desk.case_closing adds what a kind needs."""
-    staff = _staff(session, staff_id)
-    case, request = _open_case(session, case_id)
+def close(session: Session, case_id: int, staff_id: int, note: str, now: datetime) -> Case:
+    """End a case with nothing more to do (a support request answered, a returned letter with no new one), and
+    what closing means for its kind."""
+    staff = casework.staff_of(session, staff_id)
+    case, request = casework.open_case(session, case_id)
+    kind = kinds.of(case.kind)
     require_role(staff, case.kind)
-    if case.kind not in CLOSE_ONLY:
+    if not kind.may_close:
         # A request for access ends approved or rejected: rejecting tells the requester, closing would not.
         raise DeskError("this kind of case is approved or rejected, not closed")
     note = note.strip()
-    _claim(session, case, "closed", staff, note, now)
-    _complete(request, "closed", now)
+    casework.claim(session, case, CaseStatus.CLOSED, staff, note, now)
+    casework.complete(request, "closed", now)
     actor = f"staff:{staff.username}"
-    _record(session, case, actor, "case.closed", note, {"kind": case.kind, "note": note}, now)
-    return case, actor
-
-
-def note_on_case(session: Session, case_id: int, staff_id: int, event: str, detail: str,
-                 audit_detail: dict[str, object], now: datetime) -> Case:
-    """An action on an open case short of deciding it (an answer e-mailed, an address corrected): a history line
-    and an audit event, by a staff member whose role may decide the case."""
-    staff = _staff(session, staff_id)
-    case, _ = _open_case(session, case_id)
-    require_role(staff, case.kind)
-    _record(session, case, f"staff:{staff.username}", event, detail, audit_detail, now)
+    casework.record(session, case, actor, "case.closed", note, {"kind": case.kind, "note": note}, now)
+    if kind.close is not None:
+        kind.close(session, case, actor, now)
     return case

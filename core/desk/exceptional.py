@@ -2,7 +2,7 @@
 
 One clerk records the case: the scanned letter, who signed it (chosen from the member's signatories), the person
 to register and the rights asked for. The signers must form one complete signing combination valid on the
-letter's date. Another clerk approves (four eyes: the desk refuses the recorder, and so does this module); then a
+letter's date. Another clerk approves (four eyes: the desk refuses the recorder); then a
 pending login is prepared with the person's data and rights, and a code letter goes to the member's address on
 file (R1), never to the person: with it the person completes the registration (password and second factor).
 """
@@ -20,7 +20,9 @@ from sqlalchemy.orm import Session
 
 from core import audit, clock
 from core.codes import codes
-from core.desk import cases, documents
+from core.desk import cases, documents, rejections
+from core.desk.case_kind import CaseKind
+from core.desk.casework import NO_MEMBER, CannotApprove
 from core.desk.refusals import Problem, Refused
 from core.domain import rights as catalogue
 from core.domain import signing
@@ -30,6 +32,7 @@ from core.members import signatories
 from core.models import (
     AuditEvent,
     Case,
+    Document,
     History,
     Letter,
     Login,
@@ -187,16 +190,12 @@ def letter_date_of(case: Case) -> date:
 
 
 def approve_case(session: Session, case: Case, request: Request | None, staff: StaffUser, note: str,
-                 now: datetime) -> int | None:
-    """Called by desk.approve after it claimed the case. Checks again, prepares the login and sends the code
-    letter to the member's address on file; returns the letter's id. Raising undoes the claim."""
-    from core.desk.desk import CannotApprove
-
-    if case.recorded_by is None or case.recorded_by == staff.id:
-        raise CannotApprove("you recorded this case; another staff member must approve it")  # R16: four eyes
+                 details: object, now: datetime) -> int | None:
+    """Called by desk.approve after it claimed the case (and refused its recorder). Checks again, prepares the login
+    and sends the code letter to the member's address on file; returns the letter's id. Raising undoes the claim."""
     member = session.get(Member, case.member_id) if case.member_id else None
     if member is None:
-        raise CannotApprove("no member with this number in the register")
+        raise CannotApprove(NO_MEMBER)
     result = verdict(session, member.id, [int(i) for i in case.payload["signer_ids"]], letter_date_of(case))
     if not result.complete:
         raise CannotApprove(f"the signatures no longer form a complete combination: {result.explain()}")
@@ -229,3 +228,28 @@ def _prepared_login(session: Session, member: Member, person: dict[str, Any], gr
     session.add(login)
     session.flush()
     return login
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What the case page shows beside the desk's own view: the letter and whether its signers still suffice."""
+
+    document: Document | None
+    letter_date: date
+    signers: list[Signatory]
+    verdict: signing.Verdict
+    kept_by_recorder: list[int]  # signers whose register entry the recorder added or ended
+
+
+def case_facts(session: Session, case: Case, now: datetime) -> Facts | None:
+    if case.member_id is None:
+        return None
+    ids = [int(i) for i in case.payload.get("signer_ids", [])]
+    letter_date = letter_date_of(case)
+    return Facts(session.get(Document, case.document_id) if case.document_id else None, letter_date,
+                 signers_of(session, case.member_id, ids) or [], verdict(session, case.member_id, ids, letter_date),
+                 kept_by_recorder(session, case))
+
+
+CASE = CaseKind(KIND, approve=approve_case, facts=case_facts, reject=rejections.by_letter,
+                needs_recorder="the case must be recorded by a staff member first", own_approval_form=True)

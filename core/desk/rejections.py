@@ -18,8 +18,6 @@ from core.domain.states import CaseStatus
 from core.models import Case, Letter, Member
 
 LETTER_KIND = "request_rejected"
-# The kinds of case a member asks for in its own signed letter: their rejection goes back to it by post.
-KINDS = frozenset({"exceptional_registration", "stale_logins"})
 
 
 @dataclass(frozen=True)
@@ -29,11 +27,14 @@ class LetterFacts:
     reason: str = ""
 
 
-def queue_letter(session: Session, case: Case, member: Member, actor: str, now: datetime) -> Letter:
-    """In the rejecting transaction: the letter is queued for rendering and remembered on the case."""
+def by_letter(session: Session, case: Case, member: Member | None, actor: str, now: datetime) -> str:
+    """The rejection of a kind a member asks for in its own signed letter (R16, R17): queued in the rejecting
+    transaction, remembered on the case; returns the letter's reference ("" without a member to write to)."""
+    if member is None:
+        return ""
     letter_id = codes.issue_letter_without_code(session, member, LETTER_KIND, now, actor=actor)
     case.payload = {**(case.payload or {}), "rejection_letter_id": letter_id}
-    return session.get_one(Letter, letter_id)
+    return session.get_one(Letter, letter_id).reference
 
 
 def _names(case: Case) -> str:
@@ -48,11 +49,11 @@ def letter_facts(session: Session, letter_id: int) -> LetterFacts:
     first came back (returned mail), on the case that rejected the first."""
     member_id = session.scalar(select(Letter.member_id).where(Letter.id == letter_id))
     found = session.scalars(select(Case).where(Case.member_id == member_id,
-                                               Case.status.in_((CaseStatus.REJECTED, CaseStatus.APPROVED)),
-                                               Case.kind.in_((*KINDS, "returned_mail"))).order_by(Case.id))
+                                               Case.status.in_((CaseStatus.REJECTED, CaseStatus.APPROVED)))
+                          .order_by(Case.id))
     for case in found:
         payload = case.payload or {}
-        if case.kind in KINDS and payload.get("rejection_letter_id") == letter_id:
+        if case.status == CaseStatus.REJECTED and payload.get("rejection_letter_id") == letter_id:
             return LetterFacts(case.kind, _names(case), case.decision_reason)
         if case.kind == "returned_mail" and payload.get("new_letter_id") == letter_id:
             return letter_facts(session, int(payload["letter_id"]))

@@ -18,7 +18,9 @@ from sqlalchemy.orm import Session
 
 from core import audit
 from core.codes import codes
-from core.desk import cases, documents
+from core.desk import cases, documents, rejections
+from core.desk.case_kind import CaseKind
+from core.desk.casework import NO_MEMBER, CannotApprove
 from core.desk.refusals import Problem, Refused
 from core.domain import rights
 from core.domain import stale_login_requests as stale_rules
@@ -27,7 +29,7 @@ from core.domain.stale_login_requests import NamedLogin
 from core.domain.states import CaseStatus, LoginStatus, RequestStatus
 from core.logins import logins
 from core.members import signatories
-from core.models import Case, History, Letter, Login, Member, Request, StaffUser
+from core.models import Case, Document, History, Letter, Login, Member, Request, StaffUser
 
 KIND = "stale_logins"
 LETTER_KIND = "logins_deactivated"
@@ -177,17 +179,12 @@ def confirm(session: Session, case_id: int, staff_id: int, login_ids: Sequence[i
 
 
 def approve_case(session: Session, case: Case, request: Request | None, staff: StaffUser, note: str,
-                 now: datetime) -> int | None:
-    """Called by desk.approve after it claimed the case: check again, end the logins, queue the one letter."""
-    from core.desk.desk import CannotApprove
-
-    if case.recorded_by is None:
-        raise CannotApprove(NOT_CONFIRMED)
-    if case.recorded_by == staff.id:
-        raise CannotApprove("you recorded this case; another staff member must approve it")
+                 details: object, now: datetime) -> int | None:
+    """Called by desk.approve after it claimed the case (confirmed by another clerk, CASE.needs_recorder): check
+    again, end the logins, queue the one letter."""
     member = session.get(Member, case.member_id) if case.member_id else None
     if member is None:
-        raise CannotApprove("no member with this number in the register")
+        raise CannotApprove(NO_MEMBER)
     # Two approvals for the same member take turns, so an administrator registered meanwhile is seen.
     session.execute(select(Member.id).where(Member.id == member.id).with_for_update())
     if (blocked := administrators_problem(session, member.id, now)) is not None:
@@ -231,3 +228,30 @@ def letter_names(session: Session, letter_id: int) -> list[str]:
         if case.kind != KIND and payload.get("new_letter_id") == letter_id and payload.get("letter_id") != letter_id:
             return letter_names(session, int(payload["letter_id"]))
     return []
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What the case page shows beside the desk's own view."""
+
+    document: Document | None
+    logins: list[Login]  # the logins the case ends
+    administrators: list[Login]
+    member_logins: list[Login]  # from the member's own request: all its logins, to confirm the listed ones
+    asked: list[tuple[str, list[str]]]  # each row as the member listed it, with the names of the logins it matches
+
+
+def case_facts(session: Session, case: Case, now: datetime) -> Facts:
+    document = session.get(Document, case.document_id) if case.document_id else None
+    if case.member_id is None:
+        return Facts(document, [], [], [], [])
+    chosen = set(case.payload.get("login_ids", []))
+    member_logins = logins_of(session, case.member_id)
+    asked = [(row.label(), [login.name for login in member_logins
+                            if stale_rules.matches(row, login.name, login.email)]) for row in asked_rows(case)]
+    return Facts(document, [login for login in member_logins if login.id in chosen],
+                 active_administrators(session, case.member_id, now), member_logins, asked)
+
+
+CASE = CaseKind(KIND, approve=approve_case, facts=case_facts, reject=rejections.by_letter,
+                needs_recorder=NOT_CONFIRMED, own_approval_form=True)

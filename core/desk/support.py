@@ -12,7 +12,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from core import config, mail, refs
-from core.desk import cases, desk
+from core.desk import cases
+from core.desk.case_kind import CaseKind
+from core.desk.casework import note_on_case
 from core.domain.states import RequestStatus
 from core.models import History, Member, Request
 
@@ -99,7 +101,7 @@ def answer(session: Session, case_id: int, staff_id: int, message: str, now: dat
         raise SupportError("enter the answer")
     if len(message) > MAX_MESSAGE:
         raise SupportError(f"the answer can have at most {MAX_MESSAGE} characters")
-    case = desk.note_on_case(session, case_id, staff_id, "support.answered", message, {"kind": KIND}, now)
+    case = note_on_case(session, case_id, staff_id, "support.answered", message, {"kind": KIND}, now)
     request = session.get(Request, case.request_id) if case.request_id else None
     if case.kind != KIND or request is None:
         raise SupportError("only a support request can be answered from here")
@@ -110,3 +112,7 @@ def answer(session: Session, case_id: int, staff_id: int, message: str, now: dat
                context={"reference": request.reference, "name": request.requester_name, "answer": message,
                         "support_email": config.get().support_email},
                key=f"support-answer:{case.id}:{sent}", now=now)
+
+
+# Answered by e-mail from the case (as often as needed), then closed.
+CASE = CaseKind(KIND, may_approve=False, may_reject=False, may_close=True, own_approval_form=True)

@@ -15,6 +15,8 @@ from sqlalchemy.orm import Session
 
 from core import audit, clock
 from core.desk import cases, documents
+from core.desk.case_kind import CaseKind
+from core.desk.casework import CannotApprove
 from core.domain import mandates as rules
 from core.domain.states import CaseStatus
 from core.logins import logins
@@ -48,6 +50,17 @@ class Sent:
         until = payload.get("valid_until")
         return cls(date.fromisoformat(payload["valid_from"]), date.fromisoformat(until) if until else None,
                    tuple(payload.get("scope", ())))
+
+
+@dataclass(frozen=True)
+class Confirmed:
+    """What staff confirmed against the signed PDF, and the day the fund received it."""
+
+    sent: Sent
+    received_on: date
+
+    def as_payload(self) -> dict[str, Any]:
+        return {**self.sent.as_payload(), "received_on": self.received_on.isoformat()}
 
 
 def _mandate(session: Session, editor: Login, mandate_id: int) -> tuple[Any, Trustee]:
@@ -91,11 +104,12 @@ def submit(session: Session, editor_id: int, mandate_id: int, sent: Sent, upload
 
 
 def approve_case(session: Session, case: Case, request: Request | None, staff: StaffUser, note: str,
-                 now: datetime) -> int | None:
+                 details: object, now: datetime) -> int | None:
     """Called by desk.approve after it claimed the case; raising undoes the claim. Records the power of attorney
-    as staff confirmed it against the PDF (`confirmed` in the payload, else as the administrator sent it)."""
-    from core.desk.desk import CannotApprove
-
+    as staff confirmed it against the PDF (`details`, kept in the case as `confirmed`), else as the administrator
+    sent it."""
+    if isinstance(details, Confirmed):
+        case.payload = {**case.payload, "confirmed": details.as_payload()}
     member = session.get(Member, case.member_id) if case.member_id else None
     trustee = session.get(Trustee, case.payload.get("trustee_id"))
     document = session.get(Document, case.document_id) if case.document_id else None
@@ -160,3 +174,25 @@ WHY_NOT = {rules.NO_POA: "none", rules.NOT_YET: "not_yet", rules.ENDED: "ended",
 
 def _sent_on(case: Case) -> date:
     return date.fromisoformat(case.payload["sent_on"])
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What the case page shows beside the desk's own view: the power as the administrator sent it."""
+
+    member: Member | None
+    trustee: Trustee | None
+    document: Document | None
+    sent: Sent
+    sent_by: str
+    sent_on: date
+
+
+def case_facts(session: Session, case: Case, now: datetime) -> Facts:
+    return Facts(session.get(Member, case.member_id) if case.member_id else None,
+                 session.get(Trustee, case.payload.get("trustee_id")),
+                 session.get(Document, case.document_id) if case.document_id else None,
+                 Sent.from_payload(case.payload["sent"]), str(case.payload.get("sent_by", "")), _sent_on(case))
+
+
+CASE = CaseKind(KIND, approve=approve_case, facts=case_facts, own_approval_form=True)

@@ -18,13 +18,15 @@ from sqlalchemy.orm import Session
 from core import audit, outbox, refs
 from core.codes import codes
 from core.desk import documents
+from core.desk.case_kind import CaseKind
+from core.desk.casework import NO_MEMBER, CannotApprove, member_for
 from core.desk.requests import DECIDE_TASK, TRUSTEE_CODE, active_administrators
 from core.domain import mandates as poa_rules
 from core.domain.requests import PublicStatus
 from core.domain.states import RequestStatus
 from core.domain.trustee_requests import TrusteeCodeRequest
 from core.models import Case as StaffCase
-from core.models import History, Letter, Member, PowerOfAttorney, Request, StaffUser, Trustee
+from core.models import Document, History, Letter, Member, PowerOfAttorney, Request, StaffUser, Trustee
 from core.trustees import mandates, trustees
 
 KIND = TRUSTEE_CODE
@@ -80,10 +82,11 @@ class Confirmed:
 
 
 def approve_case(session: Session, case: StaffCase, request: Request | None, staff: StaffUser, note: str,
-                 now: datetime) -> int | None:
-    """Called by desk.approve after it claimed the case; raising undoes the claim. Returns the letter's id."""
-    from core.desk.desk import NO_MEMBER, CannotApprove, member_for
-
+                 details: object, now: datetime) -> int | None:
+    """Called by desk.approve after it claimed the case, with what the clerk confirmed against the PDF (`details`,
+    kept in the case); raising undoes the claim. Returns the letter's id."""
+    if isinstance(details, Confirmed):
+        case.payload = {**case.payload, **details.as_payload()}
     if "poa" not in case.payload or "trustee" not in case.payload:
         raise CannotApprove("confirm the trustee company and the power of attorney first")
     member = member_for(session, case, request)
@@ -147,3 +150,29 @@ def _power_of_attorney(session: Session, member: Member, trustee: Trustee, confi
         "valid_until": checked.valid_until.isoformat() if checked.valid_until else None,
         "document_id": case.document_id, "case_id": case.id}), now)
     return poa.id
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What the case page shows beside the desk's own view."""
+
+    details: dict[str, Any]
+    document: Document | None
+    trustee_on_file: Trustee | None  # known by its UID: the letter goes to this address (R1)
+    trustee_address: list[str]
+    current_powers: list[PowerOfAttorney]
+    administrators: list[str]
+
+
+def case_facts(session: Session, case: StaffCase, now: datetime) -> Facts:
+    request = session.get(Request, case.request_id) if case.request_id else None
+    details = dict(request.details) if request else {}
+    trustee = session.scalar(select(Trustee).where(Trustee.uid == details.get("trustee_uid", "")))
+    member = session.get(Member, case.member_id) if case.member_id else None
+    powers = mandates.current_powers(session, member.id, trustee.id, now) if member and trustee else []
+    admins = [login.name for login in active_administrators(session, member.id, now)] if member else []
+    document = session.get(Document, case.document_id) if case.document_id else None
+    return Facts(details, document, trustee, codes.trustee_address(trustee).lines() if trustee else [], powers, admins)
+
+
+CASE = CaseKind(KIND, approve=approve_case, facts=case_facts, own_approval_form=True)

@@ -13,7 +13,7 @@ from staff_support import create_staff, csrf, english_client, log_in, make_app, 
 
 from core import clock, db
 from core.codes import codes, returned_mail
-from core.desk import case_closing, desk, exceptional
+from core.desk import desk, exceptional
 from core.models import AuditEvent, Case, History, Letter, Login, Member, RegistrationCode
 
 
@@ -265,7 +265,7 @@ def test_r16_closing_a_returned_exceptional_letter_withdraws_the_prepared_login(
     with db.unit_of_work() as s:
         done = returned_mail.register_return(s, _printed(first), staff.staff_id, clock.now())
     with db.unit_of_work() as s:
-        case_closing.close(s, done.case_id, staff.staff_id, "the member will write again", clock.now())
+        desk.close(s, done.case_id, staff.staff_id, "the member will write again", clock.now())
     with db.unit_of_work() as s:
         login = s.scalars(select(Login).where(Login.member_id == member_id)).one()
         assert login.status == "deactivated"

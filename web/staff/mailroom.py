@@ -12,27 +12,22 @@ from flask_login import current_user
 from core import clock
 from core.codes import returned_mail
 from core.db import unit_of_work
-from core.desk import case_closing, desk
-from core.models import Case, StaffUser
+from core.desk import desk
+from core.models import Case
 from web import stored_texts
 from web.auth import staff_required
 from web.i18n import translate
 from web.staff.blueprint import bp
 from web.staff.forms import AddressForm, ApproveForm, CloseForm, ReturnedLetterForm
-from web.staff.views import LETTER_LABELS, Page, case_page, refused
+from web.staff.views import LETTER_LABELS, Page, case_page, kind_forms, refused
 
 SENT_TO_NEW = "The new address is now on file, and the letter goes to it by post."
 
 
-@bp.context_processor
-def _returned_mail_helpers() -> dict[str, Any]:
-    return {"recorded_address": returned_mail.recorded_address, "staff_name": _staff_name}
-
-
-def _staff_name(staff_id: int | None) -> str:
-    with unit_of_work() as s:
-        staff = s.get(StaffUser, staff_id) if staff_id else None
-        return f"{staff.name} ({staff.username})" if staff else ""
+@kind_forms(returned_mail.KIND)
+def _forms(view: desk.CaseView) -> dict[str, Any]:
+    return {"address_form": AddressForm(prefix="address", formdata=None, obj=view.member),
+            "letter_form": ApproveForm(prefix="letter"), "close_form": CloseForm(prefix="close")}
 
 
 @bp.get("/mailroom")
@@ -109,20 +104,4 @@ def returned_mail_new_letter(case_id: int) -> Page:
     except desk.DeskError as error:
         return refused(case_id, error)
     flash(translate(SENT_TO_NEW if waiting else "The letter goes by post to the address on file."), "success")
-    return redirect(url_for(".case", case_id=case_id), 303)
-
-
-@bp.post("/cases/<int:case_id>/close")
-@staff_required
-def close_case(case_id: int) -> Page:
-    """Close a case with nothing more to send (a returned letter, an answered support request)."""
-    form = CloseForm(prefix="close")
-    if not form.validate_on_submit():
-        return case_page(case_id, status=422, close_form=form)
-    try:
-        with unit_of_work() as s:
-            case_closing.close(s, case_id, current_user.staff_id, str(form.note.data or ""), clock.now())
-    except desk.DeskError as error:
-        return refused(case_id, error)
-    flash(translate("The case is closed."), "success")
     return redirect(url_for(".case", case_id=case_id), 303)

@@ -4,7 +4,6 @@ translate and delegate to core.trustees.poa_uploads and core.desk.desk."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -17,13 +16,13 @@ from core import clock
 from core.db import unit_of_work
 from core.desk import desk
 from core.domain import rights
-from core.models import Case, Document, Member, Trustee
+from core.models import Case
 from core.trustees import poa_uploads
 from web.auth import staff_required
 from web.forms import Form, SwissDay
 from web.staff.blueprint import bp
 from web.staff.forms import Text
-from web.staff.views import case_page, refused
+from web.staff.views import case_page, kind_forms, refused
 
 
 class RecordSentForm(Form):
@@ -33,10 +32,10 @@ class RecordSentForm(Form):
     received_on = SwissDay(Text("Received on"), validators=[InputRequired(Text("Enter the day we received it"))])
     note = TextAreaField(Text("Note (optional)"), validators=[Length(max=2000)])
 
-    def confirmed(self) -> dict[str, Any]:
+    def confirmed(self) -> poa_uploads.Confirmed:
         assert isinstance(self.valid_from.data, date) and isinstance(self.received_on.data, date)
         sent = poa_uploads.Sent(self.valid_from.data, self.valid_until.data, tuple(self.scope.data or ()))
-        return {**sent.as_payload(), "received_on": self.received_on.data.isoformat()}
+        return poa_uploads.Confirmed(sent, self.received_on.data)
 
 
 def _form_for(case: Case) -> RecordSentForm:
@@ -48,29 +47,9 @@ def _form_for(case: Case) -> RecordSentForm:
     return form
 
 
-@dataclass(frozen=True)
-class Facts:
-    member: Member | None
-    trustee: Trustee | None
-    document: Document | None
-    sent: poa_uploads.Sent
-    sent_by: str
-    sent_on: date
-
-
-def case_facts(case: Case) -> Facts:
-    with unit_of_work() as s:
-        member = s.get(Member, case.member_id) if case.member_id else None
-        trustee = s.get(Trustee, case.payload.get("trustee_id"))
-        document = s.get(Document, case.document_id) if case.document_id else None
-        s.expunge_all()
-    return Facts(member, trustee, document, poa_uploads.Sent.from_payload(case.payload["sent"]),
-                 str(case.payload.get("sent_by", "")), date.fromisoformat(case.payload["sent_on"]))
-
-
-@bp.context_processor
-def _poa_upload_helpers() -> dict[str, Any]:
-    return {"poa_sent_facts": case_facts, "poa_sent_form": _form_for}
+@kind_forms(poa_uploads.KIND)
+def _forms(view: desk.CaseView) -> dict[str, Any]:
+    return {"poa_sent_form": _form_for(view.case)}
 
 
 @bp.post("/cases/<int:case_id>/power-of-attorney/record")
@@ -78,14 +57,13 @@ def _poa_upload_helpers() -> dict[str, Any]:
 def record_sent_power(case_id: int) -> Any:
     form = RecordSentForm(prefix="poa_sent")
     if not form.validate_on_submit():
-        return case_page(case_id, status=422, poa_sent_form_posted=form)
+        return case_page(case_id, status=422, poa_sent_form=form)
     try:
         with unit_of_work() as s:
             case = s.get(Case, case_id)
             if case is None or case.kind != poa_uploads.KIND:
-                abort(404)
-            case.payload = {**case.payload, "confirmed": form.confirmed()}
-            desk.approve(s, case_id, current_user.staff_id, form.note.data or "", clock.now())
+                abort(404)  # each kind's form posts to its own route
+            desk.approve(s, case_id, current_user.staff_id, form.note.data or "", clock.now(), form.confirmed())
     except desk.DeskError as error:
         return refused(case_id, error)
     flash(str(Text("Recorded. The member's administrators now see until when we may inform this trustee.")),

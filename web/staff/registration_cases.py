@@ -4,8 +4,6 @@ desk refuses the recorder, whatever the request says (four eyes, enforced on the
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
 from flask import abort, flash, redirect, render_template, url_for
@@ -16,15 +14,16 @@ from werkzeug.wrappers import Response
 from core import clock
 from core.db import unit_of_work
 from core.desk import desk, exceptional, stale_logins
-from core.domain import rights, signing
+from core.domain import rights
 from core.members import signatories
-from core.models import Case, Document, Login, Signatory
+from core.models import Case
 from web import stored_texts
 from web.auth import staff_required
 from web.i18n import translate
 from web.staff.blueprint import bp
 from web.staff.registration_forms import CaseApproveForm, ConfirmLoginsForm, ExceptionalForm, StaleLoginsForm
 from web.staff.registrations import member_or_404
+from web.staff.views import case_page, kind_forms, refused
 
 Page = str | tuple[str, int] | Response
 
@@ -133,72 +132,30 @@ def record_stale_logins(number: str) -> Page:
 
 # --- the case pages ---
 
-@dataclass(frozen=True)
-class CaseFacts:
-    """What the kind's partial shows beside the desk's own view."""
-
-    document: Document | None
-    recorded_by_me: bool
-    signers: list[Signatory]
-    verdict: signing.Verdict | None
-    letter_date: date | None
-    logins: list[Login]
-    administrators: list[Login]
-    kept_by_recorder: list[int]  # signers whose register entry the recorder added or ended
-    member_logins: list[Login]  # R17 from the member's own request: all its logins, to confirm the listed ones
-    asked: list[tuple[str, list[str]]]  # each row as the member listed it, with the names of the logins it matches
+@kind_forms(exceptional.KIND)
+def _exceptional_forms(view: desk.CaseView) -> dict[str, Any]:
+    return {"kind_approve_form": CaseApproveForm(prefix="approve")}
 
 
-def case_facts(case: Case) -> CaseFacts:
-    with unit_of_work() as s:
-        document = s.get(Document, case.document_id) if case.document_id else None
-        signers: list[Signatory] = []
-        verdict = letter_date = None
-        logins: list[Login] = []
-        administrators: list[Login] = []
-        kept: list[int] = []
-        if case.kind == exceptional.KIND and case.member_id:
-            letter_date = exceptional.letter_date_of(case)
-            ids = [int(i) for i in case.payload.get("signer_ids", [])]
-            signers = exceptional.signers_of(s, case.member_id, ids) or []
-            verdict = exceptional.verdict(s, case.member_id, ids, letter_date)
-            kept = exceptional.kept_by_recorder(s, case)
-        member_logins: list[Login] = []
-        if case.kind == stale_logins.KIND and case.member_id:
-            chosen = set(case.payload.get("login_ids", []))
-            member_logins = stale_logins.logins_of(s, case.member_id)
-            logins = [login for login in member_logins if login.id in chosen]
-            administrators = stale_logins.active_administrators(s, case.member_id, clock.now())
-        asked = [(row.label(), [login.name for login in member_logins
-                                if stale_logins.stale_rules.matches(row, login.name, login.email)])
-                 for row in stale_logins.asked_rows(case)] if case.kind == stale_logins.KIND else []
-        s.expunge_all()  # the template reads them after the session is gone
-    return CaseFacts(document, case.recorded_by == current_user.staff_id, signers, verdict, letter_date, logins,
-                     administrators, kept, member_logins, asked)
-
-
-@bp.context_processor
-def _case_helpers() -> dict[str, Any]:
-    return {"registration_case_facts": case_facts, "case_approve_form": CaseApproveForm,
-            "confirm_logins_form": ConfirmLoginsForm}
+@kind_forms(stale_logins.KIND)
+def _stale_logins_forms(view: desk.CaseView) -> dict[str, Any]:
+    return {"kind_approve_form": CaseApproveForm(prefix="approve"), "confirm_form": ConfirmLoginsForm(prefix="confirm")}
 
 
 def _approve(case_id: int, kind: str, done: str) -> Page:
-    from web.staff.views import _case_page, _refused
-
     with unit_of_work() as s:
         case = s.get(Case, case_id)
         if case is None or case.kind != kind:
             abort(404)  # each kind's form posts to its own route; another kind is decided on the desk's
     form = CaseApproveForm(prefix="approve")  # the prefix the kind's partial draws the form with
     if not form.validate_on_submit():
-        return _case_page(case_id, problem=" ".join(e for errors in form.errors.values() for e in errors),
+        return case_page(case_id, problem=" ".join(e for errors in form.errors.values() for e in errors),
                           status=422)
     try:
         with unit_of_work() as s:
             desk.approve(s, case_id, current_user.staff_id, form.note.data or "", clock.now())
     except desk.DeskError as error:
-        return _refused(case_id, error)
+        return refused(case_id, error)
     flash(translate(done), "success")
     return redirect(url_for(".case", case_id=case_id), 303)
 
@@ -221,17 +178,15 @@ def approve_stale_logins(case_id: int) -> Page:
 @staff_required
 def confirm_stale_logins(case_id: int) -> Page:
     """R17 from the member's own request: the clerk confirms the logins the listed names mean; another approves."""
-    from web.staff.views import case_page as _case_page
-
     form = ConfirmLoginsForm(prefix="confirm")
     if not form.validate_on_submit():
-        return _case_page(case_id, problem=" ".join(e for errors in form.errors.values() for e in errors),
+        return case_page(case_id, problem=" ".join(e for errors in form.errors.values() for e in errors),
                           status=422)
     try:
         with unit_of_work() as s:
             stale_logins.confirm(s, case_id, current_user.staff_id, form.logins.data or [], clock.now())
     except stale_logins.Refused as refused:
         problem = " ".join(translate(p.message, **dict(p.values)) for p in refused.problems)
-        return _case_page(case_id, problem=problem, status=422)
+        return case_page(case_id, problem=problem, status=422)
     flash(translate("Confirmed. Another staff member now approves the case."), "success")
     return redirect(url_for(".case", case_id=case_id), 303)

@@ -3,6 +3,8 @@ and stays in the case's history; closing the case is the desk's own close."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import flash, redirect, url_for
 from flask_login import current_user
 
@@ -12,8 +14,13 @@ from core.desk import desk, support
 from web.auth import staff_required
 from web.i18n import translate
 from web.staff.blueprint import bp
-from web.staff.forms import AnswerForm
-from web.staff.views import Page, case_page, refused, staff_message
+from web.staff.forms import AnswerForm, CloseForm
+from web.staff.views import Page, case_page, kind_forms, refused, staff_message
+
+
+@kind_forms(support.KIND)
+def _forms(view: desk.CaseView) -> dict[str, Any]:
+    return {"answer_form": AnswerForm(prefix="answer"), "close_form": CloseForm(prefix="close")}
 
 
 @bp.post("/cases/<int:case_id>/support/answer")

@@ -5,29 +5,26 @@ core.trustees.trustee_codes and core.desk.desk."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from flask import abort, flash, redirect, url_for
 from flask_login import current_user
-from sqlalchemy import select
 from wtforms import SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
 from core import clock
-from core.codes import codes
 from core.db import unit_of_work
 from core.desk import desk
 from core.domain import rights
-from core.models import Case, Document, Member, PowerOfAttorney, Request, Trustee
-from core.trustees import mandates, trustee_codes
+from core.models import Case, Request
+from core.trustees import trustee_codes
 from web.auth import staff_required
 from web.forms import Form, SwissDay
 from web.staff.blueprint import bp
 from web.staff.forms import Text
 from web.staff.poa_forms import LANGUAGES
-from web.staff.views import case_page, refused
+from web.staff.views import case_page, kind_forms, refused
 
 
 class TrusteeCodeForm(Form):
@@ -69,38 +66,9 @@ def _form_for(request: Request | None, today: date) -> TrusteeCodeForm:
     return form
 
 
-@dataclass(frozen=True)
-class Facts:
-    details: dict[str, Any]
-    document: Document | None
-    trustee_on_file: Trustee | None  # known by its UID: the letter goes to this address (R1)
-    trustee_address: list[str]
-    current_powers: list[PowerOfAttorney]
-    administrators: list[str]
-
-
-def case_facts(case: Case) -> Facts:
-    with unit_of_work() as s:
-        request = s.get(Request, case.request_id) if case.request_id else None
-        details = dict(request.details) if request else {}
-        trustee = s.scalar(select(Trustee).where(Trustee.uid == details.get("trustee_uid", "")))
-        member = s.get(Member, case.member_id) if case.member_id else None
-        powers = mandates.current_powers(s, member.id, trustee.id, clock.now()) if member and trustee else []
-        admins = [login.name for login in trustee_codes.active_administrators(s, member.id, clock.now())] \
-            if member else []
-        document = s.get(Document, case.document_id) if case.document_id else None
-        address = codes.trustee_address(trustee).lines() if trustee else []
-        s.expunge_all()
-    return Facts(details, document, trustee, address, powers, admins)
-
-
-@bp.context_processor
-def _trustee_code_helpers() -> dict[str, Any]:
-    def form_for(case: Case, view: desk.CaseView) -> TrusteeCodeForm:
-        return _form_for(view.request, clock.today_in_zurich(clock.now()))
-
-    return {"trustee_code_facts": case_facts, "trustee_code_form": form_for,
-            "right_name": lambda key: str(Text(rights.label(key)))}
+@kind_forms(trustee_codes.KIND)
+def _forms(view: desk.CaseView) -> dict[str, Any]:
+    return {"trustee_code_form": _form_for(view.request, clock.today_in_zurich(clock.now()))}
 
 
 @bp.post("/cases/<int:case_id>/trustee-code/approve")
@@ -108,14 +76,13 @@ def _trustee_code_helpers() -> dict[str, Any]:
 def approve_trustee_code(case_id: int) -> Any:
     form = TrusteeCodeForm(prefix="trustee_code")
     if not form.validate_on_submit():
-        return case_page(case_id, status=422, trustee_code_form_posted=form)
+        return case_page(case_id, status=422, trustee_code_form=form)
     try:
         with unit_of_work() as s:
             case = s.get(Case, case_id)
             if case is None or case.kind != trustee_codes.KIND:
-                abort(404)
-            case.payload = {**case.payload, **form.confirmed().as_payload()}
-            desk.approve(s, case_id, current_user.staff_id, form.note.data or "", clock.now())
+                abort(404)  # each kind's form posts to its own route
+            desk.approve(s, case_id, current_user.staff_id, form.note.data or "", clock.now(), form.confirmed())
     except desk.DeskError as error:
         return refused(case_id, error)
     flash(str(Text("Approved. The code letter goes by post to the trustee's address.")), "success")

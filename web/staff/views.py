@@ -3,6 +3,7 @@ Views translate and delegate: the rules live in core.desk.staff and core.desk.de
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from functools import partial
 from typing import Any
@@ -12,7 +13,6 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from core import clock
-from core.codes import returned_mail
 from core.db import unit_of_work
 from core.desk import desk
 from core.desk import staff as staff_service
@@ -24,7 +24,7 @@ from web.auth import PENDING_KEY, StaffPrincipal, end_session, staff_required, s
 from web.i18n import translate
 from web.redirects import local_path
 from web.staff.blueprint import bp
-from web.staff.forms import AddressForm, AnswerForm, ApproveForm, CloseForm, CodeForm, LoginForm, LogoutForm, RejectForm
+from web.staff.forms import ApproveForm, CloseForm, CodeForm, LoginForm, LogoutForm, RejectForm
 
 Page = str | tuple[str, int] | Response
 
@@ -66,9 +66,8 @@ def _helpers() -> dict[str, Any]:
             "kind_label": partial(_label, KIND_LABELS), "status_label": partial(_label, STATUS_LABELS),
             "event_label": partial(_label, EVENT_LABELS), "letter_label": partial(_label, LETTER_LABELS),
             "sentence": stored_texts.sentence, "stored": stored_texts.shown, "system_events": SYSTEM_EVENTS,
-            "own_approval_form": desk.OWN_APPROVAL_FORM, "closed_not_rejected": desk.CLOSE_ONLY,
             "may_decide": _may_decide, "topic_label": partial(_label, TOPIC_LABELS),
-            "rejected_by_letter": desk.rejections.KINDS, "language_name": partial(_label, LANGUAGE_LABELS)}
+            "language_name": partial(_label, LANGUAGE_LABELS)}
 
 
 def _may_decide(kind: str) -> bool:
@@ -178,21 +177,31 @@ def _query_of(filters: desk.Filters) -> dict[str, Any]:
                                           ("age", filters.older_than_days), ("q", filters.search)) if value}
 
 
-def _case_page(case_id: int, approve_form: ApproveForm | None = None, reject_form: RejectForm | None = None,
-               problem: str = "", status: int = 200, **kind_forms: Any) -> Page:
-    """The case page; kind_forms replace the empty forms of the kind's own partial (to show their errors)."""
+# The forms each kind's partial draws, made from the case view by the kind's own view module (registered with
+# @kind_forms); the desk's approve and reject forms are every page's.
+FormsOf = Callable[[desk.CaseView], dict[str, Any]]
+KIND_FORMS: dict[str, FormsOf] = {}
+
+
+def kind_forms(kind: str) -> Callable[[FormsOf], FormsOf]:
+    def register(forms_of: FormsOf) -> FormsOf:
+        KIND_FORMS[kind] = forms_of
+        return forms_of
+    return register
+
+
+def _case_page(case_id: int, problem: str = "", status: int = 200, **posted: Any) -> Page:
+    """The case page; `posted` forms replace the empty ones of the same name (to show their errors)."""
     with unit_of_work() as s:
         try:
-            view = desk.case_view(s, case_id)
+            view = desk.case_view(s, case_id, clock.now())
         except desk.CaseNotFound:
             abort(404)
-        returned = returned_mail.returned_letter(s, view.case) if view.case.kind == returned_mail.KIND else None
-    forms = {"address_form": AddressForm(prefix="address", formdata=None, obj=view.member),
-             "close_form": CloseForm(prefix="close"), "answer_form": AnswerForm(prefix="answer"),
-             "letter_form": ApproveForm(prefix="letter"), **kind_forms}
-    return render_template("web/staff/case.html", view=view, problem=problem, returned_letter=returned,
-                           approve_form=approve_form or ApproveForm(prefix="approve"),
-                           reject_form=reject_form or RejectForm(prefix="reject"), **forms), status
+    forms_of = KIND_FORMS.get(view.case.kind)
+    forms = {"approve_form": ApproveForm(prefix="approve"), "reject_form": RejectForm(prefix="reject"),
+             **(forms_of(view) if forms_of else {}), **posted}
+    return render_template("web/staff/case.html", view=view, problem=problem, me=current_user.staff_id,
+                           **forms), status
 
 
 def case_page(case_id: int, problem: str = "", status: int = 200, **kind_forms: Any) -> Page:
@@ -288,3 +297,19 @@ def reject(case_id: int) -> Page:
 # What a rejection does, where it is neither a letter to the member nor an e-mail to the requester.
 REJECTED = {"power_of_attorney": "Rejected. The power of attorney is not recorded; the member's administrators see "
                                  "your reason on the trustee's page in connect."}
+
+
+@bp.post("/cases/<int:case_id>/close")
+@staff_required
+def close_case(case_id: int) -> Page:
+    """Close a case with nothing more to send (a returned letter, an answered support request)."""
+    form = CloseForm(prefix="close")
+    if not form.validate_on_submit():
+        return _case_page(case_id, status=422, close_form=form)
+    try:
+        with unit_of_work() as s:
+            desk.close(s, case_id, current_user.staff_id, str(form.note.data or ""), clock.now())
+    except desk.DeskError as error:
+        return _refused(case_id, error)
+    flash(translate("The case is closed."), "success")
+    return redirect(url_for(".case", case_id=case_id), 303)
