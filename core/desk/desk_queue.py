@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, CompoundSelect, Select, and_, func, or_, select, union
 from sqlalchemy.orm import Session
 
-from core.desk import search
+from core.desk import kinds, search
 from core.domain.staff import Cursor, decode_cursor
 from core.domain.states import CaseStatus
 from core.models import Case, Letter, Member, Request
@@ -20,8 +20,7 @@ from core.models import Case, Letter, Member, Request
 PAGE_SIZE = 50
 COUNT_CAP = 10_000
 STATUSES = ("open", "approved", "rejected", "closed")
-KINDS = ("new_code", "code_exhausted", "trustee_code", "exceptional_registration", "stale_logins", "returned_mail",
-         "support", "power_of_attorney")
+KINDS = tuple(kinds.KINDS)
 AGES = (1, 3, 7, 30)  # "older than N days" on the queue
 
 
