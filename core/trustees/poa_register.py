@@ -35,21 +35,6 @@ class Refused(ValueError):
 
 
 @dataclass(frozen=True)
-class TrusteeEntry:
-    """The trustee by UID; name and address only needed when the fund does not know the company yet."""
-
-    uid: str
-    name: str = ""
-    care_of: str = ""
-    street: str = ""
-    po_box: str = ""
-    postcode: str = ""
-    town: str = ""
-    language: str = "de"
-    email: str = ""
-
-
-@dataclass(frozen=True)
 class Upload:
     data: bytes
     filename: str
@@ -62,17 +47,15 @@ def member_by_number(session: Session, member_number: str) -> Member:
     return member
 
 
-def _trustee(session: Session, entry: TrusteeEntry, actor: str, now: datetime) -> Trustee:
+def _trustee(session: Session, entry: trustees.Company, actor: str, now: datetime) -> Trustee:
     try:
-        return trustees.find_or_create(session, entry.uid, entry.name, entry.care_of, entry.street, entry.po_box,
-                                       entry.postcode, entry.town, entry.language, entry.email, now=now,
-                                       actor=actor)
+        return trustees.find_or_create(session, entry, now=now, actor=actor)
     except trustees.InvalidTrustee as exc:
         field = "trustee_uid" if exc.field == "uid" else "trustee_postcode"
         raise Refused(exc.message, field, **exc.values) from exc
 
 
-def record(session: Session, member_number: str, entry: TrusteeEntry, power: rules.NewPowerOfAttorney,
+def record(session: Session, member_number: str, entry: trustees.Company, power: rules.NewPowerOfAttorney,
            upload: Upload | None, actor: str, now: datetime) -> int:
     """One transaction: the checked power of attorney, its document and the audit entry."""
     try:

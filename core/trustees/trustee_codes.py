@@ -61,14 +61,14 @@ def submit(session: Session, command: TrusteeCodeRequest, pdf: bytes, filename: 
 class Confirmed:
     """What the clerk confirmed on the case page, kept in the case's payload until the desk approves."""
 
-    trustee: dict[str, str]  # uid, name, care_of, street, po_box, postcode, town, language, email
+    trustee: trustees.Company
     scope: list[str]
     valid_from: date
     valid_until: date | None
     received_on: date
 
     def as_payload(self) -> dict[str, Any]:
-        return {"trustee": self.trustee, "poa": {
+        return {"trustee": self.trustee.as_payload(), "poa": {
             "scope": self.scope, "valid_from": self.valid_from.isoformat(),
             "valid_until": self.valid_until.isoformat() if self.valid_until else None,
             "received_on": self.received_on.isoformat()}}
@@ -76,7 +76,8 @@ class Confirmed:
     @classmethod
     def from_payload(cls, payload: dict[str, Any]) -> Confirmed:
         poa = payload["poa"]
-        return cls(dict(payload["trustee"]), list(poa["scope"]), date.fromisoformat(poa["valid_from"]),
+        return cls(trustees.Company.from_payload(payload["trustee"]), list(poa["scope"]),
+                   date.fromisoformat(poa["valid_from"]),
                    date.fromisoformat(poa["valid_until"]) if poa.get("valid_until") else None,
                    date.fromisoformat(poa["received_on"]))
 
@@ -115,11 +116,8 @@ def approve_case(session: Session, case: StaffCase, request: Request | None, sta
 
 def _trustee(session: Session, confirmed: Confirmed, actor: str, now: datetime, refuse: type[Exception]) -> Trustee:
     """The company on file by its UID (its recorded address stays, R1), or a new one as staff confirmed it."""
-    t = confirmed.trustee
     try:
-        return trustees.find_or_create(session, t["uid"], t["name"], t.get("care_of", ""), t.get("street", ""),
-                                       t.get("po_box", ""), t.get("postcode", ""), t.get("town", ""),
-                                       t.get("language", "de"), t.get("email", ""), now=now, actor=actor)
+        return trustees.find_or_create(session, confirmed.trustee, now=now, actor=actor)
     except trustees.InvalidTrustee as exc:
         raise refuse(exc.message) from exc
 

@@ -31,16 +31,10 @@ LOGIN_ENDED = ("{name} had a login at this company that has been deactivated. As
 
 @dataclass(frozen=True)
 class Company:
-    """The trustee company as the administrator chose it: an id from the list, or the details of a new one."""
+    """The trustee company as the administrator chose it: an id from the list, or a new one."""
 
     trustee_id: int | None = None
-    uid: str = ""
-    name: str = ""
-    street: str = ""
-    po_box: str = ""
-    postcode: str = ""
-    town: str = ""
-    language: str = "de"
+    new: trustees.Company | None = None
 
 
 @dataclass(frozen=True)
@@ -67,8 +61,9 @@ def _company(session: Session, member_id: int, company: Company, actor: str, now
             raise logins.Refused(UNKNOWN_COMPANY, "company")
         return known[company.trustee_id]
     try:
-        return trustees.find_or_create(session, company.uid, company.name, "", company.street, company.po_box,
-                                       company.postcode, company.town, company.language, now=now, actor=actor)
+        if company.new is None:
+            raise logins.Refused(UNKNOWN_COMPANY, "company")
+        return trustees.find_or_create(session, company.new, now=now, actor=actor)
     except trustees.InvalidTrustee as exc:
         raise logins.Refused(exc.message, "uid" if exc.field == "uid" else "postcode", **exc.values) from exc
 

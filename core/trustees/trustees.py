@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import or_, select
@@ -14,6 +15,28 @@ from core.models import Trustee
 
 BAD_UID = "'{uid}' is not a valid UID (CHE-123.456.789 with its check digit)"
 BAD_ADDRESS = "The company's address is not complete: {problem}."
+
+
+@dataclass(frozen=True)
+class Company:
+    """A trustee company as someone entered it: its UID, and the postal address, language and e-mail the fund
+    records when it does not know the company yet (a known company keeps the address on file, R1)."""
+
+    uid: str
+    address: addresses.PostalAddress = field(default_factory=lambda: addresses.PostalAddress(""))
+    language: str = "de"
+    email: str = ""
+
+    def as_payload(self) -> dict[str, str]:
+        a = self.address
+        return {"uid": self.uid, "name": a.name, "care_of": a.care_of, "street": a.street, "po_box": a.po_box,
+                "postcode": a.postcode, "town": a.town, "language": self.language, "email": self.email}
+
+    @classmethod
+    def from_payload(cls, payload: dict[str, str]) -> Company:
+        address = addresses.PostalAddress(*(str(payload.get(name, "")) for name in (
+            "name", "care_of", "street", "po_box", "postcode", "town")))
+        return cls(str(payload["uid"]), address, str(payload.get("language", "de")), str(payload.get("email", "")))
 
 
 class InvalidTrustee(ValueError):
@@ -36,10 +59,9 @@ def checked_uid(uid: str) -> str:
         raise InvalidTrustee(BAD_UID, "uid", uid=uid.strip()[:20]) from exc
 
 
-def _checked_address(name: str, care_of: str, street: str, po_box: str, postcode: str, town: str,
-                     language: str) -> tuple[addresses.PostalAddress, str]:
-    address = addresses.PostalAddress(name.strip(), care_of.strip(), street.strip(), po_box.strip(),
-                                      postcode.strip(), town.strip())
+def _checked_address(given: addresses.PostalAddress, language: str) -> tuple[addresses.PostalAddress, str]:
+    address = addresses.PostalAddress(*(part.strip() for part in (given.name, given.care_of, given.street,
+                                                                   given.po_box, given.postcode, given.town)))
     try:
         addresses.check_swiss(address)
         return address, addresses.check_language(language)
@@ -47,18 +69,17 @@ def _checked_address(name: str, care_of: str, street: str, po_box: str, postcode
         raise InvalidTrustee(BAD_ADDRESS, "address", problem=str(exc)) from exc
 
 
-def find_or_create(session: Session, uid: str, name: str, care_of: str = "", street: str = "", po_box: str = "",
-                   postcode: str = "", town: str = "", language: str = "de", email: str = "", *,
-                   now: datetime, actor: str = "system") -> Trustee:
+def find_or_create(session: Session, company: Company, *, now: datetime, actor: str = "system") -> Trustee:
     """The trustee with this UID as on file; otherwise a new one from these details (audited). A known trustee's
     address is never changed from here: only the fund keeps it."""
+    uid = company.uid
     existing = by_uid(session, uid)
     if existing is not None:
         return existing
-    address, lang = _checked_address(name, care_of, street, po_box, postcode, town, language)
+    address, lang = _checked_address(company.address, company.language)
     trustee = Trustee(uid=checked_uid(uid), name=address.name, care_of=address.care_of, street=address.street,
                       po_box=address.po_box, postcode=address.postcode, town=address.town, language=lang,
-                      email=email.strip(), created_at=now)
+                      email=company.email.strip(), created_at=now)
     try:
         with session.begin_nested():  # two administrators entering the same new company at once: one row wins
             session.add(trustee)

@@ -25,6 +25,7 @@ from core.codes import returned_mail
 from core.desk import exceptional, requests, stale_logins, support
 from core.desk.desk_queue import KINDS
 from core.domain import codes, rights, totp
+from core.domain.addresses import PostalAddress
 from core.domain.trustee_requests import parse_trustee_code
 from core.logins import invitations
 from core.models import Case, Letter, Login, Member, PowerOfAttorney, RegistrationCode, Request
@@ -169,8 +170,10 @@ def _world(app: Any) -> World:
         s.flush()
         invitations.invite(s, invitee, "test", now)
 
-        trustee = trustees.find_or_create(s, "CHE-109.322.551", "Treuhand Sonnenberg GmbH", "", "Seestrasse 5", "",
-                                          "8000", "Zürich", "de", "office@sonnenberg.example", now=now, actor="test")
+        company = trustees.Company("CHE-109.322.551", PostalAddress("Treuhand Sonnenberg GmbH", street="Seestrasse 5",
+                                                                   postcode="8000", town="Zürich"),
+                                   "de", "office@sonnenberg.example")
+        trustee = trustees.find_or_create(s, company, now=now, actor="test")
         trustee_secret = totp.new_secret()
         trustee_login = Login(member_id=None, trustee_id=trustee.id, name="Tom Sonnenberg",
                               email="tom@sonnenberg.example", mobile="+41791230000", language="en",

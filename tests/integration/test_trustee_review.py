@@ -17,6 +17,7 @@ from trustee_support import UID_T, UID_U, grant, make_poa, make_trustee, make_tr
 
 from core import clock, db
 from core.clock import ZURICH
+from core.domain.addresses import PostalAddress
 from core.logins import deactivation_sweep
 from core.models import AuditEvent, Invitation, Login, Mandate
 
@@ -229,9 +230,9 @@ def test_r13_two_administrators_entering_the_same_new_company_at_once_get_one_co
             with db.unit_of_work() as s:
                 assert trustee_service.by_uid(s, "CHE-100.000.006") is None
                 barrier.wait(timeout=10)
-                found.append(trustee_service.find_or_create(
-                    s, "CHE-100.000.006", "Fidu Treuhand AG", street="Seestrasse 5", postcode="8000",
-                    town="Zürich", now=clock.now()).uid)
+                company = trustee_service.Company("CHE-100.000.006", PostalAddress(
+                    "Fidu Treuhand AG", street="Seestrasse 5", postcode="8000", town="Zürich"))
+                found.append(trustee_service.find_or_create(s, company, now=clock.now()).uid)
         except Exception as exc:  # noqa: BLE001 - the test reports whatever went wrong in the thread
             errors.append(repr(exc))
 

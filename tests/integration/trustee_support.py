@@ -9,6 +9,7 @@ from admin_support import password_hash
 
 from core import clock, db, secrets_box
 from core.domain import totp
+from core.domain.addresses import PostalAddress
 from core.models import Login, PowerOfAttorney
 from core.trustees import mandates, trustees
 
@@ -17,8 +18,9 @@ UID_T, UID_U = "CHE-100.000.006", "CHE-100.000.012"
 
 def make_trustee(uid: str = UID_T, name: str = "Fidu Treuhand AG", email: str = "office@fidu.example") -> int:
     with db.unit_of_work() as s:
-        return trustees.find_or_create(s, uid, name, "", "Seestrasse 5", "", "8000", "Zürich", "de", email,
-                                       now=clock.now(), actor="test").id
+        company = trustees.Company(uid, PostalAddress(name, street="Seestrasse 5", postcode="8000", town="Zürich"),
+                                   "de", email)
+        return trustees.find_or_create(s, company, now=clock.now(), actor="test").id
 
 
 def make_trustee_login(trustee_id: int, name: str, email: str, *, status: str = "active",

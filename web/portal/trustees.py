@@ -15,8 +15,9 @@ from core import clock
 from core.db import unit_of_work
 from core.desk import documents
 from core.domain import rights
+from core.domain.addresses import PostalAddress
 from core.logins import logins
-from core.trustees import mandates, poa_register, poa_uploads, trustee_logins
+from core.trustees import mandates, poa_register, poa_uploads, trustee_logins, trustees
 from web.auth import ACTING_KEY, CHOOSING, for_trustees, member_required
 from web.i18n import current, translate
 from web.portal.admin import _forged, admin_required, service
@@ -192,9 +193,10 @@ def _companies() -> list[tuple[str, str]]:
 def _company(form: TrusteeAccessForm) -> trustee_logins.Company:
     if form.company.data != NEW_COMPANY:
         return trustee_logins.Company(trustee_id=form.chosen_company_id())
-    return trustee_logins.Company(None, form.uid.data or "", form.company_name.data or "", form.street.data or "",
-                                  form.po_box.data or "", form.postcode.data or "", form.town.data or "",
-                                  form.company_language.data or "de")
+    address = PostalAddress(form.company_name.data or "", "", form.street.data or "", form.po_box.data or "",
+                            form.postcode.data or "", form.town.data or "")
+    return trustee_logins.Company(new=trustees.Company(form.uid.data or "", address,
+                                                       form.company_language.data or "de"))
 
 
 @bp.route("/admin/trustees/new", methods=["GET", "POST"])

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import flash, redirect, render_template, request, session, url_for
+from flask import flash, redirect, request, session, url_for
 from werkzeug.wrappers import Response
 from wtforms import PasswordField
 from wtforms.validators import EqualTo, InputRequired
@@ -21,10 +21,12 @@ from core.logins.member_auth import Check
 from web.enrolment import authenticator_display
 from web.forms import Form
 from web.i18n import translate
+from web.public import steps
 from web.public.blueprint import bp
 from web.public.member_forms import OtpForm
 from web.public.registration import RECOVERY_KEY
 from web.public.second_factor_forms import ActionForm, SmsCodeForm
+from web.public.steps import OTP_THROTTLED, WRONG_OTP
 
 STATE_KEY = "invitation"
 STATE_SECONDS = 3600  # time to get through the steps once the link was opened
@@ -39,8 +41,6 @@ CODE_MESSAGES = {
     Check.NO_CODE: "No code has been sent yet. Send a code first.",
     Check.THROTTLED: "Too many wrong codes. Wait 5 minutes, then try again.",
 }
-WRONG_OTP = "This code is not right. Check the time on your phone and enter the code your app shows now."
-OTP_THROTTLED = "Too many wrong codes. Wait 5 minutes, then try again."
 
 
 class PasswordForm(Form):
@@ -50,15 +50,11 @@ class PasswordForm(Form):
 
 
 def _page(template: str, status: int = 200, **context: Any) -> tuple[str, int, dict[str, str]]:
-    # These pages carry personal details and, once, the TOTP secret: never keep them in a cache.
-    return render_template(f"web/public/{template}", **context), status, {"Cache-Control": "no-store"}
+    return steps.page(template, status, **context)
 
 
 def _state() -> dict[str, Any] | None:
-    state = session.get(STATE_KEY)
-    if not isinstance(state, dict) or state.get("until", 0) < clock.now().timestamp():
-        return None
-    return state
+    return steps.state(STATE_KEY)
 
 
 def _gone() -> tuple[str, int, dict[str, str]]:

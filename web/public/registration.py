@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import flash, redirect, render_template, request, session, url_for
+from flask import flash, redirect, request, session, url_for
 from werkzeug.wrappers import Response
 
 from core import clock
@@ -19,8 +19,10 @@ from core.logins import recovery_codes, registration
 from core.models import Member
 from web.enrolment import authenticator_display
 from web.i18n import current, translate
+from web.public import steps
 from web.public.blueprint import bp
 from web.public.member_forms import CodeForm, DetailsForm, OtpForm
+from web.public.steps import OTP_THROTTLED, WRONG_OTP
 
 STATE_KEY = "registration"
 RECOVERY_KEY = "recovery_codes_for"  # a login just activated, whose recovery codes are still to be shown
@@ -30,20 +32,14 @@ STATE_SECONDS = 3600  # time to fill in the details and set up an app
 NO_MATCH = ("This member number and code do not match a valid registration code. Check the letter and type the "
             "code again. A code works only once, and only until the date printed in the letter.")
 BLOCKED = "Too many wrong codes. Wait 15 minutes, then try again."
-WRONG_OTP = "This code is not right. Check the time on your phone and enter the code your app shows now."
-OTP_THROTTLED = "Too many wrong codes. Wait 5 minutes, then try again."
 
 
 def _page(template: str, status: int = 200, **context: Any) -> tuple[str, int, dict[str, str]]:
-    # Registration pages carry personal details and, once, the TOTP secret: never keep them in a cache.
-    return render_template(f"web/public/{template}", **context), status, {"Cache-Control": "no-store"}
+    return steps.page(template, status, **context)
 
 
 def _state() -> dict[str, Any] | None:
-    state = session.get(STATE_KEY)
-    if not isinstance(state, dict) or state.get("until", 0) < clock.now().timestamp():
-        return None
-    return state
+    return steps.state(STATE_KEY)
 
 
 def _start_again() -> Response:

@@ -11,7 +11,8 @@ from wtforms.validators import InputRequired, Length, Optional
 
 from core.domain import mandates as rules
 from core.domain import rights
-from core.trustees import poa_register
+from core.domain.addresses import PostalAddress
+from core.trustees import trustees
 from web.forms import Form, SwissDay
 from web.i18n import translate
 from web.staff.forms import Text
@@ -42,11 +43,12 @@ class RecordForm(Form):
         return rules.NewPowerOfAttorney(self.valid_from.data, self.valid_until.data, self.received_on.data,
                                         tuple(self.scope.data or ()))
 
-    def trustee(self) -> poa_register.TrusteeEntry:
-        return poa_register.TrusteeEntry(
-            self.trustee_uid.data or "", self.trustee_name.data or "", "", self.trustee_street.data or "",
-            self.trustee_po_box.data or "", self.trustee_postcode.data or "", self.trustee_town.data or "",
-            self.trustee_language.data or "de", self.trustee_email.data or "")
+    def trustee(self) -> trustees.Company:
+        address = PostalAddress(self.trustee_name.data or "", "", self.trustee_street.data or "",
+                                self.trustee_po_box.data or "", self.trustee_postcode.data or "",
+                                self.trustee_town.data or "")
+        return trustees.Company(self.trustee_uid.data or "", address, self.trustee_language.data or "de",
+                                self.trustee_email.data or "")
 
     def fail(self, name: str, message: str) -> None:
         field = self._fields.get(name, self.trustee_uid)

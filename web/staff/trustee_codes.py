@@ -17,8 +17,9 @@ from core import clock
 from core.db import unit_of_work
 from core.desk import desk
 from core.domain import rights
+from core.domain.addresses import PostalAddress
 from core.models import Case, Request
-from core.trustees import trustee_codes
+from core.trustees import trustee_codes, trustees
 from web.auth import staff_required
 from web.forms import Form, SwissDay
 from web.staff.blueprint import bp
@@ -46,11 +47,11 @@ class TrusteeCodeForm(Form):
 
     def confirmed(self) -> trustee_codes.Confirmed:
         assert isinstance(self.valid_from.data, date) and isinstance(self.received_on.data, date)
-        trustee = {"uid": self.trustee_uid.data or "", "name": self.trustee_name.data or "",
-                   "care_of": self.trustee_care_of.data or "", "street": self.trustee_street.data or "",
-                   "po_box": self.trustee_po_box.data or "", "postcode": self.trustee_postcode.data or "",
-                   "town": self.trustee_town.data or "", "language": self.trustee_language.data or "de",
-                   "email": self.contact_email.data or ""}
+        address = PostalAddress(self.trustee_name.data or "", self.trustee_care_of.data or "",
+                                self.trustee_street.data or "", self.trustee_po_box.data or "",
+                                self.trustee_postcode.data or "", self.trustee_town.data or "")
+        trustee = trustees.Company(self.trustee_uid.data or "", address, self.trustee_language.data or "de",
+                                   self.contact_email.data or "")
         return trustee_codes.Confirmed(trustee, list(self.scope.data or []), self.valid_from.data,
                                        self.valid_until.data, self.received_on.data)
 
