@@ -19,6 +19,7 @@ from core.desk.casework import CannotApprove, note_on_case
 from core.domain.addresses import InvalidAddress, PostalAddress, check_swiss
 from core.domain.states import CaseStatus, CodeStatus, LetterStatus, LoginStatus
 from core.models import Case, History, Letter, Login, Member, RegistrationCode, Request, StaffUser
+from core.refusal import Refused
 from letters.compose import CODELESS_KINDS
 
 KIND = "returned_mail"
@@ -30,13 +31,8 @@ CODE_LETTERS = ("invitation", "new_code", "exceptional_login")
 ADDRESS_FIELDS = ("care_of", "street", "po_box", "postcode", "town")
 
 
-class ReturnedMailError(Exception):
-    """A reference or correction that cannot be taken. `message` is an English source string with placeholders,
-    `values` fill them, so a page can show it in the clerk's language."""
-
-    def __init__(self, message: str, **values: str) -> None:
-        super().__init__(message.format(**values))
-        self.message, self.values = message, values
+class ReturnedMailError(Refused):
+    """A reference or correction that cannot be taken."""
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,6 @@ from core.codes import codes
 from core.desk import cases, documents, rejections
 from core.desk.case_kind import CaseKind
 from core.desk.casework import NO_MEMBER, CannotApprove
-from core.desk.refusals import Problem, Refused
 from core.domain import rights as catalogue
 from core.domain import signing
 from core.domain.phones import InvalidMobile, normalise_mobile
@@ -41,6 +40,7 @@ from core.models import (
     Signatory,
     StaffUser,
 )
+from core.refusal import Problem, Refused
 
 KIND = "exceptional_registration"
 LETTER_KIND = "exceptional_login"  # the code letter: "the login your letter asked for is ready"

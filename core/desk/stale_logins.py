@@ -21,7 +21,6 @@ from core.codes import codes
 from core.desk import cases, documents, rejections
 from core.desk.case_kind import CaseKind
 from core.desk.casework import NO_MEMBER, CannotApprove
-from core.desk.refusals import Problem, Refused
 from core.domain import rights
 from core.domain import stale_login_requests as stale_rules
 from core.domain.deactivation import may_use
@@ -30,6 +29,7 @@ from core.domain.states import CaseStatus, LoginStatus, RequestStatus
 from core.logins import logins
 from core.members import signatories
 from core.models import Case, Document, History, Letter, Login, Member, Request, StaffUser
+from core.refusal import Problem, Refused
 
 KIND = "stale_logins"
 LETTER_KIND = "logins_deactivated"

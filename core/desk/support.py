@@ -17,6 +17,7 @@ from core.desk.case_kind import CaseKind
 from core.desk.casework import note_on_case
 from core.domain.states import RequestStatus
 from core.models import History, Member, Request
+from core.refusal import Refused
 
 KIND = "support"
 TOPICS = ("adding_users", "two_step_login", "business_process", "other")
@@ -27,7 +28,7 @@ MAX_MESSAGE = 5000
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
-class SupportError(ValueError):
+class SupportError(Refused):
     """A support request or answer that cannot be taken; the message names the field."""
 
 

@@ -21,6 +21,7 @@ from core.domain.deactivation import may_use
 from core.domain.states import InvitationStatus, LoginStatus
 from core.logins import invitation_links
 from core.models import Invitation, Login, Member
+from core.refusal import Refused
 
 LANGUAGES = ("de", "fr", "it", "en")
 EMAIL_TAKEN = "Your company already has a login with this e-mail address."
@@ -37,15 +38,6 @@ class NotAllowed(Exception):
 
 class NotFound(LookupError):
     """No such login or invitation for this member: the page answers 404, whether or not it exists elsewhere."""
-
-
-class Refused(Exception):
-    """The change breaks a rule; nothing was changed. `message` is an English source string for the page,
-    `values` fill its placeholders, `field` names the form field it belongs to (None: the whole form)."""
-
-    def __init__(self, message: str, field: str | None = None, **values: str) -> None:
-        super().__init__(message)
-        self.message, self.field, self.values = message, field, values
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from core.domain.deactivation import may_use
 from core.domain.mandates import BY_FUND_CODE
 from core.domain.states import LoginStatus
 from core.models import AuthFailure, Login, RegistrationCode
+from core.refusal import Refused
 from core.trustees import mandates
 
 ADMINISTRATOR = "administrator"  # a member's first administrator (R4, R20, Situation 2)
@@ -39,13 +40,8 @@ class Person:
     language: str
 
 
-class RegistrationError(Exception):
-    """The step cannot go ahead; the message is an English source string for the page, shown next to
-    `field`, or with no field when the registration must start again."""
-
-    def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.field = field
+class RegistrationError(Refused):
+    """The step cannot go ahead: shown next to `field`, or with no field when the registration must start again."""
 
 
 def route_of(code: RegistrationCode) -> str:

@@ -15,17 +15,10 @@ from core.domain import signing
 from core.domain.register import RowError
 from core.domain.signatory_rows import SignatoryRow
 from core.models import Member, Signatory
+from core.refusal import Refused
 
 SOURCE = "commercial register"
 ACTOR = "signatories-import"
-
-
-class Refused(ValueError):
-    """Bad input; nothing was changed. `field` names the form field it belongs to."""
-
-    def __init__(self, message: str, field: str | None = None, **values: str) -> None:
-        super().__init__(message.format(**values) if values else message)
-        self.message, self.field, self.values = message, field, values
 
 
 @dataclass(frozen=True)

@@ -18,20 +18,13 @@ from core.desk import documents
 from core.desk import search as staff_search
 from core.domain import mandates as rules
 from core.models import Document, Member, PowerOfAttorney, Trustee
+from core.refusal import Refused
 from core.trustees import mandates, trustees
 
 UNKNOWN_MEMBER = "No member with this member number is on the register."
 NO_DOCUMENT = "Upload the signed power of attorney as a PDF."
 ALREADY_REVOKED = "This power of attorney has been revoked already."
 NO_NOTE = "Say how the revocation reached us, for example 'letter of 3 March'."
-
-
-class Refused(ValueError):
-    """The entry breaks a rule and nothing was stored; `message` is an English source string for the page."""
-
-    def __init__(self, message: str, field: str | None = None, **values: str) -> None:
-        super().__init__(message.format(**values) if values else message)
-        self.message, self.field, self.values = message, field, values
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from core import audit
 from core.domain import addresses, identifiers
 from core.models import Trustee
+from core.refusal import Refused
 
 BAD_UID = "'{uid}' is not a valid UID (CHE-123.456.789 with its check digit)"
 BAD_ADDRESS = "The company's address is not complete: {problem}."
@@ -39,12 +40,8 @@ class Company:
         return cls(str(payload["uid"]), address, str(payload.get("language", "de")), str(payload.get("email", "")))
 
 
-class InvalidTrustee(ValueError):
-    """The company as entered breaks a rule; `message` names it, `field` is the form field it belongs to."""
-
-    def __init__(self, message: str, field: str | None = None, **values: str) -> None:
-        super().__init__(message.format(**values) if values else message)
-        self.message, self.field, self.values = message, field, values
+class InvalidTrustee(Refused):
+    """The company as entered breaks a rule."""
 
 
 def by_uid(session: Session, uid: str) -> Trustee | None:
