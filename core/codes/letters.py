@@ -20,6 +20,7 @@ from sqlalchemy import BigInteger, Row, String, column, select, update, values
 from sqlalchemy.orm import Session
 
 from core import audit, clock, config, db
+from core.desk import rejections, stale_logins
 from core.domain import codes
 from core.domain.states import CodeStatus, LetterStatus
 from core.models import Letter, Member, PrintBatch, RegistrationCode
@@ -113,8 +114,6 @@ def _logins_named(session: Session, row: Row) -> str:
     """A confirmation of deactivated logins (R17) lists them by name, as the approving case recorded them."""
     if row.kind != "logins_deactivated":
         return ""
-    from core.desk import stale_logins
-
     return ", ".join(stale_logins.letter_names(session, row.id))
 
 
@@ -123,8 +122,6 @@ def _refusal(session: Session, row: Row) -> tuple[str, str, str]:
     rejecting case recorded them."""
     if row.kind != "request_rejected":
         return "", "", ""
-    from core.desk import rejections
-
     found = rejections.letter_facts(session, row.id)
     return found.topic, found.names, found.reason
 

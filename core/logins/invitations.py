@@ -25,6 +25,7 @@ from core.logins import logins, member_auth, registration
 from core.logins.invitation_links import SMS_PURPOSE, TASK, invite
 from core.logins.member_auth import Check
 from core.models import Invitation, Login, Mandate, Member, Trustee
+from core.trustees import mandates
 
 NOT_PENDING = "This invitation has been used, replaced or cancelled already."
 SYSTEM = "system"
@@ -103,8 +104,6 @@ def cancel(session: Session, editor_id: int, invitation_id: int, now: datetime) 
 def _keeps_other_mandates(session: Session, login: Login, member_id: int, editor: Login, now: datetime) -> bool:
     """A trustee login (R13) invited by this member loses this member's mandate; it stays open while another
     member's mandate waits for it, with a fresh link naming that member (only one link per login works)."""
-    from core.trustees import mandates
-
     mandate = mandates.active_mandate(session, login.id, member_id)
     if mandate is not None:
         mandates.revoke(session, mandate.id, member_id, logins.account(editor), now)

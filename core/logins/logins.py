@@ -19,7 +19,7 @@ from core.domain import logins as rules
 from core.domain import rights
 from core.domain.deactivation import may_use
 from core.domain.states import InvitationStatus, LoginStatus
-from core.logins import invitation_links
+from core.logins import invitation_links, member_auth, profile, sms_codes
 from core.models import Invitation, Login, Member
 from core.refusal import Refused
 
@@ -223,8 +223,6 @@ def edit(session: Session, editor_id: int, login_id: int, details: Details, now:
 
 def _forget_sms_codes(session: Session, login: Login) -> None:
     """A code already sent to the old number must not work any more (R7: codes go to the number on file)."""
-    from core.logins import member_auth, profile, sms_codes
-
     for purpose in (member_auth.SMS_PURPOSE, invitation_links.SMS_PURPOSE, profile.REAUTH_PURPOSE):
         sms_codes.void_codes(session, purpose=purpose, subject=account(login))
 
