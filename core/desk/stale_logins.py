@@ -26,7 +26,7 @@ from core.domain import stale_login_requests as stale_rules
 from core.domain.deactivation import may_use
 from core.domain.stale_login_requests import NamedLogin
 from core.domain.states import CaseStatus, LoginStatus, RequestStatus
-from core.logins import logins
+from core.logins import leaving
 from core.members import signatories
 from core.models import Case, Document, History, Letter, Login, Member, Request, StaffUser
 from core.refusal import Problem, Refused
@@ -193,7 +193,7 @@ def approve_case(session: Session, case: Case, request: Request | None, staff: S
     ended = [login for login in logins_of(session, member.id)
              if login.id in case.payload["login_ids"] and login.status != LoginStatus.DEACTIVATED]
     for login in ended:
-        logins.end_now(session, login, actor, now)
+        leaving.end_now(session, login, actor, now)
     letter_id = queue_letter(session, member, now, actor)
     names = [login.name for login in ended]
     case.payload = {**case.payload, "deactivated": names, "letter_id": letter_id}

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from core import audit, clock
 from core.domain.states import LoginStatus
-from core.logins.logins import Ended, tell_administrators
+from core.logins.leaving import Ended, tell_administrators
 from core.models import Login
 
 ACTOR = "system"

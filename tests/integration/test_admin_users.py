@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from core import clock, db
 from core.domain import rights
-from core.logins import logins
+from core.logins import leaving, logins
 from core.models import AuditEvent, Invitation, Login
 from letters.dates import long_date
 
@@ -329,7 +329,7 @@ def test_r12_two_administrators_leaving_at_once_cannot_both_go(app, team):
         start.wait()
         try:
             with db.unit_of_work() as s:
-                logins.deactivate(s, login_id, login_id, None, clock.now())
+                leaving.deactivate(s, login_id, login_id, None, clock.now())
             outcomes[login_id] = "left"
         except logins.Refused:
             outcomes[login_id] = "refused"

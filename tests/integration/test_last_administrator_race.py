@@ -10,7 +10,7 @@ from admin_support import ALL, make_login, make_member
 from sqlalchemy import func, select
 
 from core import clock, config, db
-from core.logins import logins
+from core.logins import leaving, logins
 from core.models import Login
 from tests.security.live_site import use_sqlite
 
@@ -30,7 +30,7 @@ def _deactivate(actor: int, target: int, start: threading.Barrier, outcomes: lis
     start.wait()
     try:
         with db.unit_of_work() as s:
-            logins.deactivate(s, actor, target, None, clock.now())
+            leaving.deactivate(s, actor, target, None, clock.now())
         outcomes.append("deactivated")
     except logins.Refused:
         outcomes.append("refused")

@@ -25,7 +25,7 @@ from sqlalchemy import select
 from core import clock, config, db, secrets_box
 from core.desk.requests import active_administrators
 from core.domain import codes, rights, totp
-from core.logins import deactivation_sweep, logins, member_auth, registration
+from core.logins import deactivation_sweep, leaving, logins, member_auth, registration
 from core.models import Login, Member, RegistrationCode
 from tests.integration.admin_support import PASSWORD
 from tests.resilience.resilience_support import empty_tables
@@ -162,7 +162,7 @@ class LoginLifecycle(RuleBasedStateMachine):
         last_day = None if days is None else clock.today_in_zurich(now) + timedelta(days=days)
         try:
             with db.unit_of_work() as s:
-                logins.deactivate(s, actor.login_id, target.login_id, last_day, now)
+                leaving.deactivate(s, actor.login_id, target.login_id, last_day, now)
         except (logins.Refused, logins.NotAllowed):
             return
         if last_day is None:

@@ -20,7 +20,7 @@ from core import clock
 from core.db import unit_of_work
 from core.domain import logins as rules
 from core.domain import rights
-from core.logins import invitations, logins, security_history
+from core.logins import invitations, leaving, logins, security_history
 from web.auth import member_required
 from web.i18n import current, translate
 from web.portal.admin_forms import FORGED, ConfirmForm, LeaveForm, LoginDetailsForm, unexpected_fields
@@ -175,7 +175,7 @@ def admin_deactivate(login_id: int) -> Any:
         last_day = form.chosen_day()
         try:
             with service() as s:
-                logins.deactivate(s, current_user.login_id, login_id, last_day, clock.now())
+                leaving.deactivate(s, current_user.login_id, login_id, last_day, clock.now())
         except logins.Refused as exc:
             problem = _place(form, exc)
         else:
@@ -190,7 +190,7 @@ def admin_deactivate(login_id: int) -> Any:
 @bp.post("/admin/logins/<int:login_id>/reactivate")
 @admin_required
 def admin_reactivate(login_id: int) -> Any:
-    return _button(lambda s: logins.reactivate(s, current_user.login_id, login_id, clock.now()),
+    return _button(lambda s: leaving.reactivate(s, current_user.login_id, login_id, clock.now()),
                    lambda s: translate(REACTIVATED, name=logins.detail(s, current_user.login_id, login_id,
                                                                        clock.now()).name),
                    url_for(".admin_login", login_id=login_id))

@@ -10,7 +10,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from core import clock
-from core.logins import logins, security_history
+from core.logins import leaving, logins, security_history
 from web.auth import CHOOSING, end_session, for_trustees, member_required
 from web.i18n import translate
 from web.portal.admin import service
@@ -57,7 +57,7 @@ def leave() -> Any:
         chosen = form.chosen_day()
         try:
             with service() as s:
-                logins.deactivate(s, current_user.login_id, current_user.login_id, chosen, clock.now())
+                leaving.deactivate(s, current_user.login_id, current_user.login_id, chosen, clock.now())
         except logins.Refused as exc:
             if exc.field and exc.field in form:
                 form.fail(exc.field, translate(exc.message, **exc.values))
@@ -83,7 +83,7 @@ def keep_login() -> Any:
         return redirect(url_for(".leave"), 303)
     try:
         with service() as s:
-            removed = logins.keep_own_login(s, current_user.login_id, clock.now())
+            removed = leaving.keep_own_login(s, current_user.login_id, clock.now())
     except logins.Refused as exc:
         flash(translate(exc.message, **exc.values), "error")
         return redirect(url_for(".leave"), 303)
