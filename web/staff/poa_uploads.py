@@ -38,18 +38,18 @@ class RecordSentForm(Form):
         return poa_uploads.Confirmed(sent, self.received_on.data)
 
 
-def _form_for(case: Case) -> RecordSentForm:
+def _form_for(facts: poa_uploads.Facts) -> RecordSentForm:
     """The clerk starts from what the administrator entered; every value is checked against the PDF."""
-    sent = poa_uploads.Sent.from_payload(case.payload.get("sent", {"valid_from": case.payload.get("sent_on")}))
+    sent = facts.sent
     form = RecordSentForm(prefix="poa_sent", formdata=None)
     form.scope.data, form.valid_from.data, form.valid_until.data = list(sent.scope), sent.valid_from, sent.valid_until
-    form.received_on.data = date.fromisoformat(case.payload["sent_on"])
+    form.received_on.data = facts.sent_on
     return form
 
 
 @kind_forms(poa_uploads.KIND)
 def _forms(view: desk.CaseView) -> dict[str, Any]:
-    return {"poa_sent_form": _form_for(view.case)}
+    return {"poa_sent_form": _form_for(view.facts)}
 
 
 @bp.post("/cases/<int:case_id>/power-of-attorney/record")
