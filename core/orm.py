@@ -6,15 +6,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import (
-    JSON,
-    BigInteger,
-    DateTime,
-    Integer,
-    MetaData,
-    TypeDecorator,
-)
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy import JSON, BigInteger, DateTime, Integer, MetaData, String, TypeDecorator
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from core.domain.addresses import PostalAddress
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -51,3 +46,21 @@ class UTCDateTime(TypeDecorator[datetime]):
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
     type_annotation_map = {datetime: UTCDateTime, dict[str, Any]: JSON, list[str]: JSON, int: BigId}
+
+
+class PostalAddressColumns:
+    """The name, postal address, correspondence language and e-mail a member and a trustee company each have on
+    file: the one postal address type (core.domain.addresses.PostalAddress) as columns. Letters go only to it (R1)."""
+
+    name: Mapped[str] = mapped_column(String(200))
+    care_of: Mapped[str] = mapped_column(String(200), default="")
+    street: Mapped[str] = mapped_column(String(200), default="")
+    po_box: Mapped[str] = mapped_column(String(100), default="")
+    postcode: Mapped[str] = mapped_column(String(10))
+    town: Mapped[str] = mapped_column(String(100))
+    language: Mapped[str] = mapped_column(String(2))
+    email: Mapped[str] = mapped_column(String(254), default="")
+
+    @property
+    def postal_address(self) -> PostalAddress:
+        return PostalAddress(self.name, self.care_of, self.street, self.po_box, self.postcode, self.town)

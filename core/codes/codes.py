@@ -29,7 +29,7 @@ RENDER_CHUNK = 200  # letters per render task: large enough to amortise, small e
 
 def address_on_file(member: Member) -> PostalAddress:
     """R1: letters go only to the address the fund holds, never to one given in a request."""
-    return PostalAddress(member.name, member.care_of, member.street, member.po_box, member.postcode, member.town)
+    return member.postal_address
 
 
 def void_unused(session: Session, member_ids: Sequence[int], purpose: str | tuple[str, ...], now: datetime,
@@ -117,8 +117,7 @@ def issue_prepared_login_letter(session: Session, member: Member, login_id: int,
 
 def trustee_address(trustee: Trustee) -> PostalAddress:
     """R1/R15: a trustee code goes to the trustee's address as the fund recorded it, never to one in a request."""
-    return PostalAddress(trustee.name, trustee.care_of, trustee.street, trustee.po_box, trustee.postcode,
-                         trustee.town)
+    return trustee.postal_address
 
 
 def issue_trustee_letter(session: Session, member: Member, trustee: Trustee, now: datetime, actor: str,

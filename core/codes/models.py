@@ -4,21 +4,10 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import (
-    CheckConstraint,
-    Date,
-    ForeignKey,
-    Index,
-    Integer,
-    String,
-)
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from core.domain.states import (
-    CodeStatus,
-    LetterStatus,
-    one_of,
-)
+from core.domain.states import CodeStatus, LetterStatus, one_of
 from core.members.models import Member
 from core.orm import Base
 

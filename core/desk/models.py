@@ -5,22 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import (
-    BigInteger,
-    CheckConstraint,
-    ForeignKey,
-    Index,
-    Integer,
-    String,
-    Text,
-)
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from core.domain.states import (
-    CaseStatus,
-    RequestStatus,
-    one_of,
-)
+from core.domain.states import CaseStatus, RequestStatus, one_of
 from core.members.models import Member
 from core.orm import Base
 

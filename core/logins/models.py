@@ -4,25 +4,10 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import (
-    BigInteger,
-    CheckConstraint,
-    Date,
-    ForeignKey,
-    Index,
-    Integer,
-    String,
-    Text,
-    text,
-)
+from sqlalchemy import BigInteger, CheckConstraint, Date, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from core.domain.states import (
-    InvitationStatus,
-    LoginStatus,
-    SmsCodeStatus,
-    one_of,
-)
+from core.domain.states import InvitationStatus, LoginStatus, SmsCodeStatus, one_of
 from core.members.models import Member
 from core.orm import Base
 

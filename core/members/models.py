@@ -4,32 +4,17 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import (
-    CheckConstraint,
-    Date,
-    ForeignKey,
-    Index,
-    Integer,
-    String,
-)
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from core.orm import Base
+from core.orm import Base, PostalAddressColumns
 
 
-class Member(Base):
+class Member(PostalAddressColumns, Base):
     __tablename__ = "member"
     id: Mapped[int] = mapped_column(primary_key=True)
     member_number: Mapped[str] = mapped_column(String(20), unique=True)
     uid: Mapped[str] = mapped_column(String(15))
-    name: Mapped[str] = mapped_column(String(200))
-    care_of: Mapped[str] = mapped_column(String(200), default="")
-    street: Mapped[str] = mapped_column(String(200), default="")
-    po_box: Mapped[str] = mapped_column(String(100), default="")
-    postcode: Mapped[str] = mapped_column(String(10))
-    town: Mapped[str] = mapped_column(String(100))
-    language: Mapped[str] = mapped_column(String(2))
-    email: Mapped[str] = mapped_column(String(254), default="")
     # R3: wrong codes entered in all; a new code does not reset it, a staff decision does.
     code_failures: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime]

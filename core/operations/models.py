@@ -5,20 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import (
-    BigInteger,
-    CheckConstraint,
-    Index,
-    Integer,
-    String,
-    Text,
-)
+from sqlalchemy import BigInteger, CheckConstraint, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from core.domain.states import (
-    ParkedStatus,
-    one_of,
-)
+from core.domain.states import ParkedStatus, one_of
 from core.observability import current_request_id
 from core.orm import Base
 

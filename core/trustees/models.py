@@ -4,40 +4,21 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import (
-    CheckConstraint,
-    Date,
-    ForeignKey,
-    Index,
-    String,
-    Text,
-    text,
-)
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from core.domain.states import (
-    MandateStatus,
-    one_of,
-)
+from core.domain.states import MandateStatus, one_of
 from core.logins.models import Login
 from core.members.models import Member
-from core.orm import Base
+from core.orm import Base, PostalAddressColumns
 
 
-class Trustee(Base):
+class Trustee(PostalAddressColumns, Base):
     """A trustee company (fiduciary) or representative; its logins act for members through mandates (R13)."""
 
     __tablename__ = "trustee"
     id: Mapped[int] = mapped_column(primary_key=True)
     uid: Mapped[str] = mapped_column(String(15), unique=True)
-    name: Mapped[str] = mapped_column(String(200))
-    care_of: Mapped[str] = mapped_column(String(200), default="")
-    street: Mapped[str] = mapped_column(String(200), default="")
-    po_box: Mapped[str] = mapped_column(String(100), default="")
-    postcode: Mapped[str] = mapped_column(String(10))
-    town: Mapped[str] = mapped_column(String(100))
-    language: Mapped[str] = mapped_column(String(2))
-    email: Mapped[str] = mapped_column(String(254), default="")
     created_at: Mapped[datetime]
 
     __table_args__ = (CheckConstraint("language IN ('de','fr','it','en')", name="language"),)
