@@ -7,6 +7,7 @@ import re
 from functools import lru_cache
 from io import BytesIO
 
+from reportlab.graphics.barcode import qrencoder
 from reportlab.graphics.barcode.code128 import Code128
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfbase.pdfmetrics import stringWidth
@@ -36,8 +37,9 @@ def _y(mm_from_top: float) -> float:
 class _Page:
     """A cursor down the page that starts a new page when the text reaches the bottom margin."""
 
-    def __init__(self, canvas: Canvas, spec: LetterSpec, top: float) -> None:
+    def __init__(self, canvas: Canvas, spec: LetterSpec, top: float, qr_code: bool = True) -> None:
         self.canvas, self.spec, self.top, self.number = canvas, spec, top, 1
+        self.qr_code = qr_code and shows_qr_code(spec)
 
     def need(self, height_mm: float) -> None:
         if self.top + height_mm > BODY_BOTTOM:
@@ -181,10 +183,90 @@ def _heading(page: _Page, block: Block) -> None:
     page.top += 1.0
 
 
+# The registration link as a QR code, for a phone, in the box beside the link's row. It holds the link and nothing
+# else: the code is typed by hand, so a photo of the letter's QR code opens the page but gives no access.
+QR_SIZE = 24.0  # mm, the symbol without its margin: about 0.8 mm a module, which a phone reads at arm's length
+QR_QUIET = 2  # white modules around the symbol; the box's light fill and a gap to its border make up the rest
+QR_GAP = 1.5  # mm between the white square and the box's border
+QR_CAPTION_SIZE = 7.0  # pt
+
+
+@lru_cache(maxsize=64)
+def qr_runs(link: str) -> tuple[int, tuple[tuple[int, int, int], ...]]:
+    """The QR code of `link` (error correction M) as its size in modules and its dark runs (row, first column,
+    length). Cached: a mass mailing prints the same link on every letter, and encoding it costs more than
+    drawing it."""
+    qr = qrencoder.QRCode(None, qrencoder.QRErrorCorrectLevel.M)
+    qr.addData(link)
+    qr.make()
+    runs = []
+    for r, row in enumerate(qr.modules):
+        c = 0
+        while c < len(row):
+            if row[c]:
+                start = c
+                while c < len(row) and row[c]:
+                    c += 1
+                runs.append((r, start, c - start))
+            else:
+                c += 1
+    return qr.getModuleCount(), tuple(runs)
+
+
+def shows_qr_code(spec: LetterSpec) -> bool:
+    """A letter prints the QR code when its box gives the registration link, and never when the code could be in
+    it."""
+    if not spec.link or (spec.code and (spec.code in spec.link or spec.code.replace("-", "") in spec.link)):
+        return False
+    return any(block.kind == "box" and any(row.split("|", 1)[1] == spec.link for row in block.lines)
+               for block in spec.blocks)
+
+
+def _qr_square(link: str) -> float:
+    """The side of the white square (symbol and its margin), in mm."""
+    modules, _ = qr_runs(link)
+    return QR_SIZE * (modules + 2 * QR_QUIET) / modules
+
+
+def _qr_code(c: Canvas, link: str, x: float, top: float) -> None:
+    """The white square with the link's QR code, its top-left corner at `x`, `top` (mm), as one filled path."""
+    modules, runs = qr_runs(link)
+    module = QR_SIZE * MM / modules
+    side = _qr_square(link)
+    c.setFillGray(1)
+    c.rect(x * MM, _y(top + side), side * MM, side * MM, stroke=0, fill=1)
+    c.setFillGray(0)
+    left, upper = x * MM + QR_QUIET * module, _y(top) - QR_QUIET * module
+    path = c.beginPath()
+    for row, column, length in runs:
+        path.rect(left + column * module, upper - (row + 1) * module, length * module, module)
+    c.drawPath(path, stroke=0, fill=1)
+
+
+def _qr_column(spec: LetterSpec) -> tuple[float, float, str]:
+    """The QR code's column in the box: its width and height (mm) and its caption."""
+    caption = spec.labels.get("qr", "")
+    side = _qr_square(spec.link)
+    width = max(side, stringWidth(caption, REGULAR, QR_CAPTION_SIZE) / MM)
+    height = side + (1.0 + QR_CAPTION_SIZE / MM if caption else 0.0)
+    return width, height, caption
+
+
 def _box(page: _Page, block: Block) -> None:
     c = page.canvas
     heights = [(9.0 if strong else 6.0) for strong in block.strong]
-    total = sum(heights) + 5.0
+    rows_height = sum(heights) + 5.0
+    total = rows_height
+    qr = page.qr_code and any(row.split("|", 1)[1] == page.spec.link for row in block.lines)
+    if qr:
+        column_w, column_h, caption = _qr_column(page.spec)
+        column_x = TEXT_LEFT + TEXT_WIDTH - QR_GAP - column_w
+        widest = max(stringWidth(value, MONO if strong else BOLD, 15 if strong else 10)
+                     for value, strong in ((row.split("|", 1)[1], strong)
+                                           for row, strong in zip(block.lines, block.strong, strict=True))) / MM
+        beside = TEXT_LEFT + BOX_LABEL_W + widest + 3.0 <= column_x  # else under the rows: a long link
+        column_top = QR_GAP if beside else rows_height - 2.5
+        total = max(total, column_top + column_h + QR_GAP + 0.5)
     page.need(total + PARAGRAPH_GAP / MM)
     top = page.top + 1.5
     c.setLineWidth(0.8)
@@ -200,12 +282,21 @@ def _box(page: _Page, block: Block) -> None:
         c.drawString((TEXT_LEFT + 4) * MM, baseline, label)
         c.setFont(MONO if strong else BOLD, 15 if strong else 10)
         c.drawString((TEXT_LEFT + BOX_LABEL_W) * MM, baseline, value)
+    if qr:
+        side = _qr_square(page.spec.link)
+        _qr_code(c, page.spec.link, column_x + (column_w - side) / 2, top + column_top)
+        if caption:
+            c.setFont(REGULAR, QR_CAPTION_SIZE)
+            c.setFillGray(GREY)
+            c.drawCentredString((column_x + column_w / 2) * MM, _y(top + column_top + column_h), caption)
+            c.setFillGray(0)
     c.setFont(REGULAR, BODY_SIZE)
     page.top = top + total + PARAGRAPH_GAP / MM + 1.5
 
 
-def draw(spec: LetterSpec, model: EnvelopeModel) -> tuple[bytes, int]:
-    """The letter as PDF bytes and its number of pages."""
+def draw(spec: LetterSpec, model: EnvelopeModel, qr_code: bool = True) -> tuple[bytes, int]:
+    """The letter as PDF bytes and its number of pages; `qr_code` off (LETTER_QR_CODE) prints the registration
+    link as text only."""
     buffer = BytesIO()
     # The canvas's own default font would otherwise be Helvetica, named on every page and never embedded.
     c = Canvas(buffer, pagesize=A4, pageCompression=1, lang=spec.language, initialFontName=REGULAR)
@@ -215,7 +306,7 @@ def draw(spec: LetterSpec, model: EnvelopeModel) -> tuple[bytes, int]:
     info_bottom = _info(c, spec, model)
     if not in_window:  # a custom window too small for both: the barcode under the date, read once opened
         info_bottom = _barcode(c, spec.reference, _info_x(model), info_bottom + 4.0, 60.0)
-    page = _Page(c, spec, max(model.window.bottom, info_bottom) + 10.0)
+    page = _Page(c, spec, max(model.window.bottom, info_bottom) + 10.0, qr_code)
     c.setFont(BOLD, 11)
     page.top += 11 / MM
     c.drawString(TEXT_LEFT * MM, _y(page.top), spec.subject)
@@ -228,5 +319,5 @@ def draw(spec: LetterSpec, model: EnvelopeModel) -> tuple[bytes, int]:
     return buffer.getvalue(), pages
 
 
-def render(spec: LetterSpec, model: EnvelopeModel) -> bytes:
-    return draw(spec, model)[0]
+def render(spec: LetterSpec, model: EnvelopeModel, qr_code: bool = True) -> bytes:
+    return draw(spec, model, qr_code)[0]
