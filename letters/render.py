@@ -261,20 +261,23 @@ def _qr_column(spec: LetterSpec) -> tuple[float, float, str]:
 
 
 def _box(page: _Page, block: Block) -> None:
+    """Label/value rows in a grey box; with the QR code, that in the box's top-right corner, and a row too wide to
+    pass beside it (a long link) moved below it."""
     c = page.canvas
     heights = [(9.0 if strong else 6.0) for strong in block.strong]
-    rows_height = sum(heights) + 5.0
-    total = rows_height
+    gaps = [0.0] * len(heights)  # mm of extra space above each row
     qr = page.qr_code and any(row.split("|", 1)[1] == page.spec.link for row in block.lines)
+    total = sum(heights) + 5.0
     if qr:
         column_w, column_h, caption = _qr_column(page.spec)
-        column_x = TEXT_LEFT + TEXT_WIDTH - QR_GAP - column_w
-        widest = max(stringWidth(value, MONO if strong else BOLD, 15 if strong else 10)
-                     for value, strong in ((row.split("|", 1)[1], strong)
-                                           for row, strong in zip(block.lines, block.strong, strict=True))) / MM
-        beside = TEXT_LEFT + BOX_LABEL_W + widest + 3.0 <= column_x  # else under the rows: a long link
-        column_top = QR_GAP if beside else rows_height - 2.5
-        total = max(total, column_top + column_h + QR_GAP + 0.5)
+        column_x, column_bottom = TEXT_LEFT + TEXT_WIDTH - QR_GAP - column_w, QR_GAP + column_h
+        y = 2.5
+        for i, (row, strong) in enumerate(zip(block.lines, block.strong, strict=True)):
+            wide = stringWidth(row.split("|", 1)[1], MONO if strong else BOLD, 15 if strong else 10) / MM
+            if y < column_bottom and TEXT_LEFT + BOX_LABEL_W + wide + 3.0 > column_x:
+                gaps[i] = column_bottom + 0.5 - y
+            y += gaps[i] + heights[i]
+        total = max(y + 2.5, column_bottom + QR_GAP + 0.5)
     page.need(total + PARAGRAPH_GAP / MM)
     top = page.top + 1.5
     c.setLineWidth(0.8)
@@ -282,9 +285,9 @@ def _box(page: _Page, block: Block) -> None:
     c.rect(TEXT_LEFT * MM, _y(top + total), TEXT_WIDTH * MM, total * MM, stroke=1, fill=1)
     c.setFillGray(0)
     y = top + 2.5
-    for row, strong, height in zip(block.lines, block.strong, heights, strict=True):
+    for row, strong, height, gap in zip(block.lines, block.strong, heights, gaps, strict=True):
         label, value = row.split("|", 1)
-        y += height
+        y += gap + height
         baseline = _y(y - (2.2 if strong else 1.6))
         c.setFont(REGULAR, 9)
         c.drawString((TEXT_LEFT + 4) * MM, baseline, label)
@@ -292,11 +295,11 @@ def _box(page: _Page, block: Block) -> None:
         c.drawString((TEXT_LEFT + BOX_LABEL_W) * MM, baseline, value)
     if qr:
         side = _qr_square(page.spec.link)
-        _qr_code(c, page.spec.link, column_x + (column_w - side) / 2, top + column_top)
+        _qr_code(c, page.spec.link, column_x + (column_w - side) / 2, top + QR_GAP)
         if caption:
             c.setFont(REGULAR, QR_CAPTION_SIZE)
             c.setFillGray(GREY)
-            c.drawCentredString((column_x + column_w / 2) * MM, _y(top + column_top + column_h), caption)
+            c.drawCentredString((column_x + column_w / 2) * MM, _y(top + column_bottom), caption)
             c.setFillGray(0)
     c.setFont(REGULAR, BODY_SIZE)
     page.top = top + total + PARAGRAPH_GAP / MM + 1.5

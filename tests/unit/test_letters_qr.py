@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+from datetime import date
 
 import pytest
 
@@ -73,3 +74,14 @@ def test_the_setting_is_on_unless_the_fund_turns_it_off(monkeypatch):
     monkeypatch.setenv("LETTER_QR_CODE", "sometimes")
     with pytest.raises(ValueError, match="LETTER_QR_CODE"):
         config.load()
+
+
+@needs_tools
+def test_a_link_too_long_to_pass_beside_the_qr_code_goes_below_it_and_the_letter_keeps_one_page(tmp_path):
+    fund = dataclasses.replace(FUND, base_url="https://connect.ausgleichskasse-exfour-beispiel.ch/portal/")
+    spec = compose.build_spec(fund, compose.LetterData(
+        "invitation", "it", ("Müller & Rüegg SA", "Rue de l'Hôpital 3", "2000 Neuchâtel"), date(2026, 11, 26),
+        date(2026, 12, 17), "L-ABCD-EFGH", "M-100234", CODE))
+    pdf, pages = render.draw(spec, geometry.envelope("C5_LEFT"))
+    assert pages == 1
+    assert scanned(pdf, tmp_path, "qrcode", QR_DPI) == [fund.registration_link]
