@@ -28,7 +28,7 @@ BOX_LABEL_W = 46.0  # mm
 GREY = 0.35
 _HANGING = re.compile(r"^(\d+\.|[-–•])\s")  # list lines wrap under their text, not under the number
 
-# Page contents as plain Flate, without ReportLab's ASCII85 layer on top: a quarter smaller, less work to write,
+# Page contents as plain Flate, without ReportLab's ASCII85 layer on top: a fifth smaller, less work to write,
 # and the same in PDF/A (binary streams are allowed; the header's comment marks the file as binary).
 rl_config.useA85 = 0
 fonts.register()  # measuring a line (stringWidth) needs the fonts as much as drawing it
