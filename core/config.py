@@ -62,6 +62,9 @@ class Settings:
     # Exfour, Case postale, 3001 Berne"); a language not set uses FUND_NAME and FUND_ADDRESS.
     fund_names: dict[str, str] = field(default_factory=dict)
     fund_addresses: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # LETTER_QR_CODE: letters that carry the registration link print it as a QR code too (the link only, never
+    # the code); a fund that does not want it sets LETTER_QR_CODE=off.
+    letter_qr_code: bool = True
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -94,6 +97,17 @@ def _hops(value: str) -> int:
     if not value.strip().isdigit():
         raise ValueError(f"TRUSTED_PROXY_HOPS must be a whole number of proxies (0 or more), not {value!r}")
     return int(value)
+
+
+_ON, _OFF = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
+
+
+def _switch(name: str, value: str) -> bool:
+    """An on/off setting; anything else is refused rather than guessed."""
+    word = value.strip().lower()
+    if word not in _ON + _OFF:
+        raise ValueError(f"{name} must be on or off, not {value!r}")
+    return word in _ON
 
 
 def load() -> Settings:
@@ -129,6 +143,7 @@ def load() -> Settings:
         fund_names=per_language(os.environ, "FUND_NAME"),
         fund_addresses={lang: _address_lines(value)
                         for lang, value in per_language(os.environ, "FUND_ADDRESS").items()},
+        letter_qr_code=_switch("LETTER_QR_CODE", env("LETTER_QR_CODE", "on")),
     )
 
 

@@ -150,7 +150,7 @@ def _draw_one(row: Row, sender: Fund, model: geometry.EnvelopeModel, settings: c
     spec = build_spec(sender, LetterData(row.kind, row.language, row.address, row.letter_date, row.expires_on,
                                          row.reference, row.member_number, codes.printed(code) if code else "",
                                          row.member_name, logins, topic, names, reason))
-    pdf = render.render(spec, model)
+    pdf = render.render(spec, model, qr_code=settings.letter_qr_code)
     path = letter_path(settings.letters_dir, row.letter_date, row.reference)
     path.parent.mkdir(parents=True, exist_ok=True)
     _write_atomically(path, pdf)

@@ -23,14 +23,19 @@ SIX = ["Muster Müller & Söhne AG", "Abteilung Personal", "c/o Treuhand Zürich
        "Postfach", "3000 Bern 8"]
 
 
-def scanned(pdf: bytes, tmp_path: Path) -> list[str]:
-    """What a scanner reads off the first page printed at 300 dpi, one entry per barcode found."""
+def scanned(pdf: bytes, tmp_path: Path, symbology: str = "code128", dpi: int = 300,
+            top_mm: float | None = None) -> list[str]:
+    """What a scanner set to one symbology reads off the first page printed at `dpi`, one entry per symbol found;
+    with `top_mm`, off the top of the page down to there only. The mail room's scanner reads Code128; the QR code
+    of the registration link (test_letters_qr) is for a phone."""
     source = tmp_path / "letter.pdf"
     source.write_bytes(pdf)
-    subprocess.run(["pdftoppm", "-r", "300", "-gray", "-png", "-singlefile", "-f", "1", "-l", "1", str(source),
-                    str(tmp_path / "page")], check=True)
-    found = subprocess.run(["zbarimg", "--quiet", "--raw", str(tmp_path / "page.png")], capture_output=True,
-                           text=True)
+    crop = ["-x", "0", "-y", "0", "-W", str(round(geometry.PAGE_W / 25.4 * dpi)),
+            "-H", str(round(top_mm / 25.4 * dpi))] if top_mm is not None else []
+    subprocess.run(["pdftoppm", "-r", str(dpi), "-gray", "-png", "-singlefile", "-f", "1", "-l", "1", *crop,
+                    str(source), str(tmp_path / "page")], check=True)
+    found = subprocess.run(["zbarimg", "--quiet", "--raw", "-Sdisable", f"-S{symbology}.enable",
+                            str(tmp_path / "page.png")], capture_output=True, text=True)
     return found.stdout.splitlines()
 
 
