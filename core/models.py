@@ -35,6 +35,7 @@ from core.domain.states import (
     one_of,
 )
 from core.observability import current_request_id
+from core.translatable import N_
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -563,7 +564,7 @@ class Signatory(Base):
     authority: Mapped[str] = mapped_column(String(30))
     valid_from: Mapped[date | None] = mapped_column(Date, default=None)
     valid_until: Mapped[date | None] = mapped_column(Date, default=None)
-    source: Mapped[str] = mapped_column(String(200), default="commercial register")
+    source: Mapped[str] = mapped_column(String(200), default=N_("commercial register"))
     extract_date: Mapped[date | None] = mapped_column(Date, default=None)
     created_at: Mapped[datetime]
 
@@ -607,7 +608,7 @@ __all__ = [
     "Document",
     "Heartbeat",
     "History",
-    "Invitation",
+    N_("Invitation"),
     "Letter",
     "Login",
     "Mandate",

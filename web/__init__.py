@@ -66,8 +66,8 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
     limits.init_app(app)  # after the blueprints: it attaches to their login and code routes
 
-    app.before_request(i18n.remember_choice)
-    app.jinja_env.globals.update(_=i18n.translate, lang=i18n.current, settings=settings, CaseStatus=CaseStatus,
+    i18n.init_app(app)
+    app.jinja_env.globals.update(lang=i18n.current, settings=settings, CaseStatus=CaseStatus,
                                  LoginStatus=LoginStatus, RequestStatus=RequestStatus)
 
     @app.after_request

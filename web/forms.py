@@ -12,16 +12,17 @@ from wtforms import DateField, FileField, TextAreaField
 from wtforms.fields.core import Field
 
 from core.domain import requests
+from core.translatable import N_
 from web.i18n import translate
 
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 LINE_BREAK = re.compile(r"[\r\n]")
 # A language offered in a list is named in that language, so that every reader finds their own.
-ENDONYMS = frozenset({"Deutsch", "Français", "Italiano", "English"})
+ENDONYMS = frozenset({"Deutsch", "Français", "Italiano", N_("English")})
 CONTROL_CHARACTERS = requests.CONTROL_CHARACTERS  # the API's answer too (core.domain.requests)
-ONE_LINE = "Enter this on one line."
-EXPIRED = "This page has expired. Please check your answers and send again."
-BAD_DAY = "Enter a date, like 31.03.2026"
+ONE_LINE = N_("Enter this on one line.")
+EXPIRED = N_("This page has expired. Please check your answers and send again.")
+BAD_DAY = N_("Enter a date, like 31.03.2026")
 
 
 def typed_problem(field: Field) -> str | None:

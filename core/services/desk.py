@@ -36,6 +36,7 @@ from core.services.desk_queue import (  # noqa: F401
     page_query,
     scope_of,
 )
+from core.translatable import N_
 
 NO_MEMBER = "no member with this number in the register"
 # Kinds whose approval needs more than a note: their case_kinds/<kind>.html partial holds the approval form.
@@ -220,7 +221,7 @@ def reject(session: Session, case_id: int, staff_id: int, reason: str, now: date
     language."""
     reason = reason.strip()
     if not reason:
-        raise DeskError("a reason is needed to reject a case")
+        raise DeskError(N_("a reason is needed to reject a case"))
     staff = _staff(session, staff_id)
     case, request = _open_case(session, case_id)
     require_role(staff, case.kind)
@@ -247,7 +248,7 @@ def reject(session: Session, case_id: int, staff_id: int, reason: str, now: date
 def _staff(session: Session, staff_id: int) -> StaffUser:
     staff = session.get(StaffUser, staff_id)
     if staff is None or not staff.active:
-        raise DeskError("your staff login is not active")
+        raise DeskError(N_("your staff login is not active"))
     return staff
 
 

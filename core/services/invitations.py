@@ -25,8 +25,9 @@ from core.models import Invitation, Login, Mandate, Member, Trustee
 from core.services import logins, member_auth, registration
 from core.services.invitation_links import SMS_PURPOSE, TASK, invite
 from core.services.member_auth import Check
+from core.translatable import N_
 
-NOT_PENDING = "This invitation has been used, replaced or cancelled already."
+NOT_PENDING = N_("This invitation has been used, replaced or cancelled already.")
 SYSTEM = "system"
 
 

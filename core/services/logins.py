@@ -21,14 +21,15 @@ from core.domain.deactivation import may_use
 from core.domain.states import InvitationStatus, LoginStatus
 from core.models import Invitation, Login, Member
 from core.services import invitation_links
+from core.translatable import N_
 
 LANGUAGES = ("de", "fr", "it", "en")
-EMAIL_TAKEN = "Your company already has a login with this e-mail address."
-NOT_ACTIVE = "This login is not active, so it cannot be deactivated."
-NEVER_REGISTERED = "This person never finished the registration. Create a new login for them instead."
-ALREADY_ACTIVE = "This login is active and has no last working day."
-NO_LAST_DAY = "Your login has no last working day, so there is nothing to remove."
-UNKNOWN_LANGUAGE = "Choose one of the languages offered."
+EMAIL_TAKEN = N_("Your company already has a login with this e-mail address.")
+NOT_ACTIVE = N_("This login is not active, so it cannot be deactivated.")
+NEVER_REGISTERED = N_("This person never finished the registration. Create a new login for them instead.")
+ALREADY_ACTIVE = N_("This login is active and has no last working day.")
+NO_LAST_DAY = N_("Your login has no last working day, so there is nothing to remove.")
+UNKNOWN_LANGUAGE = N_("Choose one of the languages offered.")
 
 
 class NotAllowed(Exception):

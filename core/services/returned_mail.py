@@ -16,6 +16,7 @@ from core.domain.addresses import InvalidAddress, PostalAddress, check_swiss
 from core.domain.states import CaseStatus, CodeStatus, LetterStatus, LoginStatus
 from core.models import Case, History, Letter, Login, Member, RegistrationCode, Request, StaffUser
 from core.services import cases, codes, desk
+from core.translatable import N_
 from letters.compose import CODELESS_KINDS
 
 KIND = "returned_mail"
@@ -228,5 +229,5 @@ def withdraw_prepared_login(session: Session, case: Case, actor: str, now: datet
 def _staff(session: Session, staff_id: int) -> StaffUser:
     staff = session.get(StaffUser, staff_id)
     if staff is None or not staff.active:
-        raise ReturnedMailError("your staff login is not active")
+        raise ReturnedMailError(N_("your staff login is not active"))
     return staff

@@ -15,11 +15,12 @@ from core import config, mail, refs
 from core.domain.states import RequestStatus
 from core.models import History, Member, Request
 from core.services import cases, desk
+from core.translatable import N_
 
 KIND = "support"
 TOPICS = ("adding_users", "two_step_login", "business_process", "other")
-TOPIC_TEXTS = {"adding_users": "adding or changing users", "two_step_login": "two-step login",
-               "business_process": "a business process", "other": "something else"}
+TOPIC_TEXTS = {"adding_users": N_("adding or changing users"), "two_step_login": N_("two-step login"),
+               "business_process": N_("a business process"), "other": N_("something else")}
 LANGUAGES = ("de", "fr", "it", "en")
 MAX_MESSAGE = 5000
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -96,7 +97,7 @@ def answer(session: Session, case_id: int, staff_id: int, message: str, now: dat
     """E-mail an answer to the contact address of the request; the text stays in the case history."""
     message = message.strip()
     if not message:
-        raise SupportError("enter the answer")
+        raise SupportError(N_("enter the answer"))
     if len(message) > MAX_MESSAGE:
         raise SupportError(f"the answer can have at most {MAX_MESSAGE} characters")
     case = desk.note_on_case(session, case_id, staff_id, "support.answered", message, {"kind": KIND}, now)

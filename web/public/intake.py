@@ -17,6 +17,7 @@ from wtforms import BooleanField, TextAreaField
 from core import clock, db
 from core.domain.requests import MAX_LENGTHS, REFERENCE_PATTERN, InvalidRequest, NewCodeRequest, parse_new_code
 from core.services import requests
+from core.translatable import N_
 from web import i18n
 from web.public.blueprint import bp
 from web.public.member_forms import MemberRequestForm
@@ -26,8 +27,8 @@ SEND, CHANGE = "send", "change"
 
 
 class NewCodeForm(MemberRequestForm):
-    reason = TextAreaField("Why can nobody in your company create logins any more?")
-    administrators_cannot_help = BooleanField("An administrator is still registered, but cannot help")
+    reason = TextAreaField(N_("Why can nobody in your company create logins any more?"))
+    administrators_cannot_help = BooleanField(N_("An administrator is still registered, but cannot help"))
 
     def raw(self) -> dict[str, object]:
         values: dict[str, object] = {name: self[name].data or "" for name in MAX_LENGTHS}

@@ -13,6 +13,7 @@ from core import clock
 from core.db import unit_of_work
 from core.models import Case, StaffUser
 from core.services import case_closing, desk, returned_mail
+from core.translatable import N_
 from web import stored_texts
 from web.auth import staff_required
 from web.i18n import translate
@@ -20,7 +21,7 @@ from web.staff.blueprint import bp
 from web.staff.forms import AddressForm, ApproveForm, CloseForm, ReturnedLetterForm
 from web.staff.views import LETTER_LABELS, Page, case_page, refused
 
-SENT_TO_NEW = "The new address is now on file, and the letter goes to it by post."
+SENT_TO_NEW = N_("The new address is now on file, and the letter goes to it by post.")
 
 
 @bp.context_processor
@@ -53,11 +54,11 @@ def mailroom_scan() -> Page:
         form.reference.errors.append(problem_text(problem))
         return render_template("web/staff/mailroom/scan.html", form=form), 422
     if done.first_time and not done.had_code:
-        message = "Letter {reference} is marked as returned. Case {case} was opened."
+        message = N_("Letter {reference} is marked as returned. Case {case} was opened.")
     elif done.first_time:
-        message = "Letter {reference} is marked as returned and its code no longer works. Case {case} was opened."
+        message = N_("Letter {reference} is marked as returned and its code no longer works. Case {case} was opened.")
     else:
-        message = "Letter {reference} was scanned before (case {case}). Nothing was done again."
+        message = N_("Letter {reference} was scanned before (case {case}). Nothing was done again.")
     flash(translate(message, reference=done.reference, case=done.case_id), "success")
     return render_template("web/staff/mailroom/scan.html", form=ReturnedLetterForm(formdata=None), last=done)
 

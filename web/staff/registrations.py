@@ -16,13 +16,14 @@ from core.db import unit_of_work
 from core.domain import rights, signing
 from core.models import Member
 from core.services import signatories, stale_logins
+from core.translatable import N_
 from web.auth import staff_required
 from web.i18n import translate
 from web.staff.blueprint import bp
 from web.staff.registration_forms import EndSignatoryForm, MemberForm, SignatoryForm
 
 Page = str | tuple[str, int] | Response
-LOGIN_STATES = {"pending": "Registration not finished", "active": "Active", "deactivated": "Deactivated"}
+LOGIN_STATES = {"pending": N_("Registration not finished"), "active": "Active", "deactivated": "Deactivated"}
 
 
 def actor() -> str:

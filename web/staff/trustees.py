@@ -16,14 +16,15 @@ from core.db import unit_of_work
 from core.domain import mandates as mandate_rules
 from core.domain import rights
 from core.services import documents, poa_register
+from core.translatable import N_
 from web.auth import staff_required
 from web.i18n import translate
 from web.staff.blueprint import bp
 from web.staff.poa_forms import LookupForm, RecordForm, RevokeForm
 
-RECORDED = "The power of attorney has been recorded."
-REVOKED = "The power of attorney has been revoked. The trustee's access to this member has ended."
-TOO_LARGE = "The document cannot be kept: {reason}."  # as core.services.poa_register says it
+RECORDED = N_("The power of attorney has been recorded.")
+REVOKED = N_("The power of attorney has been revoked. The trustee's access to this member has ended.")
+TOO_LARGE = N_("The document cannot be kept: {reason}.")  # as core.services.poa_register says it
 TRUSTEE_FIELDS = ("trustee_name", "trustee_street", "trustee_po_box", "trustee_postcode", "trustee_town",
                   "trustee_language", "trustee_email")
 
@@ -60,7 +61,7 @@ def _too_large(error: RequestEntityTooLarge) -> Any:
         return render_template("web/errors/413.html"), 413
     form = RecordForm(formdata=None)
     form.trustee_language.data = "de"
-    reason = translate(f"the file is larger than {documents.MAX_BYTES >> 20} MB")
+    reason = translate(documents.TOO_LARGE)
     form.fail("document", translate(TOO_LARGE, reason=reason))
     return _page("new.html", 413, form=form, trustee_fields=TRUSTEE_FIELDS)
 
