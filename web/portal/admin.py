@@ -23,10 +23,11 @@ from core.domain import rights
 from core.services import invitations, logins, security_history
 from core.translatable import N_
 from web.auth import member_required
+from web.dates import day, moment
 from web.i18n import current, translate
 from web.portal.admin_forms import FORGED, ConfirmForm, LeaveForm, LoginDetailsForm, unexpected_fields
 from web.portal.blueprint import bp
-from web.portal.formatting import day, event_text, moment
+from web.portal.formatting import event_text
 
 SAVED = N_("The changes to {name} have been saved.")
 INVITED = N_("We have sent an invitation to {email}. The link in it works for 72 hours.")

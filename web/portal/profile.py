@@ -17,10 +17,11 @@ from core.services import profile as service
 from core.services.member_auth import Check
 from core.translatable import N_
 from web.auth import ACTING_KEY, CHOOSING, MemberPrincipal, for_trustees, member_required, start_session
+from web.dates import long_day
 from web.enrolment import authenticator_display
 from web.i18n import translate
 from web.portal.blueprint import bp
-from web.portal.formatting import first_refused_day, long_day
+from web.portal.formatting import first_refused_day
 from web.portal.profile_forms import ConfirmPasswordForm, IdentityForm, PasswordChangeForm
 from web.public.member_forms import OtpForm
 from web.public.second_factor_forms import ActionForm

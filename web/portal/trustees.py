@@ -17,11 +17,11 @@ from core.domain import rights
 from core.services import documents, logins, mandates, poa_register, poa_uploads, trustee_logins
 from core.translatable import N_
 from web.auth import ACTING_KEY, CHOOSING, for_trustees, member_required
+from web.dates import day
 from web.i18n import current, translate
 from web.portal.admin import _forged, admin_required, service
 from web.portal.admin_forms import ConfirmForm, unexpected_fields
 from web.portal.blueprint import bp
-from web.portal.formatting import day
 from web.portal.trustee_forms import (
     COMPANY_FIELDS,
     NEW_COMPANY,

@@ -18,7 +18,7 @@ from core import clock, db
 from core.domain.requests import MAX_LENGTHS, REFERENCE_PATTERN, InvalidRequest, NewCodeRequest, parse_new_code
 from core.services import requests
 from core.translatable import N_
-from web import i18n
+from web import dates, i18n
 from web.public.blueprint import bp
 from web.public.member_forms import MemberRequestForm
 
@@ -87,7 +87,7 @@ def _status_or_404(reference: str) -> dict[str, str]:
         status = requests.public_status(session, reference, clock.now())
     if status is None:
         abort(404)
-    shown = {f"{name}_shown": date.fromisoformat(status[name]).strftime("%d.%m.%Y")
+    shown = {f"{name}_shown": dates.day(date.fromisoformat(status[name]))
              for name in ("received_on", "processed_by", "answer_by")}
     return {**status, **shown}
 

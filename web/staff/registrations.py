@@ -17,6 +17,7 @@ from core.domain import rights, signing
 from core.models import Member
 from core.services import signatories, stale_logins
 from core.translatable import N_
+from web import dates
 from web.auth import staff_required
 from web.i18n import translate
 from web.staff.blueprint import bp
@@ -124,5 +125,5 @@ def end_signatory(number: str, signatory_id: int) -> Page:
             signatories.end(s, actor(), member_or_404(s, number).id, signatory_id, form.last_day.data, clock.now())
     except signatories.Refused as refused:
         return _signatories_page(number, problem=translate(refused.message), status=422)
-    flash(translate("The signing authority ends on {day}.", day=form.last_day.data.strftime("%d.%m.%Y")), "success")
+    flash(translate("The signing authority ends on {day}.", day=dates.day(form.last_day.data)), "success")
     return redirect(url_for(".signatories_page", number=number), 303)

@@ -17,6 +17,7 @@ from core.domain import mandates as mandate_rules
 from core.domain import rights
 from core.services import documents, poa_register
 from core.translatable import N_
+from web import dates
 from web.auth import staff_required
 from web.i18n import translate
 from web.staff.blueprint import bp
@@ -140,5 +141,5 @@ def poa_lookup() -> Any:
 
 
 def _reason_text(verdict: mandate_rules.Verdict) -> str:
-    return translate(verdict.reason, day=verdict.day.strftime("%d.%m.%Y") if verdict.day else "",
+    return translate(verdict.reason, day=dates.day(verdict.day),
                      scope=_rights_text(list(verdict.scope)))

@@ -3,7 +3,6 @@ Views translate and delegate: the rules live in core.services.staff and core.ser
 
 from __future__ import annotations
 
-from datetime import datetime
 from functools import partial
 from typing import Any
 
@@ -19,7 +18,7 @@ from core.models import Case
 from core.services import desk, returned_mail
 from core.services import staff as staff_service
 from core.translatable import N_
-from web import stored_texts
+from web import dates, stored_texts
 from web.auth import PENDING_KEY, StaffPrincipal, end_session, staff_required, start_session
 from web.i18n import translate
 from web.redirects import local_path
@@ -60,10 +59,7 @@ def _label(labels: dict[str, str], key: str) -> str:
 
 @bp.context_processor
 def _helpers() -> dict[str, Any]:
-    def local_time(at: datetime | None) -> str:
-        return at.astimezone(clock.ZURICH).strftime("%d.%m.%Y %H:%M") if at else ""
-
-    return {"local_time": local_time, "logout_form": LogoutForm(),
+    return {"local_time": dates.moment, "logout_form": LogoutForm(),
             "kind_label": partial(_label, KIND_LABELS), "status_label": partial(_label, STATUS_LABELS),
             "event_label": partial(_label, EVENT_LABELS), "letter_label": partial(_label, LETTER_LABELS),
             "sentence": stored_texts.sentence, "stored": stored_texts.shown, "system_events": SYSTEM_EVENTS,
