@@ -28,8 +28,10 @@ install: $(BIN)/backoffice translations-compile  ## create .venv, install the pa
 MARKERS := -k translate -k N_ -k _with -k ngettext:1,2 -k plural:1,2
 CATALOGUES := web/translations
 
+# Sorted, without source locations: a catalogue changes only where a text changes, not whenever code moves.
 translations-extract: $(BIN)/backoffice  ## collect the marked texts of the code and page templates into messages.pot
-	$(BIN)/pybabel extract -F babel.cfg $(MARKERS) --no-wrap --project "connect back office" -o $(CATALOGUES)/messages.pot .
+	$(BIN)/pybabel extract -F babel.cfg $(MARKERS) --no-wrap --no-location --sort-output \
+	  --project "connect back office" -o $(CATALOGUES)/messages.pot .
 
 translations-update: $(BIN)/backoffice  ## merge messages.pot into each language's messages.po (new texts wait for a translator)
 	$(BIN)/pybabel update -i $(CATALOGUES)/messages.pot -d $(CATALOGUES) --no-wrap --no-fuzzy-matching
