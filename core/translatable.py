@@ -7,5 +7,5 @@ that `pybabel update` keeps its translations. No framework here: the domain mark
 from __future__ import annotations
 
 
-def N_(text: str) -> str:  # noqa: N802 - gettext's own name for the no-op marker, which pybabel looks for
+def N_(text: str) -> str:  # gettext's own name for the no-op marker, which pybabel looks for
     return text

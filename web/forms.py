@@ -40,6 +40,9 @@ def typed_problem(field: Field) -> str | None:
 
 
 class Form(FlaskForm):
+    """The one place form texts are translated. A form declares its labels, hints, choices and validator messages
+    as English marked with N_() (core.translatable), and they are shown in the page's language."""
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         for field in self:

@@ -7,6 +7,7 @@ with `current()`; `translate(text, lang)` needs no request, so the worker writes
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import cache
 from io import BytesIO
 from pathlib import Path
@@ -29,15 +30,11 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(DIRECTORY))
     Babel(app, locale_selector=current, configure_jinja=False)
     app.before_request(remember_choice)
-    # Templates mark texts with _() and ngettext() like the Python code; values fill {placeholders}.
+    # Templates mark texts with _() and ngettext() like the Python code, values filling {placeholders}; the
+    # extension's {% trans %} blocks would format with % instead, so pages do not use them.
     app.jinja_env.add_extension("jinja2.ext.i18n")
     app.jinja_env.install_gettext_callables(translate, plural, newstyle=False)  # type: ignore[attr-defined]
-    app.jinja_env.globals.update(_=translate, ngettext=plural, N_=_unchanged)
-
-
-def _unchanged(text: str) -> str:
-    """A template's own no-op marker: a text handed to a macro that translates it."""
-    return text
+    app.jinja_env.globals.update(_=translate, ngettext=plural)
 
 
 @cache
@@ -45,7 +42,7 @@ def translations(lang: str) -> NullTranslations:
     """The compiled catalogue of one language, read once per process; English is the source and needs none."""
     compiled = DIRECTORY / lang / "LC_MESSAGES" / f"{DOMAIN}.mo"
     source = compiled.with_suffix(".po")
-    if lang == "en" or not source.exists():
+    if lang not in LANGUAGES or lang == "en" or not source.exists():
         return NullTranslations()
     if compiled.exists() and compiled.stat().st_mtime >= source.stat().st_mtime:
         return Translations.load(str(DIRECTORY), [lang], DOMAIN)
@@ -65,7 +62,7 @@ def _from_catalog(catalog: Catalog) -> Translations:
 def catalogue(lang: str) -> dict[str, str]:
     """Every source text of a language that has a translation, as source -> translation (tests read it)."""
     path = DIRECTORY / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
-    if lang == "en" or not path.exists():
+    if lang not in LANGUAGES or lang == "en" or not path.exists():
         return {}
     with path.open("rb") as po:
         catalog = read_po(po, locale=lang)
@@ -96,6 +93,23 @@ def translate(text: str, lang: str | None = None, **values: object) -> str:
     """The text in the page's language (or `lang`); English when no translation exists yet."""
     result = translations(language(lang)).gettext(text)
     return result.format(**values) if values else result
+
+
+def known(text: str, lang: str | None = None) -> str | None:
+    """The text's translation, or None where the catalogue has none (and always in English, the source)."""
+    translated = translations(language(lang)).gettext(text)
+    return translated if translated != text else None
+
+
+def sentence(text: str, values: Mapping[str, object] | None = None, *, lang: str | None = None,
+             full_stop: bool = True) -> str:
+    """A service's message, which it writes in lower case to be embedded, shown on its own: begun with a capital
+    (and ended with a full stop). The catalogue holds it as the service writes it, or as the sentence where a page
+    shows that sentence too."""
+    shaped = text[:1].upper() + text[1:] + ("." if full_stop and not text.endswith(".") else "")
+    result = known(text, lang) or known(shaped, lang) or shaped
+    result = result.format_map(values) if values else result
+    return result[:1].upper() + result[1:]
 
 
 def plural(singular: str, plural_text: str, count: int, lang: str | None = None, **values: object) -> str:

@@ -184,7 +184,7 @@ def approve(session: Session, case_id: int, staff_id: int, note: str, now: datet
     note = note.strip()
     special = case_kinds.approver_for(case.kind)
     if special is None and case.kind in CLOSE_ONLY:
-        raise CannotApprove("this kind of case is answered and closed, not approved")
+        raise CannotApprove(N_("this kind of case is answered and closed, not approved"))
     if special is not None:
         _claim(session, case, "approved", staff, note, now)
         return special(session, case, request, staff, note, now)
@@ -266,7 +266,7 @@ def close(session: Session, case_id: int, staff_id: int, note: str, now: datetim
     require_role(staff, case.kind)
     if case.kind not in CLOSE_ONLY:
         # A request for access ends approved or rejected: rejecting tells the requester, closing would not.
-        raise DeskError("this kind of case is approved or rejected, not closed")
+        raise DeskError(N_("this kind of case is approved or rejected, not closed"))
     note = note.strip()
     _claim(session, case, "closed", staff, note, now)
     _complete(request, "closed", now)

@@ -52,19 +52,19 @@ def register_return(session: Session, raw_reference: str, staff_id: int, now: da
     """Mark the letter returned, void its code and open a case, once: a second scan finds the case and stops."""
     reference = normalise(raw_reference)
     if not reference:
-        raise ReturnedMailError("enter the letter reference printed on the letter, e.g. L-AB12-CD34")
+        raise ReturnedMailError(N_("enter the letter reference printed on the letter, e.g. L-AB12-CD34"))
     staff = _staff(session, staff_id)
     letter = session.scalar(select(Letter).where(Letter.reference == reference).with_for_update())
     if letter is None:
-        raise ReturnedMailError("no letter with the reference {reference}", reference=reference)
+        raise ReturnedMailError(N_("no letter with the reference {reference}"), reference=reference)
     if letter.status == LetterStatus.RETURNED:
         return Returned(reference, _case_of(session, letter), False, letter.code_id is not None)
     if letter.status == LetterStatus.RENDERED:
-        raise ReturnedMailError("letter {reference} was never printed (state: {status}): only a letter that went out "
-                                "by post can come back; nothing was changed", reference=reference,
+        raise ReturnedMailError(N_("letter {reference} was never printed (state: {status}): only a letter that went "
+                                   "out by post can come back; nothing was changed"), reference=reference,
                                 status=letter.status)
     if letter.status not in SENT:
-        raise ReturnedMailError("letter {reference} was never sent (state: {status}); nothing was changed",
+        raise ReturnedMailError(N_("letter {reference} was never sent (state: {status}); nothing was changed"),
                                 reference=reference, status=letter.status)
     actor = f"staff:{staff.username}"
     letter.status, letter.returned_at = LetterStatus.RETURNED, now
@@ -97,7 +97,7 @@ def _case_of(session: Session, letter: Letter) -> int:
     for case in found:
         if (case.payload or {}).get("letter_id") == letter.id:
             return case.id
-    raise ReturnedMailError("letter {reference} is marked returned already", reference=letter.reference)
+    raise ReturnedMailError(N_("letter {reference} is marked returned already"), reference=letter.reference)
 
 
 def returned_letter(session: Session, case: Case) -> Letter | None:
@@ -111,7 +111,7 @@ def _checked_address(member: Member, fields: dict[str, str]) -> tuple[dict[str, 
     try:
         check_swiss(PostalAddress(member.name, **new))
     except InvalidAddress as problem:
-        raise ReturnedMailError("the address cannot be used: {problem}", problem=str(problem)) from None
+        raise ReturnedMailError(N_("the address cannot be used: {problem}"), problem=str(problem)) from None
     return new, [name for name in ADDRESS_FIELDS if getattr(member, name) != new[name]]
 
 
@@ -121,11 +121,11 @@ def record_address(session: Session, case_id: int, staff_id: int, fields: dict[s
     again replaces the address waiting and makes its recorder the one who may not approve it. Audited (R18)."""
     case = session.get(Case, case_id)
     if case is None or case.kind != KIND or case.member_id is None:
-        raise ReturnedMailError("this case has no member whose address could be corrected")
+        raise ReturnedMailError(N_("this case has no member whose address could be corrected"))
     member = session.get_one(Member, case.member_id)
     new, changed = _checked_address(member, fields)
     if not changed:
-        raise ReturnedMailError("the address is the same as the one on file; nothing was changed")
+        raise ReturnedMailError(N_("the address is the same as the one on file; nothing was changed"))
     lines = ", ".join(PostalAddress(member.name, **new).lines()[1:])
     desk.note_on_case(session, case_id, staff_id, "member.address_recorded", lines, {"fields": changed}, now)
     case.payload = {**case.payload, "new_address": new}
@@ -172,10 +172,10 @@ def approve_case(session: Session, case: Case, request: Request | None, staff: S
     letter = returned_letter(session, case)
     member = session.get(Member, case.member_id) if case.member_id else None
     if member is None or letter is None:
-        raise desk.CannotApprove("this case has no returned letter of a member in the register")
+        raise desk.CannotApprove(N_("this case has no returned letter of a member in the register"))
     if letter.trustee_id is not None:
-        raise desk.CannotApprove("the letter went to a trustee: record the trustee's new address with its power of "
-                                 "attorney and send a new trustee code from there; close this case")
+        raise desk.CannotApprove(N_("the letter went to a trustee: record the trustee's new address with its power of "
+                                    "attorney and send a new trustee code from there; close this case"))
     if "new_address" in (case.payload or {}):
         _apply_recorded_address(session, case, member, staff, now)
     actor = f"staff:{staff.username}"
@@ -208,8 +208,8 @@ def _prepared_login(session: Session, letter: Letter) -> int | None:
         return None
     login = session.get(Login, code.login_id)
     if login is None or login.status != LoginStatus.PENDING:
-        raise desk.CannotApprove("the login the fund prepared with this letter no longer waits for its registration; "
-                                 "close this case")
+        raise desk.CannotApprove(N_("the login the fund prepared with this letter no longer waits for its "
+                                    "registration; close this case"))
     return login.id
 
 

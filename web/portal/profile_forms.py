@@ -10,7 +10,6 @@ from wtforms.validators import EqualTo, InputRequired, ValidationError
 from core.domain import second_factor
 from core.translatable import N_
 from web.forms import Form
-from web.i18n import translate
 from web.public.member_forms import OTP_PATTERN
 
 
@@ -41,10 +40,6 @@ class IdentityForm(Form):
         ("recovery", N_("A recovery code")),
     ], validators=[InputRequired(N_("Choose where your code comes from"))])
     code = StringField(N_("Code"), validators=[InputRequired(N_("Enter the code"))])
-
-    def __init__(self, *args: object, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)
-        self.method.choices = [(value, translate(label)) for value, label in self.method.choices]
 
     def validate_code(self, field: StringField) -> None:
         typed = field.data or ""

@@ -42,8 +42,7 @@ class SupportForm(Form):
 
     def show(self, problem: str) -> None:
         name = next((field for start, field in FIELD_OF.items() if problem.startswith(start)), "message")
-        message = problem[:1].upper() + problem[1:]
-        self[name].errors = [*self[name].errors, i18n.translate(message)]
+        self[name].errors = [*self[name].errors, i18n.sentence(problem, full_stop=False)]
 
 
 def checked(form: SupportForm) -> bool:

@@ -16,7 +16,7 @@ from core.services import case_closing, desk, returned_mail
 from core.translatable import N_
 from web import stored_texts
 from web.auth import staff_required
-from web.i18n import translate
+from web.i18n import sentence, translate
 from web.staff.blueprint import bp
 from web.staff.forms import AddressForm, ApproveForm, CloseForm, ReturnedLetterForm
 from web.staff.views import LETTER_LABELS, Page, case_page, refused
@@ -63,10 +63,6 @@ def mailroom_scan() -> Page:
     return render_template("web/staff/mailroom/scan.html", form=ReturnedLetterForm(formdata=None), last=done)
 
 
-def _sentence(text: str) -> str:
-    return text[:1].upper() + text[1:] + ("" if text.endswith(".") else ".")
-
-
 def problem_text(problem: returned_mail.ReturnedMailError) -> str:
     """The service's message as a sentence in the clerk's language, its letter state and address problem too."""
     values = dict(problem.values)
@@ -74,7 +70,7 @@ def problem_text(problem: returned_mail.ReturnedMailError) -> str:
         values["status"] = translate(LETTER_LABELS.get(values["status"], values["status"]))
     if "problem" in values:
         values["problem"] = stored_texts.shown(values["problem"])
-    return translate(_sentence(problem.message), **values)
+    return sentence(problem.message, values)
 
 
 @bp.post("/cases/<int:case_id>/returned-mail/address")

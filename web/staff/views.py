@@ -20,7 +20,7 @@ from core.services import staff as staff_service
 from core.translatable import N_
 from web import dates, stored_texts
 from web.auth import PENDING_KEY, StaffPrincipal, end_session, staff_required, start_session
-from web.i18n import translate
+from web.i18n import known, translate
 from web.redirects import local_path
 from web.staff.blueprint import bp
 from web.staff.forms import AddressForm, AnswerForm, ApproveForm, CloseForm, CodeForm, LoginForm, LogoutForm, RejectForm
@@ -225,9 +225,8 @@ def _refused(case_id: int, error: desk.DeskError) -> Page:
 def staff_message(text: str) -> str:
     """A service's message (written in lower case, to be embedded) shown alone, in the clerk's language: the
     catalogues hold it as a sentence."""
-    sentence = text[:1].upper() + text[1:] + ("" if text.endswith(".") else ".")
-    translated = translate(sentence)
-    return translated if translated != sentence else stored_texts.sentence(text)
+    shaped = text[:1].upper() + text[1:] + ("" if text.endswith(".") else ".")
+    return known(text) or known(shaped) or stored_texts.sentence(text)
 
 
 def _decide(case_id: int, form: Any, form_name: str, decide: Any, text: str, done: Any) -> Page:
