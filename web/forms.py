@@ -18,7 +18,7 @@ from web.i18n import translate
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 LINE_BREAK = re.compile(r"[\r\n]")
 # A language offered in a list is named in that language, so that every reader finds their own.
-ENDONYMS = frozenset({"Deutsch", "Français", "Italiano", N_("English")})
+ENDONYMS = frozenset({"Deutsch", "Français", "Italiano", "English"})
 CONTROL_CHARACTERS = requests.CONTROL_CHARACTERS  # the API's answer too (core.domain.requests)
 ONE_LINE = N_("Enter this on one line.")
 EXPIRED = N_("This page has expired. Please check your answers and send again.")

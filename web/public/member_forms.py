@@ -12,7 +12,8 @@ from core.translatable import N_
 from web.forms import Form
 
 OTP_PATTERN = r"^\s*\d{3}\s?\d{3}\s*$"
-LANGUAGE_NAMES = (("de", "Deutsch"), ("fr", "Français"), ("it", "Italiano"), ("en", N_("English")))
+# Each language named in its own words (web.forms.ENDONYMS): not translated.
+LANGUAGE_NAMES = (("de", "Deutsch"), ("fr", "Français"), ("it", "Italiano"), ("en", "English"))
 
 
 def _member_number() -> StringField:

@@ -16,7 +16,8 @@ from core.translatable import N_
 from web.forms import Form, SwissDay
 from web.i18n import translate
 
-LANGUAGES = (("de", "Deutsch"), ("fr", "Français"), ("it", "Italiano"), ("en", N_("English")))
+# Each language named in its own words (web.forms.ENDONYMS): not translated.
+LANGUAGES = (("de", "Deutsch"), ("fr", "Français"), ("it", "Italiano"), ("en", "English"))
 
 
 class RecordForm(Form):
