@@ -116,3 +116,16 @@ def test_translate_needs_no_request_so_the_worker_writes_in_the_members_language
 ])
 def test_a_plural_follows_the_languages_rule(lang, count, expected):
     assert i18n.plural("Older than {count} day", "Older than {count} days", count, lang) == expected
+
+
+@pytest.mark.parametrize(("query", "header", "expected"), [
+    ("?lang=fr", "", "fr"), ("", "it-CH,it;q=0.9", "it"), ("", "", "de"), ("?lang=xx", "en", "en"),
+])
+def test_flask_babel_chooses_the_pages_language_as_the_site_does(query, header, expected):
+    from flask_babel import get_locale
+
+    from web import create_app
+
+    app = create_app({"TESTING": True})
+    with app.test_request_context(f"/{query}", headers={"Accept-Language": header} if header else {}):
+        assert str(get_locale()) == expected == i18n.current()
