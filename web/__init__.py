@@ -67,7 +67,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     limits.init_app(app)  # after the blueprints: it attaches to their login and code routes
 
     i18n.init_app(app)
-    app.jinja_env.filters.update(day=dates.day, long_day=dates.long_day, moment=dates.moment, number=dates.number)
+    app.jinja_env.filters.update(day=dates.day, long_day=dates.long_day, moment=dates.moment)
     app.jinja_env.globals.update(lang=i18n.current, settings=settings, CaseStatus=CaseStatus,
                                  LoginStatus=LoginStatus, RequestStatus=RequestStatus)
 

@@ -1,4 +1,4 @@
-"""Dates, times and numbers on pages, formatted by Babel for the reader's Swiss locale (de_CH, fr_CH, it_CH,
+"""Dates and times on pages, formatted by Babel for the reader's Swiss locale (de_CH, fr_CH, it_CH,
 en_CH: Swiss English keeps the Swiss numeric date and the 24-hour clock, which en_GB would not).
 
 A day in figures is written 31.03.2026 in every language: the form the date fields accept (web.forms.SwissDay) and
@@ -9,7 +9,6 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from babel.dates import format_date, format_time
-from babel.numbers import format_decimal
 
 from core.clock import ZURICH
 from letters.dates import long_date, swiss_locale
@@ -34,7 +33,3 @@ def moment(value: datetime | None, lang: str | None = None) -> str:
         return ""
     local, locale = value.astimezone(ZURICH), swiss_locale(language(lang))
     return f"{format_date(local.date(), DAY, locale=locale)} {format_time(local.time(), TIME, locale=locale)}"
-
-
-def number(value: float | int, lang: str | None = None) -> str:
-    return format_decimal(value, locale=swiss_locale(language(lang)))
