@@ -9,6 +9,6 @@ COPY worker worker
 COPY letters letters
 COPY templates templates
 COPY migrations migrations
-RUN pip install --no-cache-dir -e . && useradd --create-home backoffice && mkdir -p /data && chown backoffice /data
+RUN pip install --no-cache-dir -e . && pybabel compile -d web/translations && useradd --create-home backoffice && mkdir -p /data && chown backoffice /data
 USER backoffice
 ENV VAR_DIR=/data

@@ -9,7 +9,7 @@ export PORT
 ENVIRONMENT ?= development
 export ENVIRONMENT
 
-.PHONY: help install chromium fonts scan-tools run demo test test-unit lint bench clean resilience soak
+.PHONY: help install translations-extract translations-update translations-compile chromium fonts scan-tools run demo test test-unit lint bench clean resilience soak
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -20,7 +20,24 @@ $(BIN)/backoffice: pyproject.toml
 	$(BIN)/pip install --quiet -e ".[dev]"
 	touch $@
 
-install: $(BIN)/backoffice  ## create .venv and install the package with its test tools
+install: $(BIN)/backoffice translations-compile  ## create .venv, install the package with its test tools, compile the catalogues
+
+# gettext catalogues: web/translations/<lang>/LC_MESSAGES/messages.po (English is the source). Besides _() and
+# ngettext(), texts are marked with translate() (web.i18n), N_() (core.translatable: a constant translated where it
+# is shown) and _with() (the help pages' texts with controls in them).
+MARKERS := -k translate -k N_ -k _with -k ngettext:1,2 -k plural:1,2
+CATALOGUES := web/translations
+
+# Sorted, without source locations: a catalogue changes only where a text changes, not whenever code moves.
+translations-extract: $(BIN)/backoffice  ## collect the marked texts of the code and page templates into messages.pot
+	$(BIN)/pybabel extract -F babel.cfg $(MARKERS) --no-wrap --no-location --sort-output \
+	  --project "connect back office" -o $(CATALOGUES)/messages.pot .
+
+translations-update: $(BIN)/backoffice  ## merge messages.pot into each language's messages.po (new texts wait for a translator)
+	$(BIN)/pybabel update -i $(CATALOGUES)/messages.pot -d $(CATALOGUES) --no-wrap --no-fuzzy-matching
+
+translations-compile: $(BIN)/backoffice  ## the .mo files the application reads (build output, not in git)
+	$(BIN)/pybabel compile -d $(CATALOGUES) --statistics
 
 chromium:  ## Debian's chromium for the browser tests (playwright cannot download browsers here)
 	@command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null)

@@ -14,6 +14,8 @@ from collections.abc import Iterator
 
 import pikepdf
 
+from core.translatable import N_
+
 MAX_PAGES = 50
 MAX_UNPACKED = 200 * 1024 * 1024  # all generally-encoded streams together; scanned images stay packed (DCT, JBIG2)
 MEMORY_LIMIT = 768 * 1024 * 1024
@@ -76,7 +78,7 @@ def refusal(data: bytes) -> str | None:
                 return f"the PDF has more than {MAX_PAGES} pages"
             pages = len(pdf.pages)
             if pages == 0:
-                return "the PDF has no pages"
+                return N_("the PDF has no pages")
             if pages > MAX_PAGES:
                 return f"the PDF has more than {MAX_PAGES} pages"
             unpacked = 0
@@ -92,11 +94,11 @@ def refusal(data: bytes) -> str | None:
                     if unpacked > MAX_UNPACKED:
                         return "the PDF unpacks to far more than its size: it cannot be checked"
     except pikepdf.PasswordError:
-        return "the PDF is protected by a password"
+        return N_("the PDF is protected by a password")
     except MemoryError:
         return "the PDF is too complex to be checked"
     except (pikepdf.PdfError, ValueError, RecursionError):
-        return "the file is not a readable PDF"
+        return N_("the file is not a readable PDF")
     return None
 
 

@@ -5,29 +5,26 @@ from __future__ import annotations
 
 from datetime import date
 
-MONTHS = {
-    "de": ("Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August", "September", "Oktober",
-           "November", "Dezember"),
-    "fr": ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
-           "novembre", "décembre"),
-    "it": ("gennaio", "febbraio", "marzo", "aprile", "maggio", "giugno", "luglio", "agosto", "settembre", "ottobre",
-           "novembre", "dicembre"),
-    "en": ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-           "November", "December"),
-}
+from babel.dates import format_date
+
+LANGUAGES = ("de", "fr", "it", "en")
+# CLDR writes the first of the month as a plain number; French and Italian letters write it as an ordinal.
+FIRST = {"fr": "1er", "it": "1°"}
+
+
+def swiss_locale(language: str) -> str:
+    """The Babel locale of a language as written in Switzerland: de_CH, fr_CH, it_CH, and en_CH for English (the
+    Swiss conventions, 24-hour clock and day-month-year, rather than British or American ones)."""
+    return f"{language if language in LANGUAGES else 'de'}_CH"
 
 
 def long_date(day: date, language: str) -> str:
-    """The date in words for the letter's language (unknown languages fall back to German)."""
-    lang = language if language in MONTHS else "de"
-    month = MONTHS[lang][day.month - 1]
-    if lang == "de":
-        return f"{day.day}. {month} {day.year}"
-    if lang == "fr" and day.day == 1:
-        return f"1er {month} {day.year}"
-    if lang == "it" and day.day == 1:
-        return f"1° {month} {day.year}"
-    return f"{day.day} {month} {day.year}"
+    """The date in words for the letter's language (unknown languages fall back to German), in CLDR's long form."""
+    lang = language if language in LANGUAGES else "de"
+    written = format_date(day, "long", locale=swiss_locale(lang))
+    if day.day == 1 and lang in FIRST:
+        return FIRST[lang] + written[1:]
+    return written
 
 
 # Swiss towns with a name of their own in another national language. A letter's date line names the town as a

@@ -11,7 +11,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from core import config, relay_wake
 from core.domain.states import CaseStatus, LoginStatus, RequestStatus
-from web import i18n
+from web import dates, i18n
 from web.broker import relay_sender
 
 csrf = CSRFProtect()
@@ -66,8 +66,9 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
     limits.init_app(app)  # after the blueprints: it attaches to their login and code routes
 
-    app.before_request(i18n.remember_choice)
-    app.jinja_env.globals.update(_=i18n.translate, lang=i18n.current, settings=settings, CaseStatus=CaseStatus,
+    i18n.init_app(app)
+    app.jinja_env.filters.update(day=dates.day, long_day=dates.long_day, moment=dates.moment)
+    app.jinja_env.globals.update(lang=i18n.current, settings=settings, CaseStatus=CaseStatus,
                                  LoginStatus=LoginStatus, RequestStatus=RequestStatus)
 
     @app.after_request

@@ -18,19 +18,20 @@ from core import clock, db
 from core.domain import rights, sessions
 from core.domain.deactivation import may_use
 from core.models import Login, StaffUser
+from core.translatable import N_
 from core.trustees import mandates
 from web.i18n import translate
 
 manager = LoginManager()
 PENDING_KEY = "pending_second_factor"
 ACTING_KEY = "acting_member"  # a trustee login: the member it chose to act for (R13)
-ACCESS_ENDED = ("You can no longer act for this company: the access it gave you has ended. "
-                "Choose another company, or ask an administrator of that company to give you access again.")
+ACCESS_ENDED = N_("You can no longer act for this company: the access it gave you has ended. "
+                  "Choose another company, or ask an administrator of that company to give you access again.")
 STARTED_KEY, SEEN_KEY = "logged_in_at", "last_seen_at"  # POSIX seconds
 ENDED_MESSAGES = {
-    sessions.Ended.IDLE: "You were logged out because you were inactive for 30 minutes. Please log in again.",
-    sessions.Ended.ABSOLUTE: "You were logged out because you were logged in for 12 hours. Please log in again.",
-    sessions.Ended.UNKNOWN: "Your session has ended. Please log in again.",
+    sessions.Ended.IDLE: N_("You were logged out because you were inactive for 30 minutes. Please log in again."),
+    sessions.Ended.ABSOLUTE: N_("You were logged out because you were logged in for 12 hours. Please log in again."),
+    sessions.Ended.UNKNOWN: N_("Your session has ended. Please log in again."),
 }
 
 

@@ -12,6 +12,7 @@ from wtforms import DateField, FileField, TextAreaField
 from wtforms.fields.core import Field
 
 from core.domain import requests
+from core.translatable import N_
 from web.i18n import translate
 
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -19,9 +20,9 @@ LINE_BREAK = re.compile(r"[\r\n]")
 # A language offered in a list is named in that language, so that every reader finds their own.
 ENDONYMS = frozenset({"Deutsch", "Français", "Italiano", "English"})
 CONTROL_CHARACTERS = requests.CONTROL_CHARACTERS  # the API's answer too (core.domain.requests)
-ONE_LINE = "Enter this on one line."
-EXPIRED = "This page has expired. Please check your answers and send again."
-BAD_DAY = "Enter a date, like 31.03.2026"
+ONE_LINE = N_("Enter this on one line.")
+EXPIRED = N_("This page has expired. Please check your answers and send again.")
+BAD_DAY = N_("Enter a date, like 31.03.2026")
 
 
 def typed_problem(field: Field) -> str | None:
@@ -39,6 +40,9 @@ def typed_problem(field: Field) -> str | None:
 
 
 class Form(FlaskForm):
+    """The one place form texts are translated. A form declares its labels, hints, choices and validator messages
+    as English marked with N_() (core.translatable), and they are shown in the page's language."""
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         for field in self:

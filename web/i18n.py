@@ -1,25 +1,73 @@
-"""Pages in the member's language (de, fr, it, en). Source strings are English; each area keeps its own
-catalogue file `web/translations/<area>.<lang>.json`, merged here, so areas never edit the same file."""
+"""Pages in the member's language (de, fr, it, en). Source strings are English; the translations are gettext
+catalogues, `web/translations/<lang>/LC_MESSAGES/messages.po`, compiled to `.mo` by `make install`
+(`make translations-extract`, `translations-update` and `translations-compile` keep them in step with the code).
+
+Placeholders are `str.format` names, `{name}`, filled after translation. Flask-Babel chooses a request's language
+with `current()`; `translate(text, lang)` needs no request, so the worker writes in the member's language too."""
 
 from __future__ import annotations
 
-import json
+from collections.abc import Mapping
 from functools import cache
+from io import BytesIO
 from pathlib import Path
 
-from flask import g, request, session
+from babel.messages.catalog import Catalog
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.support import NullTranslations, Translations
+from flask import Flask, g, has_request_context, request, session
+from flask_babel import Babel
 
 LANGUAGES = ("de", "fr", "it", "en")
 DEFAULT = "de"
-_DIR = Path(__file__).parent / "translations"
+DIRECTORY = Path(__file__).parent / "translations"
+DOMAIN = "messages"
+
+
+def init_app(app: Flask) -> None:
+    app.config.setdefault("BABEL_DEFAULT_LOCALE", DEFAULT)
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(DIRECTORY))
+    Babel(app, locale_selector=current, configure_jinja=False)
+    app.before_request(remember_choice)
+    # Templates mark texts with _() and ngettext() like the Python code, values filling {placeholders}; the
+    # extension's {% trans %} blocks would format with % instead, so pages do not use them.
+    app.jinja_env.add_extension("jinja2.ext.i18n")
+    app.jinja_env.install_gettext_callables(translate, plural, newstyle=False)  # type: ignore[attr-defined]
+    app.jinja_env.globals.update(_=translate, ngettext=plural)
+
+
+@cache
+def translations(lang: str) -> NullTranslations:
+    """The compiled catalogue of one language, read once per process; English is the source and needs none."""
+    compiled = DIRECTORY / lang / "LC_MESSAGES" / f"{DOMAIN}.mo"
+    source = compiled.with_suffix(".po")
+    if lang not in LANGUAGES or lang == "en" or not source.exists():
+        return NullTranslations()
+    if compiled.exists() and compiled.stat().st_mtime >= source.stat().st_mtime:
+        return Translations.load(str(DIRECTORY), [lang], DOMAIN)
+    # A checkout whose catalogues were edited but not compiled yet (`make translations-compile`) reads the source.
+    with source.open("rb") as po:
+        return _from_catalog(read_po(po, locale=lang))
+
+
+def _from_catalog(catalog: Catalog) -> Translations:
+    buffer = BytesIO()
+    write_mo(buffer, catalog)
+    buffer.seek(0)
+    return Translations(buffer, DOMAIN)
 
 
 @cache
 def catalogue(lang: str) -> dict[str, str]:
-    merged: dict[str, str] = {}
-    for path in sorted(_DIR.glob(f"*.{lang}.json")):
-        merged.update(json.loads(path.read_text(encoding="utf-8")))
-    return merged
+    """Every source text of a language that has a translation, as source -> translation (tests read it)."""
+    path = DIRECTORY / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
+    if lang not in LANGUAGES or lang == "en" or not path.exists():
+        return {}
+    with path.open("rb") as po:
+        catalog = read_po(po, locale=lang)
+    return {str(m.id): str(m.string) for m in catalog if m.id and isinstance(m.id, str) and m.string
+            and not m.fuzzy}
 
 
 def current() -> str:
@@ -33,11 +81,41 @@ def current() -> str:
     return str(chosen)
 
 
+def language(lang: str | None = None) -> str:
+    """The language asked for, else the request's; German outside a request (the fund's first language). A
+    language with no catalogue reads English."""
+    if lang:
+        return lang
+    return current() if has_request_context() else DEFAULT
+
+
 def translate(text: str, lang: str | None = None, **values: object) -> str:
-    """The text in the page's language; English when no translation exists yet."""
-    lang = lang or current()
-    result = text if lang == "en" else catalogue(lang).get(text, text)
+    """The text in the page's language (or `lang`); English when no translation exists yet."""
+    result = translations(language(lang)).gettext(text)
     return result.format(**values) if values else result
+
+
+def known(text: str, lang: str | None = None) -> str | None:
+    """The text's translation, or None where the catalogue has none (and always in English, the source)."""
+    translated = translations(language(lang)).gettext(text)
+    return translated if translated != text else None
+
+
+def sentence(text: str, values: Mapping[str, object] | None = None, *, lang: str | None = None,
+             full_stop: bool = True) -> str:
+    """A service's message, which it writes in lower case to be embedded, shown on its own: begun with a capital
+    (and ended with a full stop). The catalogue holds it as the service writes it, or as the sentence where a page
+    shows that sentence too."""
+    shaped = text[:1].upper() + text[1:] + ("." if full_stop and not text.endswith(".") else "")
+    result = known(text, lang) or known(shaped, lang) or shaped
+    result = result.format_map(values) if values else result
+    return result[:1].upper() + result[1:]
+
+
+def plural(singular: str, plural_text: str, count: int, lang: str | None = None, **values: object) -> str:
+    """`ngettext`: the form for `count` in the language's plural rule; `{count}` is filled in as well."""
+    result = translations(language(lang)).ngettext(singular, plural_text, count)
+    return result.format(**{"count": count, **values})
 
 
 def remember_choice() -> None:

@@ -11,43 +11,48 @@ from __future__ import annotations
 import re
 from functools import cache
 
+from core.translatable import N_
 from web.i18n import current, translate
 
 # The English shapes, as the use cases in core write them. A new shape written there needs a line here and a
 # translation in web/translations/stored.<lang>.json; the every-page language test finds one that has none.
 SHAPES = (
-    "letter {reference} came back undelivered: check the address on file",
-    "support request about {topic}",
-    "{count} or more wrong registration codes were entered for member {number}; its codes were voided. "
-    "Check with the member before sending a new code.",
-    "{outcome}: {why}",
-    "code letter {reference} to the address on file",
-    "new code letter {reference} to the address on file",
-    "letter {reference} to the address on file",
-    "login prepared; code letter {reference} to the address on file",
-    "trustee code letter {reference} to {trustee}",
-    "official letter of {day} signed by {names}",
-    "deactivated {names}; confirmation letter {reference}",
-    "deactivate {names}",
+    N_("letter {reference} came back undelivered: check the address on file"),
+    N_("support request about {topic}"),
+    N_("{count} or more wrong registration codes were entered for member {number}; its codes were voided. "
+       "Check with the member before sending a new code."),
+    N_("{outcome}: {why}"),
+    N_("code letter {reference} to the address on file"),
+    N_("new code letter {reference} to the address on file"),
+    N_("letter {reference} to the address on file"),
+    N_("login prepared; code letter {reference} to the address on file"),
+    N_("trustee code letter {reference} to {trustee}"),
+    N_("official letter of {day} signed by {names}"),
+    N_("deactivated {names}; confirmation letter {reference}"),
+    N_("deactivate {names}"),
     # core/health.py: what the operations page says of a part that is not well
-    "the database does not answer ({error})",
-    "the schema version cannot be read ({error})",
-    "the database is at revision {current}, the code expects {head}",
-    "the broker does not answer ({error})",
-    "its heartbeat cannot be read ({error})",
-    "no {part} has reported yet",
-    "{part} has not reported for {minutes} minutes",
+    N_("the database does not answer ({error})"),
+    N_("the schema version cannot be read ({error})"),
+    N_("the database is at revision {current}, the code expects {head}"),
+    N_("the broker does not answer ({error})"),
+    N_("its heartbeat cannot be read ({error})"),
+    N_("no {part} has reported yet"),
+    N_("{part} has not reported for {minutes} minutes"),
     # refusals a clerk reads: core/domain/addresses.py, core/desk/support.py, core/desk/exceptional.py
-    "an address has 3 to 6 lines, this one has {count}",
-    "postcode '{postcode}' is not a 4-digit Swiss postcode",
-    "language '{language}' is not one of de, fr, it, en",
-    "the answer can have at most {count} characters",
-    "the signatures no longer form a complete combination: {why}",
+    N_("an address has 3 to 6 lines, this one has {count}"),
+    N_("postcode '{postcode}' is not a 4-digit Swiss postcode"),
+    N_("language '{language}' is not one of de, fr, it, en"),
+    N_("the answer can have at most {count} characters"),
+    N_("the signatures no longer form a complete combination: {why}"),
 )
+# Single words the services store and pages show as they are: who wrote a history line, which part of the
+# system the operations page checks. Marked here, where they are read, so that the catalogues keep them.
+WORDS = (N_("system"), N_("requester"), N_("public"), N_("database"), N_("migrations"), N_("broker"), N_("beat"),
+         N_("worker"))
 TRANSLATED = frozenset({"topic", "why", "names", "part"})
 # How a request was decided, as the desk's history shows it (the stored value is the code's own word).
-OUTCOMES = {"issue_code": "code letter by post", "tell_administrators": "the administrators are told",
-            "staff_case": "passed to the fund's staff", "way_a": "the administrator can open the access"}
+OUTCOMES = {"issue_code": N_("code letter by post"), "tell_administrators": N_("the administrators are told"),
+            "staff_case": N_("passed to the fund's staff"), "way_a": N_("the administrator can open the access")}
 # A staff member's note follows the service's own text after a dash; the note is theirs and stays as written.
 _NOTE = " – "
 _RULE = re.compile(r"\s*\(R\d+\)")

@@ -20,6 +20,7 @@ from core.domain.addresses import InvalidAddress, PostalAddress, check_swiss
 from core.domain.states import CaseStatus, CodeStatus, LetterStatus, LoginStatus
 from core.models import Case, History, Letter, Login, Member, RegistrationCode, Request, StaffUser
 from core.refusal import Refused
+from core.translatable import N_
 from letters.compose import CODELESS_KINDS
 
 KIND = "returned_mail"
@@ -50,19 +51,19 @@ def register_return(session: Session, raw_reference: str, staff_id: int, now: da
     """Mark the letter returned, void its code and open a case, once: a second scan finds the case and stops."""
     reference = normalise(raw_reference)
     if not reference:
-        raise ReturnedMailError("enter the letter reference printed on the letter, e.g. L-AB12-CD34")
+        raise ReturnedMailError(N_("enter the letter reference printed on the letter, e.g. L-AB12-CD34"))
     staff = _staff(session, staff_id)
     letter = session.scalar(select(Letter).where(Letter.reference == reference).with_for_update())
     if letter is None:
-        raise ReturnedMailError("no letter with the reference {reference}", reference=reference)
+        raise ReturnedMailError(N_("no letter with the reference {reference}"), reference=reference)
     if letter.status == LetterStatus.RETURNED:
         return Returned(reference, _case_of(session, letter), False, letter.code_id is not None)
     if letter.status == LetterStatus.RENDERED:
-        raise ReturnedMailError("letter {reference} was never printed (state: {status}): only a letter that went out "
-                                "by post can come back; nothing was changed", reference=reference,
+        raise ReturnedMailError(N_("letter {reference} was never printed (state: {status}): only a letter that went "
+                                   "out by post can come back; nothing was changed"), reference=reference,
                                 status=letter.status)
     if letter.status not in SENT:
-        raise ReturnedMailError("letter {reference} was never sent (state: {status}); nothing was changed",
+        raise ReturnedMailError(N_("letter {reference} was never sent (state: {status}); nothing was changed"),
                                 reference=reference, status=letter.status)
     actor = f"staff:{staff.username}"
     letter.status, letter.returned_at = LetterStatus.RETURNED, now
@@ -95,7 +96,7 @@ def _case_of(session: Session, letter: Letter) -> int:
     for case in found:
         if (case.payload or {}).get("letter_id") == letter.id:
             return case.id
-    raise ReturnedMailError("letter {reference} is marked returned already", reference=letter.reference)
+    raise ReturnedMailError(N_("letter {reference} is marked returned already"), reference=letter.reference)
 
 
 def returned_letter(session: Session, case: Case) -> Letter | None:
@@ -109,7 +110,7 @@ def _checked_address(member: Member, fields: dict[str, str]) -> tuple[dict[str, 
     try:
         check_swiss(PostalAddress(member.name, **new))
     except InvalidAddress as problem:
-        raise ReturnedMailError("the address cannot be used: {problem}", problem=str(problem)) from None
+        raise ReturnedMailError(N_("the address cannot be used: {problem}"), problem=str(problem)) from None
     return new, [name for name in ADDRESS_FIELDS if getattr(member, name) != new[name]]
 
 
@@ -119,11 +120,11 @@ def record_address(session: Session, case_id: int, staff_id: int, fields: dict[s
     again replaces the address waiting and makes its recorder the one who may not approve it. Audited (R18)."""
     case = session.get(Case, case_id)
     if case is None or case.kind != KIND or case.member_id is None:
-        raise ReturnedMailError("this case has no member whose address could be corrected")
+        raise ReturnedMailError(N_("this case has no member whose address could be corrected"))
     member = session.get_one(Member, case.member_id)
     new, changed = _checked_address(member, fields)
     if not changed:
-        raise ReturnedMailError("the address is the same as the one on file; nothing was changed")
+        raise ReturnedMailError(N_("the address is the same as the one on file; nothing was changed"))
     lines = ", ".join(PostalAddress(member.name, **new).lines()[1:])
     note_on_case(session, case_id, staff_id, "member.address_recorded", lines, {"fields": changed}, now)
     case.payload = {**case.payload, "new_address": new}
@@ -168,10 +169,10 @@ def approve_case(session: Session, case: Case, request: Request | None, staff: S
     letter = returned_letter(session, case)
     member = session.get(Member, case.member_id) if case.member_id else None
     if member is None or letter is None:
-        raise CannotApprove("this case has no returned letter of a member in the register")
+        raise CannotApprove(N_("this case has no returned letter of a member in the register"))
     if letter.trustee_id is not None:
-        raise CannotApprove("the letter went to a trustee: record the trustee's new address with its power of "
-                                 "attorney and send a new trustee code from there; close this case")
+        raise CannotApprove(N_("the letter went to a trustee: record the trustee's new address with its power of "
+                                    "attorney and send a new trustee code from there; close this case"))
     if "new_address" in (case.payload or {}):
         _apply_recorded_address(session, case, member, staff, now)
     actor = f"staff:{staff.username}"
@@ -204,8 +205,8 @@ def _prepared_login(session: Session, letter: Letter) -> int | None:
         return None
     login = session.get(Login, code.login_id)
     if login is None or login.status != LoginStatus.PENDING:
-        raise CannotApprove("the login the fund prepared with this letter no longer waits for its registration; "
-                                 "close this case")
+        raise CannotApprove(N_("the login the fund prepared with this letter no longer waits for its "
+                                    "registration; close this case"))
     return login.id
 
 
@@ -225,7 +226,7 @@ def withdraw_prepared_login(session: Session, case: Case, actor: str, now: datet
 def _staff(session: Session, staff_id: int) -> StaffUser:
     staff = session.get(StaffUser, staff_id)
     if staff is None or not staff.active:
-        raise ReturnedMailError("your staff login is not active")
+        raise ReturnedMailError(N_("your staff login is not active"))
     return staff
 
 

@@ -14,9 +14,10 @@ from core import audit
 from core.domain.staff import may_decide
 from core.domain.states import CaseStatus, RequestStatus
 from core.models import Case, History, Member, Request, StaffUser
+from core.translatable import N_
 
-NO_MEMBER = "no member with this number in the register"
-RECORDED_BY_YOU = "you recorded this case; another staff member must approve it"
+NO_MEMBER = N_("no member with this number in the register")
+RECORDED_BY_YOU = N_("you recorded this case; another staff member must approve it")
 
 
 class DeskError(Exception):
@@ -42,14 +43,14 @@ class NotAllowed(DeskError):
 def staff_of(session: Session, staff_id: int) -> StaffUser:
     staff = session.get(StaffUser, staff_id)
     if staff is None or not staff.active:
-        raise DeskError("your staff login is not active")
+        raise DeskError(N_("your staff login is not active"))
     return staff
 
 
 def require_role(staff: StaffUser, kind: str) -> None:
     """Every decision on a case passes here: the role rule lives in core.domain.staff, enforced on the server."""
     if not may_decide(staff.role, kind):
-        raise NotAllowed("only a supervisor may decide this kind of case")
+        raise NotAllowed(N_("only a supervisor may decide this kind of case"))
 
 
 def open_case(session: Session, case_id: int) -> tuple[Case, Request | None]:
@@ -57,7 +58,7 @@ def open_case(session: Session, case_id: int) -> tuple[Case, Request | None]:
     if case is None:
         raise CaseNotFound(f"no case {case_id}")
     if case.status != CaseStatus.OPEN:
-        raise AlreadyDecided("this case has been decided already")
+        raise AlreadyDecided(N_("this case has been decided already"))
     return case, (session.get(Request, case.request_id) if case.request_id else None)
 
 
@@ -80,7 +81,7 @@ def claim(session: Session, case: Case, status: str, staff: StaffUser, reason: s
         .execution_options(synchronize_session=False)
     )
     if claimed is None:
-        raise AlreadyDecided("this case has been decided already")
+        raise AlreadyDecided(N_("this case has been decided already"))
     session.refresh(case)
 
 

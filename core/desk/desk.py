@@ -51,6 +51,7 @@ from core.desk.desk_queue import (  # noqa: F401
 )
 from core.domain.states import CaseStatus, LoginStatus
 from core.models import Case, History, Letter, Login, Member, Request, StaffUser
+from core.translatable import N_
 
 
 @dataclass
@@ -135,7 +136,7 @@ def approve(session: Session, case_id: int, staff_id: int, note: str, now: datet
     if case.recorded_by is not None and case.recorded_by == staff.id:
         raise CannotApprove(RECORDED_BY_YOU)  # four eyes (R16, R17, an address on a returned letter)
     if not kind.may_approve:
-        raise CannotApprove("this kind of case is answered and closed, not approved")
+        raise CannotApprove(N_("this kind of case is answered and closed, not approved"))
     note = note.strip()
     if kind.approve is not None:
         casework.claim(session, case, CaseStatus.APPROVED, staff, note, now)
@@ -173,14 +174,14 @@ def reject(session: Session, case_id: int, staff_id: int, reason: str, now: date
     language."""
     reason = reason.strip()
     if not reason:
-        raise DeskError("a reason is needed to reject a case")
+        raise DeskError(N_("a reason is needed to reject a case"))
     staff = casework.staff_of(session, staff_id)
     case, request = casework.open_case(session, case_id)
     kind = kinds.of(case.kind)
     require_role(staff, case.kind)
     if not kind.may_reject:
         # A request for access ends approved or rejected; these end by closing.
-        raise DeskError("this kind of case is closed, not rejected")
+        raise DeskError(N_("this kind of case is closed, not rejected"))
     casework.claim(session, case, CaseStatus.REJECTED, staff, reason, now)
     casework.complete(request, "rejected", now)
     actor = f"staff:{staff.username}"
@@ -209,7 +210,7 @@ def close(session: Session, case_id: int, staff_id: int, note: str, now: datetim
     require_role(staff, case.kind)
     if not kind.may_close:
         # A request for access ends approved or rejected: rejecting tells the requester, closing would not.
-        raise DeskError("this kind of case is approved or rejected, not closed")
+        raise DeskError(N_("this kind of case is approved or rejected, not closed"))
     note = note.strip()
     casework.claim(session, case, CaseStatus.CLOSED, staff, note, now)
     casework.complete(request, "closed", now)

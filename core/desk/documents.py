@@ -16,8 +16,10 @@ from sqlalchemy.orm import Session
 
 from core import config, pdf_inspect
 from core.models import Document
+from core.translatable import N_
 
 MAX_BYTES = 10 * 1024 * 1024
+TOO_LARGE = N_("the file is larger than 10 MB")  # says MAX_BYTES in words: the same number
 INSPECT_SECONDS = 20  # wall clock; the child's CPU is limited to pdf_inspect.CPU_SECONDS
 KINDS = ("power_of_attorney", "official_letter", "returned_letter")
 
@@ -30,11 +32,11 @@ def check_pdf(data: bytes) -> None:
     """A PDF is what opens as one: the header alone can be forged, a parser that reads the whole file cannot. The
     parser runs in a child process with limits on memory, CPU and time (R23, core.pdf_inspect)."""
     if not data:
-        raise DocumentRejected("the file is empty")
+        raise DocumentRejected(N_("the file is empty"))
     if len(data) > MAX_BYTES:
-        raise DocumentRejected(f"the file is larger than {MAX_BYTES // (1024 * 1024)} MB")
+        raise DocumentRejected(TOO_LARGE)
     if not data.lstrip()[:5] == b"%PDF-":
-        raise DocumentRejected("the file is not a PDF")
+        raise DocumentRejected(N_("the file is not a PDF"))
     reason = _inspected(data)
     if reason:
         raise DocumentRejected(reason)

@@ -41,11 +41,12 @@ from core.models import (
     StaffUser,
 )
 from core.refusal import Problem, Refused
+from core.translatable import N_
 
 KIND = "exceptional_registration"
 LETTER_KIND = "exceptional_login"  # the code letter: "the login your letter asked for is ready"
 LANGUAGES = ("de", "fr", "it", "en")
-WHY = "an official letter asks the fund to register a login; another staff member must approve it"
+WHY = N_("an official letter asks the fund to register a login; another staff member must approve it")
 
 
 @dataclass(frozen=True)
@@ -67,27 +68,27 @@ def _person_problems(person: Person) -> tuple[Person, list[Problem]]:
     problems: list[Problem] = []
     name = " ".join(person.name.split())
     if not name or len(name) > 200:
-        problems.append(Problem("name", "Enter the person's full name (at most 200 characters)"))
+        problems.append(Problem("name", N_("Enter the person's full name (at most 200 characters)")))
     email = person.email.strip()
     try:
         email = validate_email(email, check_deliverability=False).normalized.lower()
     except EmailNotValidError:
-        problems.append(Problem("email", "Enter an e-mail address like name@example.ch"))
+        problems.append(Problem("email", N_("Enter an e-mail address like name@example.ch")))
     mobile = person.mobile
     try:
         mobile = normalise_mobile(person.mobile)
     except InvalidMobile:
-        problems.append(Problem("mobile", "Enter a mobile number like 079 123 45 67 or +41 79 123 45 67"))
+        problems.append(Problem("mobile", N_("Enter a mobile number like 079 123 45 67 or +41 79 123 45 67")))
     if person.language not in LANGUAGES:
-        problems.append(Problem("language", "Choose one of the languages offered."))
+        problems.append(Problem("language", N_("Choose one of the languages offered.")))
     return Person(name, email, mobile, person.language), problems
 
 
 def _rights_problems(wanted: Sequence[str]) -> list[Problem]:
     if not wanted:
-        return [Problem("rights", "Choose at least one right, as the letter asks")]
+        return [Problem("rights", N_("Choose at least one right, as the letter asks"))]
     if any(right not in catalogue.CATALOGUE for right in wanted):
-        return [Problem("rights", "Choose rights from the list only.")]
+        return [Problem("rights", N_("Choose rights from the list only."))]
     return []
 
 
@@ -121,14 +122,14 @@ def signers_of(session: Session, member_id: int, signer_ids: Sequence[int]) -> l
 def verdict(session: Session, member_id: int, signer_ids: Sequence[int], letter_date: date) -> signing.Verdict:
     chosen = signers_of(session, member_id, signer_ids)
     if chosen is None:
-        return signing.Verdict(False, (signing.Reason("Choose the signers from this member's signatories."),))
+        return signing.Verdict(False, (signing.Reason(N_("Choose the signers from this member's signatories.")),))
     return signing.check([signatories.as_signer(s) for s in chosen], letter_date)
 
 
 def _staff(session: Session, staff_id: int) -> StaffUser:
     staff = session.get(StaffUser, staff_id)
     if staff is None or not staff.active:
-        raise Refused([Problem("", "Your staff login is not active.")])
+        raise Refused([Problem("", N_("Your staff login is not active."))])
     return staff
 
 
@@ -142,18 +143,18 @@ def record(session: Session, staff_id: int, member_number: str, letter: Official
     person, problems = _person_problems(person)
     problems += _rights_problems(wanted)
     if letter.letter_date > clock.today_in_zurich(now):
-        problems.append(Problem("letter_date", "The letter's date cannot be in the future"))
+        problems.append(Problem("letter_date", N_("The letter's date cannot be in the future")))
     elif not (result := verdict(session, member.id, signer_ids, letter.letter_date)).complete:
         problems += [Problem("signers", r.text, tuple(r.values.items())) for r in result.reasons]
     if not any(p.field == "email" for p in problems) and email_taken(session, member.id, person.email):
-        problems.append(Problem("email", "This member already has a login with this e-mail address."))
+        problems.append(Problem("email", N_("This member already has a login with this e-mail address.")))
     elif (waiting := open_case_for(session, member.id, person.email)) is not None:
-        problems.append(Problem("email", "Case {case} already asks to register this person and waits for approval.",
+        problems.append(Problem("email", N_("Case {case} already asks to register this person and waits for approval."),
                                 (("case", str(waiting)),)))
     try:
         documents.check_pdf(letter.data)
     except documents.DocumentRejected as exc:
-        problems.append(Problem("letter", "The letter cannot be kept: {reason}", (("reason", str(exc)),)))
+        problems.append(Problem("letter", N_("The letter cannot be kept: {reason}"), (("reason", str(exc)),)))
     if problems:
         raise Refused(problems)
     actor = f"staff:{staff.username}"
@@ -201,7 +202,7 @@ def approve_case(session: Session, case: Case, request: Request | None, staff: S
         raise CannotApprove(f"the signatures no longer form a complete combination: {result.explain()}")
     person: dict[str, Any] = dict(case.payload["person"])
     if email_taken(session, member.id, str(person["email"])):
-        raise CannotApprove("this member already has a login with this e-mail address")
+        raise CannotApprove(N_("this member already has a login with this e-mail address"))
     actor = f"staff:{staff.username}"
     login = _prepared_login(session, member, person, list(case.payload["rights"]), now)
     letter_id = codes.issue_prepared_login_letter(session, member, login.id, LETTER_KIND, now, actor)
@@ -252,4 +253,4 @@ def case_facts(session: Session, case: Case, now: datetime) -> Facts | None:
 
 
 CASE = CaseKind(KIND, approve=approve_case, facts=case_facts, reject=rejections.by_letter,
-                needs_recorder="the case must be recorded by a staff member first", own_approval_form=True)
+                needs_recorder=N_("the case must be recorded by a staff member first"), own_approval_form=True)

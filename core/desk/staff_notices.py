@@ -16,9 +16,10 @@ from core import config, mail
 from core.domain.staff import may_decide
 from core.domain.states import CaseStatus
 from core.models import Case, StaffNotice, StaffUser
+from core.translatable import N_
 
 EVERY = timedelta(minutes=15)
-KIND_NAMES = {"new_code": "New code requests", "code_exhausted": "Too many wrong codes",
+KIND_NAMES = {"new_code": "New code requests", "code_exhausted": N_("Too many wrong codes"),
               "trustee_code": "Codes for a trustee", "exceptional_registration": "Registrations by the fund",
               "stale_logins": "Deactivations of old logins", "returned_mail": "Returned letters",
               "support": "Support requests"}

@@ -30,10 +30,12 @@ from core.logins import leaving
 from core.members import signatories
 from core.models import Case, Document, History, Letter, Login, Member, Request, StaffUser
 from core.refusal import Problem, Refused
+from core.translatable import N_
 
 KIND = "stale_logins"
 LETTER_KIND = "logins_deactivated"
-WHY = "the member asks the fund to deactivate logins of people who have left"
+WHY = N_("the member asks the fund to deactivate logins of people who have left")
+NONE_LEFT = N_("none (all ended already)")  # a history line of a case whose logins had all ended before approval
 HAS_ADMINISTRATORS = ("This member has an active administrator ({names}). The administrators deactivate logins "
                       "themselves (user administration → Deactivate); ask the member to contact them.")
 
@@ -68,12 +70,12 @@ def administrators_problem(session: Session, member_id: int, now: datetime) -> P
 
 def _chosen(session: Session, member_id: int, login_ids: Sequence[int]) -> tuple[list[Login], list[Problem]]:
     if not login_ids:
-        return [], [Problem("logins", "Choose at least one login to deactivate")]
+        return [], [Problem("logins", N_("Choose at least one login to deactivate"))]
     found = {login.id: login for login in session.scalars(select(Login).where(Login.id.in_(login_ids)))}
     chosen = [found.get(i) for i in dict.fromkeys(login_ids)]
     if any(login is None or login.member_id != member_id for login in chosen):
-        return [], [Problem("logins", "Choose logins of this member only")]
-    problems = [Problem("logins", "{name}'s login is deactivated already", (("name", login.name),))
+        return [], [Problem("logins", N_("Choose logins of this member only"))]
+    problems = [Problem("logins", N_("{name}'s login is deactivated already"), (("name", login.name),))
                 for login in chosen if login is not None and login.status == LoginStatus.DEACTIVATED]
     return [login for login in chosen if login is not None], problems
 
@@ -85,8 +87,9 @@ def _waiting(session: Session, member_id: int, chosen: Sequence[Login]) -> list[
     for case in session.scalars(select(Case).where(Case.kind == KIND, Case.status == CaseStatus.OPEN,
                                                    Case.member_id == member_id).order_by(Case.id)):
         asked = set((case.payload or {}).get("login_ids", []))
-        problems += [Problem("logins", "Case {case} already asks to deactivate {name}'s login and waits for approval.",
-                             (("case", str(case.id)), ("name", login.name))) for login in chosen if login.id in asked]
+        waiting = N_("Case {case} already asks to deactivate {name}'s login and waits for approval.")
+        problems += [Problem("logins", waiting, (("case", str(case.id)), ("name", login.name)))
+                     for login in chosen if login.id in asked]
     return problems
 
 
@@ -95,7 +98,7 @@ def record(session: Session, staff_id: int, member_number: str, login_ids: Seque
     """Check and open the case for a second clerk; returns the case id. Refused while an administrator exists."""
     staff = session.get(StaffUser, staff_id)
     if staff is None or not staff.active:
-        raise Refused([Problem("", "Your staff login is not active.")])
+        raise Refused([Problem("", N_("Your staff login is not active."))])
     member = signatories.member_by_number(session, member_number)
     if member is None:
         raise Refused([Problem("member_number", "No member with this number in the register.")])
@@ -105,13 +108,13 @@ def record(session: Session, staff_id: int, member_number: str, login_ids: Seque
     problems += _waiting(session, member.id, chosen)
     note = asked.note.strip()
     if not note or len(note) > 2000:
-        problems.append(Problem("note", "Enter the member's request: its reference or a short note "
-                                        "(at most 2000 characters)"))
+        problems.append(Problem("note", N_("Enter the member's request: its reference or a short note "
+                                           "(at most 2000 characters)")))
     if asked.data:
         try:
             documents.check_pdf(asked.data)
         except documents.DocumentRejected as exc:
-            problems.append(Problem("letter", "The letter cannot be kept: {reason}", (("reason", str(exc)),)))
+            problems.append(Problem("letter", N_("The letter cannot be kept: {reason}"), (("reason", str(exc)),)))
     if problems:
         raise Refused(problems)
     actor = f"staff:{staff.username}"
@@ -130,7 +133,7 @@ def record(session: Session, staff_id: int, member_number: str, login_ids: Seque
 
 # --- a request the member sent itself (public form or API) -------------------------------------------------------
 
-NOT_CONFIRMED = "confirm which of the member's logins to deactivate first"
+NOT_CONFIRMED = N_("confirm which of the member's logins to deactivate first")
 
 
 def prepare_case(session: Session, case: Case, request: Request) -> None:
@@ -155,10 +158,10 @@ def confirm(session: Session, case_id: int, staff_id: int, login_ids: Sequence[i
     waits for another to approve (four eyes, as for a case a clerk records from a letter)."""
     staff = session.get(StaffUser, staff_id)
     if staff is None or not staff.active:
-        raise Refused([Problem("", "Your staff login is not active.")])
+        raise Refused([Problem("", N_("Your staff login is not active."))])
     case = session.get(Case, case_id, with_for_update=True)
     if case is None or case.kind != KIND or case.status != CaseStatus.OPEN or case.recorded_by is not None:
-        raise Refused([Problem("logins", "This case is decided, or its logins are confirmed already.")])
+        raise Refused([Problem("logins", N_("This case is decided, or its logins are confirmed already."))])
     if case.member_id is None:
         raise Refused([Problem("logins", "No member with this number in the register.")])
     if (blocked := administrators_problem(session, case.member_id, now)) is not None:
@@ -200,7 +203,7 @@ def approve_case(session: Session, case: Case, request: Request | None, staff: S
     if request is not None:
         request.status, request.outcome, request.decided_at = RequestStatus.COMPLETED, "logins_deactivated", now
     reference = session.scalar(select(Letter.reference).where(Letter.id == letter_id))
-    detail = f"deactivated {', '.join(names) or 'none (all ended already)'}; confirmation letter {reference}" + (
+    detail = f"deactivated {', '.join(names) or NONE_LEFT}; confirmation letter {reference}" + (
         f" – {note}" if note else "")
     session.add(History(case_id=case.id, at=now, actor=actor, event="case.approved", detail=detail))
     audit.record(session, audit.Entry(actor, "case.approved", member.id, f"case:{case.id}",

@@ -18,11 +18,12 @@ from core.desk.casework import note_on_case
 from core.domain.states import RequestStatus
 from core.models import History, Member, Request
 from core.refusal import Refused
+from core.translatable import N_
 
 KIND = "support"
 TOPICS = ("adding_users", "two_step_login", "business_process", "other")
-TOPIC_TEXTS = {"adding_users": "adding or changing users", "two_step_login": "two-step login",
-               "business_process": "a business process", "other": "something else"}
+TOPIC_TEXTS = {"adding_users": N_("adding or changing users"), "two_step_login": N_("two-step login"),
+               "business_process": N_("a business process"), "other": N_("something else")}
 LANGUAGES = ("de", "fr", "it", "en")
 MAX_MESSAGE = 5000
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -47,17 +48,17 @@ class SupportRequest:
 def problem(form: SupportRequest) -> str | None:
     """What is wrong with the request, or None."""
     if form.topic not in TOPICS:
-        return "choose what your question is about"
+        return N_("choose what your question is about")
     if not form.message.strip():
-        return "describe your question"
+        return N_("describe your question")
     if len(form.message) > MAX_MESSAGE:
         return f"the message can have at most {MAX_MESSAGE} characters"
     if not form.name.strip() or len(form.name) > 200:
-        return "enter your name (at most 200 characters)"
+        return N_("enter your name (at most 200 characters)")
     if not _EMAIL.match(form.email.strip()) or len(form.email) > 254:
         return "enter an e-mail address like name@example.ch"
     if len(form.member_number.strip()) > 20 or len(form.company) > 200 or len(form.phone) > 30:
-        return "the member number, company or phone number is too long"
+        return N_("the member number, company or phone number is too long")
     return None
 
 
@@ -99,13 +100,13 @@ def answer(session: Session, case_id: int, staff_id: int, message: str, now: dat
     """E-mail an answer to the contact address of the request; the text stays in the case history."""
     message = message.strip()
     if not message:
-        raise SupportError("enter the answer")
+        raise SupportError(N_("enter the answer"))
     if len(message) > MAX_MESSAGE:
         raise SupportError(f"the answer can have at most {MAX_MESSAGE} characters")
     case = note_on_case(session, case_id, staff_id, "support.answered", message, {"kind": KIND}, now)
     request = session.get(Request, case.request_id) if case.request_id else None
     if case.kind != KIND or request is None:
-        raise SupportError("only a support request can be answered from here")
+        raise SupportError(N_("only a support request can be answered from here"))
     session.flush()
     sent = session.scalar(select(func.count()).where(History.case_id == case.id,
                                                      History.event == "support.answered")) or 0

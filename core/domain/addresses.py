@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from core.translatable import N_
+
 LANGUAGES = ("de", "fr", "it", "en")
 MIN_LINES, MAX_LINES = 3, 6
 _SWISS_POSTCODE = re.compile(r"^[1-9]\d{3}$")
@@ -35,15 +37,15 @@ class PostalAddress:
 def check_swiss(address: PostalAddress) -> None:
     """Raise InvalidAddress naming the first broken rule of a Swiss postal address."""
     if not address.name.strip():
-        raise InvalidAddress("the name is missing")
+        raise InvalidAddress(N_("the name is missing"))
     if not address.postcode.strip():
-        raise InvalidAddress("the postcode is missing")
+        raise InvalidAddress(N_("the postcode is missing"))
     if not _SWISS_POSTCODE.match(address.postcode.strip()):
         raise InvalidAddress(f"postcode '{address.postcode}' is not a 4-digit Swiss postcode")
     if not address.town.strip():
-        raise InvalidAddress("the town is missing")
+        raise InvalidAddress(N_("the town is missing"))
     if not (address.street.strip() or address.po_box.strip()):
-        raise InvalidAddress("street or PO box is missing")
+        raise InvalidAddress(N_("street or PO box is missing"))
     address.lines()
 
 

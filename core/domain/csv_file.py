@@ -8,6 +8,8 @@ from __future__ import annotations
 import csv
 from collections.abc import Iterable, Iterator, Sequence
 
+from core.translatable import N_
+
 _BOM = b"\xef\xbb\xbf"
 
 
@@ -57,7 +59,7 @@ def records(raw_lines: Iterable[bytes], columns: Sequence[str]) -> Iterator[tupl
     try:
         first = next(lines, None)
         if first is None or not first.strip():
-            where = "the file is empty" if first is None else "the first row is blank"
+            where = N_("the file is empty") if first is None else "the first row is blank"
             raise Unreadable(f"{where}; the first row must be the header {','.join(columns)}")
         reader = csv.reader(_chain(first, lines), delimiter=_delimiter(first), strict=True)
         header = _check_header(next(reader), columns)

@@ -17,39 +17,40 @@ import phonenumbers
 
 from core.domain import rights as catalogue
 from core.domain.states import InvitationStatus, LoginStatus
+from core.translatable import N_
 
 # R10
-NOT_IN_CATALOGUE = "Choose rights from the list only."
-NOT_YOURS_TO_GRANT = "You cannot give a right you do not hold yourself: {rights}."
-ONLY_ADMINISTRATORS = "Only administrators manage logins."
+NOT_IN_CATALOGUE = N_("Choose rights from the list only.")
+NOT_YOURS_TO_GRANT = N_("You cannot give a right you do not hold yourself: {rights}.")
+ONLY_ADMINISTRATORS = N_("Only administrators manage logins.")
 # R11
-DAY_IN_THE_PAST = "The last working day cannot be in the past. Choose today or a later date."
+DAY_IN_THE_PAST = N_("The last working day cannot be in the past. Choose today or a later date.")
 # R12, Situation 1: the refusal says what to do instead.
 LAST_ADMINISTRATOR_SELF = (
-    "You cannot leave yet: no other administrator of your company would stay on after you (administrators who "
-    "have a last working day themselves do not count). First open User administration, choose New login and create "
-    "the login of your successor with the administration right. Once your successor has finished the registration "
-    "(password and authenticator app), you can deactivate your own login."
+    N_("You cannot leave yet: no other administrator of your company would stay on after you (administrators who "
+       "have a last working day themselves do not count). First open User administration, choose New login and create "
+       "the login of your successor with the administration right. Once your successor has finished the registration "
+       "(password and authenticator app), you can deactivate your own login.")
 )
 LAST_ADMINISTRATOR_OTHER = (
-    "{name} cannot be deactivated yet: no other administrator of your company would stay on, so nobody would be "
-    "left to manage its logins (administrators who have a last working day themselves do not count). First create "
-    "the login of a successor with the administration right (User administration, New login) and wait until the "
-    "successor has finished the registration; then try again."
+    N_("{name} cannot be deactivated yet: no other administrator of your company would stay on, so nobody would be "
+       "left to manage its logins (administrators who have a last working day themselves do not count). First create "
+       "the login of a successor with the administration right (User administration, New login) and wait until the "
+       "successor has finished the registration; then try again.")
 )
 
 # R12 when the administration right itself is taken away, not the login.
 LAST_ADMINISTRATOR_RIGHT_SELF = (
-    "You cannot give up the administration right yet: no other administrator of your company would stay on "
-    "(administrators who have a last working day themselves do not count). First create the login of your successor "
-    "with the administration right (User administration, New login) and wait until your successor has finished "
-    "the registration; then try again."
+    N_("You cannot give up the administration right yet: no other administrator of your company would stay on "
+       "(administrators who have a last working day themselves do not count). First create the login of your successor "
+       "with the administration right (User administration, New login) and wait until your successor has finished "
+       "the registration; then try again.")
 )
 LAST_ADMINISTRATOR_RIGHT_OTHER = (
-    "{name} cannot lose the administration right yet: no other administrator of your company would stay on "
-    "(administrators who have a last working day themselves do not count). First create the login of a successor "
-    "with the administration right (User administration, New login) and wait until the successor has finished the "
-    "registration; then try again."
+    N_("{name} cannot lose the administration right yet: no other administrator of your company would stay on "
+       "(administrators who have a last working day themselves do not count). First create the login of a successor "
+       "with the administration right (User administration, New login) and wait until the successor has finished the "
+       "registration; then try again.")
 )
 
 

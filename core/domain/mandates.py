@@ -19,6 +19,7 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from core.domain import rights as catalogue
+from core.translatable import N_
 
 ZURICH = ZoneInfo("Europe/Zurich")
 REMINDER_DAYS = 30
@@ -88,7 +89,7 @@ def effective_rights(mandate: MandateState, current_scopes: Iterable[Iterable[st
     return mandate.rights & covered
 
 
-ACCESS_END_PAST = "The end date cannot be in the past: enter today or a later day, or revoke the access now."
+ACCESS_END_PAST = N_("The end date cannot be in the past: enter today or a later day, or revoke the access now.")
 
 
 def access_end_problem(valid_until: date | None, today: date) -> str | None:
@@ -125,11 +126,11 @@ class Verdict:
         return self.reason.format(day=self.day.isoformat() if self.day else "", scope=labels)
 
 
-NO_POA = "No power of attorney from this member to this trustee is on record."
-NOT_YET = "The power of attorney starts on {day}."
-ENDED = "The power of attorney ended on {day}."
-REVOKED = "The power of attorney was revoked on {day}."
-COVERED = "A current power of attorney covers: {scope}."
+NO_POA = N_("No power of attorney from this member to this trustee is on record.")
+NOT_YET = N_("The power of attorney starts on {day}.")
+ENDED = N_("The power of attorney ended on {day}.")
+REVOKED = N_("The power of attorney was revoked on {day}.")
+COVERED = N_("A current power of attorney covers: {scope}.")
 
 
 def verdict(powers: Iterable[tuple[int, PowerOfAttorneyState]], now: datetime) -> Verdict:
@@ -171,13 +172,13 @@ class NewPowerOfAttorney:
 def check_new(poa: NewPowerOfAttorney, today: date) -> NewPowerOfAttorney:
     """Raise InvalidPowerOfAttorney naming the first broken rule; return it with the scope in catalogue order."""
     if poa.valid_until is not None and poa.valid_until < poa.valid_from:
-        raise InvalidPowerOfAttorney("The end date must be on or after the start date.", "valid_until")
+        raise InvalidPowerOfAttorney(N_("The end date must be on or after the start date."), "valid_until")
     if poa.received_on > today:
-        raise InvalidPowerOfAttorney("The received date cannot be in the future.", "received_on")
+        raise InvalidPowerOfAttorney(N_("The received date cannot be in the future."), "received_on")
     unknown = [r for r in poa.scope if r not in catalogue.CATALOGUE]
     if unknown:
-        raise InvalidPowerOfAttorney("The scope has an unknown right.", "scope")
+        raise InvalidPowerOfAttorney(N_("The scope has an unknown right."), "scope")
     if not poa.scope:
-        raise InvalidPowerOfAttorney("Choose at least one right the power of attorney covers.", "scope")
+        raise InvalidPowerOfAttorney(N_("Choose at least one right the power of attorney covers."), "scope")
     ordered = tuple(sorted(set(poa.scope), key=_catalogue_order))
     return NewPowerOfAttorney(poa.valid_from, poa.valid_until, poa.received_on, ordered)

@@ -10,6 +10,8 @@ import string
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from core.translatable import N_
+
 MIN_LENGTH = 12
 MAX_LENGTH = 256  # argon2 takes any length; this only bounds the work one request can cause
 
@@ -28,10 +30,10 @@ _SEQUENCES = ("0123456789012345678901234567890", "abcdefghijklmnopqrstuvwxyz", "
 _DECORATION = string.digits + string.punctuation + string.whitespace  # "!!Sommer2024!!" is "sommer"
 
 # Reasons, as English source strings for the page translations.
-TOO_SHORT = "Your password must have at least 12 characters."
-TOO_LONG = "Your password must have at most 256 characters."
-HAS_MEMBER_NUMBER = "Your password must not contain your member number."
-TOO_COMMON = "This password is too common and easy to guess. Choose a longer or less usual one."
+TOO_SHORT = N_("Your password must have at least 12 characters.")
+TOO_LONG = N_("Your password must have at most 256 characters.")
+HAS_MEMBER_NUMBER = N_("Your password must not contain your member number.")
+TOO_COMMON = N_("This password is too common and easy to guess. Choose a longer or less usual one.")
 
 
 def problem(password: str, member_number: str = "") -> str | None:

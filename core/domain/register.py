@@ -16,11 +16,12 @@ from email_validator import EmailNotValidError, validate_email
 from core.domain import csv_file
 from core.domain.addresses import InvalidAddress, PostalAddress, check_language, check_swiss
 from core.domain.identifiers import InvalidIdentifier, normalise_member_number, normalise_uid
+from core.translatable import N_
 
 COLUMNS = ("member_number", "uid", "name", "care_of", "street", "po_box", "postcode", "town", "language", "email")
 # The database's column widths; a longer value would fail half-way through an import.
 MAX_LENGTH = {"name": 200, "care_of": 200, "street": 200, "po_box": 100, "town": 100, "email": 254}
-LABELS = {"name": "name", "care_of": "c/o line", "street": "street", "po_box": "PO box", "town": "town",
+LABELS = {"name": "name", "care_of": "c/o line", "street": "street", "po_box": N_("PO box"), "town": "town",
           "email": "e-mail"}
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 

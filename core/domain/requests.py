@@ -11,6 +11,7 @@ import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 
 from core.domain.identifiers import MEMBER_NUMBER_MAX, InvalidIdentifier, normalise_member_number, normalise_uid
+from core.translatable import N_
 
 
 class Outcome(StrEnum):
@@ -46,40 +47,40 @@ class Decision:
 
 
 LETTER_PAUSE_DAYS = 7
-LETTER_IN_POST = "a letter with a code went to this member less than 7 days ago"
+LETTER_IN_POST = N_("a letter with a code went to this member less than 7 days ago")
 
 
 def decide_new_code(facts: Facts) -> Decision:
     if not facts.member_known:
-        return Decision(Outcome.STAFF_CASE, "no member with this member number")
+        return Decision(Outcome.STAFF_CASE, N_("no member with this member number"))
     if not facts.uid_matches:
-        return Decision(Outcome.STAFF_CASE, "the UID does not match the member register")
+        return Decision(Outcome.STAFF_CASE, N_("the UID does not match the member register"))
     if facts.exhausted:
-        return Decision(Outcome.STAFF_CASE, "too many wrong codes were entered for this member")
+        return Decision(Outcome.STAFF_CASE, N_("too many wrong codes were entered for this member"))
     if facts.active_administrators > 0 and facts.administrators_cannot_help:
-        return Decision(Outcome.STAFF_CASE, "an administrator is active, but the request says why they cannot help")
+        return Decision(Outcome.STAFF_CASE, N_("an administrator is active, but the request says why they cannot help"))
     if facts.active_administrators > 0:
-        return Decision(Outcome.TELL_ADMINISTRATORS, "the member has an active administrator")
+        return Decision(Outcome.TELL_ADMINISTRATORS, N_("the member has an active administrator"))
     if facts.letter_in_post:
         # R21: anyone can ask, UIDs are public; a second letter would void the code already in the post.
         return Decision(Outcome.STAFF_CASE, LETTER_IN_POST)
-    return Decision(Outcome.ISSUE_CODE, "no active administrator; member number and UID match")
+    return Decision(Outcome.ISSUE_CODE, N_("no active administrator; member number and UID match"))
 
 
-WAY_A_ANSWER = ("Your company has an active administrator, so we do not send a code to your trustee. Your "
-                "administrator can give the trustee access in connect under User administration → New.")
+WAY_A_ANSWER = N_("Your company has an active administrator, so we do not send a code to your trustee. Your "
+                  "administrator can give the trustee access in connect under User administration → New.")
 
 
 def decide_trustee_code(facts: Facts) -> Decision:
     """R15: a code goes to a trustee only with staff approval, always. Where the member's own administrator can
     open the access (Situation 3 (a)), the request ends with that answer instead."""
     if facts.member_known and facts.uid_matches and facts.active_administrators > 0:
-        return Decision(Outcome.WAY_A, "the member has an active administrator, who can give the trustee access")
+        return Decision(Outcome.WAY_A, N_("the member has an active administrator, who can give the trustee access"))
     if not facts.member_known:
-        return Decision(Outcome.STAFF_CASE, "no member with this member number")
+        return Decision(Outcome.STAFF_CASE, N_("no member with this member number"))
     if not facts.uid_matches:
-        return Decision(Outcome.STAFF_CASE, "the UID does not match the member register")
-    return Decision(Outcome.STAFF_CASE, "a code for a trustee needs staff approval and a power of attorney")
+        return Decision(Outcome.STAFF_CASE, N_("the UID does not match the member register"))
+    return Decision(Outcome.STAFF_CASE, N_("a code for a trustee needs staff approval and a power of attorney"))
 
 
 # --- The request itself, checked before anything is stored (R19) ---------------------------------------------
@@ -99,31 +100,31 @@ PHONE_PATTERN = r"^[0-9 +()./-]*$"
 REFERENCE_PATTERN = r"^[A-Za-z]-[0-9A-Za-z]{4}-[0-9A-Za-z]{4}$"  # core.refs: R-XXXX-XXXX, read case-insensitively
 
 MISSING = {
-    "member_number": "Enter your member number",
-    "uid": "Enter your company's UID",
-    "company_name": "Enter your company's name",
-    "requester_name": "Enter your name",
-    "requester_role": "Enter your role in the company",
-    "requester_email": "Enter your e-mail address",
-    "reason": "Tell us why nobody in your company can create logins",
+    "member_number": N_("Enter your member number"),
+    "uid": N_("Enter your company's UID"),
+    "company_name": N_("Enter your company's name"),
+    "requester_name": N_("Enter your name"),
+    "requester_role": N_("Enter your role in the company"),
+    "requester_email": N_("Enter your e-mail address"),
+    "reason": N_("Tell us why nobody in your company can create logins"),
 }
 TOO_LONG = {
-    "member_number": "Member number must be 20 characters or fewer",
-    "uid": "Enter a valid UID, like CHE-123.456.789",
-    "company_name": "Company name must be 200 characters or fewer",
-    "requester_name": "Your name must be 200 characters or fewer",
-    "requester_role": "Your role must be 200 characters or fewer",
-    "requester_email": "E-mail address must be 254 characters or fewer",
-    "requester_phone": "Enter a phone number, like 031 123 45 67 or +41 31 123 45 67",
-    "reason": "The reason must be 2000 characters or fewer",
+    "member_number": N_("Member number must be 20 characters or fewer"),
+    "uid": N_("Enter a valid UID, like CHE-123.456.789"),
+    "company_name": N_("Company name must be 200 characters or fewer"),
+    "requester_name": N_("Your name must be 200 characters or fewer"),
+    "requester_role": N_("Your role must be 200 characters or fewer"),
+    "requester_email": N_("E-mail address must be 254 characters or fewer"),
+    "requester_phone": N_("Enter a phone number, like 031 123 45 67 or +41 31 123 45 67"),
+    "reason": N_("The reason must be 2000 characters or fewer"),
 }
-NOT_TEXT = "Enter text"
-CONTROL_CHARACTERS = "This contains characters we cannot accept"
-BAD_UID = "Enter a valid UID, like CHE-123.456.789"
-BAD_EMAIL = "Enter an e-mail address in the correct format, like name@example.ch"
-BAD_PHONE = "Enter a phone number, like 031 123 45 67 or +41 31 123 45 67"
-BAD_FLAG = "Answer yes or no"
-BAD_LANGUAGE = "Choose German, French, Italian or English"
+NOT_TEXT = N_("Enter text")
+CONTROL_CHARACTERS = N_("This contains characters we cannot accept")
+BAD_UID = N_("Enter a valid UID, like CHE-123.456.789")
+BAD_EMAIL = N_("Enter an e-mail address in the correct format, like name@example.ch")
+BAD_PHONE = N_("Enter a phone number, like 031 123 45 67 or +41 31 123 45 67")
+BAD_FLAG = N_("Answer yes or no")
+BAD_LANGUAGE = N_("Choose German, French, Italian or English")
 
 
 @dataclass(frozen=True)

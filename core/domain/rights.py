@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+from core.translatable import N_
+
 ADMINISTRATION = "administration"  # the substitution right: manage logins and grant any right
 
 # Order is the order pages show them in; labels are English source strings for the page translations.
 CATALOGUE: dict[str, str] = {
-    ADMINISTRATION: "Administration (substitution): manage logins and rights",
-    "salary_declarations": "Salary declarations",
-    "personnel_mutations": "Personnel changes",
-    "family_allowances": "Family allowances",
-    "income_compensation": "Income compensation",
-    "invoices_account": "Invoices and account",
-    "correspondence": "Correspondence",
+    ADMINISTRATION: N_("Administration (substitution): manage logins and rights"),
+    "salary_declarations": N_("Salary declarations"),
+    "personnel_mutations": N_("Personnel changes"),
+    "family_allowances": N_("Family allowances"),
+    "income_compensation": N_("Income compensation"),
+    "invoices_account": N_("Invoices and account"),
+    "correspondence": N_("Correspondence"),
 }
 
 

@@ -23,6 +23,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
+from core.translatable import N_
+
 SOLE = "sole"
 COLLECTIVE_TWO = "collective_two"
 SOLE_PROCURATION = "sole_procuration"
@@ -31,25 +33,26 @@ NONE = "none"
 
 # Order is the order pages and the import's error messages list them in; labels are English source strings.
 AUTHORITIES: dict[str, str] = {
-    SOLE: "Sole signature",
-    COLLECTIVE_TWO: "Collective signature by two",
-    SOLE_PROCURATION: "Sole procuration",
-    COLLECTIVE_PROCURATION: "Collective procuration by two",
-    NONE: "No signing authority",
+    SOLE: N_("Sole signature"),
+    COLLECTIVE_TWO: N_("Collective signature by two"),
+    SOLE_PROCURATION: N_("Sole procuration"),
+    COLLECTIVE_PROCURATION: N_("Collective procuration by two"),
+    NONE: N_("No signing authority"),
 }
 SIGNS_ALONE = frozenset({SOLE, SOLE_PROCURATION})
 SIGNS_JOINTLY = frozenset({COLLECTIVE_TWO, COLLECTIVE_PROCURATION})
 
 # Reasons, as English source strings with placeholders, so a page can show them in the clerk's language.
-NO_SIGNER = "Choose who signed the letter: nobody is chosen."
-NO_AUTHORITY = "{name} has no signing authority in the commercial register."
-NOT_YET_VALID = "{name} may sign only from {day}, after the letter's date."
-NO_LONGER_VALID = "{name}'s signing authority ended on {day}, before the letter's date."
-SAME_PERSON = "{name} is chosen twice; two signatures of the same person count once."
-JOINT_ALONE = "{name} signs only together with a second authorised signatory, and no second valid signatory is chosen."
-COMPLETE_ALONE = {SOLE: "{name} signs alone (sole signature).",
-                  SOLE_PROCURATION: "{name} signs alone (sole procuration)."}
-COMPLETE_JOINTLY = "{first} and {second} sign together (collective signature by two)."
+NO_SIGNER = N_("Choose who signed the letter: nobody is chosen.")
+NO_AUTHORITY = N_("{name} has no signing authority in the commercial register.")
+NOT_YET_VALID = N_("{name} may sign only from {day}, after the letter's date.")
+NO_LONGER_VALID = N_("{name}'s signing authority ended on {day}, before the letter's date.")
+SAME_PERSON = N_("{name} is chosen twice; two signatures of the same person count once.")
+JOINT_ALONE = N_("{name} signs only together with a second authorised signatory, and no second valid signatory is "
+                 "chosen.")
+COMPLETE_ALONE = {SOLE: N_("{name} signs alone (sole signature)."),
+                  SOLE_PROCURATION: N_("{name} signs alone (sole procuration).")}
+COMPLETE_JOINTLY = N_("{first} and {second} sign together (collective signature by two).")
 
 
 @dataclass(frozen=True)

@@ -14,17 +14,18 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from core.domain import requests as member_part
+from core.translatable import N_
 
 MAX_ROWS = 20
 NAME_MAX = 100
 EMAIL_MAX = 254
-REASON_MISSING = "Tell us briefly why these logins should end, for example that the people have left the company"
-NO_ROWS = "List at least one login to deactivate"
+REASON_MISSING = N_("Tell us briefly why these logins should end, for example that the people have left the company")
+NO_ROWS = N_("List at least one login to deactivate")
 TOO_MANY_ROWS = f"List at most {MAX_ROWS} logins in one request"
-BAD_ROWS = "Send the logins as a list of objects with first_name, last_name and email"
-NAME_OR_EMAIL = "Enter the person's first and last name, or the e-mail address of the login"
-LAST_NAME_MISSING = "Enter the person's last name too, or the e-mail address of the login"
-FIRST_NAME_MISSING = "Enter the person's first name too, or the e-mail address of the login"
+BAD_ROWS = N_("Send the logins as a list of objects with first_name, last_name and email")
+NAME_OR_EMAIL = N_("Enter the person's first and last name, or the e-mail address of the login")
+LAST_NAME_MISSING = N_("Enter the person's last name too, or the e-mail address of the login")
+FIRST_NAME_MISSING = N_("Enter the person's first name too, or the e-mail address of the login")
 NAME_TOO_LONG = f"A name must be {NAME_MAX} characters or fewer"
 ROW_FIELDS = ("first_name", "last_name", "email")
 
@@ -152,9 +153,9 @@ def decide(facts: member_part.Facts) -> member_part.Decision:
     """R17: only staff deactivate, and only while the member has no active administrator. Every request becomes a
     case, whatever matched, so the requester's side of it reads the same (R21); the case says why it is doubtful."""
     if not facts.member_known:
-        why = "no member with this member number"
+        why = N_("no member with this member number")
     elif not facts.uid_matches:
-        why = "the UID does not match the member register"
+        why = N_("the UID does not match the member register")
     elif facts.active_administrators > 0:
         why = "the member has an active administrator, who deactivates logins (R17): reject, and tell the member"
     else:

@@ -11,35 +11,36 @@ from dataclasses import dataclass
 
 from core.domain import requests as member_part
 from core.domain.addresses import InvalidAddress, PostalAddress, check_swiss
+from core.translatable import N_
 
 TRUSTEE_LENGTHS = {"trustee_name": 200, "trustee_uid": 30, "trustee_care_of": 200, "trustee_street": 200,
                    "trustee_po_box": 100, "trustee_postcode": 4, "trustee_town": 100, "contact_name": 200,
                    "contact_email": 254}
 POSTCODE_PATTERN = r"^[1-9][0-9]{3}$"
 TRUSTEE_MISSING = {
-    "trustee_name": "Enter the trustee company's name",
-    "trustee_uid": "Enter the trustee company's UID",
-    "trustee_postcode": "Enter the trustee's postcode",
-    "trustee_town": "Enter the trustee's town",
-    "contact_name": "Enter the name of the contact person at the trustee",
-    "contact_email": "Enter the contact person's e-mail address",
+    "trustee_name": N_("Enter the trustee company's name"),
+    "trustee_uid": N_("Enter the trustee company's UID"),
+    "trustee_postcode": N_("Enter the trustee's postcode"),
+    "trustee_town": N_("Enter the trustee's town"),
+    "contact_name": N_("Enter the name of the contact person at the trustee"),
+    "contact_email": N_("Enter the contact person's e-mail address"),
 }
 TRUSTEE_TOO_LONG = {
-    "trustee_name": "The trustee's name must be 200 characters or fewer",
+    "trustee_name": N_("The trustee's name must be 200 characters or fewer"),
     "trustee_uid": member_part.BAD_UID,
-    "trustee_care_of": "This line must be 200 characters or fewer",
-    "trustee_street": "Street and number must be 200 characters or fewer",
-    "trustee_po_box": "The PO box must be 100 characters or fewer",
-    "trustee_postcode": "Enter a 4-digit Swiss postcode, like 8001",
-    "trustee_town": "The town must be 100 characters or fewer",
-    "contact_name": "The contact person's name must be 200 characters or fewer",
-    "contact_email": "E-mail address must be 254 characters or fewer",
+    "trustee_care_of": N_("This line must be 200 characters or fewer"),
+    "trustee_street": N_("Street and number must be 200 characters or fewer"),
+    "trustee_po_box": N_("The PO box must be 100 characters or fewer"),
+    "trustee_postcode": N_("Enter a 4-digit Swiss postcode, like 8001"),
+    "trustee_town": N_("The town must be 100 characters or fewer"),
+    "contact_name": N_("The contact person's name must be 200 characters or fewer"),
+    "contact_email": N_("E-mail address must be 254 characters or fewer"),
 }
-BAD_TRUSTEE_UID = "Enter the trustee's UID as on its register entry, like CHE-123.456.789: this one fails its check"
-BAD_POSTCODE = "Enter a 4-digit Swiss postcode, like 8001"
-STREET_OR_PO_BOX = "Enter the trustee's street and number, or its PO box"
-SAME_COMPANY = "The trustee's UID is your own company's UID: enter the trustee company's UID"
-BAD_TRUSTEE_LANGUAGE = "Choose the language the trustee's letter is written in: German, French, Italian or English"
+BAD_TRUSTEE_UID = N_("Enter the trustee's UID as on its register entry, like CHE-123.456.789: this one fails its check")
+BAD_POSTCODE = N_("Enter a 4-digit Swiss postcode, like 8001")
+STREET_OR_PO_BOX = N_("Enter the trustee's street and number, or its PO box")
+SAME_COMPANY = N_("The trustee's UID is your own company's UID: enter the trustee company's UID")
+BAD_TRUSTEE_LANGUAGE = N_("Choose the language the trustee's letter is written in: German, French, Italian or English")
 
 
 @dataclass(frozen=True)

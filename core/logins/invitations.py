@@ -25,9 +25,10 @@ from core.logins import logins, member_auth, registration
 from core.logins.invitation_links import SMS_PURPOSE, TASK, invite
 from core.logins.member_auth import Check
 from core.models import Invitation, Login, Mandate, Member, Trustee
+from core.translatable import N_
 from core.trustees import mandates
 
-NOT_PENDING = "This invitation has been used, replaced or cancelled already."
+NOT_PENDING = N_("This invitation has been used, replaced or cancelled already.")
 SYSTEM = "system"
 
 

@@ -19,11 +19,12 @@ from core.domain.states import LoginStatus
 from core.logins.logins import NotAllowed, account, acting, administrator, keep_an_administrator, of_member
 from core.models import Login, Member
 from core.refusal import Refused
+from core.translatable import N_
 
-NOT_ACTIVE = "This login is not active, so it cannot be deactivated."
-NEVER_REGISTERED = "This person never finished the registration. Create a new login for them instead."
-ALREADY_ACTIVE = "This login is active and has no last working day."
-NO_LAST_DAY = "Your login has no last working day, so there is nothing to remove."
+NOT_ACTIVE = N_("This login is not active, so it cannot be deactivated.")
+NEVER_REGISTERED = N_("This person never finished the registration. Create a new login for them instead.")
+ALREADY_ACTIVE = N_("This login is active and has no last working day.")
+NO_LAST_DAY = N_("Your login has no last working day, so there is nothing to remove.")
 
 
 def deactivate(session: Session, actor_id: int, login_id: int, last_day: date | None, now: datetime) -> None:

@@ -21,10 +21,11 @@ from core.domain.states import InvitationStatus, LoginStatus
 from core.logins import invitation_links, member_auth, profile, sms_codes
 from core.models import Invitation, Login
 from core.refusal import Refused
+from core.translatable import N_
 
 LANGUAGES = ("de", "fr", "it", "en")
-EMAIL_TAKEN = "Your company already has a login with this e-mail address."
-UNKNOWN_LANGUAGE = "Choose one of the languages offered."
+EMAIL_TAKEN = N_("Your company already has a login with this e-mail address.")
+UNKNOWN_LANGUAGE = N_("Choose one of the languages offered.")
 
 
 class NotAllowed(Exception):

@@ -20,12 +20,13 @@ from core.domain.deactivation import may_use
 from core.logins import member_auth, recovery_codes
 from core.logins.member_auth import Check
 from core.models import Login, Trustee
+from core.translatable import N_
 
 REAUTH_PURPOSE = "reauth"  # SMS codes that confirm a profile change, apart from those for logging in
 
-WRONG_PASSWORD = "Your current password is not right."
-PASSWORD_THROTTLED = "Too many wrong passwords. Wait 5 minutes, then try again."
-GONE = "This login can no longer be used. Log in again."
+WRONG_PASSWORD = N_("Your current password is not right.")
+PASSWORD_THROTTLED = N_("Too many wrong passwords. Wait 5 minutes, then try again.")
+GONE = N_("This login can no longer be used. Log in again.")
 
 
 @dataclass(frozen=True)
@@ -127,14 +128,14 @@ def send_confirmation_sms(session: Session, login_id: int, now: datetime) -> Che
 
 
 SECOND_FACTOR_MESSAGES = {
-    Check.WRONG: "This code is not right. Enter the code your app shows now, the code from the SMS, or an unused "
-                 "recovery code.",
-    Check.REUSED: "This code has been used already. Wait for a new code in your app, send a new SMS, or use "
-                  "another recovery code.",
-    Check.EXPIRED: "This SMS code has expired: it works for 5 minutes. Send a new code.",
-    Check.VOID: "This SMS code no longer works after too many wrong tries. Send a new code.",
-    Check.NO_CODE: "No SMS code was sent. Send a code first, or use your authenticator app.",
-    Check.THROTTLED: "Too many wrong codes. Wait 5 minutes, then try again.",
+    Check.WRONG: N_("This code is not right. Enter the code your app shows now, the code from the SMS, or an unused "
+                    "recovery code."),
+    Check.REUSED: N_("This code has been used already. Wait for a new code in your app, send a new SMS, or use "
+                     "another recovery code."),
+    Check.EXPIRED: N_("This SMS code has expired: it works for 5 minutes. Send a new code."),
+    Check.VOID: N_("This SMS code no longer works after too many wrong tries. Send a new code."),
+    Check.NO_CODE: N_("No SMS code was sent. Send a code first, or use your authenticator app."),
+    Check.THROTTLED: N_("Too many wrong codes. Wait 5 minutes, then try again."),
 }
 
 
@@ -173,15 +174,15 @@ def confirm_authenticator(session: Session, login_id: int, otp: str, ip: str, no
     """The first code from the new app replaces the old app; every session ends (new session version)."""
     login = _login(session, login_id, now)
     if login is None or not login.pending_totp_secret:
-        return Refusal("otp", "Start setting up the new app again.")
+        return Refusal("otp", N_("Start setting up the new app again."))
     if member_auth.second_factor_throttled(session, login, now):
         return Refusal("otp", SECOND_FACTOR_MESSAGES[Check.THROTTLED])
     secret = secrets_box.decrypt(login.pending_totp_secret)
     step = totp.accepted_step(secret, otp, now, -1)
     if step is None:
         member_auth.count_failure(session, login, member_auth.TOTP, Check.WRONG, ip, now)
-        return Refusal("otp", "This code is not right. Check the time on your phone and enter the code the new "
-                              "app shows now.")
+        return Refusal("otp", N_("This code is not right. Check the time on your phone and enter the code the new "
+                                 "app shows now."))
     login.totp_secret, login.pending_totp_secret, login.totp_last_step = login.pending_totp_secret, "", step
     version = _end_other_sessions(login)
     account = member_auth.account_key(login.id)

@@ -42,6 +42,7 @@ from core.logins.registration_routes import (  # noqa: F401 - the web layer read
     save_trustee_person,
 )
 from core.models import AuthFailure, Case, CodeAttempt, Login, Member, RegistrationCode
+from core.translatable import N_
 
 SECOND_FACTOR = "second_factor"
 
@@ -132,7 +133,7 @@ def still_open(session: Session, member_id: int, code_id: int, now: datetime) ->
     return code is not None and code.member_id == member_id and _usable(code, now)
 
 
-EMAIL_TAKEN = "Your company already has an active login with this e-mail address. Log in with it instead."
+EMAIL_TAKEN = N_("Your company already has an active login with this e-mail address. Log in with it instead.")
 
 
 def save_person(session: Session, member_id: int, code_id: int, login_id: int | None, person: Person,

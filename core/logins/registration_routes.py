@@ -17,18 +17,19 @@ from core.domain.mandates import BY_FUND_CODE
 from core.domain.states import LoginStatus
 from core.models import AuthFailure, Login, RegistrationCode
 from core.refusal import Refused
+from core.translatable import N_
 from core.trustees import mandates
 
 ADMINISTRATOR = "administrator"  # a member's first administrator (R4, R20, Situation 2)
 TRUSTEE = "trustee"  # a login of the trustee company, acting for the member through a mandate (R15)
 PREPARED = "prepared"  # the login the fund prepared on an official letter (R16)
 
-TRUSTEE_EMAIL_TAKEN = ("Your company already has a login with this e-mail address that no longer works. Register "
-                       "with the e-mail address of the person who will hold the new login.")
-EXISTING_PASSWORD = ("Your company already has a login with this e-mail address. To add this member to it, enter "
-                     "that login's password.")
-EXISTING_THROTTLED = "Too many attempts. Wait 5 minutes, then try again."
-START_AGAIN = "Your registration can no longer continue. Start again with the code from your letter."
+TRUSTEE_EMAIL_TAKEN = N_("Your company already has a login with this e-mail address that no longer works. Register "
+                         "with the e-mail address of the person who will hold the new login.")
+EXISTING_PASSWORD = N_("Your company already has a login with this e-mail address. To add this member to it, enter "
+                       "that login's password.")
+EXISTING_THROTTLED = N_("Too many attempts. Wait 5 minutes, then try again.")
+START_AGAIN = N_("Your registration can no longer continue. Start again with the code from your letter.")
 
 
 @dataclass(frozen=True)

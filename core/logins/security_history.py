@@ -15,74 +15,76 @@ from sqlalchemy.orm import Session
 from core.domain import rights
 from core.logins import logins
 from core.models import AuditEvent, Login, Mandate
+from core.translatable import N_
 
 PAGE_SIZE = 50
 
 # What happened, by audit action. {actor} did it, {subject} is the login it concerns.
 WHAT: dict[str, str] = {
-    "login.created": "{actor} created the login of {subject}.",
-    "login.registered": "{subject} registered as the first administrator with the code from the letter.",
-    "invitation.sent": "{actor} sent an invitation to {subject}.",
-    "invitation.cancelled": "{actor} cancelled the invitation of {subject}.",
-    "login.activated": "{subject} finished the registration; the login is active.",
-    "login.changed": "{actor} changed the details of {subject}: {fields}.",
-    "login.rights_changed": "{actor} changed the rights of {subject}. Rights now: {rights}.",
-    "login.deactivation_scheduled": "{actor} set {day} as the last working day of {subject}.",
-    "login.deactivation_cancelled": "{actor} removed the last working day of {subject}.",
-    "login.deactivated": "{actor} deactivated the login of {subject}.",
-    "login.left": "{subject} deactivated their own login.",
-    "login.leaving": "{subject} set {day} as their last working day.",
-    "login.staying": "{subject} removed their own last working day ({day}).",
-    "login.ended": "The login of {subject} was deactivated after the last working day ({day}).",
-    "login.reactivated": "{actor} reactivated the login of {subject}.",
-    "login.signed_in": "{subject} logged in.",
-    "login.second_factor_failed": "A wrong code was entered at the second step for {subject}.",
-    "login.password_changed": "{subject} changed the password.",
-    "login.authenticator_changed": "{subject} set up a new authenticator app.",
-    "login.recovery_codes_issued": "New recovery codes were made for {subject}.",
-    "login.recovery_code_used": "{subject} used a recovery code.",
-    "code.used": "The registration code from the letter was used.",
-    "code.issued": "A registration code was sent by post to the address on file.",
-    "code.entry_failed": "A wrong registration code was entered.",
-    "request.decided": "The fund decided a request for a new registration code.",
+    "login.created": N_("{actor} created the login of {subject}."),
+    "login.registered": N_("{subject} registered as the first administrator with the code from the letter."),
+    "invitation.sent": N_("{actor} sent an invitation to {subject}."),
+    "invitation.cancelled": N_("{actor} cancelled the invitation of {subject}."),
+    "login.activated": N_("{subject} finished the registration; the login is active."),
+    "login.changed": N_("{actor} changed the details of {subject}: {fields}."),
+    "login.rights_changed": N_("{actor} changed the rights of {subject}. Rights now: {rights}."),
+    "login.deactivation_scheduled": N_("{actor} set {day} as the last working day of {subject}."),
+    "login.deactivation_cancelled": N_("{actor} removed the last working day of {subject}."),
+    "login.deactivated": N_("{actor} deactivated the login of {subject}."),
+    "login.left": N_("{subject} deactivated their own login."),
+    "login.leaving": N_("{subject} set {day} as their last working day."),
+    "login.staying": N_("{subject} removed their own last working day ({day})."),
+    "login.ended": N_("The login of {subject} was deactivated after the last working day ({day})."),
+    "login.reactivated": N_("{actor} reactivated the login of {subject}."),
+    "login.signed_in": N_("{subject} logged in."),
+    "login.second_factor_failed": N_("A wrong code was entered at the second step for {subject}."),
+    "login.password_changed": N_("{subject} changed the password."),
+    "login.authenticator_changed": N_("{subject} set up a new authenticator app."),
+    "login.recovery_codes_issued": N_("New recovery codes were made for {subject}."),
+    "login.recovery_code_used": N_("{subject} used a recovery code."),
+    "code.used": N_("The registration code from the letter was used."),
+    "code.issued": N_("A registration code was sent by post to the address on file."),
+    "code.entry_failed": N_("A wrong registration code was entered."),
+    "request.decided": N_("The fund decided a request for a new registration code."),
     # What the fund's staff did to the member (their decisions, corrections and letters), so that the member's
     # administrators see every hand that touched their access.
-    "case.opened": "A request or matter about your company was passed to the fund's staff.",
-    "case.approved": "{actor} approved a request or matter about your company.",
-    "case.rejected": "{actor} rejected a request about your company.",
-    "case.closed": "{actor} closed a matter about your company.",
-    "code.voided": "{actor} made an unused registration code invalid.",
-    "letter.returned": "A letter to your company came back undelivered; its registration code no longer works.",
-    "letter.queued": "{actor} sent a letter by post to the address on file.",
-    "member.address_corrected": "{actor} corrected your company's postal address: {fields}.",
-    "member.address_recorded": ("{actor} recorded a new postal address for your company ({fields}); it is used once "
-                                "a second staff member has approved it."),
-    "member.updated": "The fund updated your company's details in its register.",
-    "support.answered": "{actor} answered a support request by e-mail.",
-    "power_of_attorney.recorded": "{actor} recorded a power of attorney for a trustee.",
-    "power_of_attorney.revoked": "{actor} recorded the end of a power of attorney for a trustee.",
-    "exceptional_registration.recorded": "{actor} recorded an official letter asking the fund to register a login.",
-    "stale_logins.recorded": "{actor} recorded a request to deactivate old logins.",
+    "case.opened": N_("A request or matter about your company was passed to the fund's staff."),
+    "case.approved": N_("{actor} approved a request or matter about your company."),
+    "case.rejected": N_("{actor} rejected a request about your company."),
+    "case.closed": N_("{actor} closed a matter about your company."),
+    "code.voided": N_("{actor} made an unused registration code invalid."),
+    "letter.returned": N_("A letter to your company came back undelivered; its registration code no longer works."),
+    "letter.queued": N_("{actor} sent a letter by post to the address on file."),
+    "member.address_corrected": N_("{actor} corrected your company's postal address: {fields}."),
+    "member.address_recorded": N_("{actor} recorded a new postal address for your company ({fields}); it is used once "
+                                  "a second staff member has approved it."),
+    "member.updated": N_("The fund updated your company's details in its register."),
+    "support.answered": N_("{actor} answered a support request by e-mail."),
+    "power_of_attorney.recorded": N_("{actor} recorded a power of attorney for a trustee."),
+    "power_of_attorney.revoked": N_("{actor} recorded the end of a power of attorney for a trustee."),
+    "exceptional_registration.recorded": N_("{actor} recorded an official letter asking the fund to register a login."),
+    "stale_logins.recorded": N_("{actor} recorded a request to deactivate old logins."),
     # The register of signatories decides who may ask the fund to register a login (R16).
-    "signatory.added": "{actor} recorded an authorised signatory of your company from the commercial register.",
-    "signatory.updated": "{actor} updated an authorised signatory of your company from the commercial register.",
-    "signatory.ended": ("{actor} recorded the end of a signing authority in your company's register of signatories "
-                        "(last day {day})."),
-    "letter.rendered": "A letter to your company was prepared for posting.",
+    "signatory.added": N_("{actor} recorded an authorised signatory of your company from the commercial register."),
+    "signatory.updated": N_("{actor} updated an authorised signatory of your company from the commercial register."),
+    "signatory.ended": N_("{actor} recorded the end of a signing authority in your company's register of signatories "
+                          "(last day {day})."),
+    "letter.rendered": N_("A letter to your company was prepared for posting."),
     # Trustees (R13, R14): who was given access to the company, with which rights, and when it ended.
-    "mandate_granted": "{actor} gave {subject} access to your company as a trustee. Rights: {rights}.",
-    "mandate_changed": "{actor} changed the access of {subject} as a trustee. Rights now: {rights}.",
-    "mandate_revoked": "{actor} revoked the access of {subject} as a trustee.",
-    "power_of_attorney.reminded": "A reminder was sent that a power of attorney for a trustee ends in 30 days.",
+    "mandate_granted": N_("{actor} gave {subject} access to your company as a trustee. Rights: {rights}."),
+    "mandate_changed": N_("{actor} changed the access of {subject} as a trustee. Rights now: {rights}."),
+    "mandate_revoked": N_("{actor} revoked the access of {subject} as a trustee."),
+    "power_of_attorney.reminded": N_("A reminder was sent that a power of attorney for a trustee ends in 30 days."),
 }
 MANDATE_ACTIONS = ("mandate_granted", "mandate_changed", "mandate_revoked")
-OTHER = "Security event: {action}."
-FIELDS = {"name": "name", "email": "e-mail address", "mobile": "mobile number", "language": "language",
-          "care_of": "c/o", "street": "street", "po_box": "PO box", "postcode": "postcode", "town": "town"}
-NOBODY = "nobody"
-SYSTEM = "connect (automatically)"
-STAFF = "Compensation fund staff"  # one label for every staff member: members never learn staff names
-SOMEONE = "someone who was not logged in"
+OTHER = N_("Security event: {action}.")
+FIELDS = {"name": N_("name"), "email": N_("e-mail address"), "mobile": N_("mobile number"),
+          "language": N_("language"), "care_of": N_("c/o"), "street": N_("street"), "po_box": N_("PO box"),
+          "postcode": N_("postcode"), "town": N_("town")}
+NOBODY = N_("nobody")
+SYSTEM = N_("connect (automatically)")
+STAFF = N_("Compensation fund staff")  # one label for every staff member: members never learn staff names
+SOMEONE = N_("someone who was not logged in")
 # The fund's own jobs, run by its operators (imports) or by the scheduler.
 FUND_ACTORS = {"register-import": STAFF, "signatories-import": STAFF, "poa-reminders": SYSTEM}
 

@@ -8,6 +8,7 @@ from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.orm import Base, PostalAddressColumns
+from core.translatable import N_
 
 
 class Member(PostalAddressColumns, Base):
@@ -37,7 +38,7 @@ class Signatory(Base):
     authority: Mapped[str] = mapped_column(String(30))
     valid_from: Mapped[date | None] = mapped_column(Date, default=None)
     valid_until: Mapped[date | None] = mapped_column(Date, default=None)
-    source: Mapped[str] = mapped_column(String(200), default="commercial register")
+    source: Mapped[str] = mapped_column(String(200), default=N_("commercial register"))
     extract_date: Mapped[date | None] = mapped_column(Date, default=None)
     created_at: Mapped[datetime]
 

@@ -16,8 +16,9 @@ from core.domain.register import RowError
 from core.domain.signatory_rows import SignatoryRow
 from core.models import Member, Signatory
 from core.refusal import Refused
+from core.translatable import N_
 
-SOURCE = "commercial register"
+SOURCE = N_("commercial register")
 ACTOR = "signatories-import"
 
 
@@ -64,13 +65,13 @@ def as_signer(signatory: Signatory) -> signing.Signer:
 def _check(entry: Entry) -> Entry:
     name = " ".join(entry.name.split())
     if not name:
-        raise Refused("Enter the person's name as in the commercial register", "name")
+        raise Refused(N_("Enter the person's name as in the commercial register"), "name")
     if len(name) > 200 or len(entry.function) > 200:
-        raise Refused("The name and the function can have at most 200 characters", "name")
+        raise Refused(N_("The name and the function can have at most 200 characters"), "name")
     if entry.authority not in signing.AUTHORITIES:
-        raise Refused("Choose the kind of signing authority", "authority")
+        raise Refused(N_("Choose the kind of signing authority"), "authority")
     if entry.valid_from and entry.valid_until and entry.valid_until < entry.valid_from:
-        raise Refused("The last valid day must be on or after the first valid day", "valid_until")
+        raise Refused(N_("The last valid day must be on or after the first valid day"), "valid_until")
     return Entry(name, entry.function.strip(), entry.authority, entry.valid_from, entry.valid_until,
                  entry.extract_date, entry.source.strip()[:200] or SOURCE)
 
@@ -91,9 +92,9 @@ def end(session: Session, actor: str, member_id: int, signatory_id: int, last_da
     """The register shows the authority ended (deletion, resignation): it counts up to and with `last_day`."""
     signatory = session.get(Signatory, signatory_id)
     if signatory is None or signatory.member_id != member_id:
-        raise Refused("No such signatory for this member")
+        raise Refused(N_("No such signatory for this member"))
     if signatory.valid_from is not None and last_day < signatory.valid_from:
-        raise Refused("The last valid day must be on or after the first valid day", "last_day")
+        raise Refused(N_("The last valid day must be on or after the first valid day"), "last_day")
     signatory.valid_until = last_day
     audit.record(session, audit.Entry(actor, "signatory.ended", member_id, f"signatory:{signatory.id}",
                                       {"last_day": last_day.isoformat()}), now)

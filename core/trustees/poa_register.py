@@ -19,12 +19,13 @@ from core.desk import search as staff_search
 from core.domain import mandates as rules
 from core.models import Document, Member, PowerOfAttorney, Trustee
 from core.refusal import Refused
+from core.translatable import N_
 from core.trustees import mandates, trustees
 
-UNKNOWN_MEMBER = "No member with this member number is on the register."
-NO_DOCUMENT = "Upload the signed power of attorney as a PDF."
-ALREADY_REVOKED = "This power of attorney has been revoked already."
-NO_NOTE = "Say how the revocation reached us, for example 'letter of 3 March'."
+UNKNOWN_MEMBER = N_("No member with this member number is on the register.")
+NO_DOCUMENT = N_("Upload the signed power of attorney as a PDF.")
+ALREADY_REVOKED = N_("This power of attorney has been revoked already.")
+NO_NOTE = N_("Say how the revocation reached us, for example 'letter of 3 March'.")
 
 
 @dataclass(frozen=True)
@@ -61,7 +62,7 @@ def record(session: Session, member_number: str, entry: trustees.Company, power:
     try:
         documents.check_pdf(upload.data)
     except documents.DocumentRejected as exc:
-        raise Refused("The document cannot be kept: {reason}.", "document", reason=str(exc)) from exc
+        raise Refused(N_("The document cannot be kept: {reason}."), "document", reason=str(exc)) from exc
     trustee = _trustee(session, entry, actor, now)
     document = documents.store(session, upload.data, upload.filename, "power_of_attorney", actor, now)
     return enter(session, member, trustee, checked, document, actor, now)

@@ -21,12 +21,13 @@ from core.domain import mandates as rules
 from core.domain.states import CaseStatus
 from core.logins import logins
 from core.models import Case, Document, History, Login, Member, Request, StaffUser, Trustee
+from core.translatable import N_
 from core.trustees import mandates, poa_register
 
 KIND = "power_of_attorney"
-WHY = "A member's administrator sent a power of attorney for a trustee through the portal."  # R14
-NO_FILE = "Choose the signed power of attorney (a PDF file)."
-NOT_KEPT = "The document cannot be kept: {reason}."
+WHY = N_("A member's administrator sent a power of attorney for a trustee through the portal.")  # R14
+NO_FILE = N_("Choose the signed power of attorney (a PDF file).")
+NOT_KEPT = N_("The document cannot be kept: {reason}.")
 
 
 @dataclass(frozen=True)

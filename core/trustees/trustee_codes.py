@@ -27,6 +27,7 @@ from core.domain.states import RequestStatus
 from core.domain.trustee_requests import TrusteeCodeRequest
 from core.models import Case as StaffCase
 from core.models import Document, History, Letter, Member, PowerOfAttorney, Request, StaffUser, Trustee
+from core.translatable import N_
 from core.trustees import mandates, trustees
 
 KIND = TRUSTEE_CODE
@@ -89,12 +90,12 @@ def approve_case(session: Session, case: StaffCase, request: Request | None, sta
     if isinstance(details, Confirmed):
         case.payload = {**case.payload, **details.as_payload()}
     if "poa" not in case.payload or "trustee" not in case.payload:
-        raise CannotApprove("confirm the trustee company and the power of attorney first")
+        raise CannotApprove(N_("confirm the trustee company and the power of attorney first"))
     member = member_for(session, case, request)
     if member is None:
         raise CannotApprove(NO_MEMBER)
     if active_administrators(session, member.id, now):
-        raise CannotApprove("the member has an active administrator, who can give the trustee access (way (a))")
+        raise CannotApprove(N_("the member has an active administrator, who can give the trustee access (way (a))"))
     actor = f"staff:{staff.username}"
     confirmed = Confirmed.from_payload(case.payload)
     trustee = _trustee(session, confirmed, actor, now, CannotApprove)
@@ -136,7 +137,7 @@ def _power_of_attorney(session: Session, member: Member, trustee: Trustee, confi
         raise refuse(exc.message) from exc
     state = poa_rules.PowerOfAttorneyState(checked.valid_from, checked.valid_until, None, frozenset(checked.scope))
     if not poa_rules.is_current(state, now):
-        raise refuse("the power of attorney is not current today: a code goes to a trustee only with a current one")
+        raise refuse(N_("the power of attorney is not current today: a code goes to a trustee only with a current one"))
     poa = PowerOfAttorney(member_id=member.id, trustee_id=trustee.id, scope=list(checked.scope),
                           valid_from=checked.valid_from, valid_until=checked.valid_until,
                           document_id=case.document_id, received_on=checked.received_on, recorded_by=actor,

@@ -21,12 +21,13 @@ from core.domain import mandates as mandate_rules
 from core.domain.states import InvitationStatus, LoginStatus, MandateStatus
 from core.logins import invitations, logins
 from core.models import Invitation, Login, Mandate, Member, PowerOfAttorney, Trustee
+from core.translatable import N_
 from core.trustees import mandates, poa_uploads, trustees
 
-NO_RIGHTS = "Choose at least one right for the trustee."
-UNKNOWN_COMPANY = "Choose a company from the list, or enter a new one."
-LOGIN_ENDED = ("{name} had a login at this company that has been deactivated. Ask the company to contact us, or "
-               "enter another e-mail address.")
+NO_RIGHTS = N_("Choose at least one right for the trustee.")
+UNKNOWN_COMPANY = N_("Choose a company from the list, or enter a new one.")
+LOGIN_ENDED = N_("{name} had a login at this company that has been deactivated. Ask the company to contact us, or "
+                 "enter another e-mail address.")
 
 
 @dataclass(frozen=True)

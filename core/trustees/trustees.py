@@ -13,9 +13,10 @@ from core import audit
 from core.domain import addresses, identifiers
 from core.models import Trustee
 from core.refusal import Refused
+from core.translatable import N_
 
-BAD_UID = "'{uid}' is not a valid UID (CHE-123.456.789 with its check digit)"
-BAD_ADDRESS = "The company's address is not complete: {problem}."
+BAD_UID = N_("'{uid}' is not a valid UID (CHE-123.456.789 with its check digit)")
+BAD_ADDRESS = N_("The company's address is not complete: {problem}.")
 
 
 @dataclass(frozen=True)

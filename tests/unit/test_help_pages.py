@@ -4,12 +4,13 @@ translation fails here (as English in a German, French or Italian page)."""
 from __future__ import annotations
 
 import html
-import json
 import re
 from pathlib import Path
 
 import pytest
 from flask import url_for
+
+from web import i18n
 
 ROOT = Path(__file__).resolve().parents[2]
 # _("…") and _with("…", control=ui(…)) sentences, and the labels ui("…", "…") names (the portal's own strings).
@@ -38,10 +39,7 @@ def _help_texts() -> set[str]:
 
 
 def _catalogue(lang: str) -> dict[str, str]:
-    merged: dict[str, str] = {}
-    for path in sorted((ROOT / "web" / "translations").glob(f"*.{lang}.json")):
-        merged.update(json.loads(path.read_text(encoding="utf-8")))
-    return merged
+    return i18n.catalogue(lang)
 
 
 def _visible(page: str) -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 
@@ -10,6 +9,7 @@ import pytest
 
 from core.domain import requests as r
 from core.domain.requests import Facts, Outcome, decide_new_code
+from web import i18n
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -64,7 +64,7 @@ def intake_texts() -> set[str]:
     for template in (ROOT / "templates" / "web" / "public").glob("new_code*.html"):
         texts |= set(re.findall(r'_\("([^"]+)"\)', template.read_text(encoding="utf-8")))
     source = (ROOT / "web" / "public" / "intake.py").read_text(encoding="utf-8")
-    texts |= set(re.findall(r'Field\("([^"]+)"', source))
+    texts |= set(re.findall(r'Field\((?:N_\()?"([^"]+)"', source))
     texts |= set(re.findall(r'translate\("([^"]+)"\)', source))
     texts |= set(r.MISSING.values()) | set(r.TOO_LONG.values())
     texts |= {r.NOT_TEXT, r.CONTROL_CHARACTERS, r.BAD_UID, r.BAD_EMAIL, r.BAD_PHONE, r.BAD_FLAG, r.BAD_LANGUAGE}
@@ -73,7 +73,7 @@ def intake_texts() -> set[str]:
 
 @pytest.mark.parametrize("lang", ["de", "fr", "it"])
 def test_every_intake_text_is_translated(lang):
-    catalogue = json.loads((ROOT / "web" / "translations" / f"intake.{lang}.json").read_text(encoding="utf-8"))
+    catalogue = i18n.catalogue(lang)
     texts = intake_texts()
     assert len(texts) > 50
     assert sorted(texts - set(catalogue)) == []

@@ -4,11 +4,12 @@ compensazione", the reader is "Sie" / "vous" / "Lei"."""
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 
 import pytest
+
+from web import i18n
 
 ROOT = Path(__file__).resolve().parents[2]
 FORBIDDEN = {
@@ -34,9 +35,8 @@ FORBIDDEN = {
 
 def _texts(lang: str) -> list[tuple[str, str]]:
     found = []
-    for path in sorted((ROOT / "web" / "translations").glob(f"*.{lang}.json")):
-        for source, text in json.loads(path.read_text(encoding="utf-8")).items():
-            found.append((f"{path.name}: {source[:60]!r}", text))
+    for source, text in i18n.catalogue(lang).items():
+        found.append((f"messages.po: {source[:60]!r}", text))
     templates = [*(ROOT / "templates" / "email").glob(f"*/*.{lang}.txt"),
                  *(ROOT / "templates" / "letters").glob(f"*/{lang}.txt"),
                  *(ROOT / "templates" / "letters").glob(f"*/code_{lang}.txt")]

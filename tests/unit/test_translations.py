@@ -1,47 +1,131 @@
-"""Pages speak the member's language: every text marked in a page template has a German, French and Italian
-translation in the catalogues (English is the source)."""
+"""Pages, e-mails and letters speak the member's language: every text the code marks (`_()`, `translate()`,
+`N_()`, `ngettext()` …, found the way `make translations-extract` finds them) has a German, French and Italian
+translation in the gettext catalogues, and the catalogues hold no text the code no longer has (English is the
+source)."""
 
 from __future__ import annotations
 
-import json
 import re
+from functools import cache
 from pathlib import Path
 
 import pytest
+from babel.messages.catalog import Catalog
+from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
+from babel.messages.frontend import parse_keywords, parse_mapping_cfg
+from babel.messages.pofile import read_po
+
+from web import i18n
 
 ROOT = Path(__file__).resolve().parents[2]
+LANGUAGES = ("de", "fr", "it")
 MARKED = re.compile(r"""_\(\s*(["'])((?:\\.|(?!\1).)*)\1""", re.S)
+PLACEHOLDER = re.compile(r"{(\w+)}")
 
 
-def _marked_texts() -> set[str]:
+def _keywords() -> dict[str, object]:
+    """The markers the Makefile hands `pybabel extract`, so that this test and the catalogues agree."""
+    line = next(line for line in (ROOT / "Makefile").read_text().splitlines() if line.startswith("MARKERS :="))
+    return {**DEFAULT_KEYWORDS, **parse_keywords(line.split(":=", 1)[1].split()[1::2])}
+
+
+@cache
+def _extracted() -> dict[str, tuple[str, ...]]:
+    """Every marked text of the code and page templates: its msgid -> (plural forms of the source)."""
+    with (ROOT / "babel.cfg").open() as cfg:
+        method_map, options_map = parse_mapping_cfg(cfg)
+    found: dict[str, tuple[str, ...]] = {}
+    for _file, _line, message, _comments, _context in extract_from_dir(
+            str(ROOT), method_map, options_map, keywords=_keywords()):
+        forms = message if isinstance(message, tuple) else (message,)
+        found[forms[0]] = forms
+    return found
+
+
+@cache
+def _catalog(lang: str) -> Catalog:
+    with (ROOT / "web" / "translations" / lang / "LC_MESSAGES" / "messages.po").open("rb") as po:
+        return read_po(po, locale=lang)
+
+
+def test_the_extraction_finds_texts_of_code_templates_and_constants():
+    texts = _extracted()
+    assert "Username" in texts  # a form label (web/staff/forms.py, N_)
+    assert "{subject} logged in." in texts  # a history line of core/logins/security_history.py (N_)
+    assert "Older than {count} day" in texts and len(texts["Older than {count} day"]) == 2  # ngettext in a page
+    assert len(texts) > 1000
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_every_marked_text_has_a_translation(lang):
+    catalog = _catalog(lang)
+    missing = []
+    for msgid in _extracted():
+        message = catalog.get(msgid)
+        strings = message.string if message is not None else ""
+        forms = strings if isinstance(strings, tuple) else (strings,)
+        if message is None or message.fuzzy or not all(form.strip() for form in forms):
+            missing.append(msgid)
+    assert sorted(missing) == []
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_the_catalogue_holds_no_text_the_code_no_longer_has(lang):
+    catalog = _catalog(lang)
+    assert sorted(str(m.id) for m in catalog.obsolete.values()) == []  # "#~" lines left by pybabel update
+    stale = sorted(str(m.id if isinstance(m.id, str) else m.id[0]) for m in catalog
+                   if m.id and (m.id if isinstance(m.id, str) else m.id[0]) not in _extracted())
+    assert stale == []
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_a_translation_uses_only_the_placeholders_of_its_source(lang):
+    """str.format fills them after translation: a name the source does not have would fail on the page."""
+    wrong = []
+    for message in _catalog(lang):
+        if not message.id:
+            continue
+        sources = message.id if isinstance(message.id, tuple) else (message.id,)
+        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        allowed = {name for source in sources for name in PLACEHOLDER.findall(source)}
+        if any(set(PLACEHOLDER.findall(text)) - allowed for text in strings):
+            wrong.append(sources[0])
+    assert wrong == []
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_every_page_text_is_translated(lang):
+    catalogue = i18n.catalogue(lang)
     texts = set()
     for template in (ROOT / "templates" / "web").rglob("*.html"):
         for match in MARKED.finditer(template.read_text(encoding="utf-8")):
             texts.add(match.group(2).replace("\\'", "'").replace('\\"', '"'))
-    return texts
+    assert sorted(text for text in texts if not catalogue.get(text, "").strip()) == []
 
 
-def _catalogue(lang: str) -> dict[str, str]:
-    merged: dict[str, str] = {}
-    for path in sorted((ROOT / "web" / "translations").glob(f"*.{lang}.json")):
-        merged.update(json.loads(path.read_text(encoding="utf-8")))
-    return merged
+def test_translate_needs_no_request_so_the_worker_writes_in_the_members_language():
+    assert i18n.translate("Username", "de") == "Benutzername"
+    assert i18n.translate("Username", "en") == "Username"
+    assert i18n.translate("{name} signs alone (sole signature).", "fr", name="Anna Muster").startswith("Anna Muster")
 
 
-@pytest.mark.parametrize("lang", ["de", "fr", "it"])
-def test_every_page_text_is_translated(lang):
-    catalogue = _catalogue(lang)
-    missing = sorted(text for text in _marked_texts() if not catalogue.get(text, "").strip())
-    assert missing == []
+@pytest.mark.parametrize(("lang", "count", "expected"), [
+    ("de", 1, "Älter als 1 Tag"), ("de", 7, "Älter als 7 Tage"), ("fr", 1, "Plus d'un jour"),
+    ("fr", 30, "Plus de 30 jours"), ("it", 1, "Più di 1 giorno"), ("it", 3, "Più di 3 giorni"),
+    ("en", 1, "Older than 1 day"), ("en", 3, "Older than 3 days"),
+])
+def test_a_plural_follows_the_languages_rule(lang, count, expected):
+    assert i18n.plural("Older than {count} day", "Older than {count} days", count, lang) == expected
 
 
-@pytest.mark.parametrize("lang", ["de", "fr", "it"])
-def test_catalogues_agree_on_shared_texts(lang):
-    seen: dict[str, tuple[str, str]] = {}
-    clashes = []
-    for path in sorted((ROOT / "web" / "translations").glob(f"*.{lang}.json")):
-        for source, text in json.loads(path.read_text(encoding="utf-8")).items():
-            if source in seen and seen[source][1] != text:
-                clashes.append(f"{source!r}: {seen[source][0]} vs {path.name}")
-            seen.setdefault(source, (path.name, text))
-    assert clashes == []
+@pytest.mark.parametrize(("query", "header", "expected"), [
+    ("?lang=fr", "", "fr"), ("", "it-CH,it;q=0.9", "it"), ("", "", "de"), ("?lang=xx", "en", "en"),
+])
+def test_flask_babel_chooses_the_pages_language_as_the_site_does(query, header, expected):
+    from flask_babel import get_locale
+
+    from web import create_app
+
+    app = create_app({"TESTING": True})
+    with app.test_request_context(f"/{query}", headers={"Accept-Language": header} if header else {}):
+        assert str(get_locale()) == expected == i18n.current()

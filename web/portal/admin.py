@@ -21,19 +21,21 @@ from core.db import unit_of_work
 from core.domain import logins as rules
 from core.domain import rights
 from core.logins import invitations, leaving, logins, security_history
+from core.translatable import N_
 from web.auth import member_required
+from web.dates import day, moment
 from web.i18n import current, translate
 from web.portal.admin_forms import FORGED, ConfirmForm, LeaveForm, LoginDetailsForm, unexpected_fields
 from web.portal.blueprint import bp
-from web.portal.formatting import day, event_text, moment
+from web.portal.formatting import event_text
 
-SAVED = "The changes to {name} have been saved."
-INVITED = "We have sent an invitation to {email}. The link in it works for 72 hours."
-RESENT = "We have sent a new invitation to {email}. The earlier link no longer works."
-CANCELLED = "The invitation for {email} has been cancelled. Its link no longer works."
-DEACTIVATED = "The login of {name} has been deactivated. It can no longer be used."
-SCHEDULED = "The login of {name} works until the end of {day} and is deactivated after that."
-REACTIVATED = "The login of {name} is active again."
+SAVED = N_("The changes to {name} have been saved.")
+INVITED = N_("We have sent an invitation to {email}. The link in it works for 72 hours.")
+RESENT = N_("We have sent a new invitation to {email}. The earlier link no longer works.")
+CANCELLED = N_("The invitation for {email} has been cancelled. Its link no longer works.")
+DEACTIVATED = N_("The login of {name} has been deactivated. It can no longer be used.")
+SCHEDULED = N_("The login of {name} works until the end of {day} and is deactivated after that.")
+REACTIVATED = N_("The login of {name} is active again.")
 
 
 def admin_required(view: Callable[..., Any]) -> Callable[..., Any]:

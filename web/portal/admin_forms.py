@@ -10,10 +10,11 @@ from wtforms import RadioField, SelectField, SelectMultipleField, StringField
 from wtforms.validators import Email, InputRequired, Length, Optional
 
 from core.domain import rights
+from core.translatable import N_
 from web.forms import Form, SwissDay
 from web.public.member_forms import LANGUAGE_NAMES, DetailsForm
 
-FORGED = "This form was sent with fields that cannot be set here ({fields}). Nothing was saved."
+FORGED = N_("This form was sent with fields that cannot be set here ({fields}). Nothing was saved.")
 
 
 def unexpected_fields(form: Form) -> list[str]:
@@ -23,18 +24,19 @@ def unexpected_fields(form: Form) -> list[str]:
 
 
 class LoginDetailsForm(Form):
-    name = StringField("Full name", validators=[
-        InputRequired("Enter the person's full name"), Length(max=200, message="A name has at most 200 characters")])
-    email = StringField("E-mail address", validators=[
-        InputRequired("Enter the person's e-mail address"),
-        Length(max=254, message="An e-mail address has at most 254 characters"),
-        Email("Enter an e-mail address in the correct format, like name@example.ch"),
+    name = StringField(N_("Full name"), validators=[
+        InputRequired(N_("Enter the person's full name")),
+        Length(max=200, message=N_("A name has at most 200 characters"))])
+    email = StringField(N_("E-mail address"), validators=[
+        InputRequired(N_("Enter the person's e-mail address")),
+        Length(max=254, message=N_("An e-mail address has at most 254 characters")),
+        Email(N_("Enter an e-mail address in the correct format, like name@example.ch")),
     ])
-    mobile = StringField("Mobile number", validators=[InputRequired("Enter the person's mobile number")])
-    language = SelectField("Language of the portal and of our e-mails", choices=LANGUAGE_NAMES,
+    mobile = StringField(N_("Mobile number"), validators=[InputRequired(N_("Enter the person's mobile number"))])
+    language = SelectField(N_("Language of the portal and of our e-mails"), choices=LANGUAGE_NAMES,
                            validate_choice=False)  # the service refuses an unknown language with its own message
     # The service checks the rights against the catalogue and the editor's own rights (R10) and says why.
-    rights = SelectMultipleField("Rights", choices=list(rights.CATALOGUE.items()), validate_choice=False)
+    rights = SelectMultipleField(N_("Rights"), choices=list(rights.CATALOGUE.items()), validate_choice=False)
 
     validate_mobile = DetailsForm.validate_mobile
 
@@ -42,17 +44,17 @@ class LoginDetailsForm(Form):
         return tuple(self.rights.data or ())
 
 
-BAD_DATE = "Enter the last working day as a date, like 31.03.2026"
+BAD_DATE = N_("Enter the last working day as a date, like 31.03.2026")
 
 
 class LeaveForm(Form):
     """R11: now, or after a last working day."""
 
-    when = RadioField("When should the login stop working?", choices=[
-        ("date", "After a last working day"), ("now", "Now"),
-    ], validators=[InputRequired("Choose when the login should stop working")])
-    last_day = SwissDay("Last working day", bad=BAD_DATE, validators=[Optional()],
-                         description="The login works until midnight (Swiss time) of this day.")
+    when = RadioField(N_("When should the login stop working?"), choices=[
+        ("date", N_("After a last working day")), ("now", N_("Now")),
+    ], validators=[InputRequired(N_("Choose when the login should stop working"))])
+    last_day = SwissDay(N_("Last working day"), bad=BAD_DATE, validators=[Optional()],
+                         description=N_("The login works until midnight (Swiss time) of this day."))
 
     def validate(self, extra_validators: Any = None) -> bool:
         valid = super().validate(extra_validators)

@@ -1,32 +1,18 @@
-"""Dates and times on portal pages: Swiss notation, Europe/Zurich time."""
+"""Portal pages' words for the security history and the R11 day a login stops; dates themselves are web.dates."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 
-from core.clock import ZURICH
 from core.domain.deactivation import refused_from
 from core.logins import security_history
-from letters.dates import long_date
-from web.i18n import current, translate
-
-
-def day(value: date | None) -> str:
-    return value.strftime("%d.%m.%Y") if value else ""
-
-
-def long_day(value: date | None) -> str:
-    """A day as a Swiss reader writes it in the page's language: "31. März 2026", "1er avril 2026"."""
-    return long_date(value, current()) if value else ""
+from web.dates import long_day
+from web.i18n import translate
 
 
 def first_refused_day(last_day: date) -> str:
     """R11: the day from whose midnight (Zurich) a login with this last working day is refused."""
     return long_day(refused_from(last_day).date())
-
-
-def moment(value: datetime | None) -> str:
-    return value.astimezone(ZURICH).strftime("%d.%m.%Y %H:%M") if value else ""
 
 
 def event_text(event: security_history.Event) -> str:

@@ -15,19 +15,21 @@ from core.logins import member_auth
 from core.logins import profile as service
 from core.logins.member_auth import Check
 from core.models import Login
+from core.translatable import N_
 from web.auth import ACTING_KEY, CHOOSING, MemberPrincipal, for_trustees, member_required, start_session
+from web.dates import long_day
 from web.enrolment import authenticator_display
 from web.i18n import translate
 from web.portal.blueprint import bp
-from web.portal.formatting import first_refused_day, long_day
+from web.portal.formatting import first_refused_day
 from web.portal.profile_forms import ConfirmPasswordForm, IdentityForm, PasswordChangeForm
 from web.public.member_forms import OtpForm
 from web.public.second_factor_forms import ActionForm
 
 CHANGING_KEY = "changing_authenticator"  # set once the password and current factor were confirmed
-SMS_SENT = "We sent a code by SMS to your mobile number ending in {ending}. It works for 5 minutes."
-SMS_LIMIT = ("You have asked for 5 codes by SMS in the last hour, the most we send. Use your authenticator app, or "
-             "try again later.")
+SMS_SENT = N_("We sent a code by SMS to your mobile number ending in {ending}. It works for 5 minutes.")
+SMS_LIMIT = N_("You have asked for 5 codes by SMS in the last hour, the most we send. Use your authenticator app, or "
+               "try again later.")
 
 
 def _page(template: str, status: int = 200, **context: Any) -> tuple[str, int, dict[str, str]]:

@@ -8,21 +8,21 @@ from wtforms import PasswordField, RadioField, StringField
 from wtforms.validators import EqualTo, InputRequired, ValidationError
 
 from core.domain import second_factor
+from core.translatable import N_
 from web.forms import Form
-from web.i18n import translate
 from web.public.member_forms import OTP_PATTERN
 
 
 def _current_password() -> PasswordField:
-    return PasswordField("Your current password", validators=[InputRequired("Enter your current password")])
+    return PasswordField(N_("Your current password"), validators=[InputRequired(N_("Enter your current password"))])
 
 
 class PasswordChangeForm(Form):
     current_password = _current_password()
-    new_password = PasswordField("New password", validators=[InputRequired("Create a new password")])
-    confirm = PasswordField("Type the new password again", validators=[
-        InputRequired("Type your new password again"),
-        EqualTo("new_password", "The two passwords are not the same"),
+    new_password = PasswordField(N_("New password"), validators=[InputRequired(N_("Create a new password"))])
+    confirm = PasswordField(N_("Type the new password again"), validators=[
+        InputRequired(N_("Type your new password again")),
+        EqualTo("new_password", N_("The two passwords are not the same")),
     ])
 
 
@@ -35,23 +35,20 @@ class IdentityForm(Form):
     code (the phone may be lost)."""
 
     current_password = _current_password()
-    method = RadioField("Where your code comes from", default="app", choices=[
-        ("app", "From my authenticator app"), ("sms", "From an SMS we sent"), ("recovery", "A recovery code"),
-    ], validators=[InputRequired("Choose where your code comes from")])
-    code = StringField("Code", validators=[InputRequired("Enter the code")])
-
-    def __init__(self, *args: object, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)
-        self.method.choices = [(value, translate(label)) for value, label in self.method.choices]
+    method = RadioField(N_("Where your code comes from"), default="app", choices=[
+        ("app", N_("From my authenticator app")), ("sms", N_("From an SMS we sent")),
+        ("recovery", N_("A recovery code")),
+    ], validators=[InputRequired(N_("Choose where your code comes from"))])
+    code = StringField(N_("Code"), validators=[InputRequired(N_("Enter the code"))])
 
     def validate_code(self, field: StringField) -> None:
         typed = field.data or ""
         if self.method.data == "recovery":
             if not second_factor.looks_like_recovery_code(typed):
-                raise ValidationError("Enter a recovery code as it was shown to you: 13 letters and digits, "
-                                      "like XXXX-XXXX-XXXXX")
+                raise ValidationError(N_("Enter a recovery code as it was shown to you: 13 letters and digits, "
+                                         "like XXXX-XXXX-XXXXX"))
         elif not re.match(OTP_PATTERN, typed):
-            raise ValidationError("The code has 6 digits")
+            raise ValidationError(N_("The code has 6 digits"))
 
     def forget_secrets(self) -> None:
         self.code.data, self.code.raw_data = "", []

@@ -11,16 +11,18 @@ from flask_login import current_user
 
 from core import clock
 from core.logins import leaving, logins, security_history
+from core.translatable import N_
 from web.auth import CHOOSING, end_session, for_trustees, member_required
+from web.dates import day, long_day, moment
 from web.i18n import translate
 from web.portal.admin import service
 from web.portal.admin_forms import FORGED, ConfirmForm, LeaveForm, unexpected_fields
 from web.portal.blueprint import bp
-from web.portal.formatting import day, event_text, first_refused_day, long_day, moment
+from web.portal.formatting import event_text, first_refused_day
 
-LEFT = "Your login has been deactivated. Thank you for using connect."
-LEAVING = "Your login works until the end of {day} (midnight, Swiss time) and is deactivated after that."
-KEPT = "The last working day {day} has been removed. Your login keeps working."
+LEFT = N_("Your login has been deactivated. Thank you for using connect.")
+LEAVING = N_("Your login works until the end of {day} (midnight, Swiss time) and is deactivated after that.")
+KEPT = N_("The last working day {day} has been removed. Your login keeps working.")
 
 
 def _page(template: str, status: int = 200, **context: Any) -> tuple[str, int, dict[str, str]]:

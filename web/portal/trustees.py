@@ -17,13 +17,14 @@ from core.desk import documents
 from core.domain import rights
 from core.domain.addresses import PostalAddress
 from core.logins import logins
+from core.translatable import N_
 from core.trustees import mandates, poa_register, poa_uploads, trustee_logins, trustees
 from web.auth import ACTING_KEY, CHOOSING, for_trustees, member_required
+from web.dates import day
 from web.i18n import current, translate
 from web.portal.admin import _forged, admin_required, service
 from web.portal.admin_forms import ConfirmForm, unexpected_fields
 from web.portal.blueprint import bp
-from web.portal.formatting import day
 from web.portal.trustee_forms import (
     COMPANY_FIELDS,
     NEW_COMPANY,
@@ -34,18 +35,18 @@ from web.portal.trustee_forms import (
 )
 from web.public.member_forms import LANGUAGE_NAMES
 
-ADDED = "{name} already has a login at this company: the access to your company has been added to it."
-INVITED = "We have sent an invitation to {email}. The link in it works for 72 hours."
-INFORMATION = ("The trustee can act for your company within the rights you gave as soon as the login is set up. "
-               "For the fund to also give the trustee information by phone or in writing, send us the power of "
-               "attorney on the trustee's page.")
-END_SET = "The access of {name} now ends after {day}."
-END_REMOVED = "The access of {name} has no end date now: it lasts until you revoke it."
-CONFIRMED = "The access of {name} is now your company's own: it no longer depends on a power of attorney."
-SENT = ("Thank you. The fund checks the power of attorney and records it; this page then shows until when the fund "
-        "may give the trustee information.")
-REVOKED = "The access of {name} has been revoked. We have told them by e-mail."
-NOW_ACTING = "You are now acting for {name}."
+ADDED = N_("{name} already has a login at this company: the access to your company has been added to it.")
+INVITED = N_("We have sent an invitation to {email}. The link in it works for 72 hours.")
+INFORMATION = N_("The trustee can act for your company within the rights you gave as soon as the login is set up. "
+                 "For the fund to also give the trustee information by phone or in writing, send us the power of "
+                 "attorney on the trustee's page.")
+END_SET = N_("The access of {name} now ends after {day}.")
+END_REMOVED = N_("The access of {name} has no end date now: it lasts until you revoke it.")
+CONFIRMED = N_("The access of {name} is now your company's own: it no longer depends on a power of attorney.")
+SENT = N_("Thank you. The fund checks the power of attorney and records it; this page then shows until when the fund "
+          "may give the trustee information.")
+REVOKED = N_("The access of {name} has been revoked. We have told them by e-mail.")
+NOW_ACTING = N_("You are now acting for {name}.")
 
 
 def _safe_next(target: str | None) -> str | None:

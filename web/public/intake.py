@@ -17,7 +17,8 @@ from wtforms import BooleanField, TextAreaField
 from core import clock, db
 from core.desk import requests
 from core.domain.requests import MAX_LENGTHS, REFERENCE_PATTERN, InvalidRequest, NewCodeRequest, parse_new_code
-from web import i18n
+from core.translatable import N_
+from web import dates, i18n
 from web.public.blueprint import bp
 from web.public.member_forms import MemberRequestForm
 
@@ -26,8 +27,8 @@ SEND, CHANGE = "send", "change"
 
 
 class NewCodeForm(MemberRequestForm):
-    reason = TextAreaField("Why can nobody in your company create logins any more?")
-    administrators_cannot_help = BooleanField("An administrator is still registered, but cannot help")
+    reason = TextAreaField(N_("Why can nobody in your company create logins any more?"))
+    administrators_cannot_help = BooleanField(N_("An administrator is still registered, but cannot help"))
 
     def raw(self) -> dict[str, object]:
         values: dict[str, object] = {name: self[name].data or "" for name in MAX_LENGTHS}
@@ -86,7 +87,7 @@ def _status_or_404(reference: str) -> dict[str, str]:
         status = requests.public_status(session, reference, clock.now())
     if status is None:
         abort(404)
-    shown = {f"{name}_shown": date.fromisoformat(status[name]).strftime("%d.%m.%Y")
+    shown = {f"{name}_shown": dates.day(date.fromisoformat(status[name]))
              for name in ("received_on", "processed_by", "answer_by")}
     return {**status, **shown}
 

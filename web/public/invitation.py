@@ -18,6 +18,7 @@ from core import clock
 from core.db import unit_of_work
 from core.logins import invitations, recovery_codes
 from core.logins.member_auth import Check
+from core.translatable import N_
 from web.enrolment import authenticator_display
 from web.forms import Form
 from web.i18n import translate
@@ -31,22 +32,22 @@ from web.public.steps import OTP_THROTTLED, WRONG_OTP
 STATE_KEY = "invitation"
 STATE_SECONDS = 3600  # time to get through the steps once the link was opened
 
-SMS_SENT = "We sent a 6-digit code by SMS to {mobile}. It works for 5 minutes."
-SMS_LIMIT = "We have sent 5 codes in the last hour, the most we send. Try again in an hour."
+SMS_SENT = N_("We sent a 6-digit code by SMS to {mobile}. It works for 5 minutes.")
+SMS_LIMIT = N_("We have sent 5 codes in the last hour, the most we send. Try again in an hour.")
 CODE_MESSAGES = {
-    Check.WRONG: "This code is not right. Check the SMS and type the code again.",
-    Check.REUSED: "This code has been used already. Send a new code.",
-    Check.EXPIRED: "This code has expired: it works for 5 minutes. Send a new code.",
-    Check.VOID: "This code no longer works after too many wrong tries. Send a new code.",
-    Check.NO_CODE: "No code has been sent yet. Send a code first.",
-    Check.THROTTLED: "Too many wrong codes. Wait 5 minutes, then try again.",
+    Check.WRONG: N_("This code is not right. Check the SMS and type the code again."),
+    Check.REUSED: N_("This code has been used already. Send a new code."),
+    Check.EXPIRED: N_("This code has expired: it works for 5 minutes. Send a new code."),
+    Check.VOID: N_("This code no longer works after too many wrong tries. Send a new code."),
+    Check.NO_CODE: N_("No code has been sent yet. Send a code first."),
+    Check.THROTTLED: N_("Too many wrong codes. Wait 5 minutes, then try again."),
 }
 
 
 class PasswordForm(Form):
-    password = PasswordField("Create a password", validators=[InputRequired("Create a password")])
-    confirm = PasswordField("Type the password again", validators=[
-        InputRequired("Type your password again"), EqualTo("password", "The two passwords are not the same")])
+    password = PasswordField(N_("Create a password"), validators=[InputRequired(N_("Create a password"))])
+    confirm = PasswordField(N_("Type the password again"), validators=[
+        InputRequired(N_("Type your password again")), EqualTo("password", N_("The two passwords are not the same"))])
 
 
 def _page(template: str, status: int = 200, **context: Any) -> tuple[str, int, dict[str, str]]:

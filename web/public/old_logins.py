@@ -18,6 +18,7 @@ from core import clock, db
 from core.desk import requests
 from core.domain.requests import MAX_LENGTHS, InvalidRequest
 from core.domain.stale_login_requests import MAX_ROWS, ROW_FIELDS, parse_stale_logins
+from core.translatable import N_
 from web import i18n
 from web.public.blueprint import bp
 from web.public.member_forms import MemberRequestForm
@@ -27,7 +28,7 @@ ADD_ROW = "add"
 
 
 class OldLoginsForm(MemberRequestForm):
-    reason = TextAreaField("Why should these logins end?")
+    reason = TextAreaField(N_("Why should these logins end?"))
 
 
 @dataclass

@@ -17,6 +17,7 @@ from core.db import unit_of_work
 from core.domain import codes
 from core.logins import recovery_codes, registration
 from core.models import Member
+from core.translatable import N_
 from web.enrolment import authenticator_display
 from web.i18n import current, translate
 from web.public import steps
@@ -29,9 +30,9 @@ RECOVERY_KEY = "recovery_codes_for"  # a login just activated, whose recovery co
 ROUTE_KEY = "registered_route"  # what it registered, for the wording of the last page
 STATE_SECONDS = 3600  # time to fill in the details and set up an app
 
-NO_MATCH = ("This member number and code do not match a valid registration code. Check the letter and type the "
-            "code again. A code works only once, and only until the date printed in the letter.")
-BLOCKED = "Too many wrong codes. Wait 15 minutes, then try again."
+NO_MATCH = N_("This member number and code do not match a valid registration code. Check the letter and type the "
+              "code again. A code works only once, and only until the date printed in the letter.")
+BLOCKED = N_("Too many wrong codes. Wait 15 minutes, then try again.")
 
 
 def _page(template: str, status: int = 200, **context: Any) -> tuple[str, int, dict[str, str]]:

@@ -19,6 +19,7 @@ from core.db import unit_of_work
 from core.domain import passwords
 from core.logins import member_auth
 from core.logins.member_auth import Check
+from core.translatable import N_
 from web import devices
 from web.auth import PENDING_KEY, MemberPrincipal, end_session, start_session
 from web.i18n import translate
@@ -27,24 +28,24 @@ from web.public.member_forms import LoginForm, OtpForm
 from web.public.second_factor_forms import ActionForm, RecoveryCodeForm, SmsCodeForm
 from web.redirects import local_path
 
-WRONG_PASSWORD = "The member number, e-mail address or password is wrong."
-PASSWORD_THROTTLED = "Too many failed attempts. Wait 5 minutes, then try again."
-NOT_ACTIVE = ("This login cannot be used: it is not active or has been deactivated. Ask an administrator of "
-              "your company, or contact us.")
-WRONG_OTP = "This code is not right. Check the time on your phone and enter the code your app shows now."
-REUSED_OTP = "This code has been used already. Wait until your app shows a new code and enter that one."
-OTP_THROTTLED = "Too many wrong codes. Wait 5 minutes, then try again."
-EXPIRED = "Your login took too long. Enter your password again."
-WRONG_SMS = "This code is not right. Check the SMS and type the code again, or send a new code."
-EXPIRED_SMS = "This code has expired: a code sent by SMS works for 5 minutes. Send a new code."
-REUSED_SMS = "This code has been used already. Send a new code."
-VOID_SMS = "This code no longer works because a wrong code was entered too often. Send a new code."
-NO_SMS = "We have not sent you a code yet. Send a code first."
-SMS_SENT = "We sent a code by SMS to your mobile number ending in {ending}. It works for 5 minutes."
-SMS_LIMIT = ("You have asked for 5 codes by SMS in the last hour, the most we send. Use your authenticator app or a "
-             "recovery code, or try again later.")
-WRONG_RECOVERY = "This recovery code is not right. Check it and type it again."
-REUSED_RECOVERY = "This recovery code has been used already. Each code works only once: use another one."
+WRONG_PASSWORD = N_("The member number, e-mail address or password is wrong.")
+PASSWORD_THROTTLED = N_("Too many failed attempts. Wait 5 minutes, then try again.")
+NOT_ACTIVE = N_("This login cannot be used: it is not active or has been deactivated. Ask an administrator of "
+                "your company, or contact us.")
+WRONG_OTP = N_("This code is not right. Check the time on your phone and enter the code your app shows now.")
+REUSED_OTP = N_("This code has been used already. Wait until your app shows a new code and enter that one.")
+OTP_THROTTLED = N_("Too many wrong codes. Wait 5 minutes, then try again.")
+EXPIRED = N_("Your login took too long. Enter your password again.")
+WRONG_SMS = N_("This code is not right. Check the SMS and type the code again, or send a new code.")
+EXPIRED_SMS = N_("This code has expired: a code sent by SMS works for 5 minutes. Send a new code.")
+REUSED_SMS = N_("This code has been used already. Send a new code.")
+VOID_SMS = N_("This code no longer works because a wrong code was entered too often. Send a new code.")
+NO_SMS = N_("We have not sent you a code yet. Send a code first.")
+SMS_SENT = N_("We sent a code by SMS to your mobile number ending in {ending}. It works for 5 minutes.")
+SMS_LIMIT = N_("You have asked for 5 codes by SMS in the last hour, the most we send. Use your authenticator app or a "
+               "recovery code, or try again later.")
+WRONG_RECOVERY = N_("This recovery code is not right. Check it and type it again.")
+REUSED_RECOVERY = N_("This recovery code has been used already. Each code works only once: use another one.")
 
 _PASSWORD_MESSAGES = {Check.WRONG: WRONG_PASSWORD, Check.THROTTLED: PASSWORD_THROTTLED, Check.NOT_ACTIVE: NOT_ACTIVE}
 SMS_PENDING_FOR = timedelta(minutes=10)

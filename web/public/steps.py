@@ -9,9 +9,10 @@ from typing import Any
 from flask import render_template, session
 
 from core import clock
+from core.translatable import N_
 
-WRONG_OTP = "This code is not right. Check the time on your phone and enter the code your app shows now."
-OTP_THROTTLED = "Too many wrong codes. Wait 5 minutes, then try again."
+WRONG_OTP = N_("This code is not right. Check the time on your phone and enter the code your app shows now.")
+OTP_THROTTLED = N_("Too many wrong codes. Wait 5 minutes, then try again.")
 
 
 def page(template: str, status: int = 200, **context: Any) -> tuple[str, int, dict[str, str]]:

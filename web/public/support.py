@@ -4,8 +4,6 @@ Nothing shown here depends on whether the member number exists."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from flask import redirect, render_template, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
@@ -13,32 +11,28 @@ from wtforms import RadioField, StringField, TextAreaField
 
 from core import clock, db
 from core.desk import support
+from core.translatable import N_
 from web import i18n
 from web.forms import Form
 from web.public.blueprint import bp
 
-TOPIC_LABELS = (("adding_users", "Adding or changing users"), ("two_step_login", "Two-step login"),
-                ("business_process", "Salary declarations, changes of personnel or other business with the fund"),
-                ("other", "Something else"))
+TOPIC_LABELS = (("adding_users", N_("Adding or changing users")), ("two_step_login", N_("Two-step login")),
+                ("business_process", N_("Salary declarations, changes of personnel or other business with the fund")),
+                ("other", N_("Something else")))
 # Which field a problem from core.desk.support belongs to, by the words it starts with.
 FIELD_OF = {"choose": "topic", "describe": "message", "the message": "message", "enter your name": "name",
             "enter an e-mail": "email", "the member number": "member_number"}
 
 
 class SupportForm(Form):
-    topic = RadioField("What is your question about?", choices=TOPIC_LABELS, validate_choice=False)
-    message = TextAreaField("Your question")
-    name = StringField("Your full name")
-    email = StringField("Your e-mail address")
-    phone = StringField("Your phone number (optional)")
-    member_number = StringField("Member number (optional)")
-    company = StringField("Company name (optional)")
+    topic = RadioField(N_("What is your question about?"), choices=TOPIC_LABELS, validate_choice=False)
+    message = TextAreaField(N_("Your question"))
+    name = StringField(N_("Your full name"))
+    email = StringField(N_("Your e-mail address"))
+    phone = StringField(N_("Your phone number (optional)"))
+    member_number = StringField(N_("Member number (optional)"))
+    company = StringField(N_("Company name (optional)"))
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        for field in self:  # labels in the page's language, chosen per request
-            field.label.text = i18n.translate(field.label.text)
-        self.topic.choices = [(value, i18n.translate(label)) for value, label in TOPIC_LABELS]
 
     def command(self) -> support.SupportRequest:
         return support.SupportRequest(
@@ -48,8 +42,7 @@ class SupportForm(Form):
 
     def show(self, problem: str) -> None:
         name = next((field for start, field in FIELD_OF.items() if problem.startswith(start)), "message")
-        message = problem[:1].upper() + problem[1:]
-        self[name].errors = [*self[name].errors, i18n.translate(message)]
+        self[name].errors = [*self[name].errors, i18n.sentence(problem, full_stop=False)]
 
 
 def checked(form: SupportForm) -> bool:

@@ -21,39 +21,35 @@ from core import clock, db
 from core.desk import documents
 from core.domain.requests import MAX_LENGTHS, InvalidRequest
 from core.domain.trustee_requests import TRUSTEE_LENGTHS, parse_trustee_code
+from core.translatable import N_
 from core.trustees import trustee_codes
 from web import i18n
 from web.public.blueprint import bp
 from web.public.intake import _status_or_404
 from web.public.member_forms import MemberRequestForm
 
-LANGUAGE_NAMES = (("de", "German"), ("fr", "French"), ("it", "Italian"), ("en", "English"))
-NO_FILE = "Attach the signed power of attorney as a PDF"
-TOO_LARGE = "The file is larger than 10 MB. Attach a smaller PDF, for example scanned in black and white."
-NOT_KEPT = "The power of attorney cannot be accepted: {reason}. Attach the signed power of attorney as a PDF."
-ATTACH_AGAIN = "Your file was fine, but please attach the power of attorney again when you send the corrected form."
+LANGUAGE_NAMES = (("de", N_("German")), ("fr", N_("French")), ("it", N_("Italian")), ("en", N_("English")))
+NO_FILE = N_("Attach the signed power of attorney as a PDF")
+TOO_LARGE = N_("The file is larger than 10 MB. Attach a smaller PDF, for example scanned in black and white.")
+NOT_KEPT = N_("The power of attorney cannot be accepted: {reason}. Attach the signed power of attorney as a PDF.")
+ATTACH_AGAIN = N_("Your file was fine, but please attach the power of attorney again when you send the corrected form.")
 Page = Response | tuple[str, int] | str
 
 
 class TrusteeCodeForm(MemberRequestForm):
-    reason = TextAreaField("Why should the trustee receive the code?")
-    trustee_name = StringField("Trustee company name")
-    trustee_uid = StringField("Trustee's UID")
-    trustee_care_of = StringField("Additional address line (optional)")
-    trustee_street = StringField("Street and number")
-    trustee_po_box = StringField("PO box (optional)")
-    trustee_postcode = StringField("Postcode")
-    trustee_town = StringField("Town")
-    trustee_language = SelectField("Language of the letter to the trustee", choices=LANGUAGE_NAMES)
-    contact_name = StringField("Contact person at the trustee")
-    contact_email = StringField("Contact person's e-mail address")
-    power_of_attorney = FileField("Signed power of attorney (PDF, at most 10 MB)")
+    reason = TextAreaField(N_("Why should the trustee receive the code?"))
+    trustee_name = StringField(N_("Trustee company name"))
+    trustee_uid = StringField(N_("Trustee's UID"))
+    trustee_care_of = StringField(N_("Additional address line (optional)"))
+    trustee_street = StringField(N_("Street and number"))
+    trustee_po_box = StringField(N_("PO box (optional)"))
+    trustee_postcode = StringField(N_("Postcode"))
+    trustee_town = StringField(N_("Town"))
+    trustee_language = SelectField(N_("Language of the letter to the trustee"), choices=LANGUAGE_NAMES)
+    contact_name = StringField(N_("Contact person at the trustee"))
+    contact_email = StringField(N_("Contact person's e-mail address"))
+    power_of_attorney = FileField(N_("Signed power of attorney (PDF, at most 10 MB)"))
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        for field in self:
-            if field.type == "SelectField":
-                field.choices = [(value, i18n.translate(name)) for value, name in LANGUAGE_NAMES]
 
     def raw(self) -> dict[str, object]:
         values: dict[str, object] = {name: self[name].data or "" for name in (*MAX_LENGTHS, *TRUSTEE_LENGTHS)}

@@ -14,14 +14,15 @@ from core.codes import returned_mail
 from core.db import unit_of_work
 from core.desk import desk
 from core.models import Case
+from core.translatable import N_
 from web import stored_texts
 from web.auth import staff_required
-from web.i18n import translate
+from web.i18n import sentence, translate
 from web.staff.blueprint import bp
 from web.staff.forms import AddressForm, ApproveForm, CloseForm, ReturnedLetterForm
 from web.staff.views import LETTER_LABELS, Page, case_page, kind_forms, refused
 
-SENT_TO_NEW = "The new address is now on file, and the letter goes to it by post."
+SENT_TO_NEW = N_("The new address is now on file, and the letter goes to it by post.")
 
 
 @kind_forms(returned_mail.KIND)
@@ -49,17 +50,13 @@ def mailroom_scan() -> Page:
         form.reference.errors.append(problem_text(problem))
         return render_template("web/staff/mailroom/scan.html", form=form), 422
     if done.first_time and not done.had_code:
-        message = "Letter {reference} is marked as returned. Case {case} was opened."
+        message = N_("Letter {reference} is marked as returned. Case {case} was opened.")
     elif done.first_time:
-        message = "Letter {reference} is marked as returned and its code no longer works. Case {case} was opened."
+        message = N_("Letter {reference} is marked as returned and its code no longer works. Case {case} was opened.")
     else:
-        message = "Letter {reference} was scanned before (case {case}). Nothing was done again."
+        message = N_("Letter {reference} was scanned before (case {case}). Nothing was done again.")
     flash(translate(message, reference=done.reference, case=done.case_id), "success")
     return render_template("web/staff/mailroom/scan.html", form=ReturnedLetterForm(formdata=None), last=done)
-
-
-def _sentence(text: str) -> str:
-    return text[:1].upper() + text[1:] + ("" if text.endswith(".") else ".")
 
 
 def problem_text(problem: returned_mail.ReturnedMailError) -> str:
@@ -69,7 +66,7 @@ def problem_text(problem: returned_mail.ReturnedMailError) -> str:
         values["status"] = translate(LETTER_LABELS.get(values["status"], values["status"]))
     if "problem" in values:
         values["problem"] = stored_texts.shown(values["problem"])
-    return translate(_sentence(problem.message), **values)
+    return sentence(problem.message, values)
 
 
 @bp.post("/cases/<int:case_id>/returned-mail/address")

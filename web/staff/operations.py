@@ -13,6 +13,7 @@ from werkzeug.wrappers import Response
 
 from core import clock, config, db, health, queues, schedule
 from core.operations import operations
+from core.translatable import N_
 from web.auth import staff_required
 from web.forms import Form
 from web.i18n import translate
@@ -20,10 +21,10 @@ from web.staff.blueprint import bp
 
 Page = str | tuple[str, int] | Response
 CANNOT_RETRY = {
-    "expired_code": "A text message is not sent again: its one-time code has expired by now. The person asks for "
-                    "a new code.",
-    "arguments_gone": "This task cannot be retried: its data is no longer kept. Discard it and redo the work "
-                      "another way.",
+    "expired_code": N_("A text message is not sent again: its one-time code has expired by now. The person asks for "
+                       "a new code."),
+    "arguments_gone": N_("This task cannot be retried: its data is no longer kept. Discard it and redo the work "
+                         "another way."),
 }
 
 
@@ -47,9 +48,11 @@ def _schedule() -> dict[str, tuple[str, str]]:
     described = {}
     for entry, job in schedule.JOBS.items():
         if isinstance(job.when, schedule.Every):
-            text = translate("every {seconds} s", seconds=f"{job.when.seconds:g}")
+            seconds = f"{job.when.seconds:g}"
+            text = translate("every {seconds} s", seconds=seconds)
         else:
-            text = translate("cron {spec}", spec=f"{job.when.minute} {job.when.hour} * * *")
+            spec = f"{job.when.minute} {job.when.hour} * * *"
+            text = translate("cron {spec}", spec=spec)
         described[entry] = (job.task, text)
     return described
 
@@ -103,11 +106,11 @@ def _act(parked_id: int, act: Callable[..., Any], done: str) -> Page:
 @bp.post("/operations/parked/<int:parked_id>/retry")
 @supervisor_required
 def retry_parked(parked_id: int) -> Page:
-    page = _act(parked_id, operations.retry, "The task was queued again. It runs within a few seconds.")
+    page = _act(parked_id, operations.retry, N_("The task was queued again. It runs within a few seconds."))
     return page
 
 
 @bp.post("/operations/parked/<int:parked_id>/discard")
 @supervisor_required
 def discard_parked(parked_id: int) -> Page:
-    return _act(parked_id, operations.discard, "The task was discarded. It will not run again.")
+    return _act(parked_id, operations.discard, N_("The task was discarded. It will not run again."))

@@ -17,20 +17,21 @@ from core.db import unit_of_work
 from core.desk import desk
 from core.domain import rights
 from core.models import Case
+from core.translatable import N_
 from core.trustees import poa_uploads
 from web.auth import staff_required
 from web.forms import Form, SwissDay
+from web.i18n import translate
 from web.staff.blueprint import bp
-from web.staff.forms import Text
 from web.staff.views import case_page, kind_forms, refused
 
 
 class RecordSentForm(Form):
-    scope = SelectMultipleField(Text("Scope"), choices=list(rights.CATALOGUE.items()), validate_choice=False)
-    valid_from = SwissDay(Text("Valid from"), validators=[InputRequired(Text("Enter the first day it is valid"))])
-    valid_until = SwissDay(Text("Valid until (last day)"), validators=[Optional()])
-    received_on = SwissDay(Text("Received on"), validators=[InputRequired(Text("Enter the day we received it"))])
-    note = TextAreaField(Text("Note (optional)"), validators=[Length(max=2000)])
+    scope = SelectMultipleField(N_("Scope"), choices=list(rights.CATALOGUE.items()), validate_choice=False)
+    valid_from = SwissDay(N_("Valid from"), validators=[InputRequired(N_("Enter the first day it is valid"))])
+    valid_until = SwissDay(N_("Valid until (last day)"), validators=[Optional()])
+    received_on = SwissDay(N_("Received on"), validators=[InputRequired(N_("Enter the day we received it"))])
+    note = TextAreaField(N_("Note (optional)"), validators=[Length(max=2000)])
 
     def confirmed(self) -> poa_uploads.Confirmed:
         assert isinstance(self.valid_from.data, date) and isinstance(self.received_on.data, date)
@@ -66,6 +67,6 @@ def record_sent_power(case_id: int) -> Any:
             desk.approve(s, case_id, current_user.staff_id, form.note.data or "", clock.now(), form.confirmed())
     except desk.DeskError as error:
         return refused(case_id, error)
-    flash(str(Text("Recorded. The member's administrators now see until when we may inform this trustee.")),
+    flash(translate("Recorded. The member's administrators now see until when we may inform this trustee."),
           "success")
     return redirect(url_for(".case", case_id=case_id), 303)

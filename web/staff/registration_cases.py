@@ -17,6 +17,7 @@ from core.desk import desk, exceptional, stale_logins
 from core.domain import rights
 from core.members import signatories
 from core.models import Case
+from core.translatable import N_
 from web import stored_texts
 from web.auth import staff_required
 from web.i18n import translate
@@ -35,7 +36,7 @@ def _upload(form_field: Any) -> tuple[bytes, str]:
     return upload.read(), upload.filename
 
 
-AGAIN = "Attach the letter again: the file is not kept while the form has a problem."
+AGAIN = N_("Attach the letter again: the file is not kept while the form has a problem.")
 
 
 def _ask_for_the_letter_again(form: Any) -> None:
@@ -163,15 +164,15 @@ def _approve(case_id: int, kind: str, done: str) -> Page:
 @bp.post("/cases/<int:case_id>/exceptional-registration/approve")
 @staff_required
 def approve_exceptional(case_id: int) -> Page:
-    return _approve(case_id, exceptional.KIND, "Approved. The login is prepared, and a letter with its code goes "
-                                               "by post to the member's address on file.")
+    return _approve(case_id, exceptional.KIND, N_("Approved. The login is prepared, and a letter with its code goes "
+                                                  "by post to the member's address on file."))
 
 
 @bp.post("/cases/<int:case_id>/stale-logins/approve")
 @staff_required
 def approve_stale_logins(case_id: int) -> Page:
-    return _approve(case_id, stale_logins.KIND, "Approved. The logins are deactivated, and a confirmation letter "
-                                                "goes by post to the member's address on file.")
+    return _approve(case_id, stale_logins.KIND, N_("Approved. The logins are deactivated, and a confirmation letter "
+                                                   "goes by post to the member's address on file."))
 
 
 @bp.post("/cases/<int:case_id>/stale-logins/confirm")

@@ -17,13 +17,15 @@ from core.desk import stale_logins
 from core.domain import rights, signing
 from core.members import signatories
 from core.models import Member
+from core.translatable import N_
+from web import dates
 from web.auth import staff_required
 from web.i18n import translate
 from web.staff.blueprint import bp
 from web.staff.registration_forms import EndSignatoryForm, MemberForm, SignatoryForm
 
 Page = str | tuple[str, int] | Response
-LOGIN_STATES = {"pending": "Registration not finished", "active": "Active", "deactivated": "Deactivated"}
+LOGIN_STATES = {"pending": N_("Registration not finished"), "active": "Active", "deactivated": "Deactivated"}
 
 
 def actor() -> str:
@@ -124,5 +126,5 @@ def end_signatory(number: str, signatory_id: int) -> Page:
             signatories.end(s, actor(), member_or_404(s, number).id, signatory_id, form.last_day.data, clock.now())
     except signatories.Refused as refused:
         return _signatories_page(number, problem=translate(refused.message), status=422)
-    flash(translate("The signing authority ends on {day}.", day=form.last_day.data.strftime("%d.%m.%Y")), "success")
+    flash(translate("The signing authority ends on {day}.", day=dates.day(form.last_day.data)), "success")
     return redirect(url_for(".signatories_page", number=number), 303)

@@ -19,31 +19,32 @@ from core.desk import desk
 from core.domain import rights
 from core.domain.addresses import PostalAddress
 from core.models import Case, Request
+from core.translatable import N_
 from core.trustees import trustee_codes, trustees
 from web.auth import staff_required
 from web.forms import Form, SwissDay
+from web.i18n import translate
 from web.staff.blueprint import bp
-from web.staff.forms import Text
 from web.staff.poa_forms import LANGUAGES
 from web.staff.views import case_page, kind_forms, refused
 
 
 class TrusteeCodeForm(Form):
-    trustee_uid = StringField(Text("UID of the trustee"), validators=[
-        InputRequired(Text("Enter the trustee's UID")), Length(max=30)])
-    trustee_name = StringField(Text("Trustee company name"), validators=[Length(max=200)])
-    trustee_care_of = StringField(Text("Additional address line"), validators=[Length(max=200)])
-    trustee_street = StringField(Text("Street and number"), validators=[Length(max=200)])
-    trustee_po_box = StringField(Text("PO box"), validators=[Length(max=100)])
-    trustee_postcode = StringField(Text("Postcode"), validators=[Length(max=10)])
-    trustee_town = StringField(Text("Town"), validators=[Length(max=100)])
-    trustee_language = SelectField(Text("Language of the trustee"), choices=LANGUAGES, validate_choice=False)
-    contact_email = StringField(Text("Contact person's e-mail address"), validators=[Length(max=254)])
-    scope = SelectMultipleField(Text("Scope"), choices=list(rights.CATALOGUE.items()), validate_choice=False)
-    valid_from = SwissDay(Text("Valid from"), validators=[InputRequired(Text("Enter the first day it is valid"))])
-    valid_until = SwissDay(Text("Valid until (last day)"), validators=[Optional()])
-    received_on = SwissDay(Text("Received on"), validators=[InputRequired(Text("Enter the day we received it"))])
-    note = TextAreaField(Text("Note (optional)"), validators=[Length(max=2000)])
+    trustee_uid = StringField(N_("UID of the trustee"), validators=[
+        InputRequired(N_("Enter the trustee's UID")), Length(max=30)])
+    trustee_name = StringField(N_("Trustee company name"), validators=[Length(max=200)])
+    trustee_care_of = StringField(N_("Additional address line"), validators=[Length(max=200)])
+    trustee_street = StringField(N_("Street and number"), validators=[Length(max=200)])
+    trustee_po_box = StringField(N_("PO box"), validators=[Length(max=100)])
+    trustee_postcode = StringField(N_("Postcode"), validators=[Length(max=10)])
+    trustee_town = StringField(N_("Town"), validators=[Length(max=100)])
+    trustee_language = SelectField(N_("Language of the trustee"), choices=LANGUAGES, validate_choice=False)
+    contact_email = StringField(N_("Contact person's e-mail address"), validators=[Length(max=254)])
+    scope = SelectMultipleField(N_("Scope"), choices=list(rights.CATALOGUE.items()), validate_choice=False)
+    valid_from = SwissDay(N_("Valid from"), validators=[InputRequired(N_("Enter the first day it is valid"))])
+    valid_until = SwissDay(N_("Valid until (last day)"), validators=[Optional()])
+    received_on = SwissDay(N_("Received on"), validators=[InputRequired(N_("Enter the day we received it"))])
+    note = TextAreaField(N_("Note (optional)"), validators=[Length(max=2000)])
 
     def confirmed(self) -> trustee_codes.Confirmed:
         assert isinstance(self.valid_from.data, date) and isinstance(self.received_on.data, date)
@@ -86,5 +87,5 @@ def approve_trustee_code(case_id: int) -> Any:
             desk.approve(s, case_id, current_user.staff_id, form.note.data or "", clock.now(), form.confirmed())
     except desk.DeskError as error:
         return refused(case_id, error)
-    flash(str(Text("Approved. The code letter goes by post to the trustee's address.")), "success")
+    flash(translate("Approved. The code letter goes by post to the trustee's address."), "success")
     return redirect(url_for(".case", case_id=case_id), 303)

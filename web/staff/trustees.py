@@ -16,15 +16,17 @@ from core.db import unit_of_work
 from core.desk import documents
 from core.domain import mandates as mandate_rules
 from core.domain import rights
+from core.translatable import N_
 from core.trustees import poa_register
+from web import dates
 from web.auth import staff_required
 from web.i18n import translate
 from web.staff.blueprint import bp
 from web.staff.poa_forms import LookupForm, RecordForm, RevokeForm
 
-RECORDED = "The power of attorney has been recorded."
-REVOKED = "The power of attorney has been revoked. The trustee's access to this member has ended."
-TOO_LARGE = "The document cannot be kept: {reason}."  # as core.trustees.poa_register says it
+RECORDED = N_("The power of attorney has been recorded.")
+REVOKED = N_("The power of attorney has been revoked. The trustee's access to this member has ended.")
+TOO_LARGE = N_("The document cannot be kept: {reason}.")  # as core.trustees.poa_register says it
 TRUSTEE_FIELDS = ("trustee_name", "trustee_street", "trustee_po_box", "trustee_postcode", "trustee_town",
                   "trustee_language", "trustee_email")
 
@@ -61,7 +63,7 @@ def _too_large(error: RequestEntityTooLarge) -> Any:
         return render_template("web/errors/413.html"), 413
     form = RecordForm(formdata=None)
     form.trustee_language.data = "de"
-    reason = translate(f"the file is larger than {documents.MAX_BYTES >> 20} MB")
+    reason = translate(documents.TOO_LARGE)
     form.fail("document", translate(TOO_LARGE, reason=reason))
     return _page("new.html", 413, form=form, trustee_fields=TRUSTEE_FIELDS)
 
@@ -140,5 +142,5 @@ def poa_lookup() -> Any:
 
 
 def _reason_text(verdict: mandate_rules.Verdict) -> str:
-    return translate(verdict.reason, day=verdict.day.strftime("%d.%m.%Y") if verdict.day else "",
+    return translate(verdict.reason, day=dates.day(verdict.day),
                      scope=_rights_text(list(verdict.scope)))

@@ -4,7 +4,6 @@ Views translate and delegate: the rules live in core.desk.staff and core.desk.de
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
 from functools import partial
 from typing import Any
 
@@ -19,38 +18,40 @@ from core.desk import staff as staff_service
 from core.domain import staff as staff_rules
 from core.domain.staff import PENDING_FOR
 from core.models import Case
-from web import stored_texts
+from core.translatable import N_
+from web import dates, stored_texts
 from web.auth import PENDING_KEY, StaffPrincipal, end_session, staff_required, start_session
-from web.i18n import translate
+from web.i18n import known, translate
 from web.redirects import local_path
 from web.staff.blueprint import bp
 from web.staff.forms import ApproveForm, CloseForm, CodeForm, LoginForm, LogoutForm, RejectForm
 
 Page = str | tuple[str, int] | Response
 
-KIND_LABELS = {"new_code": "New code request", "code_exhausted": "Too many wrong codes",
-               "trustee_code": "Code for a trustee", "exceptional_registration": "Registration by the fund",
-               "stale_logins": "Deactivate old logins", "returned_mail": "Returned letter",
-               "support": "Support request", "power_of_attorney": "Power of attorney sent by a member"}
-STATUS_LABELS = {"open": "Open", "approved": "Approved", "rejected": "Rejected", "closed": "Closed"}
-LETTER_LABELS = {"invitation": "Invitation", "new_code": "New code", "trustee_code": "Code for a trustee",
-                 "exceptional_login": "Registration by the fund", "logins_deactivated": "Logins deactivated",
-                 "request_rejected": "Request rejected", "pending": "Waiting to be printed",
-                 "rendered": "Ready to print", "printed": "Printed", "returned": "Returned", "cancelled": "Cancelled"}
-EVENT_LABELS = {"request.received": "Request received", "request.decided": "Request examined",
-                "case.opened": "Case opened", "case.request_joined": "Another request joined this case",
-                "case.recorded": "Case recorded", "case.approved": "Approved",
-                "case.rejected": "Rejected",
-                "case.closed": "Closed", "support.answered": "Answer sent by e-mail",
-                "member.address_corrected": "Address corrected", "letter.returned": "Letter returned",
-                "member.address_recorded": "New address recorded for approval"}
+KIND_LABELS = {"new_code": N_("New code request"), "code_exhausted": N_("Too many wrong codes"),
+               "trustee_code": N_("Code for a trustee"), "exceptional_registration": N_("Registration by the fund"),
+               "stale_logins": N_("Deactivate old logins"), "returned_mail": N_("Returned letter"),
+               "support": "Support request", "power_of_attorney": N_("Power of attorney sent by a member")}
+STATUS_LABELS = {"open": N_("Open"), "approved": N_("Approved"), "rejected": N_("Rejected"), "closed": N_("Closed")}
+LETTER_LABELS = {"invitation": N_("Invitation"), "new_code": N_("New code"), "trustee_code": N_("Code for a trustee"),
+                 "exceptional_login": N_("Registration by the fund"), "logins_deactivated": N_("Logins deactivated"),
+                 "request_rejected": N_("Request rejected"), "pending": N_("Waiting to be printed"),
+                 "rendered": N_("Ready to print"), "printed": N_("Printed"), "returned": N_("Returned"),
+                 "cancelled": N_("Cancelled")}
+EVENT_LABELS = {"request.received": N_("Request received"), "request.decided": N_("Request examined"),
+                "case.opened": N_("Case opened"), "case.request_joined": N_("Another request joined this case"),
+                "case.recorded": N_("Case recorded"), "case.approved": N_("Approved"),
+                "case.rejected": N_("Rejected"),
+                "case.closed": N_("Closed"), "support.answered": N_("Answer sent by e-mail"),
+                "member.address_corrected": N_("Address corrected"), "letter.returned": N_("Letter returned"),
+                "member.address_recorded": N_("New address recorded for approval")}
 # History lines whose detail the service writes (in English, translated when shown); the others carry a staff
 # member's own words (a reason, an answer) or an address, shown as written.
 SYSTEM_EVENTS = frozenset({"request.received", "request.decided", "case.opened", "case.recorded", "case.approved"})
-TOPIC_LABELS = {"adding_users": "Adding or changing users", "two_step_login": "Two-step login",
-                "business_process": "Business process", "other": "Something else"}
-LANGUAGE_LABELS = {"de": "German", "fr": "French", "it": "Italian", "en": "English"}
-AGE_LABELS = {1: "Older than 1 day", 3: "Older than 3 days", 7: "Older than 7 days", 30: "Older than 30 days"}
+TOPIC_LABELS = {"adding_users": N_("Adding or changing users"), "two_step_login": N_("Two-step login"),
+                "business_process": N_("Business process"), "other": N_("Something else")}
+LANGUAGE_LABELS = {"de": N_("German"), "fr": N_("French"), "it": N_("Italian"), "en": N_("English")}
+AGES = (1, 3, 7, 30)  # the desk's age filter, in days; the page words each with ngettext
 
 
 def _label(labels: dict[str, str], key: str) -> str:
@@ -59,10 +60,7 @@ def _label(labels: dict[str, str], key: str) -> str:
 
 @bp.context_processor
 def _helpers() -> dict[str, Any]:
-    def local_time(at: datetime | None) -> str:
-        return at.astimezone(clock.ZURICH).strftime("%d.%m.%Y %H:%M") if at else ""
-
-    return {"local_time": local_time, "logout_form": LogoutForm(),
+    return {"local_time": dates.moment, "logout_form": LogoutForm(),
             "kind_label": partial(_label, KIND_LABELS), "status_label": partial(_label, STATUS_LABELS),
             "event_label": partial(_label, EVENT_LABELS), "letter_label": partial(_label, LETTER_LABELS),
             "sentence": stored_texts.sentence, "stored": stored_texts.shown, "system_events": SYSTEM_EVENTS,
@@ -105,8 +103,8 @@ def login() -> Page:
         return redirect(url_for(".second_factor"), 303)
     throttled = step.result is staff_service.Check.THROTTLED
     form.username.errors.append(translate(
-        "Too many attempts. Wait 5 minutes, then try again." if throttled
-        else "The username or password is not right."))
+        N_("Too many attempts. Wait 5 minutes, then try again.") if throttled
+        else N_("The username or password is not right.")))
     return render_template("web/staff/login.html", form=form, next=request.form.get("next", "")), (
         429 if throttled else 401)
 
@@ -142,8 +140,8 @@ def second_factor() -> Page:
         return redirect(_safe_next(pending.get("next")), 303)
     throttled = step.result is staff_service.Check.THROTTLED
     form.otp.errors.append(translate(
-        "Too many wrong codes. Wait 5 minutes, then try again." if throttled
-        else "The code is not right or was used already. Wait for the next code and enter it."))
+        N_("Too many wrong codes. Wait 5 minutes, then try again.") if throttled
+        else N_("The code is not right or was used already. Wait for the next code and enter it.")))
     return render_template("web/staff/second_factor.html", form=form), 429 if throttled else 401
 
 
@@ -167,7 +165,7 @@ def cases() -> Page:
         page = desk.list_cases(s, filters, after=request.args.get("after"), before=request.args.get("before"),
                                now=clock.now())
     return render_template("web/staff/cases.html", page=page, filters=filters, kinds=desk.KINDS,
-                           statuses=desk.STATUSES, count_cap=desk.COUNT_CAP, ages=AGE_LABELS,
+                           statuses=desk.STATUSES, count_cap=desk.COUNT_CAP, ages=AGES,
                            query=_query_of(filters))
 
 
@@ -223,9 +221,9 @@ def _refused(case_id: int, error: desk.DeskError) -> Page:
     if isinstance(error, desk.CaseNotFound):
         abort(404)
     if isinstance(error, desk.AlreadyDecided):
-        message = "This case has been decided already. Nothing was changed."
+        message = N_("This case has been decided already. Nothing was changed.")
     elif isinstance(error, desk.NotAllowed):
-        message = "Only a supervisor may decide this kind of case. Nothing was changed."
+        message = N_("Only a supervisor may decide this kind of case. Nothing was changed.")
     elif isinstance(error, desk.CannotApprove) and str(error) == desk.NO_MEMBER:
         message = "No member with this number in the register – reject, or correct the register first."
     else:
@@ -237,9 +235,8 @@ def _refused(case_id: int, error: desk.DeskError) -> Page:
 def staff_message(text: str) -> str:
     """A service's message (written in lower case, to be embedded) shown alone, in the clerk's language: the
     catalogues hold it as a sentence."""
-    sentence = text[:1].upper() + text[1:] + ("" if text.endswith(".") else ".")
-    translated = translate(sentence)
-    return translated if translated != sentence else stored_texts.sentence(text)
+    shaped = text[:1].upper() + text[1:] + ("" if text.endswith(".") else ".")
+    return known(text) or known(shaped) or stored_texts.sentence(text)
 
 
 def _decide(case_id: int, form: Any, form_name: str, decide: Any, text: str, done: Any) -> Page:
@@ -264,7 +261,7 @@ def _text_of(form: Any, field: str) -> str:
 @staff_required
 def approve(case_id: int) -> Page:
     return _decide(case_id, ApproveForm(prefix="approve"), "approve_form", desk.approve, "note",
-                   "Approved. A letter with a new code goes by post to the member's address on file.")
+                   N_("Approved. A letter with a new code goes by post to the member's address on file."))
 
 
 def rejected_text(outcome: desk.Rejection) -> str:
@@ -295,8 +292,8 @@ def reject(case_id: int) -> Page:
 
 
 # What a rejection does, where it is neither a letter to the member nor an e-mail to the requester.
-REJECTED = {"power_of_attorney": "Rejected. The power of attorney is not recorded; the member's administrators see "
-                                 "your reason on the trustee's page in connect."}
+REJECTED = {"power_of_attorney": N_("Rejected. The power of attorney is not recorded; the member's administrators see "
+                                    "your reason on the trustee's page in connect.")}
 
 
 @bp.post("/cases/<int:case_id>/close")
