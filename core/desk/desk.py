@@ -123,14 +123,19 @@ def _letters(session: Session, member: Member | None) -> list[Letter]:
                                 .order_by(Letter.created_at.desc(), Letter.id.desc()).limit(10)))
 
 
+def _deciding(session: Session, case_id: int, staff_id: int) -> tuple[StaffUser, Case, Request | None, CaseKind]:
+    """Who decides which open case, of which kind; refused here when the role may not decide it."""
+    staff = casework.staff_of(session, staff_id)
+    case, request = casework.open_case(session, case_id)
+    require_role(staff, case.kind)
+    return staff, case, request, kinds.of(case.kind)
+
+
 def approve(session: Session, case_id: int, staff_id: int, note: str, now: datetime,
             details: object = None) -> int | None:
     """Issue a code letter to the member's address on file (R1), or do what the case's kind asks with what the
     clerk confirmed on its form (`details`). Returns the id of the letter it caused, if any."""
-    staff = casework.staff_of(session, staff_id)
-    case, request = casework.open_case(session, case_id)
-    kind = kinds.of(case.kind)
-    require_role(staff, case.kind)
+    staff, case, request, kind = _deciding(session, case_id, staff_id)
     if kind.needs_recorder and case.recorded_by is None:
         raise CannotApprove(kind.needs_recorder)
     if case.recorded_by is not None and case.recorded_by == staff.id:
@@ -175,10 +180,7 @@ def reject(session: Session, case_id: int, staff_id: int, reason: str, now: date
     reason = reason.strip()
     if not reason:
         raise DeskError(N_("a reason is needed to reject a case"))
-    staff = casework.staff_of(session, staff_id)
-    case, request = casework.open_case(session, case_id)
-    kind = kinds.of(case.kind)
-    require_role(staff, case.kind)
+    staff, case, request, kind = _deciding(session, case_id, staff_id)
     if not kind.may_reject:
         # A request for access ends approved or rejected; these end by closing.
         raise DeskError(N_("this kind of case is closed, not rejected"))
@@ -204,10 +206,7 @@ def reject(session: Session, case_id: int, staff_id: int, reason: str, now: date
 def close(session: Session, case_id: int, staff_id: int, note: str, now: datetime) -> Case:
     """End a case with nothing more to do (a support request answered, a returned letter with no new one), and
     what closing means for its kind."""
-    staff = casework.staff_of(session, staff_id)
-    case, request = casework.open_case(session, case_id)
-    kind = kinds.of(case.kind)
-    require_role(staff, case.kind)
+    staff, case, request, kind = _deciding(session, case_id, staff_id)
     if not kind.may_close:
         # A request for access ends approved or rejected: rejecting tells the requester, closing would not.
         raise DeskError(N_("this kind of case is approved or rejected, not closed"))
