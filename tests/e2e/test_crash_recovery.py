@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 
 from core import clock, config, db
 from core.domain import codes
+from core.domain.states import CodeStatus, LetterStatus
 from core.models import Letter, Member, RegistrationCode
 from core.operations import stale_work
 from tests.e2e.conftest import ROOT, poll
@@ -35,7 +36,7 @@ def _start_worker(log: Path) -> subprocess.Popen[bytes]:
 
 def _rendered() -> int:
     with db.unit_of_work() as s:
-        return s.scalar(select(func.count()).where(Letter.status == "rendered")) or 0
+        return s.scalar(select(func.count()).where(Letter.status == LetterStatus.RENDERED)) or 0
 
 
 def _relay() -> None:
@@ -85,6 +86,6 @@ def test_worker_killed_mid_mailing_leaves_one_letter_and_one_code_each(pg, var_d
     assert len(pdfs) == len({letter.pdf_path for letter, _, _ in letters}) == LETTERS  # a retry overwrites its file
     secret = config.get().code_hmac_secret
     for letter, member_number, code in letters:
-        assert code.status == "issued" and code.code_hash
+        assert code.status == CodeStatus.ISSUED and code.code_hash
         printed = CODE.search(PdfReader(letter.pdf_path).pages[0].extract_text()).group(1)
         assert codes.keyed_hash(secret, member_number, codes.read(printed)) == code.code_hash, letter.reference

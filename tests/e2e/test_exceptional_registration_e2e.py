@@ -15,6 +15,7 @@ from sqlalchemy import select
 from core import clock, db
 from core.cli import main
 from core.desk import staff as staff_service
+from core.domain.states import CaseStatus, CodeStatus, LetterStatus, LoginStatus
 from core.models import Case, Letter, Login, RegistrationCode
 from tests.e2e.conftest import poll
 from tests.e2e.person import staff_logs_in, totp_from_qr
@@ -51,7 +52,8 @@ def _staff_login(page, web_server: str, enrolment: staff_service.Enrolment) -> N
 
 def _rendered_letter() -> Letter | None:
     with db.unit_of_work() as s:
-        return s.scalar(select(Letter).where(Letter.kind == "exceptional_login", Letter.status == "rendered"))
+        return s.scalar(select(Letter).where(Letter.kind == "exceptional_login",
+                                             Letter.status == LetterStatus.RENDERED))
 
 
 def test_r16_official_letter_to_first_sign_in(pg, tmp_path, web_server, worker_process, browser):
@@ -94,7 +96,7 @@ def test_r16_official_letter_to_first_sign_in(pg, tmp_path, web_server, worker_p
     assert "The login is prepared" in approving.inner_text("main")
     approving.close()
     with db.unit_of_work() as s:
-        assert s.get_one(Case, 1).status == "approved"
+        assert s.get_one(Case, 1).status == CaseStatus.APPROVED
 
     letter = poll(_rendered_letter, 60, "the worker to render the code letter")
     printed = "\n".join(page.extract_text() for page in PdfReader(letter.pdf_path).pages)
@@ -119,8 +121,8 @@ def test_r16_official_letter_to_first_sign_in(pg, tmp_path, web_server, worker_p
     with db.unit_of_work() as s:
         login = s.scalars(select(Login).where(Login.email == "lea.schmid@keller.example")).one()
         assert (login.status, login.rights, login.mobile) == (
-            "active", ["salary_declarations", "correspondence"], "+41795551234")
-        assert s.get_one(RegistrationCode, letter.code_id).status == "used"
+            LoginStatus.ACTIVE, ["salary_declarations", "correspondence"], "+41795551234")
+        assert s.get_one(RegistrationCode, letter.code_id).status == CodeStatus.USED
 
     page.goto(f"{web_server}/login")
     page.fill("#member_number", "300077")

@@ -12,6 +12,7 @@ from pypdf import PdfReader
 from sqlalchemy import select
 
 from core import db
+from core.domain.states import CodeStatus, LetterStatus, LoginStatus
 from core.models import Letter, Login, RegistrationCode, Request
 from tests.e2e.conftest import poll
 from tests.e2e.person import totp_from_qr
@@ -38,7 +39,7 @@ def _rendered_letter_for(reference: str) -> Letter | None:
         return s.scalar(
             select(Letter).join(RegistrationCode, RegistrationCode.id == Letter.code_id)
             .join(Request, Request.id == RegistrationCode.request_id)
-            .where(Request.reference == reference, Letter.status == "rendered")
+            .where(Request.reference == reference, Letter.status == LetterStatus.RENDERED)
         )
 
 
@@ -77,8 +78,9 @@ def test_situation_2_request_letter_registration_and_two_step_login(pg, tmp_path
 
     with db.unit_of_work() as s:
         login = s.scalar(select(Login).where(Login.email == "anna@muster.example"))
-        assert login.status == "active" and "administration" in login.rights and login.mobile == "+41791234567"
-        assert s.get(RegistrationCode, letter.code_id).status == "used"
+        assert login.status == LoginStatus.ACTIVE and "administration" in login.rights
+        assert login.mobile == "+41791234567"
+        assert s.get(RegistrationCode, letter.code_id).status == CodeStatus.USED
 
     page.goto(f"{web_server}/login?lang=en")
     page.fill("#member_number", "300001")

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from core import clock, db
 from core.cli import main
 from core.desk import staff as staff_service
+from core.domain.states import LetterStatus, LoginStatus
 from core.models import Case, Letter, Login, Member
 from tests.e2e.conftest import poll
 from tests.e2e.person import staff_logs_in
@@ -37,7 +38,7 @@ def _member_with_old_logins(tmp_path: Path) -> int:
     with db.unit_of_work() as s:
         member_id = s.execute(select(Member.id).where(Member.member_number == "300088")).scalar_one()
     # The only administrator's login ended with his last working day; two employees who left still have theirs.
-    add_login(member_id, "Karl Brunner", ["administration", "correspondence"], status="deactivated")
+    add_login(member_id, "Karl Brunner", ["administration", "correspondence"], status=LoginStatus.DEACTIVATED)
     add_login(member_id, "Maria Bianchi", ["salary_declarations"])
     add_login(member_id, "Paolo Neri", ["correspondence"], email="p.neri@brunner.example")
     add_login(member_id, "Ugo Verdi", ["salary_declarations"], email="ugo@brunner.example")
@@ -57,7 +58,7 @@ def _staff_login(page, web_server: str, enrolment: staff_service.Enrolment) -> N
 
 def _rendered(kind: str) -> Letter | None:
     with db.unit_of_work() as s:
-        return s.scalar(select(Letter).where(Letter.kind == kind, Letter.status == "rendered"))
+        return s.scalar(select(Letter).where(Letter.kind == kind, Letter.status == LetterStatus.RENDERED))
 
 
 def _stale_case() -> Case | None:
@@ -134,8 +135,8 @@ def test_situation_2_new_code_and_old_logins_deactivated_by_the_fund(pg, tmp_pat
 
     with db.unit_of_work() as s:
         states = dict(s.execute(select(Login.name, Login.status).where(Login.member_id == member_id)).all())
-    assert states == {"Karl Brunner": "deactivated", "Maria Bianchi": "deactivated", "Paolo Neri": "deactivated",
-                      "Ugo Verdi": "active"}
+    assert states == {"Karl Brunner": LoginStatus.DEACTIVATED, "Maria Bianchi": LoginStatus.DEACTIVATED,
+                      "Paolo Neri": LoginStatus.DEACTIVATED, "Ugo Verdi": LoginStatus.ACTIVE}
     confirmation = _text(poll(lambda: _rendered("logins_deactivated"), 60, "the confirmation letter"))
     assert "Maria Bianchi, Paolo Neri" in confirmation and "3600 Thun" in confirmation, confirmation
     assert not CODE.search(confirmation)

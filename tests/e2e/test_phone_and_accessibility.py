@@ -26,6 +26,7 @@ from core.desk import exceptional, requests, stale_logins, support
 from core.desk.desk_queue import KINDS
 from core.domain import codes, rights, totp
 from core.domain.addresses import PostalAddress
+from core.domain.states import LetterStatus, LoginStatus
 from core.domain.trustee_requests import parse_trustee_code
 from core.logins import invitations
 from core.models import Case, Letter, Login, Member, PowerOfAttorney, RegistrationCode, Request
@@ -164,7 +165,7 @@ def _world(app: Any) -> World:
                               ["salary_declarations", "correspondence"])
     with db.unit_of_work() as s:
         invitee = Login(member_id=member_id, name="Carla Neu", email="carla@hang.example", mobile="+41795550123",
-                        language="en", rights=["correspondence"], status="pending", session_version=1,
+                        language="en", rights=["correspondence"], status=LoginStatus.PENDING, session_version=1,
                         created_at=now)
         s.add(invitee)
         s.flush()
@@ -179,7 +180,7 @@ def _world(app: Any) -> World:
                               email="tom@sonnenberg.example", mobile="+41791230000", language="en",
                               password_hash=secrets_box.hash_password(PASSWORD),
                               totp_secret=secrets_box.encrypt(trustee_secret), totp_last_step=0, rights=[],
-                              status="active", session_version=1, created_at=now, activated_at=now)
+                              status=LoginStatus.ACTIVE, session_version=1, created_at=now, activated_at=now)
         s.add(trustee_login)
         s.flush()
         mandate_id = mandates.grant(s, trustee_login.id, member_id, ["salary_declarations"], "test", now)
@@ -218,7 +219,7 @@ def _world(app: Any) -> World:
                            [signer], exceptional.Person("Lea Schmid", "lea@alte.example", "079 123 45 67", "de"),
                            ["correspondence"], now)
         returned = s.get_one(Letter, code_service.issue_letter(s, s.get_one(Member, stale_member), "invitation", now))
-        returned.status = "printed"
+        returned.status = LetterStatus.PRINTED
         returned_reference = returned.reference
     with db.unit_of_work() as s:
         returned_mail.register_return(s, returned_reference, staff.staff_id, now)
@@ -265,7 +266,8 @@ def _code(member_id: int) -> str:
         s.execute(update(RegistrationCode).where(RegistrationCode.member_id == member_id)
                   .values(code_hash=codes.keyed_hash(config.get().code_hmac_secret, member.member_number, code)))
         # Marked rendered: a worker left running by an earlier walk would otherwise draw the letter's own code.
-        s.execute(update(Letter).where(Letter.id == letter_id).values(status="rendered", rendered_at=clock.now()))
+        s.execute(update(Letter).where(Letter.id == letter_id)
+                  .values(status=LetterStatus.RENDERED, rendered_at=clock.now()))
     return codes.printed(code)
 
 

@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from core import clock, db, secrets_box, sms
 from core.domain import rights, totp
+from core.domain.states import LoginStatus
 from core.models import Login, Member, OutboxMessage
 from tests.e2e.conftest import poll
 
@@ -27,7 +28,7 @@ def _active_login() -> None:
         s.add(Login(member_id=member.id, name="Sara Test", email=EMAIL, mobile=MOBILE, language="en",
                     password_hash=secrets_box.hash_password(PASSWORD),
                     totp_secret=secrets_box.encrypt(totp.new_secret()), totp_last_step=0,
-                    rights=rights.all_rights(), status="active", session_version=1, created_at=now,
+                    rights=rights.all_rights(), status=LoginStatus.ACTIVE, session_version=1, created_at=now,
                     activated_at=now))
 
 

@@ -17,6 +17,7 @@ from sqlalchemy import select
 from core import clock, db
 from core.cli import main
 from core.desk import staff as staff_service
+from core.domain.states import CaseStatus, CodeStatus, LetterStatus, LoginStatus
 from core.models import Case, Letter, Login, Mandate, RegistrationCode
 from tests.e2e.conftest import poll
 from tests.e2e.person import staff_logs_in, totp_from_qr
@@ -70,7 +71,7 @@ def _staff_approves(page, web_server: str, enrolment: staff_service.Enrolment, c
 
 def _trustee_letter() -> Letter | None:
     with db.unit_of_work() as s:
-        return s.scalar(select(Letter).where(Letter.kind == "trustee_code", Letter.status == "rendered"))
+        return s.scalar(select(Letter).where(Letter.kind == "trustee_code", Letter.status == LetterStatus.RENDERED))
 
 
 def _register(page, web_server: str, code: str) -> pyotp.TOTP:
@@ -114,7 +115,7 @@ def test_r15_request_approval_letter_to_trustee_registration_and_access_ending_w
 
     def case_id() -> int | None:
         with db.unit_of_work() as s:
-            return s.scalar(select(Case.id).where(Case.kind == "trustee_code", Case.status == "open"))
+            return s.scalar(select(Case.id).where(Case.kind == "trustee_code", Case.status == CaseStatus.OPEN))
 
     opened = poll(case_id, 60, "the worker to open the staff case")
     with db.unit_of_work() as s:
@@ -133,10 +134,10 @@ def test_r15_request_approval_letter_to_trustee_registration_and_access_ending_w
     totp = _register(trustee_page, web_server, code)
     with db.unit_of_work() as s:
         login = s.scalar(select(Login).where(Login.email == "tom@sonnenberg.example"))
-        assert login.trustee_id is not None and login.member_id is None and login.status == "active"
+        assert login.trustee_id is not None and login.member_id is None and login.status == LoginStatus.ACTIVE
         assert s.scalar(select(Mandate.rights).where(Mandate.login_id == login.id)) == [
             "salary_declarations", "correspondence"]
-        assert s.get(RegistrationCode, letter.code_id).status == "used"
+        assert s.get(RegistrationCode, letter.code_id).status == CodeStatus.USED
     _log_in(trustee_page, web_server, totp, steps_ahead=1)
     assert "Schreinerei Brunner AG" in trustee_page.inner_text("main")  # R13: acting for the member
 

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from core import clock, config, db, secrets_box, sms
 from core.desk import staff as staff_service
 from core.domain import rights, totp
+from core.domain.states import CaseStatus, LoginStatus
 from core.models import Case, Invitation, Login, Mandate, Member, OutboxMessage, PowerOfAttorney
 from tests.e2e.conftest import poll
 from tests.e2e.person import staff_logs_in
@@ -41,7 +42,7 @@ def _administrator() -> str:
         s.add(Login(member_id=member.id, name="Vera Admin", email=ADMIN_EMAIL, mobile="+41791110077",
                     language="en", password_hash=secrets_box.hash_password(ADMIN_PASSWORD),
                     totp_secret=secrets_box.encrypt(secret), totp_last_step=0, rights=rights.all_rights(),
-                    status="active", session_version=1, created_at=now, activated_at=now))
+                    status=LoginStatus.ACTIVE, session_version=1, created_at=now, activated_at=now))
     return secret
 
 
@@ -148,7 +149,7 @@ def test_r13_r14_situation_3a_trustee_acts_at_once_and_the_fund_may_inform_it_on
     body = poll(_invitation_mail, 60, "the worker to mail the invitation")
     trustee = browser.new_page()  # its own browser context: its own cookies
     trustee_secret = _register(trustee, body)
-    assert _trustee_login().status == "active"
+    assert _trustee_login().status == LoginStatus.ACTIVE
 
     # R14 way (a): no power of attorney anywhere, and the trustee acts for the member at once.
     with db.unit_of_work() as s:
@@ -177,7 +178,7 @@ def test_r13_r14_situation_3a_trustee_acts_at_once_and_the_fund_may_inform_it_on
 
     # A staff member records it on the desk.
     with db.unit_of_work() as s:
-        case_id = s.scalar(select(Case.id).where(Case.kind == "power_of_attorney", Case.status == "open"))
+        case_id = s.scalar(select(Case.id).where(Case.kind == "power_of_attorney", Case.status == CaseStatus.OPEN))
         enrolment = staff_service.create(s, username="paolo.clerk", name="Paolo Clerk", email="paolo@fund.example",
                                          role="clerk", password=STAFF_PASSWORD, now=clock.now(), actor="test")
     assert case_id is not None

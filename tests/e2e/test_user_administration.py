@@ -15,6 +15,7 @@ from sqlalchemy import select
 from core import clock, config, db, secrets_box, sms
 from core.domain import rights, totp
 from core.domain.deactivation import refused_from
+from core.domain.states import LoginStatus
 from core.models import Invitation, Login, Member, OutboxMessage
 from tests.e2e.conftest import poll
 
@@ -36,7 +37,7 @@ def _administrator() -> str:
         s.add(Login(member_id=member.id, name="Anna Admin", email=ADMIN_EMAIL, mobile="+41791110022",
                     language="en", password_hash=secrets_box.hash_password(ADMIN_PASSWORD),
                     totp_secret=secrets_box.encrypt(secret), totp_last_step=0, rights=rights.all_rights(),
-                    status="active", session_version=1, created_at=now, activated_at=now))
+                    status=LoginStatus.ACTIVE, session_version=1, created_at=now, activated_at=now))
     return secret
 
 
@@ -127,7 +128,7 @@ def test_an_administrator_invites_a_colleague_who_enrols_leaves_and_is_refused(p
     invitee.wait_for_url(re.compile(r"/invitation/done"))
     assert "Your recovery codes" in invitee.inner_text("main")
     dora = _invitee()
-    assert dora.status == "active" and dora.rights == ["salary_declarations"]
+    assert dora.status == LoginStatus.ACTIVE and dora.rights == ["salary_declarations"]
 
     # The administrator grants a second right.
     admin.goto(f"{web_server}/portal/admin/")
@@ -166,7 +167,7 @@ def test_an_administrator_invites_a_colleague_who_enrols_leaves_and_is_refused(p
         from worker.app import app as celery_app
 
         celery_app.send_task("logins.sweep_deactivations")  # beat runs it every minute; no need to wait for it
-        poll(lambda: _invitee().status == "deactivated", 90, "the sweep to deactivate the login")
+        poll(lambda: _invitee().status == LoginStatus.DEACTIVATED, 90, "the sweep to deactivate the login")
         poll(lambda: _told_administrator(dora.id), 60, "the worker to e-mail the administrator")
     finally:
         clock.set_offset(0)

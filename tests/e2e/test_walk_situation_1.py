@@ -14,6 +14,7 @@ from click.testing import CliRunner
 from sqlalchemy import select
 
 from core import clock, config, db
+from core.domain.states import LetterStatus, LoginStatus
 from core.models import Letter, Login, Member
 from letters.dates import long_date
 from tests.e2e.conftest import poll
@@ -39,7 +40,7 @@ def it(text: str) -> str:
 def _invitation_letter() -> Letter | None:
     with db.unit_of_work() as s:
         return s.scalar(select(Letter).join(Member).where(Member.member_number == NUMBER, Letter.kind == "invitation",
-                                                          Letter.status == "rendered"))
+                                                          Letter.status == LetterStatus.RENDERED))
 
 
 def _no_sideways_scrolling(page) -> None:
@@ -135,7 +136,7 @@ def test_situation_1_first_administrator_registers_her_successor_and_schedules_h
     luca.wait_for_url(re.compile(r"/invitation/done"))
     with db.unit_of_work() as s:
         successor = s.scalar(select(Login).where(Login.email == LUCA[1]))
-        assert successor.status == "active" and "administration" in successor.rights
+        assert successor.status == LoginStatus.ACTIVE and "administration" in successor.rights
 
     # Claire leaves on her last working day, a week from now (R11); with a successor in place R12 allows it.
     last_day = clock.today_in_zurich(clock.now()) + timedelta(days=7)

@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from core import clock, db, secrets_box
 from core.domain import rights, totp
+from core.domain.states import LoginStatus
 from core.models import Login, Member, OutboxMessage
 
 PASSWORD = "Lärchenwald im Abendlicht"
@@ -35,7 +36,7 @@ def make_member(number: str, name: str) -> int:
         return member.id
 
 
-def make_login(member_id: int, name: str, email: str, rights_held: list[str], *, status: str = "active",
+def make_login(member_id: int, name: str, email: str, rights_held: list[str], *, status: str = LoginStatus.ACTIVE,
                last_day: date | None = None, mobile: str = "+41791234567", language: str = "en") -> tuple[int, str]:
     """An enrolled login; returns its id and authenticator secret."""
     secret = totp.new_secret()
@@ -44,7 +45,7 @@ def make_login(member_id: int, name: str, email: str, rights_held: list[str], *,
         login = Login(member_id=member_id, name=name, email=email, mobile=mobile, language=language,
                       password_hash=password_hash(), totp_secret=secrets_box.encrypt(secret), totp_last_step=0,
                       rights=list(rights_held), status=status, last_day=last_day, session_version=1,
-                      created_at=now, activated_at=now if status != "pending" else None)
+                      created_at=now, activated_at=now if status != LoginStatus.PENDING else None)
         s.add(login)
         s.flush()
         return login.id, secret

@@ -8,6 +8,7 @@ from datetime import date
 import pikepdf
 
 from core import clock, db
+from core.domain.states import LoginStatus
 from core.models import Login, Signatory
 
 
@@ -31,13 +32,13 @@ def add_signatory(member_id: int, name: str, authority: str, valid_from: date | 
         return signatory.id
 
 
-def add_login(member_id: int, name: str, rights: list[str], status: str = "active",
+def add_login(member_id: int, name: str, rights: list[str], status: str = LoginStatus.ACTIVE,
               email: str | None = None) -> int:
     now = clock.now()
     with db.unit_of_work() as s:
         login = Login(member_id=member_id, name=name, email=email or f"{name.split()[0].lower()}@muster.ch",
                       mobile="+41791234567", language="de", rights=rights, status=status, created_at=now,
-                      activated_at=now if status != "pending" else None, session_version=1, totp_last_step=0,
+                      activated_at=now if status != LoginStatus.PENDING else None, session_version=1, totp_last_step=0,
                       password_hash="", totp_secret="")
         s.add(login)
         s.flush()

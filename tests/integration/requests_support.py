@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from core import clock, db
 from core.desk import requests
 from core.domain.requests import parse_new_code
+from core.domain.states import LoginStatus
 from core.models import Login, Member, OutboxMessage
 
 FORM = {
@@ -48,7 +49,7 @@ def add_member(session: Session, number: str = "100234", uid: str = "CHE-100.155
 
 
 def add_login(session: Session, member: Member, email: str, *, rights: list[str] | None = None,
-              status: str = "active", last_day: date | None = None, language: str = "de") -> Login:
+              status: str = LoginStatus.ACTIVE, last_day: date | None = None, language: str = "de") -> Login:
     login = Login(member_id=member.id, name=email.split("@")[0].title(), email=email, mobile="+41791234567",
                   language=language, rights=["administration"] if rights is None else rights, status=status,
                   last_day=last_day, created_at=clock.now())

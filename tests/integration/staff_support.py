@@ -13,6 +13,7 @@ from flask.testing import FlaskClient
 from core import clock, db, refs
 from core.desk import cases
 from core.desk import staff as staff_service
+from core.domain.states import RequestStatus
 from core.models import Member, Request
 
 PASSWORD = "Aare-Ufer im Morgennebel"
@@ -85,7 +86,7 @@ def make_member(number: str = "100200", name: str = "Muster Holzbau AG", uid: st
 def make_request(number: str = "100200", uid: str = UID, language: str = "it", member_id: int | None = None,
                  received_at: datetime | None = None, company: str = "Muster Holzbau AG") -> int:
     with db.unit_of_work() as s:
-        request = Request(reference=refs.new("R"), kind="new_code", status="in_review",
+        request = Request(reference=refs.new("R"), kind="new_code", status=RequestStatus.IN_REVIEW,
                           outcome="staff_case", member_number=number, uid=uid, company_name=company,
                           requester_name="Marco Rossi", requester_role="Treuhänder",
                           requester_email="marco.rossi@example.ch", requester_phone="+41791234567",

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 
 from core import clock, db
 from core.domain import rights
+from core.domain.states import InvitationStatus, LoginStatus
 from core.logins import leaving, logins
 from core.models import AuditEvent, Invitation, Login
 from letters.dates import long_date
@@ -90,11 +91,11 @@ def test_new_login_is_pending_with_the_rights_chosen_and_an_invitation(app, team
     assert made.status_code == 303 and made.headers["Location"].endswith("/portal/admin/")
     with db.unit_of_work() as s:
         dora = s.scalar(select(Login).where(Login.email == "dora.weber@muster.example"))
-        assert dora.status == "pending" and dora.member_id == team["member_a"]
+        assert dora.status == LoginStatus.PENDING and dora.member_id == team["member_a"]
         assert dora.rights == ["salary_declarations", "correspondence"] and dora.mobile == "+41795556677"
         assert dora.language == "fr" and dora.password_hash == "" and dora.totp_secret == ""
         invitation = s.scalar(select(Invitation).where(Invitation.login_id == dora.id))
-        assert invitation.status == "pending" and invitation.token_hash is None  # drawn when mailed
+        assert invitation.status == InvitationStatus.PENDING and invitation.token_hash is None  # drawn when mailed
         assert invitation.expires_at - invitation.created_at == timedelta(hours=72)
     assert [row.args for row in outbox_rows("logins.send_invitation")] == [{"invitation_id": invitation.id}]
     assert audit_actions()[-2:] == ["login.created", "invitation.sent"]
@@ -194,7 +195,8 @@ def test_r11_deactivating_now_ends_every_session_of_the_login_at_once(app, team)
     done = client.post(f"/portal/admin/logins/{ben_id}/deactivate", data={"when": "now"})
     assert done.status_code == 303
     row = login_row(ben_id)
-    assert row.status == "deactivated" and row.session_version == version + 1 and row.deactivated_at is not None
+    assert row.status == LoginStatus.DEACTIVATED and row.session_version == version + 1
+    assert row.deactivated_at is not None
     assert ben.get("/portal/").status_code == 302  # the open session ended
     assert "login.deactivated" in audit_actions()
     assert "The login of Ben Keller has been deactivated." in text(client.get(f"/portal/admin/logins/{ben_id}"))
@@ -222,7 +224,7 @@ def test_r11_a_last_working_day_in_the_past_is_refused_and_today_is_accepted(app
                         data={"when": "date", "last_day": today.strftime("%d.%m.%Y")})
     assert swiss.status_code == 303
     row = login_row(ben_id)
-    assert row.status == "active" and row.last_day == today
+    assert row.status == LoginStatus.ACTIVE and row.last_day == today
     listed = text(client.get("/portal/admin/"))
     assert f"Active until {today:%d.%m.%Y}" in listed
     assert ben_client(app, team).get("/portal/").status_code == 200  # works to the end of the day
@@ -235,7 +237,7 @@ def test_reactivating_a_deactivated_login_and_removing_a_last_day(app, team):
     again = client.post(f"/portal/admin/logins/{ben_id}/reactivate")
     assert again.status_code == 303
     row = login_row(ben_id)
-    assert row.status == "active" and row.deactivated_at is None
+    assert row.status == LoginStatus.ACTIVE and row.deactivated_at is None
     assert ben_client(app, team).get("/portal/").status_code == 200
     day = clock.today_in_zurich(clock.now()) + timedelta(days=5)
     client.post(f"/portal/admin/logins/{ben_id}/deactivate", data={"when": "date", "last_day": day.isoformat()})
@@ -261,7 +263,7 @@ def test_r12_the_only_administrator_cannot_leave_and_is_told_the_successor_steps
         by_admin_page = client.post(f"/portal/admin/logins/{anna_id}/deactivate", data=data)
         assert by_admin_page.status_code == 422 and SUCCESSOR_STEPS in text(by_admin_page)
     row = login_row(anna_id)
-    assert row.status == "active" and row.last_day is None
+    assert row.status == LoginStatus.ACTIVE and row.last_day is None
     # Taking away one's own administration right is leaving as administrator too.
     removed = client.post(f"/portal/admin/logins/{anna_id}/edit", data={
         "name": "Anna Muster", "email": "anna@muster.example", "mobile": "+41791234567", "language": "en",
@@ -309,7 +311,7 @@ def test_r12_another_administrator_cannot_be_ended_when_nobody_stays_on(app, tea
     assert client.post("/portal/profile/leave", data={"when": "date", "last_day": soon}).status_code == 303
     refused = client.post(f"/portal/admin/logins/{gina[0]}/deactivate", data={"when": "now"})
     assert refused.status_code == 422 and "Gina Admin cannot be deactivated yet" in text(refused)
-    assert login_row(gina[0]).status == "active"
+    assert login_row(gina[0]).status == LoginStatus.ACTIVE
 
 
 def test_r12_a_successor_who_has_not_finished_registering_does_not_count(app, team):
@@ -340,7 +342,7 @@ def test_r12_two_administrators_leaving_at_once_cannot_both_go(app, team):
     for thread in threads:
         thread.join(30)
     assert sorted(outcomes.values()) == ["left", "refused"]
-    assert sorted(login_row(i).status for i in (anna_id, gina_id)) == ["active", "deactivated"]
+    assert sorted(login_row(i).status for i in (anna_id, gina_id)) == [LoginStatus.ACTIVE, LoginStatus.DEACTIVATED]
 
 
 def test_r11_any_login_deactivates_itself_now_and_is_logged_out(app, team):
@@ -349,7 +351,7 @@ def test_r11_any_login_deactivates_itself_now_and_is_logged_out(app, team):
     assert "Deactivate your login" in profile and 'href="/portal/profile/leave"' in profile
     left = ben.post("/portal/profile/leave", data={"when": "now"})
     assert left.status_code == 303
-    assert login_row(team["ben"][0]).status == "deactivated"
+    assert login_row(team["ben"][0]).status == LoginStatus.DEACTIVATED
     assert ben.get("/portal/").status_code == 302
     again = new_client(app).post("/login", data={"member_number": A, "email": "ben@muster.example",
                                                    "password": "Lärchenwald im Abendlicht"})
@@ -398,7 +400,7 @@ def test_csrf_protects_the_user_administration(team):
     client = log_in_with_csrf(app, team)
     refused = client.post(f"/portal/admin/logins/{team['ben'][0]}/deactivate", data={"when": "now"})
     assert refused.status_code == 400
-    assert login_row(team["ben"][0]).status == "active"
+    assert login_row(team["ben"][0]).status == LoginStatus.ACTIVE
 
 
 def log_in_with_csrf(app, team):

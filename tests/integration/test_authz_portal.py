@@ -10,6 +10,7 @@ from sqlalchemy import select
 from trustee_support import UID_T, UID_U, trustee_with_mandate
 
 from core import db
+from core.domain.states import LoginStatus
 from core.logins import invitations
 from core.models import Invitation, Login, Mandate
 
@@ -121,7 +122,7 @@ def _objects(member_id: int, prefix: str) -> dict[str, int]:
     colleague = make_login(member_id, f"Colleague {prefix}", f"colleague@{prefix}.example", ["correspondence"],
                            last_day=None)[0]
     invitee = make_login(member_id, f"Invitee {prefix}", f"invitee@{prefix}.example", ["correspondence"],
-                         status="pending")[0]
+                         status=LoginStatus.PENDING)[0]
     from core import clock
 
     with db.unit_of_work() as s:

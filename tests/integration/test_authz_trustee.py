@@ -13,6 +13,7 @@ from trustee_support import UID_T, UID_U, grant, make_poa, make_trustee, make_tr
 
 from core import clock, db
 from core.domain import rights
+from core.domain.states import LoginStatus
 from core.logins import invitations
 from core.models import Invitation, Login, Mandate
 
@@ -43,7 +44,7 @@ def world(app):
         make_poa(ids[member], trustee, SCOPE)
         grant(login_id, ids[member], ALL, way="b")  # a fund code's mandate asks for more than the power covers
     admin_c = make_login(ids["c"], "Clara Admin", "clara@c.example", ALL)[0]
-    invitee_c = make_login(ids["c"], "Ivo Invited", "ivo@c.example", ["correspondence"], status="pending")[0]
+    invitee_c = make_login(ids["c"], "Ivo Invited", "ivo@c.example", ["correspondence"], status=LoginStatus.PENDING)[0]
     with db.unit_of_work() as s:
         invitation_c = invitations.invite(s, s.get(Login, invitee_c), "test", clock.now())
     mandate_c = trustee_with_mandate(ids["c"], UID_U, "other@trustee.example", SCOPE)[1]

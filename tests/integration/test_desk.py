@@ -24,6 +24,7 @@ from staff_support import (
 from core import clock, db
 from core.codes import codes as code_service
 from core.desk import cases, desk
+from core.domain.states import CaseStatus, CodeStatus, RequestStatus
 from core.models import AuditEvent, Case, History, Letter, Member, OutboxMessage, RegistrationCode, Request
 
 UNKNOWN = "no member with this member number"
@@ -72,7 +73,7 @@ def test_case_list_shows_open_cases_oldest_first_with_counts(client):
     middle, _, _ = new_code_case("200", at=start + timedelta(hours=2))
     decided, _, _ = new_code_case("400", at=start - timedelta(days=1))
     with db.unit_of_work() as s:
-        s.execute(update(Case).where(Case.id == decided).values(status="rejected", decided_at=clock.now()))
+        s.execute(update(Case).where(Case.id == decided).values(status=CaseStatus.REJECTED, decided_at=clock.now()))
     page = _text(client.get("/staff/"))
     assert _case_ids(page) == [oldest, middle, newest]
     assert re.search(r"Open <span class=\"tag tag-open\">3</span>", page)
@@ -135,11 +136,11 @@ def test_r1_approve_sends_one_code_letter_to_the_address_on_file_and_completes_t
         assert "Via Nassa" not in " ".join(letters[0].address)
         assert letters[0].kind == "new_code" and letters[0].language == "fr"
         assert _count(RegistrationCode, RegistrationCode.member_id == member_id,
-                      RegistrationCode.request_id == request_id, RegistrationCode.status == "issued") == 1
+                      RegistrationCode.request_id == request_id, RegistrationCode.status == CodeStatus.ISSUED) == 1
         request = s.get(Request, request_id)
-        assert (request.status, request.outcome) == ("completed", "code_issued")
+        assert (request.status, request.outcome) == (RequestStatus.COMPLETED, "code_issued")
         case = s.get(Case, case_id)
-        assert case.status == "approved" and case.decided_at is not None
+        assert case.status == CaseStatus.APPROVED and case.decided_at is not None
         assert case.decision_reason == "Called the member back on the number in the register."
         assert s.scalar(select(OutboxMessage.id).where(OutboxMessage.task == "letters.render")) is not None
         audit = s.scalar(select(AuditEvent).where(AuditEvent.action == "case.approved"))
@@ -163,7 +164,7 @@ def test_approving_twice_is_refused_and_sends_nothing_more(client):
     assert _count(Letter, Letter.member_id == member_id) == 1
     assert _count(AuditEvent, AuditEvent.action.in_(["case.approved", "case.rejected"])) == 1
     with db.unit_of_work() as s:
-        assert s.get(Case, case_id).status == "approved"
+        assert s.get(Case, case_id).status == CaseStatus.APPROVED
 
 
 def test_two_clerks_approving_at_the_same_moment_issue_one_letter(pg, staff):
@@ -194,13 +195,13 @@ def test_reject_needs_a_reason_and_mails_the_requester_neutrally(client):
     empty = _decide(client, case_id, "reject", reason="   ")
     assert empty.status_code == 422 and "Enter the reason for rejecting this request" in _text(empty)
     with db.unit_of_work() as s:
-        assert s.get(Case, case_id).status == "open"
+        assert s.get(Case, case_id).status == CaseStatus.OPEN
     response = _decide(client, case_id, "reject", reason="The requester is not known to the member.")
     assert response.status_code == 303
     with db.unit_of_work() as s:
         case, request = s.get(Case, case_id), s.get(Request, request_id)
-        assert (case.status, case.decision_reason) == ("rejected", "The requester is not known to the member.")
-        assert (request.status, request.outcome) == ("completed", "rejected")
+        assert (case.status, case.decision_reason) == (CaseStatus.REJECTED, "The requester is not known to the member.")
+        assert (request.status, request.outcome) == (RequestStatus.COMPLETED, "rejected")
         mails = s.scalars(select(OutboxMessage).where(OutboxMessage.task == "mail.send",
                                                       OutboxMessage.key == f"mail:case-rejected:{case_id}")).all()
         assert len(mails) == 1
@@ -223,7 +224,7 @@ def test_unknown_member_cannot_be_approved_until_the_register_has_it(client):
     assert "Approve and send the code letter" not in page and "Reject the request" in page
     refused = _decide(client, case_id, "approve")
     assert refused.status_code == 409 and "correct the register first" in _text(refused)
-    assert _count(Letter) == 0 and _count(Case, Case.status == "open") == 1
+    assert _count(Letter) == 0 and _count(Case, Case.status == CaseStatus.OPEN) == 1
     member_id = make_member("777777")  # the register is corrected
     assert _decide(client, case_id, "approve").status_code == 303
     assert _count(Letter, Letter.member_id == member_id) == 1

@@ -20,6 +20,7 @@ from staff_support import create_staff, csrf, english_client, log_in, make_app, 
 from core import clock, db
 from core.codes import codes, letters, returned_mail
 from core.desk import desk, exceptional, staff_notices, stale_logins, support
+from core.domain.states import CaseStatus, CodeStatus, LetterStatus, LoginStatus
 from core.models import AuditEvent, Case, History, Letter, Login, Member, OutboxMessage, RegistrationCode
 from letters import compose
 
@@ -100,7 +101,7 @@ def test_r18_the_supervisors_note_on_an_r16_or_r17_approval_is_kept_in_the_case_
     assert approved.status_code == 303
     with db.unit_of_work() as s:
         case = s.get_one(Case, case_id)
-        assert (case.status, case.decision_reason) == ("approved", NOTE)
+        assert (case.status, case.decision_reason) == (CaseStatus.APPROVED, NOTE)
         event = s.scalar(select(AuditEvent).where(AuditEvent.action == "case.approved",
                                                   AuditEvent.subject == f"case:{case_id}"))
         assert event.detail["note"] == NOTE
@@ -132,7 +133,7 @@ def test_r1_r6_rejecting_an_r16_or_r17_case_tells_the_member_by_letter_in_its_la
         letter = s.scalars(select(Letter).where(Letter.member_id == member)).one()
         assert (letter.kind, letter.language, letter.code_id) == ("request_rejected", "fr", None)
         assert letter.address == ["Muster Holzbau AG", "Rue du Lac 4", "2000 Neuchâtel"]  # the address on file
-        assert s.get_one(Case, case_id).status == "rejected"
+        assert s.get_one(Case, case_id).status == CaseStatus.REJECTED
         event = s.scalar(select(AuditEvent).where(AuditEvent.action == "case.rejected"))
         assert event.detail["letter_id"] == letter.id
     assert _count(OutboxMessage, OutboxMessage.task == "mail.send") == 0  # nobody to e-mail: nothing claims one
@@ -147,7 +148,8 @@ def test_r1_r6_rejecting_an_r16_or_r17_case_tells_the_member_by_letter_in_its_la
     assert not CODE.search(text)
     expected = "Lea Schmid" if kind == "exceptional_registration" else "Paolo Neri, Ugo Verdi"
     assert expected in " ".join(text.split())
-    assert _count(Login, Login.status.in_(("pending", "deactivated"))) == 0  # nothing done for the member
+    # nothing done for the member
+    assert _count(Login, Login.status.in_((LoginStatus.PENDING, LoginStatus.DEACTIVATED))) == 0
 
 
 # --- the R16 code letter says what its code voids (R2) ---
@@ -177,8 +179,8 @@ def test_r2_a_new_code_for_a_prepared_login_voids_that_logins_older_code_and_not
     """R2's 'same purpose' for a prepared login is that login: the member's registration code and the code of
     another prepared login stay valid; the login's own older code does not."""
     now = clock.now()
-    first, other = add_login(member, "Lea Schmid", ["correspondence"], status="pending"), add_login(
-        member, "Gina Rossi", ["invoices"], status="pending")
+    first, other = add_login(member, "Lea Schmid", ["correspondence"], status=LoginStatus.PENDING), add_login(
+        member, "Gina Rossi", ["invoices"], status=LoginStatus.PENDING)
     with db.unit_of_work() as s:
         own = s.get_one(Member, member)
         registration = codes.issue_letter(s, own, "new_code", now)
@@ -192,7 +194,8 @@ def test_r2_a_new_code_for_a_prepared_login_voids_that_logins_older_code_and_not
         with db.unit_of_work() as s:
             return s.get_one(RegistrationCode, s.get_one(Letter, letter_id).code_id).status
 
-    assert [status(i) for i in (registration, old, kept, new)] == ["issued", "voided", "issued", "issued"]
+    assert [status(i) for i in (registration, old, kept, new)] == [
+        CodeStatus.ISSUED, CodeStatus.VOIDED, CodeStatus.ISSUED, CodeStatus.ISSUED]
 
 
 # --- a new address needs a second staff member (four eyes) ---
@@ -200,7 +203,7 @@ def test_r2_a_new_code_for_a_prepared_login_voids_that_logins_older_code_and_not
 def _printed_code_letter(member_id: int) -> str:
     with db.unit_of_work() as s:
         letter = s.get_one(Letter, codes.issue_letter(s, s.get_one(Member, member_id), "invitation", clock.now()))
-        letter.status = "printed"
+        letter.status = LetterStatus.PRINTED
         return letter.reference
 
 
@@ -228,7 +231,7 @@ def test_r1_r18_four_eyes_a_new_address_is_used_only_after_another_staff_member_
     alone = _post(clerk, case_id, "returned-mail/new-letter", "letter", note="")
     assert alone.status_code == 409 and "another staff member must approve it" in _text(alone)
     with db.unit_of_work() as s:
-        assert s.get_one(Member, member).street == "Rue du Lac 4" and s.get_one(Case, case_id).status == "open"
+        assert s.get_one(Member, member).street == "Rue du Lac 4" and s.get_one(Case, case_id).status == CaseStatus.OPEN
     assert _count(Letter) == 1
 
     second = _client(app, vera)
@@ -246,7 +249,7 @@ def test_r1_r18_four_eyes_a_new_address_is_used_only_after_another_staff_member_
         assert events["member.address_corrected"].actor == "staff:vera.vier"
         assert events["member.address_corrected"].detail == {"fields": ["street", "postcode", "town"],
                                                             "recorded_by": "staff:paul.post"}
-        assert s.get_one(Case, case_id).status == "approved"
+        assert s.get_one(Case, case_id).status == CaseStatus.APPROVED
 
 
 def test_four_eyes_closing_the_case_drops_the_address_waiting(app, member):
@@ -331,7 +334,7 @@ def test_a_support_case_shows_the_language_of_the_request(app, member):
 def test_the_mailroom_refuses_a_letter_never_printed(app, member):
     with db.unit_of_work() as s:
         letter = s.get_one(Letter, codes.issue_letter(s, s.get_one(Member, member), "invitation", clock.now()))
-        letter.status, reference = "rendered", letter.reference
+        letter.status, reference = LetterStatus.RENDERED, letter.reference
     client = _client(app, create_staff("paul.post", "Paul Post"))
     token = csrf(client.get("/staff/mailroom").data)
     scanned = client.post("/staff/mailroom", data={"csrf_token": token, "reference": reference})
@@ -339,9 +342,9 @@ def test_the_mailroom_refuses_a_letter_never_printed(app, member):
     assert (f"Letter {reference} was never printed (state: Ready to print): only a letter that went out by post can "
             "come back; nothing was changed.") in _text(scanned)
     with db.unit_of_work() as s:
-        assert s.scalars(select(Letter).where(Letter.reference == reference)).one().status == "rendered"
+        assert s.scalars(select(Letter).where(Letter.reference == reference)).one().status == LetterStatus.RENDERED
         assert s.scalar(select(RegistrationCode.status).join(Letter, Letter.code_id == RegistrationCode.id)) == (
-            "issued")
+            CodeStatus.ISSUED)
     assert _count(Case) == 0
 
 
@@ -357,7 +360,7 @@ def test_r17_a_rejection_letter_sent_again_after_it_came_back_carries_the_same_r
     assert done == desk.Rejection(done.letter_reference, requester_mailed=False) and done.letter_reference
     with db.unit_of_work() as s:
         first = s.scalars(select(Letter).where(Letter.reference == done.letter_reference)).one()
-        first.status = "printed"
+        first.status = LetterStatus.PRINTED
         returned = returned_mail.register_return(s, first.reference, anna.staff_id, clock.now())
     with db.unit_of_work() as s:
         again = desk.approve(s, returned.case_id, anna.staff_id, "", clock.now())

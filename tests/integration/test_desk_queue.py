@@ -14,6 +14,7 @@ from staff_support import create_staff, csrf, english_client, log_in, make_app, 
 from core import clock, db
 from core.desk import cases, desk
 from core.domain.staff import decider_roles, may_decide
+from core.domain.states import CaseStatus
 from core.models import AuditEvent, Case
 
 
@@ -22,7 +23,7 @@ def app(pg):
     return make_app()
 
 
-def _case(kind: str, days_old: float, member_id: int | None = None, status: str = "open") -> int:
+def _case(kind: str, days_old: float, member_id: int | None = None, status: str = CaseStatus.OPEN) -> int:
     at = clock.now() - timedelta(days=days_old)
     with db.unit_of_work() as s:
         case = cases.open_case(s, kind=kind, why=f"a {kind} case", now=at, member_id=member_id)
@@ -58,16 +59,17 @@ def test_the_queue_filters_by_kind_age_and_member_oldest_first(pg):
 
 def test_counts_cover_every_state_including_closed(pg):
     _case("support", 1)
-    _case("support", 2, status="closed")
-    _case("returned_mail", 3, status="approved")
+    _case("support", 2, status=CaseStatus.CLOSED)
+    _case("returned_mail", 3, status=CaseStatus.APPROVED)
     page = _list()
-    assert page.counts == {"open": 1, "approved": 1, "rejected": 0, "closed": 1}
-    assert _list(kind="support").counts == {"open": 1, "approved": 0, "rejected": 0, "closed": 1}
+    assert page.counts == {CaseStatus.OPEN: 1, CaseStatus.APPROVED: 1, CaseStatus.REJECTED: 0, CaseStatus.CLOSED: 1}
+    assert _list(kind="support").counts == {CaseStatus.OPEN: 1, CaseStatus.APPROVED: 0, CaseStatus.REJECTED: 0,
+                                            CaseStatus.CLOSED: 1}
 
 
 def test_unknown_filters_fall_back_to_no_filter():
-    assert desk.Filters.parse("open", "no_such_kind", "", "5") == desk.Filters("open", "", "", 0)
-    assert desk.Filters.parse("closed", "support", "", "7") == desk.Filters("closed", "support", "", 7)
+    assert desk.Filters.parse("open", "no_such_kind", "", "5") == desk.Filters(CaseStatus.OPEN, "", "", 0)
+    assert desk.Filters.parse("closed", "support", "", "7") == desk.Filters(CaseStatus.CLOSED, "support", "", 7)
 
 
 def test_r16_r17_only_a_supervisor_decides_registration_and_deactivation_cases():
@@ -90,7 +92,7 @@ def test_r17_a_clerk_cannot_reject_a_stale_logins_case_even_by_posting_directly(
                          data={"reject-csrf_token": token, "reject-reason": "not needed"})
     assert answer.status_code == 403
     with db.unit_of_work() as s:
-        assert s.get(Case, case_id).status == "open"
+        assert s.get(Case, case_id).status == CaseStatus.OPEN
         with pytest.raises(desk.NotAllowed):
             desk.approve(s, case_id, clerk.staff_id, "", clock.now())
 
@@ -101,7 +103,7 @@ def test_r18_a_supervisor_decides_it_and_the_decision_is_audited(pg):
     with db.unit_of_work() as s:
         desk.reject(s, case_id, boss.staff_id, "the member has an active administrator", clock.now())
     with db.unit_of_work() as s:
-        assert s.get(Case, case_id).status == "rejected"
+        assert s.get(Case, case_id).status == CaseStatus.REJECTED
         event = s.scalar(select(AuditEvent).where(AuditEvent.action == "case.rejected"))
         assert event.actor == "staff:sara.supervisor" and event.subject == f"case:{case_id}"
 
@@ -127,4 +129,4 @@ def test_only_support_and_returned_mail_cases_are_closed_others_are_decided(pg):
     with db.unit_of_work() as s:
         desk.close(s, support_case, clerk.staff_id, "answered by phone", clock.now())
     with db.unit_of_work() as s:
-        assert s.get(Case, new_code).status == "open" and s.get(Case, support_case).status == "closed"
+        assert s.get(Case, new_code).status == CaseStatus.OPEN and s.get(Case, support_case).status == CaseStatus.CLOSED

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from core import db
 from core.desk import desk
 from core.domain.staff import Cursor
+from core.domain.states import CaseStatus
 
 CASES = 200_000
 
@@ -51,11 +52,11 @@ MIDDLE = Cursor(datetime(2025, 1, 1, tzinfo=UTC), 100_000)
 
 
 @pytest.mark.parametrize(("filters", "cursor", "later"), [
-    (desk.Filters("open"), None, True),
-    (desk.Filters("open"), MIDDLE, True),
-    (desk.Filters("open"), MIDDLE, False),
-    (desk.Filters("rejected"), None, False),
-    (desk.Filters("rejected", "code_exhausted"), MIDDLE, False),
+    (desk.Filters(CaseStatus.OPEN), None, True),
+    (desk.Filters(CaseStatus.OPEN), MIDDLE, True),
+    (desk.Filters(CaseStatus.OPEN), MIDDLE, False),
+    (desk.Filters(CaseStatus.REJECTED), None, False),
+    (desk.Filters(CaseStatus.REJECTED, "code_exhausted"), MIDDLE, False),
 ])
 def test_a_page_of_200000_cases_walks_a_status_created_index(big_desk, filters, cursor, later):
     plan = _plan(lambda s: desk.page_query(filters, desk.scope_of(s, filters), cursor, later, desk.PAGE_SIZE + 1))
@@ -68,19 +69,19 @@ def test_the_member_number_filter_starts_from_the_number(big_desk):
     found = _plan(desk.member_cases_query("4242"))
     assert "ix_request_member_number" in found and "uq_staff_case_request_id" in found
     assert "Seq Scan on staff_case" not in found and "Seq Scan on request" not in found
-    filters = desk.Filters("rejected", "", "4242")
+    filters = desk.Filters(CaseStatus.REJECTED, "", "4242")
     page = _plan(lambda s: desk.page_query(filters, desk.scope_of(s, filters), None, False, desk.PAGE_SIZE + 1))
     assert "pk_staff_case" in page and "Seq Scan on staff_case" not in page
 
 
 def test_the_status_counts_are_capped_and_right(big_desk):
     with db.unit_of_work() as s:
-        page = desk.list_cases(s, desk.Filters("open"))
-        assert page.counts == {"open": desk.COUNT_CAP + 1, "approved": 0, "rejected": desk.COUNT_CAP + 1,
-                               "closed": 0}
+        page = desk.list_cases(s, desk.Filters(CaseStatus.OPEN))
+        assert page.counts == {CaseStatus.OPEN: desk.COUNT_CAP + 1, CaseStatus.APPROVED: 0,
+                               CaseStatus.REJECTED: desk.COUNT_CAP + 1, CaseStatus.CLOSED: 0}
         assert len(page.rows) == desk.PAGE_SIZE and page.next_cursor and page.prev_cursor is None
-        assert desk.counts(s, desk.Filters("open", "", "4242")) == {"open": 0, "approved": 0, "rejected": 5,
-                                                                     "closed": 0}
+        assert desk.counts(s, desk.Filters(CaseStatus.OPEN, "", "4242")) == {
+            CaseStatus.OPEN: 0, CaseStatus.APPROVED: 0, CaseStatus.REJECTED: 5, CaseStatus.CLOSED: 0}
 
 
 @pytest.mark.parametrize(("text", "index"), [
@@ -90,7 +91,7 @@ def test_the_status_counts_are_capped_and_right(big_desk):
     ("4242", "ix_request_member_number"),  # a member number (or a case number)
 ])
 def test_the_search_field_starts_from_an_index_with_200000_cases(big_desk, text, index):
-    filters = desk.Filters("rejected", search=text)
+    filters = desk.Filters(CaseStatus.REJECTED, search=text)
     plan = _plan(lambda s: desk.page_query(filters, desk.scope_of(s, filters), None, False, desk.PAGE_SIZE + 1))
     assert index in plan, plan
     assert "Seq Scan on staff_case" not in plan and "Seq Scan on request" not in plan, plan
@@ -98,6 +99,6 @@ def test_the_search_field_starts_from_an_index_with_200000_cases(big_desk, text,
 
 def test_a_name_search_finds_its_cases_among_200000(big_desk):
     with db.unit_of_work() as s:
-        page = desk.list_cases(s, desk.Filters("rejected", search="FIRMA 19999"))
+        page = desk.list_cases(s, desk.Filters(CaseStatus.REJECTED, search="FIRMA 19999"))
     # Every tenth case is open, so 199990 is not on the tab of rejected ones.
     assert sorted(row.name_as_given for row in page.rows) == ["Firma 19999"] + [f"Firma 19999{n}" for n in range(1, 10)]

@@ -34,6 +34,7 @@ from core.codes import codes as code_service
 from core.codes import returned_mail
 from core.desk import desk, exceptional, stale_logins, support
 from core.domain import codes
+from core.domain.states import CodeStatus, LetterStatus, LoginStatus
 from core.domain.trustee_requests import parse_trustee_code
 from core.logins import invitations, registration
 from core.models import Case, Document, Invitation, Letter, Login, Member, RegistrationCode, Request
@@ -104,7 +105,7 @@ def _printed_letter(member_id: int, kind: str = "invitation") -> tuple[int, str]
     with db.unit_of_work() as s:
         letter_id = code_service.issue_letter(s, s.get(Member, member_id), kind, clock.now())
         letter = s.get_one(Letter, letter_id)
-        letter.status = "printed"
+        letter.status = LetterStatus.PRINTED
         return letter_id, letter.reference
 
 
@@ -114,7 +115,7 @@ def _code_for(member_id: int) -> str:
         member = s.get_one(Member, member_id)
         code_service.issue_letter(s, member, "invitation", clock.now())
         s.execute(update(RegistrationCode).where(RegistrationCode.member_id == member_id,
-                                                 RegistrationCode.status == "issued")
+                                                 RegistrationCode.status == CodeStatus.ISSUED)
                   .values(code_hash=codes.keyed_hash(config.get().code_hmac_secret, member.member_number, code)))
     return code
 
@@ -196,7 +197,7 @@ def _build(app) -> World:
     second_member = make_member("100201", "Sommer Transport AG")
     make_poa(second_member, trustee_id, ["salary_declarations"])
     grant(trustee_login, second_member, ["salary_declarations"])
-    invitee = make_login(member_id, "Dora Weber", "dora@muster.ch", ["correspondence"], status="pending")[0]
+    invitee = make_login(member_id, "Dora Weber", "dora@muster.ch", ["correspondence"], status=LoginStatus.PENDING)[0]
     with db.unit_of_work() as s:
         invitations.invite(s, s.get(Login, invitee), "test", clock.now())
 
@@ -285,8 +286,8 @@ def _admin_secret(login_id: int) -> str:
 def _invitation_link(app, member_id: int, admin_id: int) -> str:
     from worker.tasks.logins import send_invitation
 
-    invited = make_login(member_id, "Dora Weber", "dora.weber@muster.ch", ["correspondence"], status="pending",
-                         mobile="+41795556677")[0]
+    invited = make_login(member_id, "Dora Weber", "dora.weber@muster.ch", ["correspondence"],
+                         status=LoginStatus.PENDING, mobile="+41795556677")[0]
     with db.unit_of_work() as s:
         invitation_id = invitations.invite(s, s.get(Login, invited), "test", clock.now())
     with db.unit_of_work() as s:

@@ -15,6 +15,7 @@ from staff_support import create_staff, csrf, english_client, log_in, make_app, 
 from core import clock, db
 from core.codes import codes
 from core.desk import desk, exceptional
+from core.domain.states import CaseStatus, CodeStatus, LoginStatus
 from core.members import signatories
 from core.models import AuditEvent, Case, Document, Letter, Login, Member, RegistrationCode, Signatory
 
@@ -49,7 +50,7 @@ def test_r16_record_keeps_letter_and_opens_case_for_another_clerk(member):
     with db.unit_of_work() as s:
         case = s.get_one(Case, case_id)
         assert (case.kind, case.status, case.recorded_by, case.member_id) == (
-            "exceptional_registration", "open", anna.staff_id, member)
+            "exceptional_registration", CaseStatus.OPEN, anna.staff_id, member)
         assert case.payload["person"] == {"name": "Lea Schmid", "email": "lea.schmid@muster.ch",
                                           "mobile": "+41791234567", "language": "de"}
         assert case.payload["rights"] == ["salary_declarations", "correspondence"]
@@ -105,15 +106,15 @@ def test_r16_approval_prepares_pending_login_and_code_letter_to_address_on_file(
     with db.unit_of_work() as s:
         login = s.scalars(select(Login).where(Login.member_id == member)).one()
         assert (login.status, login.name, login.email, login.password_hash) == (
-            "pending", "Lea Schmid", "lea.schmid@muster.ch", "")
+            LoginStatus.PENDING, "Lea Schmid", "lea.schmid@muster.ch", "")
         assert login.rights == ["salary_declarations", "correspondence"]
         letter = s.get_one(Letter, letter_id)
         assert (letter.kind, letter.language, letter.trustee_id) == ("exceptional_login", "fr", None)
         assert letter.address == ["Muster Holzbau AG", "Rue du Lac 4", "2000 Neuchâtel"]  # R1: address on file
         code = s.get_one(RegistrationCode, letter.code_id)
-        assert (code.status, code.login_id, code.code_hash) == ("issued", login.id, None)  # drawn when printed
+        assert (code.status, code.login_id, code.code_hash) == (CodeStatus.ISSUED, login.id, None)  # drawn when printed
         case = s.get_one(Case, case_id)
-        assert (case.status, case.decided_by) == ("approved", beat.staff_id)
+        assert (case.status, case.decided_by) == (CaseStatus.APPROVED, beat.staff_id)
         created = s.scalars(select(AuditEvent).where(AuditEvent.action == "login.created")).one()
         assert created.detail["via"] == "exceptional_registration" and created.actor == "staff:beat.keller"
 
@@ -123,7 +124,7 @@ def test_r16_recorder_cannot_approve_in_the_service(member):
     case_id = _record(anna.staff_id, [add_signatory(member, "Hans Muster", "sole")])
     with pytest.raises(desk.CannotApprove), db.unit_of_work() as s:
         desk.approve(s, case_id, anna.staff_id, "", clock.now())
-    assert _count(Login) == 0 and _count(Case, Case.status == "open") == 1
+    assert _count(Login) == 0 and _count(Case, Case.status == CaseStatus.OPEN) == 1
 
 
 def test_r16_approval_checks_the_register_again(member):
@@ -136,7 +137,7 @@ def test_r16_approval_checks_the_register_again(member):
         s.get_one(Signatory, sole).valid_until = LETTER_DATE - timedelta(days=30)
     with pytest.raises(desk.CannotApprove, match="no longer form a complete combination"), db.unit_of_work() as s:
         desk.approve(s, case_id, beat.staff_id, "", clock.now())
-    assert _count(Login) == 0 and _count(Case, Case.status == "open") == 1
+    assert _count(Login) == 0 and _count(Case, Case.status == CaseStatus.OPEN) == 1
 
 
 def test_r16_an_email_already_in_use_is_refused(member):
@@ -186,7 +187,7 @@ def test_r16_four_eyes_recorder_cannot_approve_even_by_posting_the_route(app, me
     assert "another staff member must approve it" in _text(crafted)
     also_desk = recorder.post("/staff/cases/1/approve", data={"approve-csrf_token": csrf(case_page.data)})
     assert also_desk.status_code == 409
-    assert _count(Login) == 0 and _count(Case, Case.status == "open") == 1
+    assert _count(Login) == 0 and _count(Case, Case.status == CaseStatus.OPEN) == 1
 
     approver = english_client(app)
     log_in(approver, beat)
@@ -195,7 +196,7 @@ def test_r16_four_eyes_recorder_cannot_approve_even_by_posting_the_route(app, me
     approved = approver.post("/staff/cases/1/exceptional-registration/approve",
                              data={"approve-csrf_token": csrf(page.data), "approve-note": "register checked"})
     assert approved.status_code == 303
-    assert _count(Login, Login.status == "pending", Login.member_id == member) == 1
+    assert _count(Login, Login.status == LoginStatus.PENDING, Login.member_id == member) == 1
     assert _count(Letter, Letter.kind == "exceptional_login") == 1
 
 
@@ -243,7 +244,7 @@ def test_r2_a_later_code_for_the_member_does_not_void_the_prepared_logins_code(m
         codes.issue_letter(s, s.get_one(Member, member), "new_code", clock.now())
     with db.unit_of_work() as s:
         prepared = s.get_one(RegistrationCode, s.get_one(Letter, letter_id).code_id)
-        assert prepared.status == "issued"
+        assert prepared.status == CodeStatus.ISSUED
 
 
 def test_r16_the_approver_is_warned_when_the_recorder_entered_a_signer_in_the_register(app, member):

@@ -25,6 +25,7 @@ from sqlalchemy import select
 
 from core import clock, config, db
 from core.domain import rights
+from core.domain.states import InvitationStatus, LoginStatus
 from core.models import AuditEvent, Invitation, Login, RecoveryCode
 
 NUMBER = "410100"
@@ -147,10 +148,10 @@ def test_r7_r10_the_invitee_confirms_the_sms_sets_a_password_and_enrols_with_the
 
     with db.unit_of_work() as s:
         dora = s.scalar(select(Login).where(Login.email == INVITEE))
-        assert dora.status == "active" and dora.activated_at is not None
+        assert dora.status == LoginStatus.ACTIVE and dora.activated_at is not None
         assert dora.rights == ["salary_declarations", "correspondence"]
         assert not rights.is_administrator(dora.rights)  # the invitation grants nothing by itself
-        assert s.get(Invitation, invitation_id).status == "used"
+        assert s.get(Invitation, invitation_id).status == InvitationStatus.USED
         assert len(s.scalars(select(RecoveryCode).where(RecoveryCode.login_id == dora.id)).all()) == 8
         actions = s.scalars(select(AuditEvent.action).where(AuditEvent.subject == f"login:{dora.id}")).all()
         assert {"login.created", "invitation.sent", "login.activated", "login.second_factor_failed"} <= set(actions)
@@ -207,10 +208,10 @@ def test_a_resend_voids_the_earlier_link(app, admin):
     second = mail_invitation(second_id)
     assert new_client(app).get(path_of(first)).status_code == 404
     with db.unit_of_work() as s:
-        assert s.get(Invitation, first_id).status == "replaced"
+        assert s.get(Invitation, first_id).status == InvitationStatus.REPLACED
     assert mail_invitation(first_id) is None  # a late retry of the first task sends nothing
     enrol(app, second)
-    assert login_row(make_login_id(INVITEE)).status == "active"
+    assert login_row(make_login_id(INVITEE)).status == LoginStatus.ACTIVE
 
 
 def make_login_id(address: str) -> int:
@@ -237,7 +238,7 @@ def test_a_cancelled_invitation_is_gone(app, admin):
     assert "The invitation for dora@muster.example has been cancelled." in body
     assert "There are no pending invitations." in body and "Dora Weber" not in body
     assert new_client(app).get(path_of(link)).status_code == 404
-    assert login_row(make_login_id(INVITEE)).status == "deactivated"
+    assert login_row(make_login_id(INVITEE)).status == LoginStatus.DEACTIVATED
     # The address is free again for a new login.
     assert invite(anna) != invitation_id
 
@@ -251,8 +252,9 @@ def test_changing_the_email_of_an_invited_person_sends_a_new_invitation(app, adm
         "rights": ["salary_declarations"]})
     assert saved.status_code == 303
     with db.unit_of_work() as s:
-        assert s.get(Invitation, invitation_id).status == "replaced"
-        assert s.scalar(select(Invitation.status).where(Invitation.id == latest_invitation_id())) == "pending"
+        assert s.get(Invitation, invitation_id).status == InvitationStatus.REPLACED
+        assert s.scalar(select(Invitation.status).where(Invitation.id == latest_invitation_id())) == (
+            InvitationStatus.PENDING)
 
 
 def test_the_sms_code_cannot_be_skipped_nor_taken_from_another_invitation(app, admin):

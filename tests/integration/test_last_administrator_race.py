@@ -10,6 +10,7 @@ from admin_support import ALL, make_login, make_member
 from sqlalchemy import func, select
 
 from core import clock, config, db
+from core.domain.states import LoginStatus
 from core.logins import leaving, logins
 from core.models import Login
 from tests.security.live_site import use_sqlite
@@ -54,4 +55,4 @@ def test_r12_two_administrators_deactivating_each_other_at_once_leave_one(databa
     assert sorted(outcomes) == ["deactivated", "refused"]
     with db.unit_of_work() as s:
         assert s.scalar(select(func.count()).select_from(Login)
-                        .where(Login.member_id == member, Login.status == "active")) == 1
+                        .where(Login.member_id == member, Login.status == LoginStatus.ACTIVE)) == 1

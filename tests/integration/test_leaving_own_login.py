@@ -10,6 +10,7 @@ from admin_support import ALL, log_in, login_row, make_login, make_member, text
 from sqlalchemy import select
 
 from core import clock, db
+from core.domain.states import LoginStatus
 from core.models import AuditEvent
 from letters.dates import long_date
 
@@ -58,7 +59,7 @@ def test_r11_after_scheduling_the_page_shows_the_day_its_meaning_and_a_way_back(
 
     kept = client.post("/portal/profile/leave/keep")
     assert kept.status_code == 303 and kept.headers["Location"].endswith("/portal/profile")
-    assert login_row(ben[0]).last_day is None and login_row(ben[0]).status == "active"
+    assert login_row(ben[0]).last_day is None and login_row(ben[0]).status == LoginStatus.ACTIVE
     shown = text(client.get("/portal/profile"))  # the session goes on: nothing about its use changed
     assert f"The last working day {long_date(day, 'en')} has been removed. Your login keeps working." in shown
     assert "Your last working day:" not in shown and "Deactivate your login" in shown

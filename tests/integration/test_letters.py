@@ -19,6 +19,7 @@ from core.cli import main as cli
 from core.codes import codes as code_service
 from core.codes import letters
 from core.domain import codes
+from core.domain.states import CodeStatus, LetterStatus
 from core.models import AuditEvent, Letter, Member, PrintBatch, RegistrationCode
 from letters.dates import long_date
 
@@ -91,7 +92,7 @@ def test_r6_every_language_rendered_with_code_expiry_link_reference_and_address(
     assert outcome.rendered == letter_ids and not outcome.cancelled
     for letter_id, language in zip(letter_ids, languages, strict=True):
         letter = _letter(letter_id)
-        assert letter.status == "rendered" and letter.rendered_at is not None
+        assert letter.status == LetterStatus.RENDERED and letter.rendered_at is not None
         assert Path(letter.pdf_path).is_relative_to(letters_dir) and Path(letter.pdf_path).name.endswith(".pdf")
         reader = PdfReader(letter.pdf_path)
         assert len(reader.pages) == 1
@@ -161,11 +162,11 @@ def test_r2_a_voided_codes_pending_letter_is_cancelled_not_drawn(letters_dir):
     voided_letter, kept_letter = _issue(ids, "new_code")
     with db.unit_of_work() as s:
         s.execute(update(RegistrationCode).where(RegistrationCode.id == _letter(voided_letter).code_id)
-                  .values(status="voided", voided_at=clock.now(), void_reason="exhausted"))
+                  .values(status=CodeStatus.VOIDED, voided_at=clock.now(), void_reason="exhausted"))
     outcome = _render([voided_letter, kept_letter])
     assert outcome.cancelled == [voided_letter] and outcome.rendered == [kept_letter]
     cancelled = _letter(voided_letter)
-    assert cancelled.status == "cancelled" and cancelled.pdf_path == ""
+    assert cancelled.status == LetterStatus.CANCELLED and cancelled.pdf_path == ""
     assert _code_hash(cancelled.code_id) is None
     assert not list(letters_dir.rglob(f"{cancelled.reference}*"))
 
@@ -180,7 +181,7 @@ def test_a_worker_killed_after_the_rename_leaves_one_letter_and_one_valid_code(l
         crashed.rollback()
         crashed.close()
     letter = _letter(letter_id)
-    assert letter.status == "pending" and _code_hash(letter.code_id) is None
+    assert letter.status == LetterStatus.PENDING and _code_hash(letter.code_id) is None
     [first_file] = list(letters_dir.rglob("*.pdf"))
     [lost_code] = CODE.findall(_text(str(first_file)))
     _render([letter_id])  # the retry
@@ -225,7 +226,7 @@ def test_batches_sorted_by_postcode_with_manifest_and_letters_marked_printed(let
         batches = s.scalars(select(PrintBatch).order_by(PrintBatch.id)).all()
         assert [(b.letters, b.pdf_path, b.manifest_path) for b in batches] == [
             (m.letters, m.pdf_path, m.manifest_path) for m in made]
-    assert {row.status for row in printed} == {"printed"} and all(row.printed_at == now for row in printed)
+    assert {row.status for row in printed} == {LetterStatus.PRINTED} and all(row.printed_at == now for row in printed)
     assert {row.batch_id for row in printed} == {m.id for m in made}
     with db.unit_of_work() as s:
         assert letters.make_print_batches(s, clock.now()) == []  # nothing printed twice
@@ -237,13 +238,14 @@ def test_r2_batch_cancels_a_rendered_letter_whose_code_was_voided_or_expired(let
     _render([voided, fine, expired])
     with db.unit_of_work() as s:
         s.execute(update(RegistrationCode).where(RegistrationCode.id == _letter(voided).code_id)
-                  .values(status="voided", voided_at=clock.now(), void_reason="replaced"))
+                  .values(status=CodeStatus.VOIDED, voided_at=clock.now(), void_reason="replaced"))
         s.execute(update(RegistrationCode).where(RegistrationCode.id == _letter(expired).code_id)
                   .values(expires_on=clock.today_in_zurich(clock.now()) - timedelta(days=1)))
     with db.unit_of_work() as s:
         [made] = letters.make_print_batches(s, clock.now())
     assert made.letters == 1
-    assert [_letter(i).status for i in (voided, fine, expired)] == ["cancelled", "printed", "cancelled"]
+    assert [_letter(i).status for i in (voided, fine, expired)] == [
+        LetterStatus.CANCELLED, LetterStatus.PRINTED, LetterStatus.CANCELLED]
 
 
 def test_cli_list_json_and_table_and_batch(letters_dir):
@@ -277,7 +279,7 @@ def test_render_task_delegates_to_the_service(letters_dir):
     [member_id] = _members([("T1", "en", "4000")])
     [letter_id] = _issue([member_id], "new_code")
     render.run([letter_id])  # the task body, called in this process (no broker, no eager mode)
-    assert _letter(letter_id).status == "rendered"
+    assert _letter(letter_id).status == LetterStatus.RENDERED
 
 
 def test_a_letter_that_cannot_be_drawn_stays_pending_without_holding_up_its_chunk(letters_dir):
@@ -287,8 +289,8 @@ def test_a_letter_that_cannot_be_drawn_stays_pending_without_holding_up_its_chun
         s.execute(update(Letter).where(Letter.id == broken).values(address=["Firma F1 AG", "3000 Bern"]))
     outcome = _render([broken, fine])
     assert outcome.failed == [broken] and outcome.rendered == [fine]
-    assert _letter(broken).status == "pending" and _code_hash(_letter(broken).code_id) is None
-    assert _letter(fine).status == "rendered"
+    assert _letter(broken).status == LetterStatus.PENDING and _code_hash(_letter(broken).code_id) is None
+    assert _letter(fine).status == LetterStatus.RENDERED
 
 
 def test_a_town_a_spreadsheet_would_evaluate_reaches_the_manifest_as_text(letters_dir, report):

@@ -14,6 +14,7 @@ from core import clock, config, db
 from core.codes import codes as code_service
 from core.codes import letters
 from core.domain import codes
+from core.domain.states import CaseStatus, CodeStatus, LetterStatus
 from core.models import Case, Letter, Member, RegistrationCode, Trustee
 
 CODE = re.compile(r"\b([0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4})\b")
@@ -62,14 +63,14 @@ def test_r17_a_letter_without_a_code_is_rendered_and_batched(letters_dir):
     assert outcome.rendered == [letter_id] and not outcome.cancelled and not outcome.failed
     with db.unit_of_work() as s:
         letter = s.get(Letter, letter_id)
-        assert letter.code_id is None and letter.status == "rendered" and letter.language == "fr"
+        assert letter.code_id is None and letter.status == LetterStatus.RENDERED and letter.language == "fr"
         text = _text(letter.pdf_path)
         assert not CODE.search(text) and "Rue du Lac 4" in text and "M-7001" in text
     with db.unit_of_work() as s:
         made = letters.make_print_batches(s, clock.now())
     assert len(made) == 1 and made[0].letters == 1
     with db.unit_of_work() as s:
-        assert s.get(Letter, letter_id).status == "printed"
+        assert s.get(Letter, letter_id).status == LetterStatus.PRINTED
 
 
 def test_r17_a_code_kind_cannot_be_queued_without_a_code(letters_dir):
@@ -88,12 +89,12 @@ def test_r15_r2_trustee_letter_goes_to_the_trustee_names_the_member_and_voids_ol
     with db.unit_of_work() as s:
         letters.render_letters(s, [older, letter_id], clock.now())
     with db.unit_of_work() as s:
-        assert s.get(Letter, older).status == "cancelled"
+        assert s.get(Letter, older).status == LetterStatus.CANCELLED
         letter = s.get(Letter, letter_id)
         code = s.get(RegistrationCode, letter.code_id)
-        assert letter.status == "rendered" and letter.trustee_id == trustee_id and letter.language == "de"
+        assert letter.status == LetterStatus.RENDERED and letter.trustee_id == trustee_id and letter.language == "de"
         assert letter.address == ["Treuhand Muster GmbH", "Postfach", "8001 Zürich"] and letter.postcode == "8001"
-        assert code.trustee_id == trustee_id and code.member_id == member_id and code.status == "issued"
+        assert code.trustee_id == trustee_id and code.member_id == member_id and code.status == CodeStatus.ISSUED
         text = _text(letter.pdf_path)
         printed = CODE.findall(text)
         assert len(printed) == 1 and "Boulangerie Dupont SA" in text and "M-7001" in text
@@ -102,7 +103,7 @@ def test_r15_r2_trustee_letter_goes_to_the_trustee_names_the_member_and_voids_ol
         assert code.code_hash == codes.keyed_hash(secret, "M-7001", codes.read(printed[0]))
         voided = s.scalars(select(RegistrationCode.status).where(RegistrationCode.member_id == member_id,
                                                                  RegistrationCode.id != code.id)).all()
-        assert voided == ["voided"]
+        assert voided == [CodeStatus.VOIDED]
 
 
 def test_r17_the_confirmation_lists_the_logins_its_case_deactivated(letters_dir):
@@ -110,7 +111,7 @@ def test_r17_the_confirmation_lists_the_logins_its_case_deactivated(letters_dir)
     with db.unit_of_work() as s:
         letter_id = code_service.issue_letter_without_code(s, s.get(Member, member_id), "logins_deactivated",
                                                            clock.now(), actor="staff:1")
-        s.add(Case(kind="stale_logins", status="approved", why="", member_id=member_id, created_at=clock.now(),
+        s.add(Case(kind="stale_logins", status=CaseStatus.APPROVED, why="", member_id=member_id, created_at=clock.now(),
                    payload={"letter_id": letter_id, "deactivated": ["Hans Alt", "Łucja Weg"]}))
     with db.unit_of_work() as s:
         assert letters.render_letters(s, [letter_id], clock.now()).rendered == [letter_id]

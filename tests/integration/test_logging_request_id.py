@@ -11,6 +11,7 @@ from pypdf import PdfReader
 from sqlalchemy import select
 
 from core import db
+from core.domain.states import LetterStatus
 from core.models import Letter, OutboxMessage
 from core.operations import operations
 from tests.integration.ops_support import captured_logs, lines
@@ -74,7 +75,7 @@ def test_one_grep_for_the_request_id_shows_the_request_and_every_task_it_caused(
     assert all(headers.get("request_id") == REQUEST_ID for _name, headers in ran)
     with db.unit_of_work() as s:  # rows written by the tasks inherited the id
         assert set(s.scalars(select(OutboxMessage.request_id))) == {REQUEST_ID}
-        pdf = s.scalar(select(Letter.pdf_path).where(Letter.status == "rendered"))
+        pdf = s.scalar(select(Letter.pdf_path).where(Letter.status == LetterStatus.RENDERED))
 
     logged = [line for line in stream.getvalue().splitlines() if REQUEST_ID in line]  # the grep
     events = lines(stream)

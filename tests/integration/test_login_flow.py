@@ -22,6 +22,7 @@ from test_registration_flow import (
 )
 
 from core import clock, db
+from core.domain.states import LoginStatus
 from core.models import AuditEvent, AuthFailure, Login
 
 EMAIL = "anna.muster@example.ch"
@@ -203,7 +204,7 @@ def test_r9_five_wrong_second_factors_throttle_the_second_step(client, registere
     assert client.get("/portal/").status_code == 302
 
 
-@pytest.mark.parametrize("status", ["pending", "deactivated"])
+@pytest.mark.parametrize("status", [LoginStatus.PENDING, LoginStatus.DEACTIVATED])
 def test_a_pending_or_deactivated_login_cannot_log_in(client, registered, status):
     member_id, secret, step = registered
     with db.unit_of_work() as s:
@@ -222,7 +223,7 @@ def test_an_unfinished_registration_cannot_log_in(app, pg):
     refused = password_step(new_client(app))
     assert refused.status_code == 422
     with db.unit_of_work() as s:
-        assert s.scalar(select(Login.status)) == "pending"
+        assert s.scalar(select(Login.status)) == LoginStatus.PENDING
 
 
 def test_r11_a_login_past_its_last_day_cannot_log_in(client, registered):
@@ -248,7 +249,7 @@ def test_the_login_is_deactivated_between_the_two_steps(client, registered):
     member_id, secret, step = registered
     password_step(client)
     with db.unit_of_work() as s:
-        s.execute(update(Login).where(Login.member_id == member_id).values(status="deactivated"))
+        s.execute(update(Login).where(Login.member_id == member_id).values(status=LoginStatus.DEACTIVATED))
     refused = second_step(client, otp_at_step(secret, step))
     assert refused.status_code == 303 and refused.headers["Location"].endswith("/login")
 

@@ -13,6 +13,7 @@ from sqlalchemy import func, select, text, update
 from core import clock, db
 from core.cli import main
 from core.domain.register import COLUMNS, validate_rows
+from core.domain.states import CodeStatus, LetterStatus, LoginStatus
 from core.members import members
 from core.models import AuditEvent, Letter, Login, Member, OutboxMessage, RegistrationCode
 
@@ -69,7 +70,7 @@ def test_r20_import_creates_members_each_with_one_invitation_letter(pg, tmp_path
     assert letters["100004"][0].address == ["Alpine Consulting GmbH", "Postfach", "8021 Zürich"]
     with db.unit_of_work() as s:
         codes = s.scalars(select(RegistrationCode)).all()
-        assert len(codes) == 5 and {c.status for c in codes} == {"issued"}
+        assert len(codes) == 5 and {c.status for c in codes} == {CodeStatus.ISSUED}
         assert {letter.code_id for found in letters.values() for letter in found} == {c.id for c in codes}
         renders = s.scalars(select(OutboxMessage).where(OutboxMessage.task == "letters.render")).all()
         queued = sorted(i for message in renders for i in message.args["letter_ids"])
@@ -112,7 +113,7 @@ def test_skip_invalid_imports_the_good_rows_and_reports_the_bad(pg, tmp_path):
 
 def mark_printed() -> None:
     with db.unit_of_work() as s:
-        s.execute(update(Letter).values(status="printed", printed_at=clock.now()))
+        s.execute(update(Letter).values(status=LetterStatus.PRINTED, printed_at=clock.now()))
 
 
 def test_r20_reimport_updates_changed_fields_and_queues_no_new_invitation(pg, tmp_path):
@@ -139,7 +140,8 @@ def test_r20_reimport_updates_changed_fields_and_queues_no_new_invitation(pg, tm
 def test_r20_a_member_with_a_login_gets_no_invitation(pg, tmp_path):
     now = clock.now()
     with db.unit_of_work() as s:
-        for number, status in (("100001", "active"), ("100002", "pending"), ("100003", "deactivated")):
+        for number, status in (("100001", LoginStatus.ACTIVE), ("100002", LoginStatus.PENDING),
+                               ("100003", LoginStatus.DEACTIVATED)):
             member = Member(member_number=number, uid="CHE-100.155.212", name="Old AG", street="Weg 1",
                             postcode="3000", town="Bern", language="de", created_at=now, updated_at=now)
             s.add(member)
@@ -165,14 +167,14 @@ def test_r20_a_member_whose_code_expired_unused_gets_a_new_one(pg, tmp_path):
     assert next_day.astimezone(UTC).date() == expiry
     with db.unit_of_work() as s:  # one member used its code meanwhile and is registering
         used = s.scalar(select(RegistrationCode).join(Member).where(Member.member_number == "100002"))
-        used.status = "used"
+        used.status = CodeStatus.USED
     summary = import_rows(REGISTER[:2], tmp_path, next_day)
     assert summary.invitations == 2  # no login was ever made from the used code either
     with db.unit_of_work() as s:
         statuses = s.execute(select(Member.member_number, RegistrationCode.status, RegistrationCode.expires_on)
                              .join(Member).order_by(RegistrationCode.id)).all()
-    assert [(n, st) for n, st, _ in statuses] == [("100001", "voided"), ("100002", "used"), ("100001", "issued"),
-                                                  ("100002", "issued")]
+    assert [(n, st) for n, st, _ in statuses] == [("100001", CodeStatus.VOIDED), ("100002", CodeStatus.USED),
+                                                  ("100001", CodeStatus.ISSUED), ("100002", CodeStatus.ISSUED)]
     assert statuses[-1][2] > expiry
     assert {n: len(found) for n, found in letters_by_member().items()} == {"100001": 2, "100002": 2}
 
@@ -193,7 +195,7 @@ def test_r20_members_needing_invitation_is_set_based_on_zurich_today(pg):
             RegistrationCode(member_id=ids[1], purpose="registration", issued_at=now,
                              expires_on=today - timedelta(days=1)),
             RegistrationCode(member_id=ids[2], purpose="registration", issued_at=now, expires_on=today,
-                             status="voided"),
+                             status=CodeStatus.VOIDED),
         ])
         s.flush()
         assert members.members_needing_invitation(s, ids, today) == ids[1:]
@@ -254,7 +256,7 @@ def test_reimporting_the_same_file_changes_nothing(pg, tmp_path, options):
     assert run(pg, path, *options).exit_code == 0
     result = run(pg, path, *options)
     assert "0 created, 0 updated, 5 unchanged; 0 invitation letters queued" in result.stdout
-    assert count(Letter) == 5 and count(RegistrationCode, RegistrationCode.status == "issued") == 5
+    assert count(Letter) == 5 and count(RegistrationCode, RegistrationCode.status == CodeStatus.ISSUED) == 5
 
 
 FAIL_ON_100004 = """
@@ -291,17 +293,17 @@ def test_r1_an_address_change_replaces_an_invitation_not_yet_printed(pg, tmp_pat
     import_rows(REGISTER[:3], tmp_path, now)
     with db.unit_of_work() as s:  # 100002's letter is printed and posted; the others wait in the queue
         s.execute(update(Letter).where(Letter.member_id == select(Member.id).where(Member.member_number == "100002")
-                                       .scalar_subquery()).values(status="printed"))
+                                       .scalar_subquery()).values(status=LetterStatus.PRINTED))
     moved = [REGISTER[0].replace("Bahnhofstrasse 1", "Bundesgasse 8"), REGISTER[1].replace("Rue du Lac 12", "Rue 1"),
              REGISTER[2] + "info@ticino.example"]
     summary = import_rows(moved, tmp_path, now)
     assert (summary.updated, summary.invitations, summary.readdressed) == (3, 1, 1)
     letters = letters_by_member()
-    assert [(x.status, x.address[1]) for x in letters["100001"]] == [("cancelled", "Bahnhofstrasse 1"),
-                                                                     ("pending", "Bundesgasse 8")]
+    assert [(x.status, x.address[1]) for x in letters["100001"]] == [(LetterStatus.CANCELLED, "Bahnhofstrasse 1"),
+                                                                     (LetterStatus.PENDING, "Bundesgasse 8")]
     # 100002's letter is posted already (the new address gets no second code); 100003 changed only its e-mail.
     assert len(letters["100002"]) == 1 and len(letters["100003"]) == 1
     with db.unit_of_work() as s:
         codes = s.execute(select(RegistrationCode.status).join(Member).where(Member.member_number == "100001")
                           .order_by(RegistrationCode.id)).scalars().all()
-    assert codes == ["voided", "issued"]
+    assert codes == [CodeStatus.VOIDED, CodeStatus.ISSUED]

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from core.domain.register import COLUMNS
+from core.domain.states import LetterStatus
 
 BACKOFFICE = str(Path(sys.executable).with_name("backoffice"))
 ROWS = [
@@ -40,7 +41,7 @@ def test_r20_import_and_reimport_on_sqlite(tmp_path):
         assert conn.execute("SELECT street FROM member WHERE member_number = '100002'").fetchone() == ("Rue du Lac 14",)
         assert conn.execute("SELECT status, address FROM letter WHERE member_id = (SELECT id FROM member WHERE "
                             "member_number = '100002') ORDER BY id").fetchall() == [
-            ("cancelled", '["Boulangerie Dupont SA", "Rue du Lac 12", "1003 Lausanne"]'),
-            ("pending", '["Boulangerie Dupont SA", "Rue du Lac 14", "1003 Lausanne"]')]
+            (LetterStatus.CANCELLED, '["Boulangerie Dupont SA", "Rue du Lac 12", "1003 Lausanne"]'),
+            (LetterStatus.PENDING, '["Boulangerie Dupont SA", "Rue du Lac 14", "1003 Lausanne"]')]
         assert conn.execute("SELECT count(*), count(DISTINCT member_id) FROM letter").fetchone() == (4, 3)
         assert conn.execute("SELECT count(*) FROM outbox WHERE task = 'letters.render'").fetchone() == (3,)

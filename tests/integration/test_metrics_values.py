@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from core import clock, db, outbox
+from core.domain.states import CaseStatus, CodeStatus, LetterStatus
 from core.models import Case, Letter, Member, RegistrationCode
 from tests.integration.ops_support import NOWHERE_PORT, environment, samples, value
 from tests.integration.staff_support import make_app
@@ -89,16 +90,18 @@ def test_database_gauges_count_codes_letters_cases_and_the_outbox(pg):
     today = clock.today_in_zurich(clock.now())
     now = clock.now()
     with db.unit_of_work() as s:
-        for status, expires in (("issued", today + timedelta(days=20)), ("issued", today + timedelta(days=1)),
-                                ("issued", today - timedelta(days=1)), ("used", today), ("voided", today),
-                                ("voided", today)):
+        for status, expires in ((CodeStatus.ISSUED, today + timedelta(days=20)),
+                                (CodeStatus.ISSUED, today + timedelta(days=1)),
+                                (CodeStatus.ISSUED, today - timedelta(days=1)), (CodeStatus.USED, today),
+                                (CodeStatus.VOIDED, today), (CodeStatus.VOIDED, today)):
             _code(s, member_id, status, expires)
-        for number, status in enumerate(("rendered", "printed", "printed", "printed", "returned")):
+        for number, status in enumerate((LetterStatus.RENDERED, LetterStatus.PRINTED, LetterStatus.PRINTED,
+                                         LetterStatus.PRINTED, LetterStatus.RETURNED)):
             s.add(Letter(reference=f"L-TEST-{number:04d}", member_id=member_id, kind="new_code", language="de",
                          address=["Metrik AG", "Weg 1", "3000 Bern"], postcode="3000", letter_date=today,
                          status=status, pdf_path="", created_at=now))
-        for kind, status in (("new_code", "open"), ("new_code", "open"), ("code_exhausted", "open"),
-                             ("new_code", "approved")):
+        for kind, status in (("new_code", CaseStatus.OPEN), ("new_code", CaseStatus.OPEN),
+                             ("code_exhausted", CaseStatus.OPEN), ("new_code", CaseStatus.APPROVED)):
             s.add(Case(kind=kind, status=status, why="test", member_id=member_id, created_at=now))
         outbox.add(s, "requests.decide", {"request_id": 1}, key="decide:metrics-1", now=now - timedelta(seconds=90))
         outbox.add(s, "requests.decide", {"request_id": 2}, key="decide:metrics-2", now=now)

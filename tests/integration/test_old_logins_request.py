@@ -15,6 +15,7 @@ from staff_support import create_staff, csrf, english_client, log_in, make_app, 
 
 from core import clock, db
 from core.desk import desk, requests, stale_logins
+from core.domain.states import LoginStatus, RequestStatus
 from core.models import Case, History, Letter, Login, OutboxMessage, Request
 
 ADMIN = ["administration", "correspondence"]
@@ -182,8 +183,9 @@ def test_r17_clerk_confirms_the_matched_logins_and_another_approves(app, member)
         desk.approve(s, case_id, boss.staff_id, "", clock.now())
     with db.unit_of_work() as s:
         states = dict(s.execute(select(Login.name, Login.status).where(Login.member_id == member)).all())
-        assert states == {"Paolo Neri": "deactivated", "Gina Rossi": "deactivated", "Ugo Verdi": "active"}
-        assert s.scalars(select(Request.status)).one() == "completed"
+        assert states == {"Paolo Neri": LoginStatus.DEACTIVATED, "Gina Rossi": LoginStatus.DEACTIVATED,
+                          "Ugo Verdi": LoginStatus.ACTIVE}
+        assert s.scalars(select(Request.status)).one() == RequestStatus.COMPLETED
         assert s.scalar(select(func.count()).select_from(History).where(History.event == "case.recorded")) == 1
     assert _count(Letter, Letter.kind == "logins_deactivated") == 1
 
@@ -205,7 +207,7 @@ def test_r17_with_an_active_administrator_the_case_cannot_be_confirmed(app, memb
     log_in(clerk, anna)
     text = html.unescape(clerk.get(f"/staff/cases/{case_id}").data.decode())
     assert "This member has an active administrator (Maria Bianchi)" in text and "confirm-logins" not in text
-    assert _count(Login, Login.status == "deactivated") == 0
+    assert _count(Login, Login.status == LoginStatus.DEACTIVATED) == 0
 
 
 def test_r21_old_logins_status_is_the_same_for_a_member_with_and_without_administrators(app, pg):

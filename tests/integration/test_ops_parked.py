@@ -9,6 +9,7 @@ from click.testing import CliRunner
 from sqlalchemy import select
 
 from core import clock, db, outbox
+from core.domain.states import ParkedStatus
 from core.models import AuditEvent, OutboxMessage, ParkedTask
 from core.observability import REDACTED
 from core.operations import operations
@@ -46,7 +47,7 @@ def test_r18_parked_task_retried_from_the_page_goes_out_again_under_a_new_key(pg
     parked_id = _failed_mail(monkeypatch)
     with db.unit_of_work() as s:
         parked = s.get(ParkedTask, parked_id)
-        assert parked.status == "parked" and parked.error_type == "ConnectionRefusedError"
+        assert parked.status == ParkedStatus.PARKED and parked.error_type == "ConnectionRefusedError"
         assert parked.args["kwargs"]["body"] == REDACTED  # the mail text is not copied into the parked row
     client = _supervisor_client()
 
@@ -59,7 +60,7 @@ def test_r18_parked_task_retried_from_the_page_goes_out_again_under_a_new_key(pg
     assert retried.status_code == 303
     with db.unit_of_work() as s:
         parked = s.get(ParkedTask, parked_id)
-        assert parked.status == "retried" and parked.resolved_by == "staff:sara.supervisor"
+        assert parked.status == ParkedStatus.RETRIED and parked.resolved_by == "staff:sara.supervisor"
         again = s.scalar(select(OutboxMessage).where(OutboxMessage.key == parked.retry_key))
     assert again is not None and again.sent_at is None and again.task == "mail.send"
     assert again.args == ARGS and again.key != "mail:request-received:41"  # the original text, a new task id
@@ -78,7 +79,7 @@ def test_r18_discarded_task_stays_discarded_and_is_audited(pg, monkeypatch):
     token = csrf(client.get("/staff/operations").get_data(as_text=True))
     assert client.post(f"/staff/operations/parked/{parked_id}/discard", data={"csrf_token": token}).status_code == 303
     with db.unit_of_work() as s:
-        assert s.get(ParkedTask, parked_id).status == "discarded"
+        assert s.get(ParkedTask, parked_id).status == ParkedStatus.DISCARDED
         assert s.scalar(select(OutboxMessage).where(OutboxMessage.key.like("retry%"))) is None
     assert [event.actor for event in _audit("task.discarded")] == ["staff:sara.supervisor"]
     from core.cli import main

@@ -15,6 +15,7 @@ from sqlalchemy import func, select, update
 from core import clock, config, db
 from core.codes import codes as code_service
 from core.domain import codes
+from core.domain.states import CaseStatus, CodeStatus, LoginStatus
 from core.models import AuditEvent, Case, CodeAttempt, Login, Member, RegistrationCode
 
 NUMBER = "100200"
@@ -58,7 +59,8 @@ def give_code(member_id: int) -> str:
         member = s.get(Member, member_id)
         letter_id = code_service.issue_letter(s, member, "invitation", clock.now())
         code_id = s.scalar(select(RegistrationCode.id).join_from(RegistrationCode, RegistrationCode.member)
-                           .where(RegistrationCode.member_id == member_id, RegistrationCode.status == "issued"))
+                           .where(RegistrationCode.member_id == member_id,
+                                  RegistrationCode.status == CodeStatus.ISSUED))
         assert letter_id and code_id
         s.execute(update(RegistrationCode).where(RegistrationCode.id == code_id)
                   .values(code_hash=codes.keyed_hash(config.get().code_hmac_secret, member.member_number, code)))
@@ -122,7 +124,7 @@ def test_r2_r8_full_registration_makes_an_active_administrator_and_uses_the_code
     assert give_details(client).status_code == 303
     with db.unit_of_work() as s:
         pending = s.scalar(select(Login).where(Login.member_id == member_id))
-        assert pending.status == "pending" and pending.mobile == "+41791234567"
+        assert pending.status == LoginStatus.PENDING and pending.mobile == "+41791234567"
         assert pending.totp_secret and "Bergsee" not in pending.password_hash
     page = client.get("/register/authenticator")
     assert page.headers["Cache-Control"] == "no-store"
@@ -141,12 +143,12 @@ def test_r2_r8_full_registration_makes_an_active_administrator_and_uses_the_code
 
     with db.unit_of_work() as s:
         login = s.get(Login, pending.id)
-        assert login.status == "active" and login.activated_at is not None
+        assert login.status == LoginStatus.ACTIVE and login.activated_at is not None
         assert login.totp_last_step == step
         assert "administration" in login.rights and len(login.rights) == 7
         assert login.registration_code_id is not None
         used = s.get(RegistrationCode, login.registration_code_id)
-        assert used.status == "used" and used.used_at is not None
+        assert used.status == CodeStatus.USED and used.used_at is not None
         actions = list(s.scalars(select(AuditEvent.action).order_by(AuditEvent.id)))
     assert actions[-3:] == ["login.created", "code.used", "login.recovery_codes_issued"]
 
@@ -177,7 +179,7 @@ def test_r2_a_code_used_meanwhile_stops_a_second_registration_at_the_last_step(a
     assert late.status_code == 303 and late.headers["Location"].endswith("/register")
     with db.unit_of_work() as s:
         statuses = sorted(s.scalars(select(Login.status).where(Login.member_id == member_id)))
-    assert statuses == ["active", "pending"]
+    assert statuses == [LoginStatus.ACTIVE, LoginStatus.PENDING]
 
 
 def test_r2_an_expired_code_is_refused(client):
@@ -195,7 +197,7 @@ def test_r2_a_voided_code_is_refused_with_the_same_message(client):
     member_id = make_member()
     old = give_code(member_id)
     give_code(member_id)  # a new letter voids the older code
-    assert _code_status(member_id) == ["voided", "issued"]
+    assert _code_status(member_id) == [CodeStatus.VOIDED, CodeStatus.ISSUED]
     assert "do not match a valid registration code" in text(enter_code(client, old))
 
 
@@ -222,7 +224,7 @@ def test_r3_sixth_try_in_15_minutes_is_refused_even_with_the_right_code(client):
     blocked = enter_code(client, code)
     assert blocked.status_code == 422
     assert "Too many wrong codes. Wait 15 minutes" in text(blocked)
-    assert _code_status(member_id) == ["issued"]
+    assert _code_status(member_id) == [CodeStatus.ISSUED]
     with db.unit_of_work() as s:
         assert s.get(Member, member_id).code_failures == 5  # the blocked try was not even checked
 
@@ -259,8 +261,8 @@ def test_r3_the_hundredth_wrong_code_voids_the_codes_and_opens_a_staff_case(clie
     with db.unit_of_work() as s:
         assert s.get(Member, member_id).code_failures == 100
         staff_cases = s.scalars(select(Case).where(Case.member_id == member_id)).all()
-        assert [(c.kind, c.status) for c in staff_cases] == [("code_exhausted", "open")]
-    assert _code_status(member_id) == ["voided", "voided"]
+        assert [(c.kind, c.status) for c in staff_cases] == [("code_exhausted", CaseStatus.OPEN)]
+    assert _code_status(member_id) == [CodeStatus.VOIDED, CodeStatus.VOIDED]
     # The voided code no longer opens anything, even from a fresh window.
     with db.unit_of_work() as s:
         s.execute(update(CodeAttempt).values(at=clock.now() - timedelta(hours=1)))
@@ -276,7 +278,7 @@ def test_r4_a_code_is_not_a_way_to_log_in(client):
                                           "password": codes.printed(code)})
     assert refused.status_code == 422
     assert "/portal/" not in refused.headers.get("Location", "")
-    assert _code_status(member_id) == ["issued"]
+    assert _code_status(member_id) == [CodeStatus.ISSUED]
 
 
 def test_r7_an_invalid_mobile_number_is_refused_and_values_are_kept(client):
@@ -311,8 +313,8 @@ def test_r8_a_wrong_code_from_the_app_keeps_the_login_pending(client):
     wrong = client.post("/register/authenticator", data={"otp": otp_at_step(secret, current_step() - 5)})
     assert wrong.status_code == 422 and "This code is not right" in text(wrong)
     with db.unit_of_work() as s:
-        assert s.scalar(select(Login.status)) == "pending"
-    assert _code_status(member_id) == ["issued"]
+        assert s.scalar(select(Login.status)) == LoginStatus.PENDING
+    assert _code_status(member_id) == [CodeStatus.ISSUED]
 
 
 def test_registration_steps_cannot_be_skipped(client):
@@ -399,7 +401,7 @@ def test_r2_two_registrations_racing_for_one_code_make_one_login(app):
     racer.join(timeout=30)
     assert outcomes == [registration.Activation.GONE]
     with db.unit_of_work() as s:
-        assert sorted(s.scalars(select(Login.status))) == ["active", "pending"]
+        assert sorted(s.scalars(select(Login.status))) == [LoginStatus.ACTIVE, LoginStatus.PENDING]
         assert s.scalar(select(func.count()).where(AuditEvent.action == "code.used")) == 1
 
 

@@ -12,6 +12,7 @@ from sqlalchemy import select, update
 from core import clock, config, db
 from core.codes import codes as code_service
 from core.domain import codes
+from core.domain.states import CodeStatus, LoginStatus, MandateStatus
 from core.models import AuditEvent, Letter, Login, Mandate, Member, PowerOfAttorney, RegistrationCode, Trustee
 from core.trustees import mandates
 from tests.integration.test_registration_flow import (
@@ -51,7 +52,7 @@ def _prepared(member_id: int) -> tuple[int, int]:
     now = clock.now()
     with db.unit_of_work() as s:
         login = Login(member_id=member_id, name="Bruno Beispiel", email="bruno@example.ch", mobile="+41791112233",
-                      language="fr", rights=RIGHTS, status="pending", created_at=now, session_version=1,
+                      language="fr", rights=RIGHTS, status=LoginStatus.PENDING, created_at=now, session_version=1,
                       totp_last_step=0, password_hash="", totp_secret="")
         s.add(login)
         s.flush()
@@ -110,9 +111,10 @@ def test_r16_a_code_for_a_prepared_login_completes_that_login_with_staffs_detail
         logins = s.scalars(select(Login).where(Login.member_id == member_id)).all()
         assert [lg.id for lg in logins] == [login_id]  # no second login made
         login = logins[0]
-        assert login.status == "active" and login.name == "Bruno Beispiel" and login.email == "bruno@example.ch"
+        assert login.status == LoginStatus.ACTIVE and login.name == "Bruno Beispiel"
+        assert login.email == "bruno@example.ch"
         assert login.rights == RIGHTS and login.mobile == "+41794445566" and login.password_hash
-        assert s.get(RegistrationCode, code_id).status == "used"
+        assert s.get(RegistrationCode, code_id).status == CodeStatus.USED
         actions = s.scalars(select(AuditEvent.action).where(AuditEvent.subject == f"login:{login_id}")).all()
         assert "login.activated" in actions and "login.created" not in actions
 
@@ -142,11 +144,12 @@ def test_r15_r13_a_trustee_code_registers_a_trustee_login_with_a_mandate_in_the_
     with db.unit_of_work() as s:
         assert s.scalars(select(Login).where(Login.member_id == member_id)).all() == []  # no member login
         login = s.scalar(select(Login).where(Login.trustee_id == trustee_id))
-        assert login.status == "active" and login.email == "tina@treuhand.example" and login.rights == []
+        assert login.status == LoginStatus.ACTIVE and login.email == "tina@treuhand.example" and login.rights == []
         mandate = s.scalar(select(Mandate).where(Mandate.login_id == login.id))
-        assert mandate.member_id == member_id and mandate.status == "active" and mandate.rights == RIGHTS
+        assert mandate.member_id == member_id and mandate.status == MandateStatus.ACTIVE and mandate.rights == RIGHTS
         assert mandates.active_rights(s, login.id, member_id, clock.now()) == frozenset(RIGHTS)
-        assert s.scalar(select(RegistrationCode.status).where(RegistrationCode.trustee_id == trustee_id)) == "used"
+        assert s.scalar(select(RegistrationCode.status)
+                        .where(RegistrationCode.trustee_id == trustee_id)) == CodeStatus.USED
 
 
 def test_r13_a_trustee_person_with_a_login_gets_the_member_added_to_it_not_a_second_login(app):
@@ -177,8 +180,8 @@ def test_r13_a_trustee_person_with_a_login_gets_the_member_added_to_it_not_a_sec
     assert done.status_code == 303 and done.headers["Location"].endswith("/register/done")
     with db.unit_of_work() as s:
         logins = s.scalars(select(Login).where(Login.trustee_id == trustee_id)).all()
-        assert len(logins) == 1 and logins[0].status == "active"
+        assert len(logins) == 1 and logins[0].status == LoginStatus.ACTIVE
         held = {m.member_id: m.rights for m in s.scalars(select(Mandate).where(Mandate.login_id == logins[0].id))}
         assert held == {member_id: RIGHTS, other: ["correspondence"]}
         assert s.scalar(select(RegistrationCode.status).join(Letter, Letter.code_id == RegistrationCode.id)
-                        .where(RegistrationCode.member_id == other)) == "used"
+                        .where(RegistrationCode.member_id == other)) == CodeStatus.USED

@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from core import clock, db
 from core.desk import requests
 from core.domain.requests import LETTER_IN_POST
+from core.domain.states import CaseStatus, CodeStatus
 from core.models import Case, History, Letter, RegistrationCode
 
 
@@ -33,14 +34,14 @@ def test_r21_one_code_letter_a_week_further_requests_join_one_staff_case_and_voi
     first = submit(requester_email="anna@example.ch")[0]
     _decide(first)
     with db.unit_of_work() as s:
-        posted = s.scalar(select(RegistrationCode.id).where(RegistrationCode.status == "issued"))
+        posted = s.scalar(select(RegistrationCode.id).where(RegistrationCode.status == CodeStatus.ISSUED))
     for email in ("eve@example.org", "mallory@example.org", "trent@example.org"):
         _decide(submit(requester_email=email)[0])
     assert _count(Letter) == 1
     with db.unit_of_work() as s:
-        assert s.get_one(RegistrationCode, posted).status == "issued"  # the code in the post still works (R2)
+        assert s.get_one(RegistrationCode, posted).status == CodeStatus.ISSUED  # the code in the post still works (R2)
         cases = list(s.scalars(select(Case)))
-        assert [(c.kind, c.status, c.why) for c in cases] == [("new_code", "open", LETTER_IN_POST)]
+        assert [(c.kind, c.status, c.why) for c in cases] == [("new_code", CaseStatus.OPEN, LETTER_IN_POST)]
     assert _count(History, History.case_id == cases[0].id, History.event == "case.request_joined") == 2
     # A week later a request may bring a letter again.
     _decide(submit(requester_email="anna@example.ch")[0], later=timedelta(days=8))

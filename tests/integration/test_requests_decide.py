@@ -11,6 +11,7 @@ from core import clock, db
 from core.codes import codes
 from core.desk import requests
 from core.domain.requests import Outcome
+from core.domain.states import CaseStatus, CodeStatus, LetterStatus, LoginStatus, RequestStatus
 from core.models import AuditEvent, Case, History, Letter, RegistrationCode, Request
 
 
@@ -32,17 +33,18 @@ def test_r5_r2_no_administrator_and_match_issue_a_code_letter_and_void_the_older
     assert decide(request_id) is Outcome.ISSUE_CODE
 
     done = load(request_id)
-    assert (done.status, done.outcome, done.member_id) == ("completed", "code_issued", member_id)
+    assert (done.status, done.outcome, done.member_id) == (RequestStatus.COMPLETED, "code_issued", member_id)
     assert done.decided_at is not None
     with db.unit_of_work() as session:
         by_status = {c.status: c for c in session.scalars(select(RegistrationCode))}
-        assert set(by_status) == {"voided", "issued"}  # R2: the invitation code is void, the new one stands
-        assert by_status["issued"].request_id == request_id
+        # R2: the invitation code is void, the new one stands
+        assert set(by_status) == {CodeStatus.VOIDED, CodeStatus.ISSUED}
+        assert by_status[CodeStatus.ISSUED].request_id == request_id
         letters = session.scalars(select(Letter).order_by(Letter.id)).all()
-        assert [(letter.kind, letter.status) for letter in letters] == [("invitation", "cancelled"),
-                                                                        ("new_code", "pending")]
+        assert [(letter.kind, letter.status) for letter in letters] == [("invitation", LetterStatus.CANCELLED),
+                                                                        ("new_code", LetterStatus.PENDING)]
         # R1: the address on file, never one from the request
-        assert letters[1].address[-1] == "3000 Bern" and letters[1].code_id == by_status["issued"].id
+        assert letters[1].address[-1] == "3000 Bern" and letters[1].code_id == by_status[CodeStatus.ISSUED].id
         events = [h.event for h in session.scalars(select(History).where(History.request_id == request_id))]
         decided = session.scalars(select(AuditEvent).where(AuditEvent.action == "request.decided")).one()
     assert events == ["request.received", "request.decided"]
@@ -59,15 +61,15 @@ def test_r5_active_administrator_is_mailed_and_no_code_is_issued(pg):
         add_login(session, member, "admin@muster.ch", language="fr")
         add_login(session, member, "second.admin@muster.ch", rights=["administration", "invoices"])
         add_login(session, member, "clerk@muster.ch", rights=["salary_declarations"])  # no administration right
-        add_login(session, member, "left@muster.ch", status="deactivated")
+        add_login(session, member, "left@muster.ch", status=LoginStatus.DEACTIVATED)
         add_login(session, member, "gone@muster.ch", last_day=yesterday)  # R11: refused since midnight
-        add_login(session, member, "pending@muster.ch", status="pending")
+        add_login(session, member, "pending@muster.ch", status=LoginStatus.PENDING)
     request_id, reference = submit()
 
     assert decide(request_id) is Outcome.TELL_ADMINISTRATORS
 
     done = load(request_id)
-    assert (done.status, done.outcome) == ("completed", "administrators_told")
+    assert (done.status, done.outcome) == (RequestStatus.COMPLETED, "administrators_told")
     assert count(RegistrationCode) == 0 and count(Letter) == 0 and count(Case) == 0
     mails = {row.args["to"]: row.args for row in outbox("mail.send")}
     assert set(mails) == {"anna@example.ch", "admin@muster.ch", "second.admin@muster.ch"}
@@ -101,10 +103,10 @@ def test_r5_uid_mismatch_opens_a_staff_case(pg):
     assert decide(request_id) is Outcome.STAFF_CASE
 
     done = load(request_id)
-    assert (done.status, done.outcome) == ("in_review", "staff_case")
+    assert (done.status, done.outcome) == (RequestStatus.IN_REVIEW, "staff_case")
     with db.unit_of_work() as session:
         case = session.scalars(select(Case)).one()
-        assert (case.status, case.kind, case.request_id) == ("open", "new_code", request_id)
+        assert (case.status, case.kind, case.request_id) == (CaseStatus.OPEN, "new_code", request_id)
         assert "UID" in case.why
     assert count(RegistrationCode) == 0
     # staff hear of it in the batched notice (core.desk.staff_notices), not one e-mail per case
@@ -115,7 +117,7 @@ def test_r5_unknown_member_opens_a_staff_case(pg):
     request_id, _ = submit(member_number="999999")
     assert decide(request_id) is Outcome.STAFF_CASE
     done = load(request_id)
-    assert (done.status, done.member_id) == ("in_review", None)
+    assert (done.status, done.member_id) == (RequestStatus.IN_REVIEW, None)
     with db.unit_of_work() as session:
         assert session.scalars(select(Case)).one().member_id is None
 
@@ -169,14 +171,15 @@ def test_the_worker_task_decides_in_its_own_transaction(pg):
         add_member(session)
     request_id, _ = submit()
     decide_task.run(request_id)  # the task body, as the worker runs it (no eager mode, no mocks)
-    assert load(request_id).status == "completed"
+    assert load(request_id).status == RequestStatus.COMPLETED
     assert count(RegistrationCode) == 1
 
 
 def test_submit_writes_the_request_and_its_decision_task_together_and_nothing_more(pg):
     request_id, reference = submit(language="it")
     done = load(request_id)
-    assert (done.status, done.outcome, done.requester_phone, done.language) == ("received", "", "+41311234567", "it")
+    assert (done.status, done.outcome, done.requester_phone, done.language) == (
+        RequestStatus.RECEIVED, "", "+41311234567", "it")
     assert [(row.args, row.key) for row in outbox()] == [({"request_id": request_id}, f"decide:{request_id}")]
     assert count(History) == 0  # the history line and the acknowledgement come with the decision
     with db.unit_of_work() as session:

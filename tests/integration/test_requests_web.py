@@ -10,6 +10,7 @@ from requests_support import FORM, add_member, count, csrf_token, decide, outbox
 from sqlalchemy import select
 
 from core import db
+from core.domain.states import RequestStatus
 from core.models import OutboxMessage, Request
 from web import create_app
 
@@ -100,7 +101,7 @@ def test_sending_gives_a_confirmation_with_the_reference_and_what_happens_next(c
     with db.unit_of_work() as session:
         stored = session.scalars(select(Request)).one()
     assert (stored.reference, stored.status, stored.language, stored.member_number) == (
-        reference, "received", "en", "100234")
+        reference, RequestStatus.RECEIVED, "en", "100234")
     assert [row.key for row in outbox("requests.decide")] == [f"decide:{stored.id}"]
 
 

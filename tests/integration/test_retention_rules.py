@@ -10,6 +10,7 @@ from sqlalchemy import delete, func, select
 
 from core import audit, clock, db, outbox
 from core.cli import main
+from core.domain.states import CaseStatus, CodeStatus, LetterStatus, RequestStatus
 from core.models import (
     AuditEvent,
     AuthFailure,
@@ -69,7 +70,7 @@ def _letter(member_id: int, reference: str, printed_days_ago: float, pdf: Path) 
     with db.unit_of_work() as s:
         letter = Letter(reference=reference, member_id=member_id, kind="new_code", language="de",
                         address=["Muster AG", "3000 Bern"], postcode="3000", letter_date=at(printed_days_ago).date(),
-                        status="printed", pdf_path=str(pdf), created_at=at(printed_days_ago + 2),
+                        status=LetterStatus.PRINTED, pdf_path=str(pdf), created_at=at(printed_days_ago + 2),
                         rendered_at=at(printed_days_ago + 1), printed_at=at(printed_days_ago))
         s.add(letter)
         s.flush()
@@ -91,13 +92,13 @@ def _exists(model: type, id_: int) -> bool:
 
 def test_requests_and_cases_go_2_years_after_closing_and_open_ones_stay(pg):
     member_id = make_member("500100")
-    old_done = _request("500100", "completed", 731, member_id)
-    recent_done = _request("500100", "completed", 700, member_id)
-    old_open = _request("500100", "in_review", None, member_id)
-    open_case = _case(old_open, member_id, "open", None)
-    old_decided = _request("500100", "completed", 800, member_id)
-    old_case = _case(old_decided, member_id, "rejected", 800)
-    code = _code(member_id, "issued", request_id=old_done)
+    old_done = _request("500100", RequestStatus.COMPLETED, 731, member_id)
+    recent_done = _request("500100", RequestStatus.COMPLETED, 700, member_id)
+    old_open = _request("500100", RequestStatus.IN_REVIEW, None, member_id)
+    open_case = _case(old_open, member_id, CaseStatus.OPEN, None)
+    old_decided = _request("500100", RequestStatus.COMPLETED, 800, member_id)
+    old_case = _case(old_decided, member_id, CaseStatus.REJECTED, 800)
+    code = _code(member_id, CodeStatus.ISSUED, request_id=old_done)
 
     counted = _run(dry_run=True)
     assert counted["closed requests"] == 2 and counted["closed staff cases"] == 1
@@ -115,10 +116,12 @@ def test_requests_and_cases_go_2_years_after_closing_and_open_ones_stay(pg):
 
 def test_code_hashes_go_1_year_after_use_void_or_expiry(pg):
     member_id = make_member("500200")
-    gone = [_code(member_id, "used", used_days_ago=366), _code(member_id, "voided", voided_days_ago=400),
-            _code(member_id, "issued", expired_days_ago=370)]
-    kept = [_code(member_id, "used", used_days_ago=300), _code(member_id, "issued", expired_days_ago=10),
-            _code(member_id, "issued")]
+    gone = [_code(member_id, CodeStatus.USED, used_days_ago=366),
+            _code(member_id, CodeStatus.VOIDED, voided_days_ago=400),
+            _code(member_id, CodeStatus.ISSUED, expired_days_ago=370)]
+    kept = [_code(member_id, CodeStatus.USED, used_days_ago=300),
+            _code(member_id, CodeStatus.ISSUED, expired_days_ago=10),
+            _code(member_id, CodeStatus.ISSUED)]
     assert _run()["hashes of used, voided or expired codes"] == 3
     with db.unit_of_work() as s:
         assert [s.get(RegistrationCode, id_).code_hash for id_ in gone] == [None, None, None]
@@ -141,7 +144,7 @@ def test_printed_letter_pdfs_go_1_year_after_printing_and_the_letter_row_stays(p
     assert removed["PDFs of printed letters"] == 1 and removed["print batch files"] == 1
     assert not old_pdf.exists() and new_pdf.exists() and not batch_pdf.exists() and not manifest.exists()
     with db.unit_of_work() as s:
-        assert s.get(Letter, old).pdf_path == "" and s.get(Letter, old).status == "printed"
+        assert s.get(Letter, old).pdf_path == "" and s.get(Letter, old).status == LetterStatus.PRINTED
         assert s.get(Letter, new).pdf_path == str(new_pdf)
 
 
@@ -211,7 +214,7 @@ def test_operations_rows_and_attempts_go_but_a_parked_tasks_outbox_row_stays(pg)
 
 def test_the_command_says_what_it_would_remove(pg):
     member_id = make_member("500400")
-    _code(member_id, "used", used_days_ago=500)
+    _code(member_id, CodeStatus.USED, used_days_ago=500)
     result = CliRunner().invoke(main, ["retention", "--dry-run"])
     assert result.exit_code == 0, result.output
     assert "hashes of used, voided or expired codes: would remove 1 (older than 365 days)" in result.output
@@ -226,7 +229,7 @@ def test_the_daily_job_applies_retention_and_records_it(pg):
     from worker.tasks import operations as operations_tasks
 
     member_id = make_member("500500")
-    _code(member_id, "voided", voided_days_ago=400)
+    _code(member_id, CodeStatus.VOIDED, voided_days_ago=400)
     assert operations_tasks.apply_retention.apply().state == "SUCCESS"
     with db.unit_of_work() as s:
         assert s.scalar(select(func.count()).where(RegistrationCode.code_hash.is_(None))) == 1

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from core import audit, clock, migrate
 from core.db import make_engine
+from core.domain.states import CaseStatus, CodeStatus, RequestStatus
 from core.models import AuditEvent, Case, Member, OutboxMessage, RegistrationCode, Request
 from core.operations import retention
 
@@ -25,15 +26,15 @@ def test_retention_runs_on_sqlite(tmp_path):
                         created_at=old, updated_at=old)
         s.add(member)
         s.flush()
-        request = Request(reference="R-LITE-0001", kind="new_code", status="completed", outcome="rejected",
+        request = Request(reference="R-LITE-0001", kind="new_code", status=RequestStatus.COMPLETED, outcome="rejected",
                           member_number="600100", uid="CHE-100.155.212", company_name="Lite AG",
                           requester_name="A", requester_role="B", requester_email="a@example.ch", reason="r",
                           language="de", member_id=member.id, received_at=old, decided_at=old)
         s.add(request)
         s.flush()
-        s.add(Case(kind="new_code", status="rejected", why="w", request_id=request.id, member_id=member.id,
+        s.add(Case(kind="new_code", status=CaseStatus.REJECTED, why="w", request_id=request.id, member_id=member.id,
                    created_at=old, decided_at=old))
-        s.add(RegistrationCode(member_id=member.id, purpose="new_code", code_hash="f" * 64, status="used",
+        s.add(RegistrationCode(member_id=member.id, purpose="new_code", code_hash="f" * 64, status=CodeStatus.USED,
                                issued_at=old, expires_on=old.date(), used_at=old))
         s.add(OutboxMessage(task="mail.send", args={}, key="mail:lite", created_at=old, sent_at=old, attempts=0))
         for days in (900, 800, 1):

@@ -14,6 +14,7 @@ from staff_support import create_staff, csrf, english_client, log_in, make_app, 
 from core import clock, db
 from core.codes import codes, returned_mail
 from core.desk import desk, exceptional
+from core.domain.states import CaseStatus, CodeStatus, LetterStatus, LoginStatus
 from core.models import AuditEvent, Case, History, Letter, Login, Member, RegistrationCode
 
 
@@ -34,7 +35,7 @@ def client(app, staff):
     return client
 
 
-def _sent_letter(status: str = "printed") -> tuple[int, str]:
+def _sent_letter(status: str = LetterStatus.PRINTED) -> tuple[int, str]:
     member_id = make_member("500100")
     with db.unit_of_work() as s:
         letter_id = codes.issue_letter(s, s.get(Member, member_id), "invitation", clock.now())
@@ -64,11 +65,12 @@ def test_r2_a_returned_letter_is_marked_its_code_voided_and_a_case_opened(staff)
     assert done.first_time and done.reference == reference
     with db.unit_of_work() as s:
         letter = s.get(Letter, letter_id)
-        assert letter.status == "returned" and letter.returned_at is not None
+        assert letter.status == LetterStatus.RETURNED and letter.returned_at is not None
         code = s.get(RegistrationCode, letter.code_id)
-        assert code.status == "voided" and code.void_reason == "returned"
+        assert code.status == CodeStatus.VOIDED and code.void_reason == "returned"
         case = s.get(Case, done.case_id)
-        assert case.kind == "returned_mail" and case.status == "open" and case.payload == {"letter_id": letter_id}
+        assert case.kind == "returned_mail" and case.status == CaseStatus.OPEN
+        assert case.payload == {"letter_id": letter_id}
         assert case.member_id == letter.member_id
         actions = set(s.scalars(select(AuditEvent.action).where(AuditEvent.member_id == letter.member_id)))
         assert {"letter.returned", "code.voided", "case.opened"} <= actions
@@ -94,16 +96,16 @@ def test_the_mail_room_takes_what_a_barcode_scanner_types(client, typed):
     response = _scan(client, typed.format(reference, lower=reference.lower()))
     assert response.status_code == 200 and f"Letter {reference} is marked as returned" in _text(response)
     with db.unit_of_work() as s:
-        assert s.get(Letter, letter_id).status == "returned"
+        assert s.get(Letter, letter_id).status == LetterStatus.RETURNED
 
 
 def test_unknown_or_unsent_references_get_a_clear_message_and_change_nothing(client):
-    _, pending = _sent_letter(status="pending")
+    _, pending = _sent_letter(status=LetterStatus.PENDING)
     unknown = _scan(client, "L-ZZZZ-ZZZZ")
     assert unknown.status_code == 422 and "No letter with the reference L-ZZZZ-ZZZZ." in _text(unknown)
     never_sent = _scan(client, pending)
     assert never_sent.status_code == 422 and f"Letter {pending} was never sent" in _text(never_sent)
-    assert _count(Case) == 0 and _count(Letter, Letter.status == "returned") == 0
+    assert _count(Case) == 0 and _count(Letter, Letter.status == LetterStatus.RETURNED) == 0
 
 
 def _returned_case(client) -> int:
@@ -137,9 +139,9 @@ def test_r1_the_corrected_address_gets_the_new_code_letter(app, client):
     assert sent.status_code == 303
     with db.unit_of_work() as s:
         case = s.get(Case, case_id)
-        assert case.status == "approved"
+        assert case.status == CaseStatus.APPROVED
         newest = s.scalar(select(Letter).order_by(Letter.id.desc()).limit(1))
-        assert newest.status == "pending" and newest.address[-2:] == ["Neue Gasse 7", "3011 Bern"]
+        assert newest.status == LetterStatus.PENDING and newest.address[-2:] == ["Neue Gasse 7", "3011 Bern"]
         assert newest.kind == "invitation"
         corrected = s.scalar(select(AuditEvent).where(AuditEvent.action == "member.address_corrected"))
         assert corrected.member_id == case.member_id and corrected.actor == "staff:vera.vier"
@@ -155,7 +157,7 @@ def test_a_returned_letter_case_can_be_closed_without_a_new_letter(client):
     closed = _post(client, case_id, "close", "close", note="the member has left the fund")
     assert closed.status_code == 303
     with db.unit_of_work() as s:
-        assert s.get(Case, case_id).status == "closed"
+        assert s.get(Case, case_id).status == CaseStatus.CLOSED
     assert _count(Letter) == letters
     again = _post(client, case_id, "returned-mail/new-letter", "letter", note="")
     assert again.status_code == 409 and _count(Letter) == letters
@@ -164,7 +166,7 @@ def test_a_returned_letter_case_can_be_closed_without_a_new_letter(client):
 def _printed(letter_id: int) -> str:
     with db.unit_of_work() as s:
         letter = s.get_one(Letter, letter_id)
-        letter.status = "printed"
+        letter.status = LetterStatus.PRINTED
         return letter.reference
 
 
@@ -190,9 +192,9 @@ def test_r16_a_returned_exceptional_letter_sends_a_new_code_for_the_same_prepare
         login = s.scalars(select(Login).where(Login.member_id == member_id)).one()
         letter = s.get_one(Letter, second)
         code = s.get_one(RegistrationCode, letter.code_id)
-        assert (letter.kind, letter.status) == ("exceptional_login", "pending")
-        assert (code.status, code.login_id, code.purpose) == ("issued", login.id, codes.PREPARED_LOGIN)
-        assert login.status == "pending" and login.rights == ["correspondence"]
+        assert (letter.kind, letter.status) == ("exceptional_login", LetterStatus.PENDING)
+        assert (code.status, code.login_id, code.purpose) == (CodeStatus.ISSUED, login.id, codes.PREPARED_LOGIN)
+        assert login.status == LoginStatus.PENDING and login.rights == ["correspondence"]
 
 
 def test_r16_a_returned_exceptional_letter_is_not_resent_once_its_login_is_gone(staff):
@@ -209,11 +211,11 @@ def test_r16_a_returned_exceptional_letter_is_not_resent_once_its_login_is_gone(
         first = desk.approve(s, case_id, supervisor.staff_id, "", clock.now())
     with db.unit_of_work() as s:
         done = returned_mail.register_return(s, _printed(first), staff.staff_id, clock.now())
-        s.scalars(select(Login).where(Login.member_id == member_id)).one().status = "deactivated"
+        s.scalars(select(Login).where(Login.member_id == member_id)).one().status = LoginStatus.DEACTIVATED
     letters = _count(Letter)
     with pytest.raises(desk.CannotApprove, match="no longer waits"), db.unit_of_work() as s:
         desk.approve(s, done.case_id, staff.staff_id, "", clock.now())
-    assert _count(Letter) == letters and _count(Case, Case.id == done.case_id, Case.status == "open") == 1
+    assert _count(Letter) == letters and _count(Case, Case.id == done.case_id, Case.status == CaseStatus.OPEN) == 1
 
 
 def test_r17_a_returned_confirmation_is_sent_again_without_a_code(client):
@@ -233,8 +235,8 @@ def test_r17_a_returned_confirmation_is_sent_again_without_a_code(client):
     assert sent.status_code == 303
     with db.unit_of_work() as s:
         newest = s.scalar(select(Letter).order_by(Letter.id.desc()).limit(1))
-        assert (newest.kind, newest.code_id, newest.status) == ("logins_deactivated", None, "pending")
-        assert s.get_one(Case, case_id).status == "approved"
+        assert (newest.kind, newest.code_id, newest.status) == ("logins_deactivated", None, LetterStatus.PENDING)
+        assert s.get_one(Case, case_id).status == CaseStatus.APPROVED
     assert _count(RegistrationCode) == codes_before
 
 
@@ -244,7 +246,7 @@ def test_the_mail_room_speaks_the_clerks_language(app, staff):
     log_in(client, staff)
     unknown = _scan(client, "L-ZZZZ-ZZZZ")
     assert unknown.status_code == 422 and "Es gibt keinen Brief mit der Referenz L-ZZZZ-ZZZZ." in _text(unknown)
-    _, pending = _sent_letter(status="pending")
+    _, pending = _sent_letter(status=LetterStatus.PENDING)
     never_sent = _scan(client, pending)
     assert f"Brief {pending} wurde nie versandt (Stand: Wartet" in _text(never_sent)
 
@@ -268,5 +270,5 @@ def test_r16_closing_a_returned_exceptional_letter_withdraws_the_prepared_login(
         desk.close(s, done.case_id, staff.staff_id, "the member will write again", clock.now())
     with db.unit_of_work() as s:
         login = s.scalars(select(Login).where(Login.member_id == member_id)).one()
-        assert login.status == "deactivated"
+        assert login.status == LoginStatus.DEACTIVATED
         assert not exceptional.email_taken(s, member_id, "lea@muster.ch")

@@ -15,6 +15,7 @@ from core import clock, db
 from core.codes import codes, returned_mail
 from core.desk import desk, support
 from core.domain.signatory_rows import SignatoryRow
+from core.domain.states import LetterStatus
 from core.members import signatories
 from core.models import Case, Letter, Member
 
@@ -32,7 +33,7 @@ def _staff_work_on(member_id: int, login_id: int) -> None:
     with db.unit_of_work() as s:
         letter_id = codes.issue_letter(s, s.get(Member, member_id), "invitation", now)
         letter = s.get(Letter, letter_id)
-        letter.status = "printed"
+        letter.status = LetterStatus.PRINTED
         reference = letter.reference
     with db.unit_of_work() as s:
         case_id = returned_mail.register_return(s, reference, clerk.staff_id, now).case_id

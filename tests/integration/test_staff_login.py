@@ -25,6 +25,7 @@ from staff_support import (
 
 from core import clock, db, secrets_box
 from core.cli import main
+from core.domain.states import LoginStatus
 from core.models import AuditEvent, AuthFailure, Login, StaffUser
 
 
@@ -221,7 +222,7 @@ def test_a_member_login_session_cannot_open_the_staff_desk(app):
     member_id = make_member()
     with db.unit_of_work() as s:
         login = Login(member_id=member_id, name="Lea Meier", email="lea@example.ch", mobile="+41791234567",
-                      language="de", rights=["administration"], status="active", created_at=clock.now())
+                      language="de", rights=["administration"], status=LoginStatus.ACTIVE, created_at=clock.now())
         s.add(login)
         s.flush()
         login_id = login.id

@@ -15,6 +15,7 @@ from staff_support import create_staff, csrf, english_client, log_in, make_app, 
 from core import clock, db
 from core.codes import returned_mail
 from core.desk import desk, stale_logins
+from core.domain.states import CaseStatus, LetterStatus, LoginStatus
 from core.models import AuditEvent, Case, Letter, Login, OutboxMessage
 
 ADMIN = ["administration", "correspondence"]
@@ -64,7 +65,7 @@ def test_r17_bad_choices_are_reported(member):
         _record(anna.staff_id, [theirs])
     with pytest.raises(stale_logins.Refused, match="at least one login"):
         _record(anna.staff_id, [])
-    ended = add_login(member, "Paolo Neri", ["correspondence"], status="deactivated")
+    ended = add_login(member, "Paolo Neri", ["correspondence"], status=LoginStatus.DEACTIVATED)
     with pytest.raises(stale_logins.Refused, match="Paolo Neri's login is deactivated already"):
         _record(anna.staff_id, [ended])
     with pytest.raises(stale_logins.Refused, match="not a PDF"):
@@ -86,7 +87,8 @@ def test_r17_approval_ends_all_chosen_logins_and_sends_one_letter(member):
     with db.unit_of_work() as s:
         states = {row.name: row.status for row in s.execute(select(Login.name, Login.status)
                                                            .where(Login.member_id == member))}
-        assert states == {"Maria Bianchi": "deactivated", "Paolo Neri": "deactivated", "Ugo Verdi": "active"}
+        assert states == {"Maria Bianchi": LoginStatus.DEACTIVATED, "Paolo Neri": LoginStatus.DEACTIVATED,
+                          "Ugo Verdi": LoginStatus.ACTIVE}
         assert s.get_one(Login, second).session_version == 2  # R11: every session ends at once
         letter = s.get_one(Letter, letter_id)
         assert (letter.kind, letter.code_id, letter.language) == ("logins_deactivated", None, "it")
@@ -106,7 +108,8 @@ def test_r17_approval_checks_again_for_an_administrator(member):
     add_login(member, "Maria Bianchi", ADMIN, email="maria@muster.ch")  # registered with a new code meanwhile
     with pytest.raises(desk.CannotApprove, match=r"active administrator \(Maria Bianchi\)"), db.unit_of_work() as s:
         desk.approve(s, case_id, boss.staff_id, "", clock.now())
-    assert _count(Login, Login.status == "deactivated") == 0 and _count(Case, Case.status == "open") == 1
+    assert _count(Login, Login.status == LoginStatus.DEACTIVATED) == 0
+    assert _count(Case, Case.status == CaseStatus.OPEN) == 1
 
 
 def test_r17_the_recorder_cannot_approve(member):
@@ -114,7 +117,7 @@ def test_r17_the_recorder_cannot_approve(member):
     case_id = _record(boss.staff_id, [add_login(member, "Paolo Neri", ["correspondence"])])
     with pytest.raises(desk.CannotApprove, match="another staff member"), db.unit_of_work() as s:
         desk.approve(s, case_id, boss.staff_id, "", clock.now())
-    assert _count(Login, Login.status == "deactivated") == 0
+    assert _count(Login, Login.status == LoginStatus.DEACTIVATED) == 0
 
 
 def test_r17_pages_from_choosing_the_logins_to_approval(pg, member):
@@ -122,7 +125,7 @@ def test_r17_pages_from_choosing_the_logins_to_approval(pg, member):
     anna = create_staff("anna.muster", "Anna Muster")
     boss = create_staff("beat.keller", "Beat Keller", role="supervisor")
     first = add_login(member, "Paolo Neri", ["correspondence"])
-    second = add_login(member, "Ugo Verdi", ["correspondence"], status="pending")
+    second = add_login(member, "Ugo Verdi", ["correspondence"], status=LoginStatus.PENDING)
     clerk = english_client(app)
     log_in(clerk, anna)
     found = html.unescape(clerk.get("/staff/registrations?member=100200").data.decode())
@@ -144,7 +147,7 @@ def test_r17_pages_from_choosing_the_logins_to_approval(pg, member):
     approved = supervisor.post("/staff/cases/1/stale-logins/approve",
                                data={"approve-csrf_token": csrf(case_page.data)})
     assert approved.status_code == 303
-    assert _count(Login, Login.status == "deactivated") == 2
+    assert _count(Login, Login.status == LoginStatus.DEACTIVATED) == 2
 
 
 def test_r17_page_names_the_administrators_instead_of_a_form(pg, member):
@@ -200,7 +203,7 @@ def test_r17_a_confirmation_sent_again_after_it_came_back_lists_the_same_logins(
         first = desk.approve(s, case_id, beat.staff_id, "", clock.now())
     with db.unit_of_work() as s:
         letter = s.get_one(Letter, first)
-        letter.status = "printed"
+        letter.status = LetterStatus.PRINTED
         returned = returned_mail.register_return(s, letter.reference, anna.staff_id, clock.now())
     with db.unit_of_work() as s:
         again = desk.approve(s, returned.case_id, anna.staff_id, "", clock.now())

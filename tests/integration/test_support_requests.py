@@ -13,6 +13,7 @@ from staff_support import log_in as staff_log_in
 
 from core import clock, config, db
 from core.desk import desk, support
+from core.domain.states import CaseStatus
 from core.models import AuditEvent, Case, History, Request
 
 
@@ -52,7 +53,7 @@ def test_a_public_support_request_is_stored_with_its_case_and_acknowledged(app):
         assert request.kind == "support" and request.details == {"topic": "two_step_login"}
         assert request.member_id is None and request.member_number == "900100"
         case = s.scalar(select(Case).where(Case.request_id == request.id))
-        assert case.kind == "support" and case.status == "open"
+        assert case.kind == "support" and case.status == CaseStatus.OPEN
     mails = [row.args for row in outbox_rows("mail.send") if row.args["to"] == "lea.keller@example.ch"]
     assert len(mails) == 1 and reference in mails[0]["subject"]
 
@@ -107,7 +108,7 @@ def test_r18_staff_answer_by_e_mail_from_the_desk_and_close(app):
     closed = client.post(f"/staff/cases/{case_id}/close", data={"close-csrf_token": token, "close-note": ""})
     assert closed.status_code == 303
     with db.unit_of_work() as s:
-        assert s.get(Case, case_id).status == "closed"
+        assert s.get(Case, case_id).status == CaseStatus.CLOSED
         events = list(s.scalars(select(History.event).where(History.case_id == case_id).order_by(History.id)))
         assert events == ["case.opened", "support.answered", "case.closed"]
         actions = list(s.scalars(select(AuditEvent.action).where(AuditEvent.subject == f"case:{case_id}")))
@@ -140,4 +141,4 @@ def test_a_support_case_is_never_approved_into_a_code_letter(pg):
     with db.unit_of_work() as s, pytest.raises(desk.CannotApprove):
         desk.approve(s, case_id, clerk.staff_id, "", clock.now())
     with db.unit_of_work() as s:
-        assert s.get(Case, case_id).status == "open"
+        assert s.get(Case, case_id).status == CaseStatus.OPEN

@@ -11,6 +11,7 @@ from admin_support import ALL, login_row, make_login, make_member, outbox_rows
 from sqlalchemy import func, select, text
 
 from core import audit, db
+from core.domain.states import LoginStatus
 from core.logins import deactivation_sweep
 from core.models import AuditEvent
 from tests.polling import poll
@@ -45,10 +46,10 @@ def test_r11_the_sweep_ends_logins_only_after_midnight_zurich_of_their_last_day(
     assert sorted(ended) == sorted(company["leavers"])
     for login_id in company["leavers"]:
         row = login_row(login_id)
-        assert row.status == "deactivated" and row.deactivated_at == AFTER_MIDNIGHT
+        assert row.status == LoginStatus.DEACTIVATED and row.deactivated_at == AFTER_MIDNIGHT
         assert row.session_version == versions[login_id] + 1  # every session ends
-    assert login_row(company["staying"]).status == "active"
-    assert all(login_row(i).status == "active" for i in company["admins"])
+    assert login_row(company["staying"]).status == LoginStatus.ACTIVE
+    assert all(login_row(i).status == LoginStatus.ACTIVE for i in company["admins"])
 
 
 def test_r18_the_sweep_audits_and_tells_each_administrator_once_in_their_language(company):

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from trustee_support import UID_T, UID_U, grant, make_poa, make_trustee, make_trustee_login
 
 from core import clock, db
+from core.domain.states import LoginStatus, MandateStatus
 from core.logins import invitations
 from core.models import AuditEvent, Invitation, Login, Mandate, Trustee
 from core.trustees import mandates, poa_register
@@ -61,7 +62,8 @@ def test_r13_administrator_invites_a_person_of_a_new_trustee_company(app, team):
         login = s.scalar(select(Login).where(Login.trustee_id == trustee.id))
         invitation = s.scalar(select(Invitation).where(Invitation.login_id == login.id))
         mandate = s.scalar(select(Mandate).where(Mandate.login_id == login.id))
-        assert (login.member_id, login.status, login.email, login.rights) == (None, "pending", "tom@neu.example", [])
+        assert (login.member_id, login.status, login.email, login.rights) == (
+            None, LoginStatus.PENDING, "tom@neu.example", [])
         assert invitation.member_id == team["a"] and mandate.member_id == team["a"]
         assert mandate.rights == ["salary_declarations", "correspondence"]
     assert {"trustee_created", "login.created", "invitation.sent", "mandate_granted"} <= set(_actions())
@@ -215,7 +217,7 @@ def test_r13_administrator_cannot_revoke_another_members_mandate(app, team):
     assert client.post(f"/portal/admin/trustees/{mandate_b}/revoke").status_code == 404
     assert client.get(f"/portal/admin/trustees/{mandate_b}/invitation").status_code == 404
     with db.unit_of_work() as s:
-        assert s.get(Mandate, mandate_b).status == "active"
+        assert s.get(Mandate, mandate_b).status == MandateStatus.ACTIVE
 
 
 def test_r14_new_page_says_the_access_does_not_wait_for_a_power_of_attorney(app, team):
@@ -245,8 +247,8 @@ def test_r13_administrator_resends_and_cancels_a_trustee_invitation(app, team):
     assert client.post(f"/portal/admin/invitations/{again.id}/cancel").status_code == 303
     with db.unit_of_work() as s:
         login = s.get(Login, again.login_id)
-        assert login.status == "deactivated"
-        assert s.scalar(select(Mandate.status).where(Mandate.login_id == login.id)) == "revoked"
+        assert login.status == LoginStatus.DEACTIVATED
+        assert s.scalar(select(Mandate.status).where(Mandate.login_id == login.id)) == MandateStatus.REVOKED
 
 
 def test_r13_cancelling_one_members_invitation_keeps_another_members_mandate(app, team):
@@ -256,10 +258,10 @@ def test_r13_cancelling_one_members_invitation_keeps_another_members_mandate(app
     grant(login_id, team["b"], ["correspondence"])  # member B gave the same person access meanwhile
     client.post(f"/portal/admin/invitations/{_invitation_of('tom@neu.example').id}/cancel")
     with db.unit_of_work() as s:
-        assert s.get(Login, login_id).status == "pending"
+        assert s.get(Login, login_id).status == LoginStatus.PENDING
         statuses = dict(s.execute(select(Mandate.member_id, Mandate.status)
                                   .where(Mandate.login_id == login_id)).tuples().all())
-    assert statuses == {team["a"]: "revoked", team["b"]: "active"}
+    assert statuses == {team["a"]: MandateStatus.REVOKED, team["b"]: MandateStatus.ACTIVE}
 
 
 def test_r13_pending_trustee_gets_a_fresh_invitation_for_the_next_member(app, team):

@@ -18,6 +18,7 @@ from core import clock, config, db
 from core.codes import letters
 from core.desk import requests
 from core.domain import codes
+from core.domain.states import CaseStatus, LoginStatus, RequestStatus
 from core.models import (
     AuditEvent,
     Case,
@@ -92,7 +93,7 @@ def test_r15_the_public_form_stores_request_document_and_decision_in_one_go(clie
     assert received.status_code == 200 and "Request received" in text(received)
     with db.unit_of_work() as s:
         request = s.scalar(select(Request))
-        assert request.kind == "trustee_code" and request.status == "received"
+        assert request.kind == "trustee_code" and request.status == RequestStatus.RECEIVED
         assert request.details["trustee_uid"] == "CHE-109.322.551" and request.details["trustee_language"] == "it"
         document = s.get(Document, request.document_id)
         assert document.kind == "power_of_attorney" and document.filename == "vollmacht.pdf"
@@ -102,8 +103,8 @@ def test_r15_the_public_form_stores_request_document_and_decision_in_one_go(clie
     assert requests_support.decide(request_id) == requests.Outcome.STAFF_CASE
     with db.unit_of_work() as s:
         case = s.scalar(select(Case).where(Case.request_id == request_id))
-        assert case.kind == "trustee_code" and case.status == "open" and case.document_id == document.id
-        assert s.get(Request, request_id).status == "in_review"
+        assert case.kind == "trustee_code" and case.status == CaseStatus.OPEN and case.document_id == document.id
+        assert s.get(Request, request_id).status == RequestStatus.IN_REVIEW
 
 
 @pytest.mark.parametrize(("pdf", "filename", "expected"), [
@@ -239,7 +240,7 @@ def test_r15_r14_r1_staff_approval_records_the_power_and_sends_the_code_to_the_t
     assert approved.status_code == 303, text(approved)[:3000]
     with db.unit_of_work() as s:
         case = s.get(Case, case_id)
-        assert case.status == "approved" and s.get(Request, case.request_id).status == "completed"
+        assert case.status == CaseStatus.APPROVED and s.get(Request, case.request_id).status == RequestStatus.COMPLETED
         trustee = s.scalar(select(Trustee))
         poa = s.scalar(select(PowerOfAttorney))
         assert poa.member_id == member_id and poa.trustee_id == trustee.id and poa.document_id == case.document_id
@@ -282,7 +283,7 @@ def _register_as_trustee(app, code: str, member_id: int) -> None:
     assert done.status_code == 303
     with db.unit_of_work() as s:
         login = s.scalar(select(Login).where(Login.email == "tina@treuhand.example"))
-        assert login.trustee_id is not None and login.member_id is None and login.status == "active"
+        assert login.trustee_id is not None and login.member_id is None and login.status == LoginStatus.ACTIVE
         mandate = s.scalar(select(Mandate).where(Mandate.login_id == login.id))
         assert mandate.member_id == member_id and mandate.rights == ["salary_declarations", "correspondence"]
 
@@ -295,7 +296,7 @@ def test_r15_staff_cannot_approve_while_the_member_has_an_active_administrator(c
     answer = _approve(_staff_client(case_id), case_id)
     assert answer.status_code == 409 and "way (a)" in text(answer)
     with db.unit_of_work() as s:
-        assert s.get(Case, case_id).status == "open" and count(PowerOfAttorney) == 0 and count(Letter) == 0
+        assert s.get(Case, case_id).status == CaseStatus.OPEN and count(PowerOfAttorney) == 0 and count(Letter) == 0
 
 
 def test_r14_a_power_that_is_not_current_today_cannot_carry_a_code(client):
@@ -307,7 +308,7 @@ def test_r14_a_power_that_is_not_current_today_cannot_carry_a_code(client):
     answer = _approve(_staff_client(case_id), case_id, **ended)
     assert answer.status_code == 409 and "not current" in text(answer)
     with db.unit_of_work() as s:
-        assert s.get(Case, case_id).status == "open" and count(PowerOfAttorney) == 0 and count(Letter) == 0
+        assert s.get(Case, case_id).status == CaseStatus.OPEN and count(PowerOfAttorney) == 0 and count(Letter) == 0
 
 
 def test_base64_helper_round_trips():

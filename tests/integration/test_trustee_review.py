@@ -18,6 +18,7 @@ from trustee_support import UID_T, UID_U, grant, make_poa, make_trustee, make_tr
 from core import clock, db
 from core.clock import ZURICH
 from core.domain.addresses import PostalAddress
+from core.domain.states import InvitationStatus, LoginStatus
 from core.logins import deactivation_sweep
 from core.models import AuditEvent, Invitation, Login, Mandate
 
@@ -108,7 +109,7 @@ def test_r11_trustee_ends_its_own_login_and_the_member_sees_it_has_no_access(app
     left = client.post("/portal/profile/leave", data={"when": "now"})
     assert left.status_code == 303
     with db.unit_of_work() as s:
-        assert s.get(Login, tina["login"]).status == "deactivated"
+        assert s.get(Login, tina["login"]).status == LoginStatus.DEACTIVATED
     assert client.get("/portal/").status_code == 302  # every session of the login ended with it
     listing = text(anna(app, team).get("/portal/admin/trustees/"))
     assert "Tina Treu" in listing and "Login deactivated: no access" in listing
@@ -142,9 +143,9 @@ def test_r13_revoking_an_invited_trustee_closes_its_link_and_login(app, team):
         mandate_id = s.scalar(select(Mandate.id).where(Mandate.member_id == team["a"]))
     assert "tom@neu.example" in text(client.get("/portal/admin/"))
     client.post(f"/portal/admin/trustees/{mandate_id}/revoke")
-    assert _invitations_of("tom@neu.example") == [(team["a"], "cancelled")]
+    assert _invitations_of("tom@neu.example") == [(team["a"], InvitationStatus.CANCELLED)]
     with db.unit_of_work() as s:
-        assert s.scalar(select(Login.status).where(Login.email == "tom@neu.example")) == "deactivated"
+        assert s.scalar(select(Login.status).where(Login.email == "tom@neu.example")) == LoginStatus.DEACTIVATED
     assert "tom@neu.example" not in text(client.get("/portal/admin/"))
 
 
@@ -155,10 +156,11 @@ def test_r13_revoking_one_members_invitation_sends_a_link_for_the_other_member(a
     with db.unit_of_work() as s:
         mandate_b = s.scalar(select(Mandate.id).where(Mandate.member_id == team["b"]))
     assert carla.post(f"/portal/admin/trustees/{mandate_b}/revoke").status_code == 303
-    assert _invitations_of("tom@neu.example") == [(team["a"], "replaced"), (team["b"], "cancelled"),
-                                                  (team["a"], "pending")]
+    assert _invitations_of("tom@neu.example") == [(team["a"], InvitationStatus.REPLACED),
+                                                  (team["b"], InvitationStatus.CANCELLED),
+                                                  (team["a"], InvitationStatus.PENDING)]
     with db.unit_of_work() as s:
-        assert s.scalar(select(Login.status).where(Login.email == "tom@neu.example")) == "pending"
+        assert s.scalar(select(Login.status).where(Login.email == "tom@neu.example")) == LoginStatus.PENDING
         resent = s.scalars(select(AuditEvent.actor).where(AuditEvent.action == "invitation.sent",
                                                           AuditEvent.member_id == team["a"])).all()
     assert resent[-1] == "system"  # member A's history says connect sent it, not member B's administrator
@@ -170,10 +172,11 @@ def test_r13_cancelling_one_members_invitation_sends_a_link_for_the_other_member
     carla.post("/portal/admin/trustees/new", data=TOM)
     with db.unit_of_work() as s:
         pending_b = s.scalar(select(Invitation.id).where(Invitation.member_id == team["b"],
-                                                         Invitation.status == "pending"))
+                                                         Invitation.status == InvitationStatus.PENDING))
     assert carla.post(f"/portal/admin/invitations/{pending_b}/cancel").status_code == 303
-    assert _invitations_of("tom@neu.example") == [(team["a"], "replaced"), (team["b"], "cancelled"),
-                                                  (team["a"], "pending")]
+    assert _invitations_of("tom@neu.example") == [(team["a"], InvitationStatus.REPLACED),
+                                                  (team["b"], InvitationStatus.CANCELLED),
+                                                  (team["a"], InvitationStatus.PENDING)]
 
 
 def test_r10_administrator_neither_adds_nor_removes_a_right_they_lack(app, team, tina):
@@ -199,7 +202,7 @@ def test_r11_trustees_last_day_is_refused_from_midnight_and_swept_without_mailin
     with db.unit_of_work() as s:
         assert deactivation_sweep.sweep(s, after) == [tina["login"]]
         login = s.get(Login, tina["login"])
-        assert login.status == "deactivated"
+        assert login.status == LoginStatus.DEACTIVATED
         events = s.scalars(select(AuditEvent).where(AuditEvent.subject == f"login:{tina['login']}",
                                                     AuditEvent.action == "login.deactivated")).all()
         assert [e.member_id for e in events] == [None]

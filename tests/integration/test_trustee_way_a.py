@@ -20,6 +20,7 @@ from core import clock, db, mail
 from core.desk import desk
 from core.desk import staff as staff_service
 from core.domain.mandates import ZURICH
+from core.domain.states import CaseStatus
 from core.logins import invitations
 from core.models import AuditEvent, Case, Document, Invitation, Login, Mandate, PowerOfAttorney
 from core.trustees import poa_register, poa_reminders
@@ -217,13 +218,13 @@ def test_r14_administrator_sends_a_power_of_attorney_that_reaches_the_desk_as_a_
     response = _send(client, mandate_id)
     assert response.status_code == 303, text(response)[:3000]
     [case] = _cases()
-    assert (case.status, case.member_id, case.payload["trustee_id"]) == ("open", team["a"], tina["trustee"])
+    assert (case.status, case.member_id, case.payload["trustee_id"]) == (CaseStatus.OPEN, team["a"], tina["trustee"])
     assert case.payload["sent"]["scope"] == ["salary_declarations", "correspondence"]
     with db.unit_of_work() as s:
         assert s.get_one(Document, case.document_id).kind == "power_of_attorney"
         assert "power_of_attorney.sent" in s.scalars(select(AuditEvent.action)).all()
     with db.unit_of_work() as s:
-        rows = desk.list_cases(s, desk.Filters(status="open", kind="power_of_attorney"))
+        rows = desk.list_cases(s, desk.Filters(status=CaseStatus.OPEN, kind="power_of_attorney"))
     assert [row.id for row in rows.rows] == [case.id]
     page = text(client.get(f"/portal/admin/trustees/{mandate_id}"))
     assert f"Waiting for the fund to record the power of attorney you sent on {_today().strftime('%d.%m.%Y')}" \

@@ -10,6 +10,7 @@ from admin_support import password_hash
 from core import clock, db, secrets_box
 from core.domain import totp
 from core.domain.addresses import PostalAddress
+from core.domain.states import LoginStatus
 from core.models import Login, PowerOfAttorney
 from core.trustees import mandates, trustees
 
@@ -23,7 +24,7 @@ def make_trustee(uid: str = UID_T, name: str = "Fidu Treuhand AG", email: str = 
         return trustees.find_or_create(s, company, now=clock.now(), actor="test").id
 
 
-def make_trustee_login(trustee_id: int, name: str, email: str, *, status: str = "active",
+def make_trustee_login(trustee_id: int, name: str, email: str, *, status: str = LoginStatus.ACTIVE,
                        mobile: str = "+41791230000") -> tuple[int, str]:
     secret = totp.new_secret()
     now = clock.now()
@@ -31,7 +32,7 @@ def make_trustee_login(trustee_id: int, name: str, email: str, *, status: str = 
         login = Login(member_id=None, trustee_id=trustee_id, name=name, email=email, mobile=mobile, language="en",
                       password_hash=password_hash(), totp_secret=secrets_box.encrypt(secret), totp_last_step=0,
                       rights=[], status=status, session_version=1, created_at=now,
-                      activated_at=now if status == "active" else None)
+                      activated_at=now if status == LoginStatus.ACTIVE else None)
         s.add(login)
         s.flush()
         return login.id, secret

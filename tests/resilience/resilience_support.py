@@ -23,6 +23,7 @@ from sqlalchemy import func, select, text
 
 from bench.services import free_port, wait_for_port
 from core import config, db
+from core.domain.states import LetterStatus, RequestStatus
 from core.models import Base
 from tests.polling import poll
 
@@ -310,11 +311,11 @@ def tally() -> Tally:
     with db.unit_of_work() as s:
         submitted = s.scalar(select(func.count()).select_from(Request)) or 0
         letters = dict(s.execute(select(Letter.member_id, func.count()).group_by(Letter.member_id)).all())
-        rendered = dict(s.execute(select(Letter.member_id, func.count()).where(Letter.status == "rendered")
+        rendered = dict(s.execute(select(Letter.member_id, func.count()).where(Letter.status == LetterStatus.RENDERED)
                                   .group_by(Letter.member_id)).all())
         codes = dict(s.execute(select(RegistrationCode.member_id, func.count())
                                .group_by(RegistrationCode.member_id)).all())
-        members = s.scalars(select(Request.member_id).where(Request.status != "received")).all()
+        members = s.scalars(select(Request.member_id).where(Request.status != RequestStatus.RECEIVED)).all()
     completed = sum(1 for member_id in members if rendered.get(member_id))
     duplicated = sum(1 for n in letters.values() if n > 1) + sum(1 for n in codes.values() if n > 1)
     return Tally(submitted, completed, submitted - completed, duplicated)

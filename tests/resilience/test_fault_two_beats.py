@@ -15,6 +15,7 @@ from sqlalchemy import select, update
 from core import clock, db, outbox
 from core.desk import cases, requests
 from core.domain.requests import parse_new_code
+from core.domain.states import LoginStatus, RequestStatus
 from core.models import AuditEvent, Login, OutboxMessage, Request
 from tests.integration.admin_support import ALL, make_login, make_member
 from tests.integration.staff_support import create_staff
@@ -67,8 +68,8 @@ def test_fault5_two_beats_every_sweep_effect_happens_once(stack, report):
     stack.beat("beat-2")
 
     def swept() -> bool:  # the minute jobs have run once from each beat
-        state["now"] = (count(Login, Login.id.in_(leaving), Login.status == "deactivated"),
-                        count(Request, Request.status != "received"),
+        state["now"] = (count(Login, Login.id.in_(leaving), Login.status == LoginStatus.DEACTIVATED),
+                        count(Request, Request.status != RequestStatus.RECEIVED),
                         count(OutboxMessage, OutboxMessage.key.like("mail:staff-notice:%")))
         return state["now"][:2] == (len(leaving), len(stale)) and state["now"][2] > 0
 

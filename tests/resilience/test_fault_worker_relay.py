@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from core import clock, config, db
 from core.domain import codes
+from core.domain.states import LetterStatus
 from core.models import Letter, Member, OutboxMessage, RegistrationCode, Request
 from core.operations import stale_work
 from tests.polling import poll
@@ -23,7 +24,7 @@ CODE = re.compile(r"\b([0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4})\b")
 
 
 def _rendered() -> int:
-    return count(Letter, Letter.status == "rendered")
+    return count(Letter, Letter.status == LetterStatus.RENDERED)
 
 
 @BACKENDS

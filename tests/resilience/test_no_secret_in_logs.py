@@ -20,6 +20,7 @@ from sqlalchemy import select
 from bench.services import free_port, wait_for_port
 from core import clock, db
 from core.codes import codes as code_service
+from core.domain.states import LetterStatus
 from core.models import Letter, Member
 from tests.polling import poll
 
@@ -52,7 +53,7 @@ def _letter_code(number: str) -> str:
     def rendered() -> str | None:
         with db.unit_of_work() as s:
             return s.scalar(select(Letter.pdf_path).join(Member, Member.id == Letter.member_id)
-                            .where(Member.member_number == number, Letter.status == "rendered"))
+                            .where(Member.member_number == number, Letter.status == LetterStatus.RENDERED))
 
     path = poll(rendered, 60, "the invitation letter")
     return CODE.search(PdfReader(path).pages[0].extract_text()).group(1)

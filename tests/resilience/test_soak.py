@@ -23,6 +23,7 @@ from sqlalchemy import func, select
 
 from bench.services import free_port, wait_for_port
 from core import clock, db
+from core.domain.states import LetterStatus, RequestStatus
 from core.models import Letter, Request
 from core.operations import stale_work
 from tests.integration.admin_support import ALL, make_login
@@ -84,11 +85,11 @@ def _state(references: list[str]) -> tuple[int, int, float]:
                          .where(Request.reference.in_(references))).all()
         letters = dict(s.execute(select(Letter.member_id, func.count()).group_by(Letter.member_id)).all())
         rendered = dict(s.execute(select(Letter.member_id, func.max(Letter.rendered_at))
-                                  .where(Letter.status == "rendered").group_by(Letter.member_id)).all())
+                                  .where(Letter.status == LetterStatus.RENDERED).group_by(Letter.member_id)).all())
     completed, slowest = 0, 0.0
     for _, status, outcome, member_id, received_at, decided_at in rows:
         done_at = rendered.get(member_id) if outcome == "code_issued" else decided_at
-        if status != "received" and done_at is not None:
+        if status != RequestStatus.RECEIVED and done_at is not None:
             completed += 1
             slowest = max(slowest, (done_at - received_at).total_seconds())
     return completed, sum(n - 1 for n in letters.values() if n > 1), slowest

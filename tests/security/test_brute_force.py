@@ -18,6 +18,7 @@ from sqlalchemy import select
 
 from core import clock, config, db
 from core.domain import codes
+from core.domain.states import CodeStatus
 from core.models import Member, RegistrationCode
 from tests.integration.admin_support import ALL, PASSWORD, make_login, make_member, new_client, next_otp
 
@@ -52,9 +53,9 @@ def _issue_code(member_id: int, number: str, code: str) -> None:
     now = clock.now()
     with db.unit_of_work() as s:
         for old in s.scalars(select(RegistrationCode).where(RegistrationCode.member_id == member_id,
-                                                            RegistrationCode.status == "issued")):
-            old.status, old.void_reason = "voided", "replaced"
-        s.add(RegistrationCode(member_id=member_id, purpose="registration", status="issued", issued_at=now,
+                                                            RegistrationCode.status == CodeStatus.ISSUED)):
+            old.status, old.void_reason = CodeStatus.VOIDED, "replaced"
+        s.add(RegistrationCode(member_id=member_id, purpose="registration", status=CodeStatus.ISSUED, issued_at=now,
                                expires_on=(now + timedelta(days=21)).date(), void_reason="",
                                code_hash=codes.keyed_hash(config.get().code_hmac_secret, number, codes.read(code))))
 

@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 from core import clock, db
 from core.desk import requests
 from core.domain.requests import CONTROL_CHARACTERS
+from core.domain.states import CodeStatus
 from core.models import Letter, Login, OutboxMessage, RegistrationCode, Request
 from tests.integration.admin_support import ALL, PASSWORD, make_login, make_member, next_otp
 from tests.security.live_site import ROOT, Client, all_at_once, count, site_on
@@ -83,7 +84,7 @@ def test_r21_sixty_anonymous_new_code_requests_at_once_post_one_letter_and_void_
     letters = count(Letter, Letter.member_id == without_admin)
     row.duplicated = (letters - 1) + (_mails_to(ADMIN) - 1) + max(0, _mails_to(ATTACKER) - 1)
     assert letters == 1, "one automatic code letter a week, however many ask"
-    assert codes == ["issued"], "the code in the post is not voided by the requests that followed"
+    assert codes == [CodeStatus.ISSUED], "the code in the post is not voided by the requests that followed"
     assert count(Letter, Letter.member_id == with_admin) == 0, "a member with an administrator gets no letter"
     assert _mails_to(ADMIN) == 1, "the administrator hears of others' requests once a day"
     assert _mails_to(ATTACKER) <= 1, "a typed address is acknowledged once a day"

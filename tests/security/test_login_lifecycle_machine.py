@@ -25,6 +25,7 @@ from sqlalchemy import select
 from core import clock, config, db, secrets_box
 from core.desk.requests import active_administrators
 from core.domain import codes, rights, totp
+from core.domain.states import CodeStatus, LoginStatus
 from core.logins import deactivation_sweep, leaving, logins, member_auth, registration
 from core.models import Login, Member, RegistrationCode
 from tests.integration.admin_support import PASSWORD
@@ -79,9 +80,9 @@ class LoginLifecycle(RuleBasedStateMachine):
         now = self.tick()
         with db.unit_of_work() as s:
             for old in s.scalars(select(RegistrationCode).where(RegistrationCode.member_id == self.member_ids[member],
-                                                                RegistrationCode.status == "issued")):
-                old.status, old.void_reason = "voided", "replaced"
-            s.add(RegistrationCode(member_id=self.member_ids[member], purpose="registration", status="issued",
+                                                                RegistrationCode.status == CodeStatus.ISSUED)):
+                old.status, old.void_reason = CodeStatus.VOIDED, "replaced"
+            s.add(RegistrationCode(member_id=self.member_ids[member], purpose="registration", status=CodeStatus.ISSUED,
                                    issued_at=now, expires_on=clock.today_in_zurich(now) + timedelta(days=21),
                                    void_reason="", code_hash=codes.keyed_hash(config.get().code_hmac_secret, member,
                                                                               codes.read(code))))
@@ -149,7 +150,7 @@ class LoginLifecycle(RuleBasedStateMachine):
         secret = totp.new_secret()
         with db.unit_of_work() as s:  # the invitee accepts (their flow has its own tests)
             login = s.get(Login, login_id)
-            login.status, login.activated_at = "active", now
+            login.status, login.activated_at = LoginStatus.ACTIVE, now
             login.password_hash, login.totp_secret = secrets_box.hash_password(PASSWORD), secrets_box.encrypt(secret)
         self.logins.append(Known(login_id, editor.member, email, secret, admin=admin_right))
 

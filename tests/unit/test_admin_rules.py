@@ -10,6 +10,7 @@ import pytest
 from core.domain import logins as rules
 from core.domain import rights
 from core.domain.deactivation import may_use
+from core.domain.states import InvitationStatus, LoginStatus
 
 ALL = rights.all_rights()
 ADMIN = rights.ADMINISTRATION
@@ -73,32 +74,32 @@ def test_r11_the_last_working_day_is_today_or_later():
     (datetime(2026, 3, 10, 23, 0, 0, tzinfo=UTC), False),   # midnight in Zurich
 ])
 def test_r11_a_login_works_to_the_end_of_its_last_day_in_zurich(at, usable):
-    assert may_use("active", TODAY, at) is usable
+    assert may_use(LoginStatus.ACTIVE, TODAY, at) is usable
 
 
 def test_r11_summer_time_midnight_is_at_22_utc():
     last_day = date(2026, 7, 1)
-    assert may_use("active", last_day, datetime(2026, 7, 1, 21, 59, 59, tzinfo=UTC))
-    assert not may_use("active", last_day, datetime(2026, 7, 1, 22, 0, tzinfo=UTC))
+    assert may_use(LoginStatus.ACTIVE, last_day, datetime(2026, 7, 1, 21, 59, 59, tzinfo=UTC))
+    assert not may_use(LoginStatus.ACTIVE, last_day, datetime(2026, 7, 1, 22, 0, tzinfo=UTC))
 
 
 def test_r11_standing_of_a_login_past_its_last_day_is_deactivated_before_the_sweep():
-    assert rules.standing("active", TODAY - timedelta(days=1), TODAY) == rules.Standing.DEACTIVATED
-    assert rules.standing("active", TODAY, TODAY) == rules.Standing.ENDING
-    assert rules.standing("active", None, TODAY) == rules.Standing.ACTIVE
-    assert rules.standing("pending", None, TODAY) == rules.Standing.INVITED
-    assert rules.standing("deactivated", None, TODAY) == rules.Standing.DEACTIVATED
+    assert rules.standing(LoginStatus.ACTIVE, TODAY - timedelta(days=1), TODAY) == rules.Standing.DEACTIVATED
+    assert rules.standing(LoginStatus.ACTIVE, TODAY, TODAY) == rules.Standing.ENDING
+    assert rules.standing(LoginStatus.ACTIVE, None, TODAY) == rules.Standing.ACTIVE
+    assert rules.standing(LoginStatus.PENDING, None, TODAY) == rules.Standing.INVITED
+    assert rules.standing(LoginStatus.DEACTIVATED, None, TODAY) == rules.Standing.DEACTIVATED
 
 
 # R12: the last active administrator
 
 
-def admin(login_id: int, last_day: date | None = None, status: str = "active") -> rules.Colleague:
+def admin(login_id: int, last_day: date | None = None, status: str = LoginStatus.ACTIVE) -> rules.Colleague:
     return rules.Colleague(login_id, status, (ADMIN, "correspondence"), last_day)
 
 
 def clerk(login_id: int) -> rules.Colleague:
-    return rules.Colleague(login_id, "active", ("correspondence",), None)
+    return rules.Colleague(login_id, LoginStatus.ACTIVE, ("correspondence",), None)
 
 
 NOW = rules.administration_ends(TODAY, None)
@@ -122,8 +123,8 @@ def test_r12_another_active_administrator_lets_one_leave():
 
 
 def test_r12_a_successor_still_invited_or_deactivated_does_not_count():
-    assert rules.leaves_no_administrator([admin(1), admin(2, status="pending")], 1, NOW)
-    assert rules.leaves_no_administrator([admin(1), admin(2, status="deactivated")], 1, NOW)
+    assert rules.leaves_no_administrator([admin(1), admin(2, status=LoginStatus.PENDING)], 1, NOW)
+    assert rules.leaves_no_administrator([admin(1), admin(2, status=LoginStatus.DEACTIVATED)], 1, NOW)
 
 
 @pytest.mark.parametrize("their_last_day", [TODAY, TODAY + timedelta(days=10), TODAY + timedelta(days=20),
@@ -175,7 +176,7 @@ def test_invitation_links_are_random_and_kept_as_a_hash():
 def test_invitation_links_work_for_72_hours():
     sent = datetime(2026, 3, 10, 9, 0, tzinfo=UTC)
     expires = sent + rules.INVITATION_VALID_FOR
-    assert rules.invitation_open("pending", expires, sent + timedelta(hours=71, minutes=59))
-    assert not rules.invitation_open("pending", expires, sent + timedelta(hours=72))
-    assert not rules.invitation_open("used", expires, sent)
-    assert not rules.invitation_open("replaced", expires, sent)
+    assert rules.invitation_open(InvitationStatus.PENDING, expires, sent + timedelta(hours=71, minutes=59))
+    assert not rules.invitation_open(InvitationStatus.PENDING, expires, sent + timedelta(hours=72))
+    assert not rules.invitation_open(InvitationStatus.USED, expires, sent)
+    assert not rules.invitation_open(InvitationStatus.REPLACED, expires, sent)

@@ -4,6 +4,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from core.domain import codes
+from core.domain.states import CodeStatus
 
 
 def test_r2_code_has_16_crockford_characters_and_80_bits():
@@ -48,12 +49,12 @@ def test_r2_hash_is_keyed_and_bound_to_member():
 
 def test_r2_valid_21_days_from_the_letter_date():
     assert codes.expires_on(date(2026, 11, 26)) == date(2026, 12, 17)
-    state = codes.CodeState("issued", date(2026, 12, 17))
+    state = codes.CodeState(CodeStatus.ISSUED, date(2026, 12, 17))
     assert codes.usable(state, date(2026, 12, 17))
     assert not codes.usable(state, date(2026, 12, 18))
 
 
-@pytest.mark.parametrize("status", ["used", "voided"])
+@pytest.mark.parametrize("status", [CodeStatus.USED, CodeStatus.VOIDED])
 def test_r2_r4_used_or_voided_code_is_not_usable(status):
     assert not codes.usable(codes.CodeState(status, date(2030, 1, 1)), date(2026, 1, 1))
 

@@ -2,6 +2,7 @@ from datetime import UTC, date, datetime
 
 from core.domain.deactivation import may_use, refused_from
 from core.domain.requests import Facts, Outcome, decide_new_code
+from core.domain.states import LoginStatus
 
 
 def test_r5_no_active_administrator_and_match_issues_a_code():
@@ -25,6 +26,6 @@ def test_r5_doubtful_requests_go_to_staff():
 def test_r11_login_works_until_midnight_zurich_of_last_day():
     last_day = date(2026, 11, 30)
     assert refused_from(last_day).astimezone(UTC) == datetime(2026, 11, 30, 23, 0, tzinfo=UTC)
-    assert may_use("active", last_day, datetime(2026, 11, 30, 22, 59, 59, tzinfo=UTC))
-    assert not may_use("active", last_day, datetime(2026, 11, 30, 23, 0, tzinfo=UTC))
-    assert not may_use("pending", None, datetime(2026, 11, 30, tzinfo=UTC))
+    assert may_use(LoginStatus.ACTIVE, last_day, datetime(2026, 11, 30, 22, 59, 59, tzinfo=UTC))
+    assert not may_use(LoginStatus.ACTIVE, last_day, datetime(2026, 11, 30, 23, 0, tzinfo=UTC))
+    assert not may_use(LoginStatus.PENDING, None, datetime(2026, 11, 30, tzinfo=UTC))

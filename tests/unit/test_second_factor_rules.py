@@ -15,6 +15,7 @@ from core.domain import second_factor as rules
 from core.domain import sessions
 from core.domain.second_factor import SmsCheck
 from core.domain.sessions import Ended
+from core.domain.states import SmsCodeStatus
 from core.logins import sms_codes
 from core.models import Base, OutboxMessage, SmsCode
 
@@ -93,7 +94,8 @@ def test_r8_a_resend_replaces_the_earlier_code(session):
         pytest.skip("the same code was drawn twice")
     assert check(session, first, NOW + timedelta(seconds=40)) == SmsCheck.WRONG
     assert check(session, second, NOW + timedelta(seconds=40)) == SmsCheck.OK
-    assert [r.status for r in session.scalars(select(SmsCode).order_by(SmsCode.id))] == ["replaced", "used"]
+    assert [r.status for r in session.scalars(select(SmsCode).order_by(SmsCode.id))] == [
+        SmsCodeStatus.REPLACED, SmsCodeStatus.USED]
 
 
 def test_r8_at_most_five_sms_per_hour_per_subject_and_purpose(session):

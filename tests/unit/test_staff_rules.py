@@ -8,6 +8,7 @@ import pytest
 
 from core.desk.desk import Filters
 from core.domain import staff as rules
+from core.domain.states import CaseStatus
 
 NOW = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 
@@ -63,6 +64,7 @@ def test_cursor_from_an_edited_link_is_ignored(raw):
 
 
 def test_desk_filters_fall_back_to_open_cases_for_unknown_values():
-    assert Filters.parse("deleted", "whatever", None) == Filters("open", "", "")
-    assert Filters.parse("rejected", "code_exhausted", "  123456 ") == Filters("rejected", "code_exhausted", "123456")
+    assert Filters.parse("deleted", "whatever", None) == Filters(CaseStatus.OPEN, "", "")
+    assert Filters.parse("rejected", "code_exhausted", "  123456 ") == Filters(
+        CaseStatus.REJECTED, "code_exhausted", "123456")
     assert Filters.parse(None, None, "x" * 50).member_number == "x" * 20
