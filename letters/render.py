@@ -8,13 +8,12 @@ from functools import lru_cache
 from io import BytesIO
 
 from reportlab import rl_config
-from reportlab.graphics.barcode import qrencoder
 from reportlab.graphics.barcode.code128 import Code128
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 
-from letters import fonts, geometry, pdfa
+from letters import fonts, geometry, pdfa, qr
 from letters.fonts import BOLD, MONO, REGULAR
 from letters.geometry import MM, PAGE_H, EnvelopeModel
 from letters.spec import Block, LetterSpec
@@ -43,7 +42,7 @@ class _Page:
 
     def __init__(self, canvas: Canvas, spec: LetterSpec, top: float, qr_code: bool = True) -> None:
         self.canvas, self.spec, self.top, self.number = canvas, spec, top, 1
-        self.qr_code = qr_code and shows_qr_code(spec)
+        self.qr_code = qr_code and qr.shows_qr_code(spec)
 
     def need(self, height_mm: float) -> None:
         if self.top + height_mm > BODY_BOTTOM:
@@ -187,76 +186,12 @@ def _heading(page: _Page, block: Block) -> None:
     page.top += 1.0
 
 
-# The registration link as a QR code, for a phone, in the box beside the link's row. It holds the link and nothing
-# else: the code is typed by hand, so a photo of the letter's QR code opens the page but gives no access.
-QR_SIZE = 24.0  # mm, the symbol without its margin: about 0.8 mm a module, which a phone reads at arm's length
-QR_QUIET = 2  # white modules around the symbol; the box's light fill and a gap to its border make up the rest
-QR_GAP = 1.5  # mm between the white square and the box's border
-QR_CAPTION_SIZE = 7.0  # pt
-
-
-@lru_cache(maxsize=64)
-def qr_runs(link: str) -> tuple[int, tuple[tuple[int, int, int], ...]]:
-    """The QR code of `link` (error correction M) as its size in modules and its dark runs (row, first column,
-    length). Cached: a mass mailing prints the same link on every letter, and encoding it costs more than
-    drawing it."""
-    qr = qrencoder.QRCode(None, qrencoder.QRErrorCorrectLevel.M)
-    qr.addData(link)
-    qr.make()
-    runs = []
-    for r, row in enumerate(qr.modules):
-        c = 0
-        while c < len(row):
-            if row[c]:
-                start = c
-                while c < len(row) and row[c]:
-                    c += 1
-                runs.append((r, start, c - start))
-            else:
-                c += 1
-    return qr.getModuleCount(), tuple(runs)
-
-
-def shows_qr_code(spec: LetterSpec) -> bool:
-    """A letter prints the QR code when its box gives the registration link, and never when the code could be in
-    it."""
-    if not spec.link or (spec.code and (spec.code in spec.link or spec.code.replace("-", "") in spec.link)):
-        return False
-    return any(block.kind == "box" and any(row.split("|", 1)[1] == spec.link for row in block.lines)
-               for block in spec.blocks)
-
-
-def _qr_square(link: str) -> float:
-    """The side of the white square (symbol and its margin), in mm."""
-    modules, _ = qr_runs(link)
-    return QR_SIZE * (modules + 2 * QR_QUIET) / modules
-
-
-@lru_cache(maxsize=64)
-def _qr_operators(link: str) -> str:
-    """The white square and the dark runs as PDF operators, in modules from the square's bottom-left corner: the
-    same text on every letter with this link, placed and scaled by a `cm` in front of it."""
-    modules, runs = qr_runs(link)
-    side = modules + 2 * QR_QUIET
-    dark = " ".join(f"{QR_QUIET + column} {side - QR_QUIET - row - 1} {length} 1 re" for row, column, length in runs)
-    return f"1 g 0 0 {side} {side} re f 0 g {dark} f"
-
-
-def _qr_code(c: Canvas, link: str, x: float, top: float) -> None:
-    """The white square with the link's QR code, its top-left corner at `x`, `top` (mm). Written as one cached
-    piece of page content inside q … Q, so the canvas's own colour and position stay as they were."""
-    modules, _ = qr_runs(link)
-    side = _qr_square(link)
-    scale = side * MM / (modules + 2 * QR_QUIET)
-    c.addLiteral(f"q {scale:.5f} 0 0 {scale:.5f} {x * MM:.3f} {_y(top + side):.3f} cm {_qr_operators(link)} Q")
-
-
 def _qr_column(spec: LetterSpec) -> tuple[float, float, str]:
     """The QR code's column in the box: its width and height (mm) and its caption."""
     caption = spec.labels.get("qr", "")
-    side = _qr_square(spec.link)
-    width = max(side, stringWidth(caption, REGULAR, QR_CAPTION_SIZE) / MM)
-    height = side + (1.0 + QR_CAPTION_SIZE / MM if caption else 0.0)
+    side = qr.square(spec.link)
+    width = max(side, stringWidth(caption, REGULAR, qr.QR_CAPTION_SIZE) / MM)
+    height = side + (1.0 + qr.QR_CAPTION_SIZE / MM if caption else 0.0)
     return width, height, caption
 
 
@@ -266,18 +201,18 @@ def _box(page: _Page, block: Block) -> None:
     c = page.canvas
     heights = [(9.0 if strong else 6.0) for strong in block.strong]
     gaps = [0.0] * len(heights)  # mm of extra space above each row
-    qr = page.qr_code and any(row.split("|", 1)[1] == page.spec.link for row in block.lines)
+    with_qr = page.qr_code and any(row.split("|", 1)[1] == page.spec.link for row in block.lines)
     total = sum(heights) + 5.0
-    if qr:
+    if with_qr:
         column_w, column_h, caption = _qr_column(page.spec)
-        column_x, column_bottom = TEXT_LEFT + TEXT_WIDTH - QR_GAP - column_w, QR_GAP + column_h
+        column_x, column_bottom = TEXT_LEFT + TEXT_WIDTH - qr.QR_GAP - column_w, qr.QR_GAP + column_h
         y = 2.5
         for i, (row, strong) in enumerate(zip(block.lines, block.strong, strict=True)):
             wide = stringWidth(row.split("|", 1)[1], MONO if strong else BOLD, 15 if strong else 10) / MM
             if y < column_bottom and TEXT_LEFT + BOX_LABEL_W + wide + 3.0 > column_x:
                 gaps[i] = column_bottom + 0.5 - y
             y += gaps[i] + heights[i]
-        total = max(y + 2.5, column_bottom + QR_GAP + 0.5)
+        total = max(y + 2.5, column_bottom + qr.QR_GAP + 0.5)
     page.need(total + PARAGRAPH_GAP / MM)
     top = page.top + 1.5
     c.setLineWidth(0.8)
@@ -293,11 +228,11 @@ def _box(page: _Page, block: Block) -> None:
         c.drawString((TEXT_LEFT + 4) * MM, baseline, label)
         c.setFont(MONO if strong else BOLD, 15 if strong else 10)
         c.drawString((TEXT_LEFT + BOX_LABEL_W) * MM, baseline, value)
-    if qr:
-        side = _qr_square(page.spec.link)
-        _qr_code(c, page.spec.link, column_x + (column_w - side) / 2, top + QR_GAP)
+    if with_qr:
+        side = qr.square(page.spec.link)
+        qr.draw(c, page.spec.link, column_x + (column_w - side) / 2, _y(top + qr.QR_GAP + side))
         if caption:
-            c.setFont(REGULAR, QR_CAPTION_SIZE)
+            c.setFont(REGULAR, qr.QR_CAPTION_SIZE)
             c.setFillGray(GREY)
             c.drawCentredString((column_x + column_w / 2) * MM, _y(top + column_bottom), caption)
             c.setFillGray(0)

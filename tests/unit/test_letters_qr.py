@@ -12,7 +12,7 @@ from datetime import date
 import pytest
 
 from core import config
-from letters import compose, geometry, render
+from letters import compose, geometry, qr, render
 from tests.unit.test_letters_barcode import TOOLS, scanned
 from tests.unit.test_letters_pdfa import CODE, FUND, letter
 
@@ -52,7 +52,7 @@ def test_with_the_setting_off_the_letter_has_no_qr_code_and_still_the_link(langu
 @pytest.mark.parametrize("kind", sorted(compose.CODELESS_KINDS))
 def test_a_letter_without_the_link_has_no_qr_code(kind, tmp_path):
     spec, pdf = letter(kind, "de")
-    assert not render.shows_qr_code(spec)
+    assert not qr.shows_qr_code(spec)
     assert scanned(pdf, tmp_path, "qrcode", QR_DPI) == []
 
 
@@ -61,8 +61,8 @@ def test_a_link_that_would_carry_the_code_is_never_printed_as_a_qr_code():
     for leaky in (f"{spec.link}?code={CODE}", f"{spec.link}/{CODE.replace('-', '')}"):
         box = [dataclasses.replace(block, lines=tuple(row.replace(spec.link, leaky) for row in block.lines))
                for block in spec.blocks]
-        assert not render.shows_qr_code(dataclasses.replace(spec, link=leaky, blocks=tuple(box)))
-    assert render.shows_qr_code(spec)
+        assert not qr.shows_qr_code(dataclasses.replace(spec, link=leaky, blocks=tuple(box)))
+    assert qr.shows_qr_code(spec)
 
 
 def test_the_setting_is_on_unless_the_fund_turns_it_off(monkeypatch):
