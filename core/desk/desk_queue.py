@@ -77,12 +77,17 @@ class Page:
     prev_cursor: str | None = None
 
 
-def member_cases_query(member_number: str) -> Select[tuple[int]]:
+def _member_case_selects(member_number: str) -> list[Select[tuple[int]]]:
     """Known members are found through the case's member, unknown ones only through the number typed in the
-    request. Both start from an index on the number; resolving them first gives the planner real ids."""
-    by_member = select(Case.id).join(Member, Member.id == Case.member_id).where(Member.member_number == member_number)
-    by_request = select(Case.id).join(Request, Request.id == Case.request_id).where(
-        Request.member_number == member_number)
+    request. Both start from an index on the number."""
+    return [select(Case.id).join(Member, Member.id == Case.member_id).where(Member.member_number == member_number),
+            select(Case.id).join(Request, Request.id == Case.request_id).where(
+                Request.member_number == member_number)]
+
+
+def member_cases_query(member_number: str) -> Select[tuple[int]]:
+    """The cases of this member number; resolving them first gives the planner real ids."""
+    by_member, by_request = _member_case_selects(member_number)
     return by_member.union(by_request)  # type: ignore[return-value]
 
 
@@ -93,7 +98,8 @@ def search_cases_query(term: search.Term) -> CompoundSelect:
     requester's name."""
     on_request = Request.id == Case.request_id
     on_member = Member.id == Case.member_id
-    found: list[Select[Any]] = [member_cases_query(term.text)]
+    # One flat UNION of plain SELECTs: SQLite (the embedded default) refuses a UNION nested in another.
+    found: list[Select[Any]] = [*_member_case_selects(term.text)]
     if term.reference:
         found.append(select(Case.id).join(Request, on_request).where(Request.reference == term.reference))
         found.append(select(Case.id).join(Letter, Letter.member_id == Case.member_id)
