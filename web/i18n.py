@@ -109,6 +109,8 @@ def sentence(text: str, values: Mapping[str, object] | None = None, *, lang: str
     shaped = text[:1].upper() + text[1:] + ("." if full_stop and not text.endswith(".") else "")
     result = known(text, lang) or known(shaped, lang) or shaped
     result = result.format_map(values) if values else result
+    if full_stop and not result.endswith((".", "!", "?")):
+        result += "."  # the catalogue holds an embedded message without one
     return result[:1].upper() + result[1:]
 
 

@@ -5,6 +5,7 @@ without a new letter."""
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -131,17 +132,39 @@ def record_address(session: Session, case_id: int, staff_id: int, fields: dict[s
     case.recorded_by = staff_id
 
 
+@dataclass(frozen=True)
+class AddressSeen:
+    """The new address as the approving staff member saw it (`seen_key` of its lines): four eyes approve what the
+    second pair of eyes saw, not what was recorded again while the page was open."""
+
+    key: str
+
+
+def seen_key(lines: list[str]) -> str:
+    return hashlib.sha256("\n".join(lines).encode()).hexdigest()[:32]
+
+
 def recorded_address(case: Case, member: Member | None) -> list[str]:
     """The address waiting for a second staff member's approval, as its lines would read; empty when none waits."""
+    if case.status != CaseStatus.OPEN:  # decided: it was put on file, or never used
+        return []
+    return _waiting_lines(case, member)
+
+
+def _waiting_lines(case: Case, member: Member | None) -> list[str]:
     new = (case.payload or {}).get("new_address")
-    if case.status != CaseStatus.OPEN or not isinstance(new, dict) or member is None:  # closed: it was never used
+    if not isinstance(new, dict) or member is None:
         return []
     return PostalAddress(member.name, **{name: str(new.get(name, "")) for name in ADDRESS_FIELDS}).lines()
 
 
-def _apply_recorded_address(session: Session, case: Case, member: Member, staff: StaffUser, now: datetime) -> None:
-    """The approver's half of four eyes (the desk refused the recorder): the address recorded by someone else goes
-    on file now (R1: the letter that follows goes to it)."""
+def _apply_recorded_address(session: Session, case: Case, member: Member, staff: StaffUser, seen: object,
+                            now: datetime) -> None:
+    """The approver's half of four eyes (the desk refused the recorder): the address recorded by someone else, as
+    the approver saw it, goes on file now (R1: the letter that follows goes to it)."""
+    # The case is claimed already (no longer open): compare with the address it holds.
+    if not isinstance(seen, AddressSeen) or seen.key != seen_key(_waiting_lines(case, member)):
+        raise CannotApprove(N_("the new address was changed after you opened the case; check it again"))
     session.refresh(member, with_for_update=True)
     try:
         new, changed = _checked_address(member, dict(case.payload["new_address"]))
@@ -174,7 +197,7 @@ def approve_case(session: Session, case: Case, request: Request | None, staff: S
         raise CannotApprove(N_("the letter went to a trustee: record the trustee's new address with its power of "
                                     "attorney and send a new trustee code from there; close this case"))
     if "new_address" in (case.payload or {}):
-        _apply_recorded_address(session, case, member, staff, now)
+        _apply_recorded_address(session, case, member, staff, details, now)
     actor = f"staff:{staff.username}"
     if letter.kind in CODELESS_KINDS:
         # A confirmation carries no code: sending a code in its place would offer access nobody asked for.
@@ -236,13 +259,15 @@ class Facts:
 
     letter: Letter | None  # the letter that came back
     waiting_address: list[str]  # recorded by a clerk, waiting for another's approval
+    waiting_key: str  # what the approval form sends back (AddressSeen)
     recorded_by: str  # that clerk, as "name (username)"
 
 
 def case_facts(session: Session, case: Case, now: datetime) -> Facts:
     member = session.get(Member, case.member_id) if case.member_id else None
     recorder = session.get(StaffUser, case.recorded_by) if case.recorded_by else None
-    return Facts(returned_letter(session, case), recorded_address(case, member),
+    waiting = recorded_address(case, member)
+    return Facts(returned_letter(session, case), waiting, seen_key(waiting),
                  f"{recorder.name} ({recorder.username})" if recorder else "")
 
 

@@ -77,7 +77,7 @@ class Page:
     prev_cursor: str | None = None
 
 
-def _member_case_selects(member_number: str) -> list[Select[tuple[int]]]:
+def _member_case_selects(member_number: str) -> list[Select[Any]]:
     """Known members are found through the case's member, unknown ones only through the number typed in the
     request. Both start from an index on the number."""
     return [select(Case.id).join(Member, Member.id == Case.member_id).where(Member.member_number == member_number),
@@ -85,7 +85,7 @@ def _member_case_selects(member_number: str) -> list[Select[tuple[int]]]:
                 Request.member_number == member_number)]
 
 
-def member_cases_query(member_number: str) -> Select[tuple[int]]:
+def member_cases_query(member_number: str) -> Select[Any]:
     """The cases of this member number; resolving them first gives the planner real ids."""
     by_member, by_request = _member_case_selects(member_number)
     return by_member.union(by_request)  # type: ignore[return-value]

@@ -34,6 +34,16 @@ def english_client(app: Flask) -> FlaskClient:
     return client
 
 
+def hidden_fields(page: bytes, prefix: str) -> dict[str, str]:
+    """The hidden inputs of the form with this prefix, as the browser sends them back (its CSRF token aside)."""
+    found = re.findall(rf'<input[^>]*name="({re.escape(prefix)}-[a-z_]+)"[^>]*type="hidden"[^>]*value="([^"]*)"'
+                       .encode(), page)
+    found += re.findall(rf'<input[^>]*type="hidden"[^>]*name="({re.escape(prefix)}-[a-z_]+)"[^>]*value="([^"]*)"'
+                        .encode(), page)
+    return {name.decode(): html.unescape(value.decode()) for name, value in found
+            if not name.endswith(b"csrf_token")}
+
+
 def csrf(page: bytes | str) -> str:
     text = page.decode() if isinstance(page, bytes) else page
     found = _TOKEN.search(text)

@@ -15,7 +15,7 @@ import pytest
 from pypdf import PdfReader
 from registrations_support import add_login, add_signatory, pdf_bytes
 from sqlalchemy import func, select
-from staff_support import create_staff, csrf, english_client, log_in, make_app, make_member
+from staff_support import create_staff, csrf, english_client, hidden_fields, log_in, make_app, make_member
 
 from core import clock, db
 from core.codes import codes, letters, returned_mail
@@ -208,9 +208,10 @@ def _printed_code_letter(member_id: int) -> str:
 
 
 def _post(client, case_id: int, path: str, prefix: str, **fields: str):
-    token = csrf(client.get(f"/staff/cases/{case_id}").data)
+    page = client.get(f"/staff/cases/{case_id}").data
     return client.post(f"/staff/cases/{case_id}/{path}",
-                       data={f"{prefix}-csrf_token": token, **{f"{prefix}-{k}": v for k, v in fields.items()}})
+                       data={f"{prefix}-csrf_token": csrf(page), **hidden_fields(page, prefix),
+                             **{f"{prefix}-{k}": v for k, v in fields.items()}})
 
 
 def test_r1_r18_four_eyes_a_new_address_is_used_only_after_another_staff_member_approves_it(app, member):
@@ -250,6 +251,30 @@ def test_r1_r18_four_eyes_a_new_address_is_used_only_after_another_staff_member_
         assert events["member.address_corrected"].detail == {"fields": ["street", "postcode", "town"],
                                                             "recorded_by": "staff:paul.post"}
         assert s.get_one(Case, case_id).status == CaseStatus.APPROVED
+
+
+def test_four_eyes_the_approver_puts_on_file_only_the_address_the_page_showed(app, member):
+    """The recorder records another address while the approver has the page open: approving from that page is
+    refused, nothing goes on file and no letter leaves; approving after looking again uses the new one."""
+    paul = create_staff("paul.post", "Paul Post")
+    vera = create_staff("vera.vier", "Vera Vier")
+    with db.unit_of_work() as s:
+        case_id = returned_mail.register_return(s, _printed_code_letter(member), paul.staff_id, clock.now()).case_id
+    clerk, second = _client(app, paul), _client(app, vera)
+    _post(clerk, case_id, "returned-mail/address", "address", street="Via Canova 7", postcode="6900", town="Lugano")
+    seen = second.get(f"/staff/cases/{case_id}").data  # Vera reads Via Canova
+    _post(clerk, case_id, "returned-mail/address", "address", street="Via Sbagliata 99", postcode="6830",
+          town="Chiasso")
+    stale = second.post(f"/staff/cases/{case_id}/returned-mail/new-letter",
+                        data={"letter-csrf_token": csrf(seen), **hidden_fields(seen, "letter"), "letter-note": ""})
+    assert stale.status_code == 409
+    assert "The new address was changed after you opened the case; check it again." in _text(stale)
+    with db.unit_of_work() as s:
+        assert s.get_one(Member, member).street == "Rue du Lac 4" and s.get_one(Case, case_id).status == CaseStatus.OPEN
+    assert _count(Letter) == 1
+    assert _post(second, case_id, "returned-mail/new-letter", "letter", note="").status_code == 303
+    with db.unit_of_work() as s:
+        assert s.get_one(Member, member).street == "Via Sbagliata 99"
 
 
 def test_four_eyes_closing_the_case_drops_the_address_waiting(app, member):

@@ -9,7 +9,7 @@ from datetime import date
 import pytest
 from registrations_support import add_signatory, pdf_bytes
 from sqlalchemy import func, select
-from staff_support import create_staff, csrf, english_client, log_in, make_app, make_member
+from staff_support import create_staff, csrf, english_client, hidden_fields, log_in, make_app, make_member
 
 from core import clock, db
 from core.codes import codes, returned_mail
@@ -118,7 +118,8 @@ def _returned_case(client) -> int:
 def _post(client, case_id: int, path: str, prefix: str, **fields: str):
     page = client.get(f"/staff/cases/{case_id}")
     token = csrf(page.data)
-    data = {f"{prefix}-csrf_token": token, **{f"{prefix}-{k}": v for k, v in fields.items()}}
+    data = {f"{prefix}-csrf_token": token, **hidden_fields(page.data, prefix),
+            **{f"{prefix}-{k}": v for k, v in fields.items()}}
     return client.post(f"/staff/cases/{case_id}/{path}", data=data)
 
 

@@ -40,8 +40,10 @@ def _staff_work_on(member_id: int, login_id: int) -> None:
     with db.unit_of_work() as s:
         returned_mail.record_address(s, case_id, clerk.staff_id, {"street": "Neue Gasse 7", "postcode": "3011",
                                                                    "town": "Bern"}, now)
-    with db.unit_of_work() as s:  # four eyes: another staff member approves the new address
-        desk.approve(s, case_id, create_staff("vera.vier", "Vera Vier").staff_id, "", now)
+    with db.unit_of_work() as s:  # four eyes: another staff member approves the new address, as shown to them
+        seen = returned_mail.case_facts(s, s.get_one(Case, case_id), now).waiting_key
+        desk.approve(s, case_id, create_staff("vera.vier", "Vera Vier").staff_id, "", now,
+                     returned_mail.AddressSeen(seen))
     form = support.SupportRequest("other", "Where is my letter?", "Nina", "nina@sommer.ch", "en")
     with db.unit_of_work() as s:
         support.submit(s, form, now, login_id=login_id, member_id=member_id)

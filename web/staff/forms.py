@@ -3,7 +3,7 @@ translates them when the page is drawn, in the page's language."""
 
 from __future__ import annotations
 
-from wtforms import PasswordField, StringField, TextAreaField
+from wtforms import HiddenField, PasswordField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Regexp
 
 from core.translatable import N_
@@ -24,6 +24,12 @@ class CodeForm(Form):
 class ApproveForm(Form):
     note = TextAreaField(N_("Note (optional)"), validators=[
         Length(max=2000, message=N_("The note can have at most 2000 characters"))])
+
+
+class SendAgainForm(ApproveForm):
+    """Sending a returned letter again; with a new address waiting, the address the approver saw (four eyes)."""
+
+    address_seen = HiddenField()
 
 
 class RejectForm(Form):

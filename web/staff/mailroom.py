@@ -19,7 +19,7 @@ from web import stored_texts
 from web.auth import staff_required
 from web.i18n import sentence, translate
 from web.staff.blueprint import bp
-from web.staff.forms import AddressForm, ApproveForm, CloseForm, ReturnedLetterForm
+from web.staff.forms import AddressForm, CloseForm, ReturnedLetterForm, SendAgainForm
 from web.staff.views import LETTER_LABELS, Page, case_page, kind_forms, refused
 
 SENT_TO_NEW = N_("The new address is now on file, and the letter goes to it by post.")
@@ -27,8 +27,10 @@ SENT_TO_NEW = N_("The new address is now on file, and the letter goes to it by p
 
 @kind_forms(returned_mail.KIND)
 def _forms(view: desk.CaseView) -> dict[str, Any]:
+    letter_form = SendAgainForm(prefix="letter")
+    letter_form.address_seen.data = view.facts.waiting_key  # what this page shows is what approving puts on file
     return {"address_form": AddressForm(prefix="address", formdata=None, obj=view.member),
-            "letter_form": ApproveForm(prefix="letter"), "close_form": CloseForm(prefix="close")}
+            "letter_form": letter_form, "close_form": CloseForm(prefix="close")}
 
 
 @bp.get("/mailroom")
@@ -90,14 +92,15 @@ def returned_mail_address(case_id: int) -> Page:
 @bp.post("/cases/<int:case_id>/returned-mail/new-letter")
 @staff_required
 def returned_mail_new_letter(case_id: int) -> Page:
-    form = ApproveForm(prefix="letter")
+    form = SendAgainForm(prefix="letter")
     if not form.validate_on_submit():
         return case_page(case_id, status=422, letter_form=form)
     try:
         with unit_of_work() as s:
             case = s.get(Case, case_id)
             waiting = case is not None and bool(returned_mail.recorded_address(case, case.member))
-            desk.approve(s, case_id, current_user.staff_id, str(form.note.data or ""), clock.now())
+            desk.approve(s, case_id, current_user.staff_id, str(form.note.data or ""), clock.now(),
+                         returned_mail.AddressSeen(str(form.address_seen.data or "")))
     except desk.DeskError as error:
         return refused(case_id, error)
     flash(translate(SENT_TO_NEW if waiting else "The letter goes by post to the address on file."), "success")

@@ -21,7 +21,7 @@ from core.models import Case
 from core.translatable import N_
 from web import dates, stored_texts
 from web.auth import PENDING_KEY, StaffPrincipal, end_session, staff_required, start_session
-from web.i18n import known, translate
+from web.i18n import known, sentence, translate
 from web.redirects import local_path
 from web.staff.blueprint import bp
 from web.staff.forms import ApproveForm, CloseForm, CodeForm, LoginForm, LogoutForm, RejectForm
@@ -236,7 +236,10 @@ def staff_message(text: str) -> str:
     """A service's message (written in lower case, to be embedded) shown alone, in the clerk's language: the
     catalogues hold it as a sentence."""
     shaped = text[:1].upper() + text[1:] + ("" if text.endswith(".") else ".")
-    return known(text) or known(shaped) or stored_texts.sentence(text)
+    if known(text) or known(shaped):
+        return sentence(text)
+    shown = stored_texts.sentence(text)  # English, or a stored shape with values filled in
+    return shown if shown.endswith((".", "!", "?")) else shown + "."
 
 
 def _decide(case_id: int, form: Any, form_name: str, decide: Any, text: str, done: Any) -> Page:
