@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import argparse
 
-from bench import desk, intake, latency, letters_pipeline, login, mailing, sweep
+from bench import desk, intake, latency, letters_pipeline, login, mailing, pages, sweep
 
-ALL = ["letters", "mailing", "intake", "latency", "login", "sweep", "desk"]
+ALL = ["letters", "mailing", "intake", "latency", "login", "sweep", "desk", "pages"]
 
 
 def main() -> None:
@@ -17,6 +17,7 @@ def main() -> None:
     parser.add_argument("--sizes", default="5000,20000", help="member counts for the letters and mailing benchmarks")
     parser.add_argument("--seconds", type=int, default=10, help="duration of each intake run")
     parser.add_argument("--samples", type=int, default=40, help="requests for the latency benchmark")
+    parser.add_argument("--requests", type=int, default=20, help="requests per page in the pages benchmark")
     parser.add_argument("--logins", type=int, default=1_000_000, help="logins in the big table of the sweep benchmark")
     args = parser.parse_args()
     which = args.which or ALL
@@ -37,6 +38,8 @@ def main() -> None:
         sweep.report(sweep.run(args.logins))
     if "desk" in which:
         desk.report(desk.run())
+    if "pages" in which:
+        pages.report(pages.run(args.requests))
 
 
 if __name__ == "__main__":
