@@ -1,4 +1,5 @@
-"""`python -m bench [letters|mailing|intake|latency|login|sweep|desk|pages] [--sizes 5000,20000]`: the benchmarks of the back office.
+"""`python -m bench [letters|mailing|intake|latency|login|sweep|desk|pages] [--sizes 5000,20000]`: the benchmarks
+of the back office.
 
 Every figure is printed next to a baseline measured in the same run on the same machine."""
 

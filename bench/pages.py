@@ -241,9 +241,11 @@ def run(repeats: int = 20) -> dict[str, Any]:
         slowest = sorted(timings, key=lambda rule: -_p95(timings[rule]["times"]))[:3]
         plans = _plans(url, statements, slowest)
         queries = {rule: len(statements.seen.get(rule, [])) // repeats for rule in timings}
+        worst = {rule: max(((e, st) for e, st, _ in statements.seen[rule]), key=lambda item: item[0])
+                 for rule in timings if statements.seen.get(rule)}
         db.dispose()
     return {"counts": counts, "load_s": load_s, "timings": timings, "skipped": skipped, "slowest": slowest,
-            "plans": plans, "queries": queries, "repeats": repeats}
+            "plans": plans, "queries": queries, "worst": worst, "repeats": repeats}
 
 
 def _p95(values: list[float]) -> float:
@@ -261,11 +263,15 @@ def report(result: dict[str, Any]) -> None:
     for rule, timing in result["timings"].items():
         p95 = _p95(timing["times"])
         over += p95 >= LIMIT_MS
-        print(f"{rule:<52} {timing['status']:>6} {result['queries'][rule]:>7} {statistics.median(timing['times']):>7.1f} "
-              f"{p95:>7.1f}  {'yes' if p95 < LIMIT_MS else 'NO  <-- slow'}")
+        median = statistics.median(timing["times"])
+        print(f"{rule:<52} {timing['status']:>6} {result['queries'][rule]:>7} {median:>7.1f} {p95:>7.1f}  "
+              f"{'yes' if p95 < LIMIT_MS else 'NO  <-- slow'}")
     for rule, why in result["skipped"].items():
         print(f"{rule:<52} skipped: {why}")
     print(f"{len(result['timings'])} pages, {over} at or over {LIMIT_MS:.0f} ms p95")
+    for rule, (elapsed, statement) in result["worst"].items():
+        if _p95(result["timings"][rule]["times"]) >= LIMIT_MS:
+            print(f"  {rule}: slowest statement {elapsed:.1f} ms: {' '.join(statement.split())[:300]}")
     for rule in result["slowest"]:
         timing = result["timings"][rule]
         print(f"\nslow page {rule} ({timing['path']}): p95 {_p95(timing['times']):.1f} ms; its slowest statements:")

@@ -63,6 +63,7 @@ def _health() -> list[health.Check]:
 def _page(problem: str = "", status: int = 200) -> Page:
     with db.unit_of_work() as session:
         backlog = operations.backlog(session)
+        mailing = operations.last_mailing(session)
         parked = operations.parked(session)
         schedule = _schedule()
         jobs = operations.periodic_jobs(session, schedule)
@@ -70,8 +71,9 @@ def _page(problem: str = "", status: int = 200) -> Page:
         runs = operations.recent_task_runs(session, {task for task, _when in schedule.values()})
         retryable = {row.id: operations.retryable(row) for row in parked}
     return render_template(
-        "web/staff/operations.html", checks=_health(), backlog=backlog, parked=parked, retryable=retryable,
-        jobs=jobs, processes=processes, runs=runs, queues=health.queue_sizes(config.get().broker_url, queues.names()),
+        "web/staff/operations.html", checks=_health(), backlog=backlog, mailing=mailing, parked=parked,
+        retryable=retryable, jobs=jobs, processes=processes, runs=runs,
+        queues=health.queue_sizes(config.get().broker_url, queues.names()),
         stale_minutes=int(health.HEARTBEAT_STALE_AFTER.total_seconds() // 60),
         action_form=ParkedActionForm(), problem=problem), status
 
