@@ -54,9 +54,9 @@ def _schedule() -> dict[str, tuple[str, str]]:
     return described
 
 
-def _health() -> list[health.Check]:
+def _health(broker: health.Check) -> list[health.Check]:
     engine, now = db.engine(), clock.now()
-    return [health.database(engine), health.migrations(engine), health.broker(config.get().broker_url),
+    return [health.database(engine), health.migrations(engine), broker,
             health.heartbeat(engine, "beat", now), health.heartbeat(engine, "worker", now)]
 
 
@@ -70,10 +70,11 @@ def _page(problem: str = "", status: int = 200) -> Page:
         processes = operations.live_processes(session, clock.now(), health.HEARTBEAT_STALE_AFTER)
         runs = operations.recent_task_runs(session, {task for task, _when in schedule.values()})
         retryable = {row.id: operations.retryable(row) for row in parked}
+    broker, queue_sizes = health.broker_and_queues(config.get().broker_url, queues.names())
     return render_template(
-        "web/staff/operations.html", checks=_health(), backlog=backlog, mailing=mailing, parked=parked,
+        "web/staff/operations.html", checks=_health(broker), backlog=backlog, mailing=mailing, parked=parked,
         retryable=retryable, jobs=jobs, processes=processes, runs=runs,
-        queues=health.queue_sizes(config.get().broker_url, queues.names()),
+        queues=queue_sizes,
         stale_minutes=int(health.HEARTBEAT_STALE_AFTER.total_seconds() // 60),
         action_form=ParkedActionForm(), problem=problem), status
 
