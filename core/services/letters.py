@@ -277,6 +277,8 @@ def make_print_batches(session: Session, now: datetime, batch_size: int = DEFAUL
     made: list[BatchOutcome] = []
     in_flight: deque[tuple[Future[list[int]], _Planned]] = deque()
     width = max(1, processes if processes is not None else (os.cpu_count() or 1))
+    if multiprocessing.current_process().daemon:  # a Celery pool process may not start processes of its own
+        width = 1
     with ExitStack() as stack:
         pool: ProcessPoolExecutor | None = None
         # One batch's rows at a time (and those of the batches being merged): memory stays flat in the mailing's
