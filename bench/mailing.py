@@ -2,7 +2,8 @@
 letters and outbox rows; the outbox relay hands the render tasks to Celery on Redis; real `celery -A worker.app
 worker` processes draw the codes and render the PDFs; `backoffice letters batch` makes the print files. Timed from
 the start of the import to the last print batch, with 1 and with 2 worker processes, against a bare ReportLab
-canvas loop drawing the same letters in one process in the same run (bench.bare_canvas).
+canvas loop drawing the same letters in one process in the same run (bench.bare_canvas), measured just before
+and just after each configuration.
 
 Each configuration gets a fresh PostgreSQL database and a private redis-server (no other worker takes its tasks).
 The peak RSS of every worker process (Celery's main process and its pool process) is read from /proc (VmHWM)
@@ -29,6 +30,7 @@ ROOT = Path(__file__).resolve().parents[1]
 CONFIGS = [(1, 1), (2, 1)]
 RELAY_EVERY_S = 0.5  # beat runs the relay every 2 s, and commits nudge it; the benchmark does both with this tick
 GOAL = 0.9
+BASELINE_LETTERS = 2000  # letters per baseline measurement: its rate per letter does not depend on N
 
 
 @contextmanager
@@ -159,8 +161,23 @@ def _mailing(n: int, workers: int, concurrency: int, register: Path, broker: str
             "rendered_s": rendered, "printed": printed, "rss": rss, "once": once}
 
 
-def run(sizes: list[int]) -> list[dict[str, Any]]:
+def _bare_rate(register: Path, out: Path) -> float:
+    """Letters per second of the bare canvas loop over the first BASELINE_LETTERS members of `register`."""
     from bench.letters_pipeline import _bare_baseline
+
+    sample = out.with_suffix(".csv")
+    with register.open(encoding="utf-8") as source, sample.open("w", encoding="utf-8") as target:
+        for i, line in enumerate(source):
+            if i > BASELINE_LETTERS:
+                break
+            target.write(line)
+    letters = min(BASELINE_LETTERS, sum(1 for _ in sample.open(encoding="utf-8")) - 1)
+    return letters / _bare_baseline(sample, out)
+
+
+def run(sizes: list[int]) -> list[dict[str, Any]]:
+    """Each configuration is bracketed by a baseline measurement (before it, and one after the last): on a shared
+    machine the load moves over a run of many minutes, and the ratio compares like with like."""
     from bench.make_register import write_register
 
     results = []
@@ -171,9 +188,14 @@ def run(sizes: list[int]) -> list[dict[str, Any]]:
             register = tmp / f"members-{n}.csv"
             write_register(n, register)
             (tmp / f"n{n}").mkdir()
-            runs = [_mailing(n, w, c, register, broker, tmp / f"n{n}") for w, c in CONFIGS]
-            baseline = _bare_baseline(register, tmp / f"bare-{n}")
-            results.append({"n": n, "baseline_s": baseline, "runs": runs})
+            rates = [_bare_rate(register, tmp / f"bare-{n}-0")]
+            runs = []
+            for i, (w, c) in enumerate(CONFIGS, start=1):
+                runs.append(_mailing(n, w, c, register, broker, tmp / f"n{n}"))
+                rates.append(_bare_rate(register, tmp / f"bare-{n}-{i}"))
+            for i, mailing in enumerate(runs):
+                mailing["baseline_rate"] = (rates[i] + rates[i + 1]) / 2
+            results.append({"n": n, "baseline_rates": rates, "runs": runs})
     return results
 
 
@@ -183,8 +205,8 @@ def report(results: list[dict[str, Any]]) -> None:
     print(f"{'N':>7} {'workers':>12} {'printed':>8} {'seconds':>8} {'letters/s':>10} {'bare canvas/s':>14} "
           f"{'ratio':>6} {'peak RSS per worker process (main / pool)':>44}  effect-once")
     for r in results:
-        base = r["n"] / r["baseline_s"]
         for m in r["runs"]:
+            base = m["baseline_rate"]
             lps = r["n"] / m["seconds"]
             rss = ", ".join(" / ".join(f"{mb:.0f}" for mb in tree) for tree in m["rss"])
             once = m["once"]
@@ -196,5 +218,8 @@ def report(results: list[dict[str, Any]]) -> None:
                   f"{lps / base:>5.2f}x {rss + ' MB':>44}  {verdict}")
             print(f"{'':>7} {'':>12} import done at {m['import_s']:.1f} s, last letter rendered at "
                   f"{m['rendered_s']:.1f} s, print batches done at {m['seconds']:.1f} s")
+    for r in results:
+        print(f"bare canvas letters/s measured before, between and after the configurations for N={r['n']}: "
+              + ", ".join(f"{rate:.1f}" for rate in r["baseline_rates"]) + " (each run's ratio uses the two around it)")
     print(f"workers: worker processes x pool processes each; goal: 2 workers >= {GOAL:.1f}x the single-process "
           "bare canvas rate, peak RSS per worker flat in N")
