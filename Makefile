@@ -75,7 +75,7 @@ lint: install  ## ruff and mypy
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 
-bench: install fonts  ## benchmarks: letters pipeline, intake, submit-to-letter latency, login, deactivation sweep
+bench: install fonts  ## benchmarks: letters, mailing through the workers, intake, latency, login, sweep, desk, pages
 	@command -v wrk >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null)
 	$(BIN)/python -m bench
 

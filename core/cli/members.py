@@ -62,10 +62,33 @@ def _reason(error: BaseException | None) -> str:
     return f"{type(original).__name__}: {lines[0][:200]}" if lines else type(original).__name__
 
 
+class _Lines:
+    """Progress for a log rather than a terminal: one line on stderr per tenth of the rows, and at the end."""
+
+    def __init__(self, total: int) -> None:
+        self.total, self.done, self.step = total, 0, max(1, total // 10)
+        self.next = self.step
+
+    def __enter__(self) -> _Lines:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        return None
+
+    def update(self, rows: int) -> None:
+        self.done += rows
+        if self.done >= self.next or self.done == self.total:
+            self.next = (self.done // self.step + 1) * self.step
+            click.echo(f"importing: {self.done} of {self.total} rows ({100 * self.done // self.total} %)", err=True)
+
+
 def _progress(rows: int, chunk_size: int) -> Any:
+    """A bar on a terminal; periodic lines when stderr goes to a file or a pipe; nothing for a single chunk."""
     if rows <= chunk_size:
         return nullcontext(None)
-    return click.progressbar(length=rows, label="importing", file=sys.stderr)
+    if sys.stderr.isatty():
+        return click.progressbar(length=rows, label="importing", file=sys.stderr, show_pos=True, show_eta=True)
+    return _Lines(rows)
 
 
 @group.command("import", help=IMPORT_HELP)

@@ -9,9 +9,13 @@ retry draws a new code and overwrites the same path: still exactly one letter an
 
 from __future__ import annotations
 
+import multiprocessing
 import os
+from collections import deque
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from concurrent.futures import Future, ProcessPoolExecutor
+from contextlib import ExitStack
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
 
@@ -252,42 +256,89 @@ def _printable(session: Session, limit: int) -> Sequence[Row]:
     return session.execute(query).all()
 
 
-def make_print_batches(session: Session, now: datetime, batch_size: int = DEFAULT_BATCH_SIZE) -> list[BatchOutcome]:
+def make_print_batches(session: Session, now: datetime, batch_size: int = DEFAULT_BATCH_SIZE,
+                       processes: int | None = None) -> list[BatchOutcome]:
     """Rendered, unprinted letters sorted by postcode into merged PDFs with a CSV manifest each; the letters are
-    marked printed. A letter whose code was voided or has expired meanwhile is cancelled instead of printed."""
+    marked printed. A letter whose code was voided or has expired meanwhile is cancelled instead of printed.
+
+    Merging a batch's PDFs is most of the work and needs no database: when there is more than one batch, up to
+    `processes` batches (default: one per CPU) are merged at once in other processes while this one picks the next
+    batch's letters. Everything is recorded in the caller's one transaction, as before; a merge that fails fails
+    the whole call and nothing is marked printed."""
     if batch_size < 1:
         raise ValueError("a batch holds at least one letter")
     settings = config.get()
     today = clock.today_in_zurich(now)
     out_dir = settings.letters_dir / "batches"
     out_dir.mkdir(parents=True, exist_ok=True)
-    made = []
-    # One batch's rows at a time, each query continuing in postcode order: memory stays flat in the mailing's size.
-    while rows := _printable(session, batch_size):
-        stale = [row.id for row in rows if not _renderable(row, today)]
-        if stale:
-            session.execute(update(Letter).where(Letter.id.in_(stale)).values(status=LetterStatus.CANCELLED))
-        if printable := [row for row in rows if _renderable(row, today)]:
-            made.append(_one_batch(session, printable, out_dir, now))
+    made: list[BatchOutcome] = []
+    in_flight: deque[tuple[Future[list[int]], _Planned]] = deque()
+    width = max(1, processes if processes is not None else (os.cpu_count() or 1))
+    if multiprocessing.current_process().daemon:  # a Celery pool process may not start processes of its own
+        width = 1
+    with ExitStack() as stack:
+        pool: ProcessPoolExecutor | None = None
+        # One batch's rows at a time (and those of the batches being merged): memory stays flat in the mailing's
+        # size. Each query continues in postcode order.
+        while rows := _printable(session, batch_size):
+            stale = [row.id for row in rows if not _renderable(row, today)]
+            if stale:
+                session.execute(update(Letter).where(Letter.id.in_(stale)).values(status=LetterStatus.CANCELLED))
+            if not (printable := [row for row in rows if _renderable(row, today)]):
+                continue
+            planned = _plan_batch(session, printable, out_dir, now)
+            if pool is None and width > 1 and len(rows) == batch_size:  # a full batch: more are likely to follow
+                pool = stack.enter_context(ProcessPoolExecutor(width, mp_context=multiprocessing.get_context("spawn")))
+            if pool is None:
+                made.append(_finish_batch(session, planned, _merge(planned, now), now))
+                continue
+            in_flight.append((pool.submit(_merge, planned, now), planned))
+            while len(in_flight) > width:
+                future, done = in_flight.popleft()
+                made.append(_finish_batch(session, done, future.result(), now))
+        while in_flight:
+            future, done = in_flight.popleft()
+            made.append(_finish_batch(session, done, future.result(), now))
     return made
 
 
-def _one_batch(session: Session, rows: Sequence[Row], out_dir: Path, now: datetime) -> BatchOutcome:
+@dataclass(frozen=True)
+class _Planned:
+    """A batch whose letters are chosen and marked printed; its PDF and manifest are still to be written."""
+
+    id: int
+    stem: Path
+    pdfs: list[str]
+    languages: list[str]
+    manifest: list[batches.ManifestLine]  # pages filled in once merged
+
+
+def _plan_batch(session: Session, rows: Sequence[Row], out_dir: Path, now: datetime) -> _Planned:
     batch = PrintBatch(created_at=now, letters=len(rows), pdf_path="", manifest_path="")
     session.add(batch)
     session.flush()  # the id names the files
     stem = out_dir / f"batch-{now:%Y%m%d}-{batch.id:06d}"
-    pages = batches.merge([Path(row.pdf_path) for row in rows], stem.with_suffix(".pdf"),
-                          [row.language for row in rows], now)
-    batches.write_manifest(stem.with_suffix(".csv"), [
-        batches.ManifestLine(row.reference, row.member_number, row.kind, row.language, row.postcode,
-                             batches.town(row.address, row.postcode), count)
-        for row, count in zip(rows, pages, strict=True)
-    ])
     batch.pdf_path, batch.manifest_path = str(stem.with_suffix(".pdf")), str(stem.with_suffix(".csv"))
     ids = [row.id for row in rows]
     session.execute(update(Letter).where(Letter.id.in_(ids)).values(status=LetterStatus.PRINTED, batch_id=batch.id,
                                                                        printed_at=now))
-    audit.record(session, audit.Entry("system", "letters.batched", None, f"batch:{batch.id}",
-                                      {"letters": len(rows), "pages": sum(pages)}), now)
-    return BatchOutcome(batch.id, len(rows), sum(pages), batch.pdf_path, batch.manifest_path)
+    return _Planned(batch.id, stem, [row.pdf_path for row in rows], [row.language for row in rows], [
+        batches.ManifestLine(row.reference, row.member_number, row.kind, row.language, row.postcode,
+                             batches.town(row.address, row.postcode), 0)
+        for row in rows
+    ])
+
+
+def _merge(planned: _Planned, now: datetime) -> list[int]:
+    """The batch's PDF (in this process or a pool's); returns each letter's page count."""
+    return batches.merge([Path(pdf) for pdf in planned.pdfs], planned.stem.with_suffix(".pdf"), planned.languages,
+                         now)
+
+
+def _finish_batch(session: Session, planned: _Planned, pages: list[int], now: datetime) -> BatchOutcome:
+    batches.write_manifest(planned.stem.with_suffix(".csv"), [
+        replace(line, pages=count) for line, count in zip(planned.manifest, pages, strict=True)])
+    audit.record(session, audit.Entry("system", "letters.batched", None, f"batch:{planned.id}",
+                                      {"letters": len(pages), "pages": sum(pages)}), now)
+    return BatchOutcome(planned.id, len(pages), sum(pages), str(planned.stem.with_suffix(".pdf")),
+                        str(planned.stem.with_suffix(".csv")))

@@ -78,6 +78,8 @@ class Letter(Base):
     __table_args__ = (
         CheckConstraint(one_of(LetterStatus), name="status"),
         Index("ix_letter_status", "status"),
+        # The operations page: the last import's invitation letters (core.operations.operations.last_mailing).
+        Index("ix_letter_kind_created_at", "kind", "created_at"),
     )
 
 

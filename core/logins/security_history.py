@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import or_, select, union
 from sqlalchemy.orm import Session
 
 from core.domain import rights
@@ -152,10 +152,11 @@ def _page(session: Session, member_id: int, account: str | None, before: int | N
 
 def _names(session: Session, member_id: int) -> dict[str, str]:
     """The member's own logins and the trustee logins it gave a mandate (R13), so their events name them."""
-    trustees = select(Mandate.login_id).where(Mandate.member_id == member_id)
-    return {f"login:{login_id}": name for login_id, name in
-            session.execute(select(Login.id, Login.name).where(or_(Login.member_id == member_id,
-                                                                   Login.id.in_(trustees))))}
+    # Two indexed reads in one statement: an OR of the two made PostgreSQL read every login.
+    own = select(Login.id, Login.name).where(Login.member_id == member_id)
+    trustees = select(Login.id, Login.name).join(Mandate, Mandate.login_id == Login.id).where(
+        Mandate.member_id == member_id)
+    return {f"login:{login_id}": name for login_id, name in session.execute(union(own, trustees))}
 
 
 def _who(actor: str, names: dict[str, str]) -> tuple[str, bool]:

@@ -274,6 +274,27 @@ def backlog(session: Session) -> Backlog:
 
 
 @dataclass(frozen=True)
+class Mailing:
+    """The invitation letters of the last register import (they share its moment, core.members.members)."""
+
+    imported_at: datetime
+    waiting: int  # not rendered yet
+    rendered: int
+    printed: int
+
+
+def last_mailing(session: Session) -> Mailing | None:
+    """Where the letters of the last import are: waiting to be rendered, rendered, printed. Two index reads."""
+    imported_at = session.scalar(select(func.max(Letter.created_at)).where(Letter.kind == "invitation"))
+    if imported_at is None:
+        return None
+    counts = dict(session.execute(select(Letter.status, func.count())
+                                  .where(Letter.kind == "invitation", Letter.created_at == imported_at)
+                                  .group_by(Letter.status)).tuples().all())
+    return Mailing(imported_at, counts.get("pending", 0), counts.get("rendered", 0), counts.get("printed", 0))
+
+
+@dataclass(frozen=True)
 class Figures:
     outbox_waiting: int
     outbox_oldest_age_s: float

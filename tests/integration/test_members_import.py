@@ -227,6 +227,23 @@ def test_a_large_file_shows_progress_on_stderr(pg, tmp_path):
     assert result.exit_code == 0 and "importing" in result.stderr and "importing" not in result.stdout
 
 
+def test_progress_without_a_terminal_is_a_line_per_tenth_of_the_rows(pg, tmp_path):
+    result = run(pg, write(tmp_path, *REGISTER), "--chunk-size", "2", "--no-invitations")
+    lines = [line for line in result.stderr.splitlines() if line.startswith("importing:")]
+    assert lines == ["importing: 2 of 5 rows (40 %)", "importing: 4 of 5 rows (80 %)",
+                     "importing: 5 of 5 rows (100 %)"]
+
+
+def test_progress_on_a_terminal_is_a_bar(pg, tmp_path, monkeypatch):
+    from core.cli import members as members_cli
+
+    monkeypatch.setattr(members_cli.sys.stderr, "isatty", lambda: True, raising=False)
+    bar = members_cli._progress(5000, 1000)
+    assert type(bar).__name__ == "ProgressBar" and bar.length == 5000
+    monkeypatch.setattr(members_cli.sys.stderr, "isatty", lambda: False, raising=False)
+    assert isinstance(members_cli._progress(5000, 1000), members_cli._Lines)
+
+
 def test_two_imports_at_once_create_and_invite_each_member_once(pg, tmp_path):
     with write(tmp_path, *REGISTER).open("rb") as raw:
         good, _ = validate_rows(raw)

@@ -4,23 +4,20 @@ effect happened once."""
 
 from __future__ import annotations
 
-import re
 from datetime import timedelta
 
-from pypdf import PdfReader
 from resilience_support import BACKENDS, add_members, count, submit_requests, tally
 from sqlalchemy import select
 
+from bench import effect_once
 from core import clock, config, db
-from core.domain import codes
 from core.domain.states import LetterStatus
-from core.models import Letter, Member, OutboxMessage, RegistrationCode, Request
+from core.models import Letter, OutboxMessage, Request
 from core.operations import stale_work
 from tests.polling import poll
 from worker.tasks.outbox import DIE_AFTER_PUBLISH
 
 LETTERS = 1000  # five render chunks of 200: the kill lands while some are still in flight
-CODE = re.compile(r"\b([0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4})\b")
 
 
 def _rendered() -> int:
@@ -51,20 +48,13 @@ def test_r2_fault1_worker_killed_while_rendering_leaves_each_letter_once_with_on
     poll(lambda: _rendered() == LETTERS, 180, "every letter to be rendered after the restart")
 
     with db.unit_of_work() as s:
-        letters = s.execute(select(Letter, Member.member_number, RegistrationCode)
-                            .join(Member, Member.id == Letter.member_id)
-                            .join(RegistrationCode, RegistrationCode.id == Letter.code_id)).all()
-        all_codes = s.scalars(select(RegistrationCode)).all()
+        once = effect_once.check(s, config.get().letters_dir, LETTERS, samples=30)
     row.runs = LETTERS
-    row.lost = LETTERS - len(letters)
-    row.duplicated = len(all_codes) - len(letters) + len(letters) - len({letter.member_id for letter, _, _ in letters})
+    row.lost = once.lost
+    row.duplicated = once.duplicated
     assert row.lost == 0 and row.duplicated == 0
-    secret = config.get().code_hmac_secret
-    pdfs = list(config.get().letters_dir.rglob("L-*.pdf"))
-    assert len(pdfs) == LETTERS
-    for letter, member_number, code in letters[:: LETTERS // 30]:  # a sample: the printed code is the stored one
-        printed = CODE.search(PdfReader(letter.pdf_path).pages[0].extract_text()).group(1)
-        assert codes.keyed_hash(secret, member_number, codes.read(printed)) == code.code_hash, letter.reference
+    assert once.pdfs == LETTERS
+    assert not once.mismatched, once.mismatched  # a sample: the printed code is the stored one
 
 
 @BACKENDS

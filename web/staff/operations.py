@@ -57,24 +57,27 @@ def _schedule() -> dict[str, tuple[str, str]]:
     return described
 
 
-def _health() -> list[health.Check]:
+def _health(broker: health.Check) -> list[health.Check]:
     engine, now = db.engine(), clock.now()
-    return [health.database(engine), health.migrations(engine), health.broker(config.get().broker_url),
+    return [health.database(engine), health.migrations(engine), broker,
             health.heartbeat(engine, "beat", now), health.heartbeat(engine, "worker", now)]
 
 
 def _page(problem: str = "", status: int = 200) -> Page:
     with db.unit_of_work() as session:
         backlog = operations.backlog(session)
+        mailing = operations.last_mailing(session)
         parked = operations.parked(session)
         schedule = _schedule()
         jobs = operations.periodic_jobs(session, schedule)
         processes = operations.live_processes(session, clock.now(), health.HEARTBEAT_STALE_AFTER)
         runs = operations.recent_task_runs(session, {task for task, _when in schedule.values()})
         retryable = {row.id: operations.retryable(row) for row in parked}
+    broker, queue_sizes = health.broker_and_queues(config.get().broker_url, queues.names())
     return render_template(
-        "web/staff/operations.html", checks=_health(), backlog=backlog, parked=parked, retryable=retryable,
-        jobs=jobs, processes=processes, runs=runs, queues=health.queue_sizes(config.get().broker_url, queues.names()),
+        "web/staff/operations.html", checks=_health(broker), backlog=backlog, mailing=mailing, parked=parked,
+        retryable=retryable, jobs=jobs, processes=processes, runs=runs,
+        queues=queue_sizes,
         stale_minutes=int(health.HEARTBEAT_STALE_AFTER.total_seconds() // 60),
         action_form=ParkedActionForm(), problem=problem), status
 
