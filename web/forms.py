@@ -1,6 +1,7 @@
 """The base of every form: labels, hints, choices and errors in the page's language, and nothing typed that
 carries control characters. A NUL byte would fail in PostgreSQL, a line break in a one-line field would reach
-e-mail headers and CSV files; both are refused here, for every form, as an error next to the field."""
+e-mail headers and CSV files, a bidirectional override would show a name reversed; all are refused here, for every
+form, as an error next to the field."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from core.domain import requests
 from core.translatable import N_
 from web.i18n import translate
 
-CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+CONTROL = re.compile(rf"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f{requests.BIDI_CONTROLS}]")
 LINE_BREAK = re.compile(r"[\r\n]")
 # A language offered in a list is named in that language, so that every reader finds their own.
 ENDONYMS = frozenset({"Deutsch", "Français", "Italiano", "English"})

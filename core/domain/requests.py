@@ -93,8 +93,11 @@ LANGUAGES = ("de", "fr", "it", "en")
 MAX_LENGTHS = {"member_number": MEMBER_NUMBER_MAX, "uid": 30, "company_name": 200, "requester_name": 200,
                "requester_role": 200, "requester_email": 254, "requester_phone": 30, "reason": 2000}
 # Printable text on one line; the reason may also hold line breaks and tabs. PostgreSQL cannot store NUL.
-ONE_LINE = r"^[^\u0000-\u001f\u007f]*$"
-MULTI_LINE = r"^[^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]*$"
+# Besides control characters, the bidirectional overrides and isolates: they make a stored name or note read
+# differently on the page ("Sophie \u202eDupont" shows as "Sophie tnopuD") from what a person typed and signed off.
+BIDI_CONTROLS = r"\u202a-\u202e\u2066-\u2069"
+ONE_LINE = rf"^[^\u0000-\u001f\u007f{BIDI_CONTROLS}]*$"
+MULTI_LINE = rf"^[^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f{BIDI_CONTROLS}]*$"
 UID_PATTERN = r"^ *[Cc][Hh][Ee][-. ]?[0-9]{3}[. ]?[0-9]{3}[. ]?[0-9]{3} *$"
 PHONE_PATTERN = r"^[0-9 +()./-]*$"
 REFERENCE_PATTERN = r"^[A-Za-z]-[0-9A-Za-z]{4}-[0-9A-Za-z]{4}$"  # core.refs: R-XXXX-XXXX, read case-insensitively

@@ -24,6 +24,10 @@ POSTS = [
     ("/staff/login", {"username": "anna\x00", "password": "secret"}, "username"),
     ("/requests/new-code", {**NEW_CODE, "company_name": "Muster\x1b[31m AG"}, "company_name"),
     ("/requests/new-code", {**NEW_CODE, "requester_name": "Anna\r\nBcc: all@example.ch"}, "requester_name"),
+    # A bidirectional override shows a stored name reversed ("Sophie \u202eDupont" reads "Sophie tnopuD").
+    ("/requests/new-code", {**NEW_CODE, "requester_name": "Sophie \u202eDupont"}, "requester_name"),
+    ("/support", {"topic": "technical", "message": "Help \u2067test\u2069", "name": "Anna",
+                  "email": "anna@muster.example"}, "message"),
 ]
 
 
@@ -62,12 +66,13 @@ def test_the_message_is_translated(lang):
 
 def test_the_api_names_each_field_with_a_control_character_as_the_forms_do(app):
     body = {"kind": "new_code", "member_number": "100200", "uid": "CHE-100.155.212", "company_name": "Muster AG",
-            "requester": {"name": "Anna\u0000", "role": "HR", "email": "anna@muster.example"},
+            "requester": {"name": "Anna\u0000", "role": "HR\u202e", "email": "anna@muster.example"},
             "reason": "Line one\nline two is fine", "extra\u0007": 1}
     before = _written()
     response = app.test_client().post("/api/v1/requests", json=body)
     assert response.status_code == 422
-    assert response.get_json()["fields"] == {"requester.name": CONTROL_CHARACTERS, "extra\u0007": "Unknown field."}
+    assert response.get_json()["fields"] == {"requester.name": CONTROL_CHARACTERS, "requester.role": CONTROL_CHARACTERS,
+                                             "extra\u0007": "Unknown field."}
     assert _written() == before
 
 
