@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, CompoundSelect, Select, and_, func, or_, select, union
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from core.desk import kinds, search
 from core.domain.staff import Cursor, decode_cursor
@@ -158,13 +158,17 @@ def _beyond(cursor: Cursor, later: bool) -> ColumnElement[bool]:
 def page_query(filters: Filters, scope: list[ColumnElement[bool]], cursor: Cursor | None, later: bool,
                limit: int) -> Select:
     """The rows of one page, walking the (status, created_at) index from the cursor, towards later or earlier."""
+    # A case not yet tied to a member (a support request, a request not yet decided) shows the register's name for
+    # the number typed, as its case page does (desk.member_for): one more lookup on the unique member number.
+    by_number = aliased(Member)
     query = (
         select(Case.id, Case.kind, Case.status, Case.why, Case.created_at, Case.decided_at,
                func.coalesce(Member.member_number, Request.member_number, ""),
-               func.coalesce(Member.name, ""), func.coalesce(Request.company_name, ""),
+               func.coalesce(Member.name, by_number.name, ""), func.coalesce(Request.company_name, ""),
                func.coalesce(Request.reference, ""), Case.recorded_by)
         .outerjoin(Request, Request.id == Case.request_id)
         .outerjoin(Member, Member.id == Case.member_id)
+        .outerjoin(by_number, and_(Case.member_id.is_(None), by_number.member_number == Request.member_number))
         .where(Case.status == filters.status, *scope)
     )
     if cursor is not None:

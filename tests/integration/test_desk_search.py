@@ -106,6 +106,20 @@ def test_the_company_column_shows_the_registers_name_and_the_typed_one_where_the
     assert "As given; not in the register" in rows[desk["unknown"]]
 
 
+def test_a_support_request_for_a_number_in_the_register_shows_the_registers_name_on_the_desk(desk):
+    """Sent without a login, the case is not tied to the member yet; the desk still looks the number up, as the
+    case page does, instead of calling it 'not in the register'."""
+    with db.unit_of_work() as s:
+        reference = support.submit(s, support.SupportRequest(
+            "other", "Brief?", "Max Muster", "max@muster.ch", "de", member_number="100200",
+            company="Holzbau Muster"), clock.now())
+        case_id = s.scalar(select(Case.id).join(Request, Request.id == Case.request_id)
+                           .where(Request.reference == reference))
+    page = html.unescape(desk["client"].get("/staff/").data.decode())
+    row = dict(re.findall(r'<tr>\s*<td[^>]*><a href="/staff/cases/(\d+)">(.*?)</tr>', page, re.S))[str(case_id)]
+    assert "Muster Holzbau AG" in row and "not in the register" not in row
+
+
 def test_the_power_of_attorney_register_is_found_by_company_or_trustee_name(pg):
     member = make_member("460100", name="Muster Holzbau AG")
     other = make_member("460200", name="Bäckerei Süss GmbH", uid=OTHER_UID)
