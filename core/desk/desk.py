@@ -68,6 +68,8 @@ class CaseView:
     uid_matches: bool | None
     kind: CaseKind
     facts: Any = None  # what only this kind shows (CaseKind.facts), for its partial
+    # The staff members the history names ("staff:<username>"), as the decision names them: "Name (username)".
+    actors: dict[str, str] = field(default_factory=dict)
     letters: list[Letter] = field(default_factory=list)
 
     @property
@@ -82,17 +84,19 @@ def case_view(session: Session, case_id: int, now: datetime) -> CaseView:
     request = session.get(Request, case.request_id) if case.request_id else None
     member = member_for(session, case, request)
     kind = kinds.of(case.kind)
+    history = _history(session, case)
     return CaseView(
         case=case,
         request=request,
         member=member,
         address=codes.address_on_file(member).lines() if member else [],
-        history=_history(session, case),
+        history=history,
         decided_by=session.get(StaffUser, case.decided_by) if case.decided_by else None,
         active_logins=_active_logins(session, member),
         uid_matches=(_uid_key(request.uid) == _uid_key(member.uid)) if request and member else None,
         kind=kind,
         facts=kind.facts_of(session, case, now),
+        actors=_staff_names(session, history),
         letters=_letters(session, member),
     )
 
@@ -106,6 +110,14 @@ def _history(session: Session, case: Case) -> list[History]:
     if case.request_id is not None:
         about = or_(about, History.request_id == case.request_id)
     return list(session.scalars(select(History).where(about).order_by(History.at, History.id)))
+
+
+def _staff_names(session: Session, history: list[History]) -> dict[str, str]:
+    usernames = {line.actor.removeprefix("staff:") for line in history if line.actor.startswith("staff:")}
+    if not usernames:
+        return {}
+    found = session.scalars(select(StaffUser).where(StaffUser.username.in_(usernames)))
+    return {f"staff:{staff.username}": f"{staff.name} ({staff.username})" for staff in found}
 
 
 def _active_logins(session: Session, member: Member | None) -> int:
