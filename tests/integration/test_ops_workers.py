@@ -44,8 +44,17 @@ def test_each_task_s_last_outcome_is_shown_and_failures_stand_out(pg):
     shown = _section(_page(), "Recent tasks")
     assert "letters.render" in shown and "outbox.relay" not in shown
     failed = re.search(r"<tr>\s*<td><code>mail.send</code>.*?</tr>", shown, re.S).group(0)
-    assert "Problem" in failed and "FAILURE ConnectionRefusedError" in failed
+    assert "Problem" in failed and "Failed (ConnectionRefusedError)" in failed
     assert shown.index("letters.render") < shown.index("mail.send")  # newest first
+
+
+def test_a_task_s_outcome_is_said_in_the_page_s_language(pg):
+    with db.unit_of_work() as s:
+        operations.beat_seen(s, "job", "job:letters.render", clock.now(), "SUCCESS")
+    client = english_client(make_app())
+    log_in(client, create_staff("sara.supervisor", "Sara Supervisor", role="supervisor"))
+    page = client.get("/staff/operations?lang=fr").get_data(as_text=True)
+    assert "Réussi" in page and "SUCCESS" not in page
 
 
 @pytest.mark.parametrize("broker", ["sqla+sqlite:///{tmp}/broker.sqlite", "redis://127.0.0.1:6379/15"])

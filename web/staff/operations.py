@@ -63,6 +63,16 @@ def _health(broker: health.Check) -> list[health.Check]:
             health.heartbeat(engine, "beat", now), health.heartbeat(engine, "worker", now)]
 
 
+# How a task run ended, as Celery names the state; an exception's name that may follow stays as it is (code).
+OUTCOMES = {"SUCCESS": N_("Succeeded"), "FAILURE": N_("Failed"), "RETRY": N_("Failed, will be tried again")}
+
+
+def outcome_label(outcome: str) -> str:
+    state, _, error = outcome.partition(" ")
+    label = translate(OUTCOMES[state]) if state in OUTCOMES else state
+    return f"{label} ({error})" if error else label
+
+
 def _page(problem: str = "", status: int = 200) -> Page:
     with db.unit_of_work() as session:
         backlog = operations.backlog(session)
@@ -79,7 +89,7 @@ def _page(problem: str = "", status: int = 200) -> Page:
         retryable=retryable, jobs=jobs, processes=processes, runs=runs,
         queues=queue_sizes,
         stale_minutes=int(health.HEARTBEAT_STALE_AFTER.total_seconds() // 60),
-        action_form=ParkedActionForm(), problem=problem), status
+        action_form=ParkedActionForm(), problem=problem, outcome_label=outcome_label), status
 
 
 @bp.get("/operations")
