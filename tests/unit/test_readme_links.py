@@ -12,7 +12,8 @@ MARKDOWN_LINK = re.compile(r"\]\(([^)\s]+)\)")
 BACKTICKED = re.compile(r"`([^`\n]+)`")
 # A repository path: words joined by slashes, optionally a leading ./ or ../ (no URL, no route, no placeholder).
 REPO_PATH = re.compile(r"^(?:\.{1,2}/)*[\w.+-]+(?:/[\w.+-]+)+/?$")
-MADE_AT_RUN_TIME = ("var/", ".venv/", "bench/out/")  # created by `make run`, `make install`, `make bench`
+# created by `make run`, `make install`, `make bench`, `make translations-extract`
+MADE_AT_RUN_TIME = ("var/", ".venv/", "bench/out/", "web/translations/messages.pot")
 BESIDE_THE_CLONE = "../" + "shared"  # spelled apart so that the search below does not find this file
 
 
