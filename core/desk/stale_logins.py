@@ -246,8 +246,8 @@ class Facts:
 
 def case_facts(session: Session, case: Case, now: datetime) -> Facts:
     document = session.get(Document, case.document_id) if case.document_id else None
-    if case.member_id is None:
-        return Facts(document, [], [], [], [])
+    if case.member_id is None:  # the listed names are still shown: staff reject with them in view
+        return Facts(document, [], [], [], [(row.label(), []) for row in asked_rows(case)])
     chosen = set(case.payload.get("login_ids", []))
     member_logins = logins_of(session, case.member_id)
     asked = [(row.label(), [login.name for login in member_logins

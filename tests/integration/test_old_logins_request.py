@@ -210,6 +210,28 @@ def test_r17_with_an_active_administrator_the_case_cannot_be_confirmed(app, memb
     assert _count(Login, Login.status == LoginStatus.DEACTIVATED) == 0
 
 
+def test_r17_a_number_not_in_the_register_offers_nothing_to_confirm_and_says_what_to_do(app, pg):
+    anna = create_staff("anna.muster", "Anna Muster")
+    boss = create_staff("beat.keller", "Beat Keller", role="supervisor")
+    app.test_client().post("/api/v1/requests", json={**BODY, "member_number": "999999"})
+    _decide_all()
+    with db.unit_of_work() as s:
+        case = s.scalars(select(Case)).one()
+        case_id, member_id = case.id, case.member_id
+    assert member_id is None
+    for person in (anna, boss):
+        staff = english_client(app)
+        log_in(staff, person)
+        text = html.unescape(staff.get(f"/staff/cases/{case_id}").data.decode())
+        assert "Paolo Neri – <strong>no login of this member matches</strong>" in text
+        assert "No member with this number in the register – reject, or correct the register first." in text
+        assert "None confirmed yet." in text
+        assert "Confirm the logins" not in text and "Approve</h3>" not in text
+        # the new-code form's question means nothing on this kind of request
+        assert "Administrators cannot help" not in text and "Active administrators" not in text
+    assert "Reject the request</button>" in text  # the supervisor's page, the last one read
+
+
 def test_r21_old_logins_status_is_the_same_for_a_member_with_and_without_administrators(app, pg):
     make_member("100200", language="it")
     other = make_member("100300", name="Beispiel AG", uid="CHE-109.322.551")

@@ -31,7 +31,7 @@ Page = str | tuple[str, int] | Response
 KIND_LABELS = {"new_code": N_("New code request"), "code_exhausted": N_("Too many wrong codes"),
                "trustee_code": N_("Code for a trustee"), "exceptional_registration": N_("Registration by the fund"),
                "stale_logins": N_("Deactivate old logins"), "returned_mail": N_("Returned letter"),
-               "support": "Support request", "power_of_attorney": N_("Power of attorney sent by a member")}
+               "support": N_("Support request"), "power_of_attorney": N_("Power of attorney sent by a member")}
 STATUS_LABELS = {"open": N_("Open"), "approved": N_("Approved"), "rejected": N_("Rejected"), "closed": N_("Closed")}
 LETTER_LABELS = {"invitation": N_("Invitation"), "new_code": N_("New code"), "trustee_code": N_("Code for a trustee"),
                  "exceptional_login": N_("Registration by the fund"), "logins_deactivated": N_("Logins deactivated"),
