@@ -67,10 +67,6 @@ def decide_new_code(facts: Facts) -> Decision:
     return Decision(Outcome.ISSUE_CODE, N_("no active administrator; member number and UID match"))
 
 
-WAY_A_ANSWER = N_("Your company has an active administrator, so we do not send a code to your trustee. Your "
-                  "administrator can give the trustee access in connect under User administration → New.")
-
-
 def decide_trustee_code(facts: Facts) -> Decision:
     """R15: a code goes to a trustee only with staff approval, always. Where the member's own administrator can
     open the access (Situation 3 (a)), the request ends with that answer instead."""
