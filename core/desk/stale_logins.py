@@ -37,7 +37,8 @@ LETTER_KIND = "logins_deactivated"
 WHY = N_("the member asks the fund to deactivate logins of people who have left")
 NONE_LEFT = N_("none (all ended already)")  # a history line of a case whose logins had all ended before approval
 HAS_ADMINISTRATORS = ("This member has an active administrator ({names}). The administrators deactivate logins "
-                      "themselves (user administration → Deactivate); ask the member to contact them.")
+                      "themselves (User administration → the person's login → Deactivate the login); ask the member "
+                      "to contact them.")
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import html
 import re
 from datetime import timedelta
+from pathlib import Path
 from html.parser import HTMLParser
 from urllib.parse import urlsplit
 
@@ -170,3 +171,61 @@ def test_a_help_text_naming_a_control_the_portal_lacks_is_caught(app, company):
     assert [label for _, label in missing_controls(wrong, controls)] == ["Detail", "Edit", "New", "Deactivated"]
     assert missing_controls(right, controls) == []
     assert missing_controls(wrong_kind, controls) == [("administrator", "Switch company")]
+
+
+ARROW = "→"
+QUOTES = "\"'“”„«»‹› "
+# A step after the first may name the item to choose ("the trustee", "das Login der Person"), not a label.
+CHOSEN_ITEM = re.compile(r"^(the|der|die|das|le|la|l'|il|lo) ")
+
+
+def written_paths(lang: str) -> list[str]:
+    """Every text a person reads that names a way through the portal ("User administration → New login"): the
+    page catalogue in that language (the English source for en), the e-mails and the letters."""
+    from babel.messages.pofile import read_po
+
+    root = Path(__file__).resolve().parents[2]
+    with (root / "web/translations/de/LC_MESSAGES/messages.po").open("rb") as source:
+        catalogue = read_po(source) if lang == "en" else None
+    if catalogue is None:
+        with (root / f"web/translations/{lang}/LC_MESSAGES/messages.po").open("rb") as source:
+            texts = [str(m.string) for m in read_po(source) if m.id and ARROW in str(m.string)]
+    else:
+        texts = [str(m.id) for m in catalogue if m.id and ARROW in str(m.id)]
+    for folder in ("templates/email", "templates/letters"):
+        for path in sorted((root / folder).rglob(f"*.{lang}.*")):
+            texts += [line for line in path.read_text(encoding="utf-8").splitlines() if ARROW in line]
+    return texts
+
+
+def unknown_steps(text: str, labels: set[str]) -> list[str]:
+    """The steps of a written path that no control carries: the first step ends the words before the first arrow,
+    the last begins the words after the last one, the others stand alone."""
+    known = {label.lower() for label in labels if len(label) >= 3}
+    steps = [step.strip(QUOTES).lower() for step in text.split(ARROW)]
+    wrong = [step for step in steps[1:-1] if step not in known and not CHOSEN_ITEM.match(step)]
+    if not any(steps[0].endswith(label) for label in known):
+        wrong.insert(0, steps[0][-40:])
+    if not any(steps[-1].startswith(label) for label in known) and not CHOSEN_ITEM.match(steps[-1]):
+        wrong.append(steps[-1][:40])
+    return wrong
+
+
+@pytest.mark.parametrize("lang", ["de", "fr", "it", "en"])
+def test_every_written_path_through_the_portal_names_its_real_controls(app, company, lang):
+    """Item 3 beyond the help pages: forms, desk pages, e-mails and letters that tell a person where to click name
+    the portal's real menu entries and buttons in the reader's language (a form once said "User administration →
+    New", which does not exist)."""
+    controls = controls_by_kind(app, company, lang)
+    labels = controls["administrator"] | controls["trustee"] | controls["public"]
+    texts = written_paths(lang)
+    assert len(texts) >= 5  # the check reads real texts
+    assert {text[:80]: unknown_steps(text, labels) for text in texts if unknown_steps(text, labels)} == {}
+
+
+def test_a_written_path_with_a_made_up_step_is_caught():
+    labels = {"User administration", "New login", "Trustees with access"}
+    assert unknown_steps("under User administration → New. We then do not send a code.", labels) == [
+        "new. we then do not send a code."]
+    assert unknown_steps('choose "User administration" → "New login".', labels) == []
+    assert unknown_steps("(Detail → Trustees with access → Edit)", labels) == ["(detail", "edit)"]
