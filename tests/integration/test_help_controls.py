@@ -8,8 +8,8 @@ from __future__ import annotations
 import html
 import re
 from datetime import timedelta
-from pathlib import Path
 from html.parser import HTMLParser
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
