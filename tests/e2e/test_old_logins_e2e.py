@@ -140,3 +140,54 @@ def test_situation_2_new_code_and_old_logins_deactivated_by_the_fund(pg, tmp_pat
     confirmation = _text(poll(lambda: _rendered("logins_deactivated"), 60, "the confirmation letter"))
     assert "Maria Bianchi, Paolo Neri" in confirmation and "3600 Thun" in confirmation, confirmation
     assert not CODE.search(confirmation)
+
+
+MEMBER_FR = ("member_number,uid,name,care_of,street,po_box,postcode,town,language,email\n"
+             "300099,CHE-109.322.551,Boulangerie Rochat SA,,Rue du Lac 4,,1003,Lausanne,fr,\n")
+COMPANY_FR = {"#member_number": "300099", "#uid": "CHE-109.322.551", "#company_name": "Boulangerie Rochat SA",
+              "#requester_name": "Claire Rochat", "#requester_role": "Directrice",
+              "#requester_email": "claire@rochat.example"}
+REASON = "Les personnes nommées ont encore un login utilisé pour les décomptes de salaires ce mois-ci."
+
+
+def test_r17_a_rejected_request_reaches_the_member_by_letter_in_french_with_the_reason(
+        pg, tmp_path, web_server, worker_process, browser):
+    """R17, R1, R6: the owner asks in French on a phone; the supervisor, working in French, rejects with a reason;
+    the page says exactly who is told, and the letter to the address on file carries the reason in French."""
+    register = tmp_path / "members.csv"
+    register.write_text(MEMBER_FR, encoding="utf-8")
+    assert CliRunner().invoke(main, ["members", "import", str(register), "--no-invitations"]).exit_code == 0
+    with db.unit_of_work() as s:
+        member_id = s.execute(select(Member.id).where(Member.member_number == "300099")).scalar_one()
+    add_login(member_id, "Luc Favre", ["salary_declarations"], email="luc@rochat.example")
+    supervisor = _staff("chantal.supervisor", "supervisor")
+
+    person = browser.new_page(viewport={"width": 375, "height": 800})
+    person.goto(f"{web_server}/requests/old-logins?lang=fr")
+    for selector, value in COMPANY_FR.items():
+        person.fill(selector, value)
+    person.fill("#login-0-first_name", "Luc")
+    person.fill("#login-0-last_name", "Favre")
+    person.fill("#reason", "Il a quitté l'entreprise.")
+    person.get_by_role("button", name="Envoyer la demande").click()
+    assert person.inner_text(".reference").strip().startswith("R-")
+    person.close()
+    case = poll(_stale_case, 60, "the worker to open the R17 case")
+
+    desk = browser.new_page()
+    staff_logs_in(desk, web_server, supervisor.username, STAFF_PASSWORD, supervisor.secret, lang="fr")
+    desk.goto(f"{web_server}/staff/cases/{case.id}?lang=fr")
+    assert "Luc Favre" in desk.inner_text("main")
+    desk.fill("#reject-reason", REASON)
+    desk.get_by_role("button", name="Refuser la demande").click()
+    said = desk.inner_text("main")
+    assert "Refusé." in said and "Une lettre avec votre motif part par la poste" in said, said
+    desk.close()
+
+    letter = _text(poll(lambda: _rendered("request_rejected"), 60, "the worker to render the rejection letter"))
+    flat = " ".join(letter.split())
+    assert "1003 Lausanne" in flat and "Luc Favre" in flat and " ".join(REASON.split()) in flat, letter
+    assert "Motif" in flat and "Les logins restent tels quels." in flat  # in the member's language (R6)
+    assert not CODE.search(letter)
+    with db.unit_of_work() as s:
+        assert s.scalar(select(Login.status).where(Login.name == "Luc Favre")) == LoginStatus.ACTIVE

@@ -19,7 +19,7 @@ from core.domain import rights, totp
 from core.domain.states import CaseStatus, LoginStatus
 from core.models import Case, Invitation, Login, Mandate, Member, OutboxMessage, PowerOfAttorney
 from tests.e2e.conftest import poll
-from tests.e2e.person import staff_logs_in
+from tests.e2e.person import staff_logs_in, totp_from_qr
 from tests.integration.trustee_code_support import pdf_bytes
 
 NUMBER = "300377"
@@ -123,11 +123,11 @@ def _register(trustee, body: str) -> str:
     trustee.fill("#confirm", TRUSTEE_PASSWORD)
     trustee.get_by_role("button", name="Continue").click()
     trustee.wait_for_url(re.compile(r"/invitation/authenticator"))
-    secret = re.sub(r"\s", "", trustee.inner_text(".secret"))
-    trustee.fill("#otp", pyotp.TOTP(secret).at(clock.now()))
+    app = totp_from_qr(trustee)  # scanned from the screen, as the trustee's phone does
+    trustee.fill("#otp", app.at(clock.now()))
     trustee.get_by_role("button", name="Activate my login").click()
     trustee.wait_for_url(re.compile(r"/invitation/done"))
-    return secret
+    return str(app.secret)
 
 
 def _staff_records(page, base: str, enrolment: staff_service.Enrolment, case_id: int) -> None:

@@ -82,3 +82,16 @@ def test_make_run_tells_every_process_the_web_port_honcho_gives_only_to_the_web(
                           env={**env, "PUBLIC_BASE_URL": "https://connect.example.ch"},
                           capture_output=True, text=True, check=True).stdout.strip()
     assert kept == "https://connect.example.ch"
+
+
+def test_r20_no_e_mail_or_letter_text_writes_a_site_address_of_its_own():
+    """Every link in every e-mail and letter, in every language, comes from the one base URL the two tests above
+    check: no template carries a host, a scheme or the development port."""
+    templates = Path(config.ROOT) / "templates"
+    texts = sorted([*(templates / "email").rglob("*.txt"), *(templates / "letters").rglob("*.txt")])
+    assert len(texts) >= 4 * 14  # every kind of e-mail and letter in four languages is read
+    written = {str(path.relative_to(templates)): line for path in texts
+               for line in path.read_text(encoding="utf-8").splitlines()
+               if "http:" in line or "https:" in line or ":" + config.DEFAULT_PORT in line or "localhost" in line
+               or "127.0.0.1" in line}
+    assert written == {}
