@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.codes import codes
+from core.domain import stale_login_requests
 from core.domain.states import CaseStatus
 from core.models import Case, Letter, Member
 
@@ -41,7 +42,9 @@ def _names(case: Case) -> str:
     payload = case.payload or {}
     if case.kind == "exceptional_registration":
         return str((payload.get("person") or {}).get("name", ""))
-    return ", ".join(str(name) for name in payload.get("names", []))
+    # Before a clerk confirms which logins a member's own request means, the letter names them as the member did.
+    names = payload.get("names") or [row.label() for row in stale_login_requests.listed(payload)]
+    return ", ".join(str(name) for name in names)
 
 
 def letter_facts(session: Session, letter_id: int) -> LetterFacts:

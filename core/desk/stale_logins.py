@@ -151,7 +151,7 @@ def prepare_case(session: Session, case: Case, request: Request) -> None:
 
 
 def asked_rows(case: Case) -> list[NamedLogin]:
-    return [NamedLogin(**row) for row in (case.payload or {}).get("asked", [])]
+    return stale_rules.listed(case.payload or {})
 
 
 def confirm(session: Session, case_id: int, staff_id: int, login_ids: Sequence[int], now: datetime) -> None:

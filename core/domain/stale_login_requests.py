@@ -12,6 +12,7 @@ import re
 import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from core.domain import requests as member_part
 from core.translatable import N_
@@ -44,6 +45,11 @@ class NamedLogin:
 
     def as_details(self) -> dict[str, str]:
         return {"first_name": self.first_name, "last_name": self.last_name, "email": self.email}
+
+
+def listed(payload: Mapping[str, Any]) -> list[NamedLogin]:
+    """The logins a member's own request listed, as a case keeps them (its payload's "asked" rows)."""
+    return [NamedLogin(**row) for row in payload.get("asked", [])]
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from staff_support import create_staff, csrf, english_client, log_in, make_app, make_member
 
 from core import clock, db
-from core.desk import desk, requests, stale_logins
+from core.desk import desk, rejections, requests, stale_logins
 from core.domain.states import LoginStatus, RequestStatus
 from core.models import Case, History, Letter, Login, OutboxMessage, Request
 
@@ -230,6 +230,22 @@ def test_r17_a_number_not_in_the_register_offers_nothing_to_confirm_and_says_wha
         # the new-code form's question means nothing on this kind of request
         assert "Administrators cannot help" not in text and "Active administrators" not in text
     assert "Reject the request</button>" in text  # the supervisor's page, the last one read
+
+
+def test_r17_rejected_before_any_clerk_confirmed_the_letter_names_the_logins_as_the_member_listed_them(app, member):
+    """R1, R17: rejecting a member's own request at once still tells the member which request it was."""
+    boss = create_staff("beat.keller", "Beat Keller", role="supervisor")
+    app.test_client().post("/api/v1/requests", json=BODY)
+    _decide_all()
+    with db.unit_of_work() as s:
+        case_id = s.scalars(select(Case.id)).one()
+    with db.unit_of_work() as s:
+        told = desk.reject(s, case_id, boss.staff_id, "Both still work for you.", clock.now())
+    with db.unit_of_work() as s:
+        letter_id = s.scalars(select(Letter.id).where(Letter.reference == told.letter_reference)).one()
+        facts = rejections.letter_facts(s, letter_id)
+    assert (facts.topic, facts.names, facts.reason) == ("stale_logins", "Paolo Neri, GINA@muster.ch",
+                                                        "Both still work for you.")
 
 
 def test_r21_old_logins_status_is_the_same_for_a_member_with_and_without_administrators(app, pg):
