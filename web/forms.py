@@ -16,7 +16,7 @@ from core.domain import requests
 from core.translatable import N_
 from web.i18n import translate
 
-CONTROL = re.compile(rf"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f{requests.BIDI_CONTROLS}]")
+CONTROL = re.compile(rf"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f{requests.INVISIBLE_CONTROLS}]")
 LINE_BREAK = re.compile(r"[\r\n]")
 # A language offered in a list is named in that language, so that every reader finds their own.
 ENDONYMS = frozenset({"Deutsch", "Français", "Italiano", "English"})

@@ -89,11 +89,14 @@ LANGUAGES = ("de", "fr", "it", "en")
 MAX_LENGTHS = {"member_number": MEMBER_NUMBER_MAX, "uid": 30, "company_name": 200, "requester_name": 200,
                "requester_role": 200, "requester_email": 254, "requester_phone": 30, "reason": 2000}
 # Printable text on one line; the reason may also hold line breaks and tabs. PostgreSQL cannot store NUL.
-# Besides control characters, the bidirectional overrides and isolates: they make a stored name or note read
-# differently on the page ("Sophie \u202eDupont" shows as "Sophie tnopuD") from what a person typed and signed off.
-BIDI_CONTROLS = r"\u202a-\u202e\u2066-\u2069"
-ONE_LINE = rf"^[^\u0000-\u001f\u007f{BIDI_CONTROLS}]*$"
-MULTI_LINE = rf"^[^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f{BIDI_CONTROLS}]*$"
+# Besides the ASCII control characters, the characters that make a stored name or note read differently on the page
+# or in a letter's window from what a person typed and signed off: the C1 controls (U+0085 is a line break), the
+# line and paragraph separators, zero-width and joiner characters, the byte order mark, interlinear annotations,
+# and the bidirectional marks, overrides and isolates ("Sophie \u202eDupont" shows as "Sophie tnopuD").
+INVISIBLE_CONTROLS = (r"\u0080-\u009f\u200b-\u200f\u2028\u2029\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff"
+                      r"\ufff9-\ufffb")
+ONE_LINE = rf"^[^\u0000-\u001f\u007f{INVISIBLE_CONTROLS}]*$"
+MULTI_LINE = rf"^[^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f{INVISIBLE_CONTROLS}]*$"
 UID_PATTERN = r"^ *[Cc][Hh][Ee][-. ]?[0-9]{3}[. ]?[0-9]{3}[. ]?[0-9]{3} *$"
 PHONE_PATTERN = r"^[0-9 +()./-]*$"
 REFERENCE_PATTERN = r"^[A-Za-z]-[0-9A-Za-z]{4}-[0-9A-Za-z]{4}$"  # core.refs: R-XXXX-XXXX, read case-insensitively

@@ -28,6 +28,13 @@ POSTS = [
     ("/requests/new-code", {**NEW_CODE, "requester_name": "Sophie \u202eDupont"}, "requester_name"),
     ("/support", {"topic": "technical", "message": "Help \u2067test\u2069", "name": "Anna",
                   "email": "anna@muster.example"}, "message"),
+    # A C1 control (U+0085 is a line break) and the line separator printed "Muster?AG" in a letter's window;
+    # a zero-width space or a byte order mark hides inside a name.
+    ("/requests/new-code", {**NEW_CODE, "company_name": "Muster\u0085AG"}, "company_name"),
+    ("/requests/new-code", {**NEW_CODE, "requester_name": "Muster\u2028AG"}, "requester_name"),
+    ("/requests/new-code", {**NEW_CODE, "company_name": "Mus\u200bter AG"}, "company_name"),
+    ("/support", {"topic": "technical", "message": "Help\ufeff", "name": "Anna", "email": "anna@muster.example"},
+     "message"),
 ]
 
 
