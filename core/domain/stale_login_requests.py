@@ -22,12 +22,12 @@ NAME_MAX = 100
 EMAIL_MAX = 254
 REASON_MISSING = N_("Tell us briefly why these logins should end, for example that the people have left the company")
 NO_ROWS = N_("List at least one login to deactivate")
-TOO_MANY_ROWS = f"List at most {MAX_ROWS} logins in one request"
+TOO_MANY_ROWS = N_("List at most 20 logins in one request")  # MAX_ROWS
 BAD_ROWS = N_("Send the logins as a list of objects with first_name, last_name and email")
 NAME_OR_EMAIL = N_("Enter the person's first and last name, or the e-mail address of the login")
 LAST_NAME_MISSING = N_("Enter the person's last name too, or the e-mail address of the login")
 FIRST_NAME_MISSING = N_("Enter the person's first name too, or the e-mail address of the login")
-NAME_TOO_LONG = f"A name must be {NAME_MAX} characters or fewer"
+NAME_TOO_LONG = N_("A name must be 100 characters or fewer")  # NAME_MAX
 ROW_FIELDS = ("first_name", "last_name", "email")
 
 
@@ -152,7 +152,7 @@ def matched_ids(asked: Sequence[NamedLogin], logins: Sequence[tuple[int, str, st
 
 # --- The decision: every request reaches a person at the fund -------------------------------------------------
 
-NO_ADMINISTRATOR_WHY = "the member asks the fund to deactivate logins of people who have left (R17)"
+NO_ADMINISTRATOR_WHY = N_("the member asks the fund to deactivate logins of people who have left")  # R17
 
 
 def decide(facts: member_part.Facts) -> member_part.Decision:
@@ -163,7 +163,7 @@ def decide(facts: member_part.Facts) -> member_part.Decision:
     elif not facts.uid_matches:
         why = N_("the UID does not match the member register")
     elif facts.active_administrators > 0:
-        why = "the member has an active administrator, who deactivates logins (R17): reject, and tell the member"
+        why = N_("the member has an active administrator, who deactivates logins: reject, and tell the member")
     else:
         why = NO_ADMINISTRATOR_WHY
     return member_part.Decision(member_part.Outcome.STAFF_CASE, why)

@@ -108,6 +108,17 @@ def test_r17_bad_rows_are_named_one_by_one_and_nothing_is_written(app, member):
     assert _count(Request) == 0 and _count(OutboxMessage) == 0
 
 
+def test_r17_a_name_too_long_is_named_in_the_pages_language(app, member):
+    client = english_client(app)
+    token = _form_page(client)
+    page = client.post("/requests/old-logins?lang=fr", data={
+        **FORM, "csrf_token": token, "rows": "3", "action": "send", "login-0-first_name": "P" * 101,
+        "login-0-last_name": "Neri"})
+    assert page.status_code == 422
+    assert "Un nom ne peut pas dépasser 100 caractères" in html.unescape(page.data.decode())
+    assert _count(Request) == 0
+
+
 def test_r17_a_row_can_be_added_without_javascript_up_to_twenty(app, member):
     client = english_client(app)
     token = _form_page(client)
@@ -207,6 +218,9 @@ def test_r17_with_an_active_administrator_the_case_cannot_be_confirmed(app, memb
     log_in(clerk, anna)
     text = html.unescape(clerk.get(f"/staff/cases/{case_id}").data.decode())
     assert "This member has an active administrator (Maria Bianchi)" in text and "confirm-logins" not in text
+    french = html.unescape(clerk.get(f"/staff/cases/{case_id}?lang=fr").data.decode())
+    assert "qui désactive lui-même les logins : refuser et en informer l'affilié" in french  # the case's reason
+    assert "who deactivates logins" not in french
     assert _count(Login, Login.status == LoginStatus.DEACTIVATED) == 0
 
 

@@ -70,3 +70,12 @@ def test_r21_the_public_calendar_counts_working_days_from_receipt_only():
     assert (dates.processed_by, dates.answer_by) == (date(2026, 12, 9), date(2026, 12, 14))
     assert dates.state(date(2026, 12, 9)) is request_status.PublicState.RECEIVED
     assert dates.state(date(2026, 12, 10)) is request_status.PublicState.PROCESSED
+
+
+def test_the_limits_messages_name_the_limits_they_enforce():
+    """The two messages are whole sentences in the catalogues, so the numbers in them are written out: they must
+    stay the limits the checks use."""
+    from core.domain import stale_login_requests as rules
+
+    assert f"at most {rules.MAX_ROWS} logins" in rules.TOO_MANY_ROWS
+    assert f"must be {rules.NAME_MAX} characters" in rules.NAME_TOO_LONG
