@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, render_template
-from flask_wtf.csrf import CSRFProtect
+from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -84,6 +84,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
     for status in (403, 404, 413, 503):
         app.register_error_handler(status, _error_page(status))
+    app.register_error_handler(CSRFError, _expired_form)
     app.register_error_handler(HTTPException, _other_error)
     from sqlalchemy.exc import OperationalError
 
@@ -117,6 +118,21 @@ def _as_json(error: HTTPException):  # type: ignore[no-untyped-def]
     if code == 405 and isinstance(error, MethodNotAllowed) and error.valid_methods:
         response.headers["Allow"] = ", ".join(error.valid_methods)
     return response, code
+
+
+def _expired_form(_error: CSRFError):  # type: ignore[no-untyped-def]
+    """A form sent after its session ended (or from a page kept open too long): say so in the person's language and
+    lead back to the form, instead of a bare "400 Bad Request"."""
+    from urllib.parse import urlsplit
+
+    from flask import request
+
+    from web.redirects import local_path
+
+    referrer = urlsplit(request.referrer or "")
+    same_site = referrer.netloc == request.host
+    back = (local_path(referrer.path + (f"?{referrer.query}" if referrer.query else "")) if same_site else None)
+    return render_template("web/errors/expired.html", back=back or "/"), 400
 
 
 def _other_error(error: HTTPException):  # type: ignore[no-untyped-def]

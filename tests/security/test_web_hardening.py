@@ -4,6 +4,7 @@ their content, not their name."""
 
 from __future__ import annotations
 
+import html
 import io
 import os
 import re
@@ -92,6 +93,21 @@ def test_every_form_post_without_its_csrf_token_is_refused_and_writes_nothing(pg
     assert wrong == [], "every form POST without a token must be refused with 400"
     with db.unit_of_work() as s:
         assert s.scalar(select(func.count()).select_from(Request)) == 0
+
+
+def test_a_form_sent_without_its_session_says_so_in_the_persons_language_and_leads_back(pg):
+    """The token check's refusal is a page a person can act on, not Werkzeug's bare "400 Bad Request"; the link
+    back leads only to a page of this site."""
+    from web import create_app
+
+    client = create_app({"TESTING": True, "WTF_CSRF_ENABLED": True}).test_client()
+    form = {"topic": "other", "message": "Hello", "name": "Anna", "email": "anna@example.ch"}
+    reply = client.post("/support?lang=fr", data=form, headers={"Referer": "http://localhost/support?lang=fr"})
+    page = html.unescape(reply.get_data(as_text=True))
+    assert reply.status_code == 400 and "Ce formulaire a expiré" in page and "Rien n'a été envoyé" in page
+    assert 'href="/support?lang=fr"' in page and "Bad Request" not in page
+    elsewhere = client.post("/support", data=form, headers={"Referer": "https://evil.example/support"})
+    assert elsewhere.status_code == 400 and 'href="/"' in elsewhere.get_data(as_text=True)
 
 
 HEADERS = {"X-Frame-Options": "DENY", "X-Content-Type-Options": "nosniff"}
