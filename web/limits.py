@@ -52,7 +52,8 @@ def init_app(app: Flask) -> Limiter:
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", False)
     limiter = Limiter(key_func=get_remote_address, app=app, default_limits=[], key_prefix="backoffice")
     secrets = limiter.limit(lambda: str(app.config["RATELIMIT_AUTH"]), methods=["POST"])
-    intake = limiter.limit(lambda: str(app.config["RATELIMIT_INTAKE"]), methods=["POST"], scope="intake")
+    # one count for every intake route together: an address cannot multiply its allowance by using each form
+    intake = limiter.shared_limit(lambda: str(app.config["RATELIMIT_INTAKE"]), scope="intake", methods=["POST"])
     for rule, endpoints in ((secrets, LIMITED_ENDPOINTS), (intake, INTAKE_ENDPOINTS)):
         for endpoint in endpoints:
             view = app.view_functions.get(endpoint)

@@ -252,6 +252,22 @@ def test_the_json_api_is_limited_per_ip_with_a_json_answer(pg, report):
     assert "429" in documented["paths"]["/requests"]["post"]["responses"], "the limit is part of the API's contract"
 
 
+def test_the_intake_limit_counts_every_form_and_the_api_together(pg, report):
+    """One address that spreads its requests over the forms and the API gets one allowance, not one per route."""
+    from web import create_app
+
+    row = report.row("per-IP limit (Flask-Limiter, Redis)")
+    app = create_app({"WTF_CSRF_ENABLED": False, "TESTING": True, "RATELIMIT_STORAGE_URI": os.environ["BROKER_URL"],
+                      "RATELIMIT_INTAKE": "8 per minute"})
+    attacker = _client(app, _ip())
+    routes = ["/requests/new-code", "/requests/old-logins", "/requests/trustee-code", "/support"]
+    statuses = [attacker.post(routes[n % 4], data={"member_number": "1"}).status_code for n in range(8)]
+    statuses.append(attacker.post("/api/v1/requests", json={"kind": "new_code"}).status_code)
+    statuses += [attacker.post(route, data={"member_number": "1"}).status_code for route in routes]
+    row.runs += len(statuses)
+    assert 429 not in statuses[:8] and set(statuses[8:]) == {429}, statuses
+
+
 @pytest.mark.parametrize(("hops", "counted_as"), [("0", "198.51.100.7"), ("1", "203.0.113.9")])
 def test_r9_the_client_address_comes_from_a_trusted_proxy_only_when_configured(pg, monkeypatch, hops, counted_as,
                                                                               report):
