@@ -131,6 +131,21 @@ def test_r17_a_row_can_be_added_without_javascript_up_to_twenty(app, member):
     assert _count(Request) == 0
 
 
+def test_r17_a_crafted_form_with_more_than_twenty_logins_is_refused_not_cut(app, member):
+    client = english_client(app)
+    token = _form_page(client)
+    rows = {f"login-{n}-email": f"p{n}@muster.ch" for n in range(25)}
+    page = client.post("/requests/old-logins", data={**FORM, **rows, "csrf_token": token, "rows": "500",
+                                                      "action": "send"})
+    assert page.status_code == 422 and "List at most 20 logins in one request" in page.data.decode()
+    assert _count(Request) == 0
+    for rows_field in ("-1", "abc", "99999999"):
+        odd = client.post("/requests/old-logins", data={**FORM, "csrf_token": token, "rows": rows_field,
+                                                         "action": "send", "login-0-email": "p@muster.ch"})
+        assert odd.status_code == 303, rows_field
+    assert _count(Request) == 3
+
+
 def test_r17_api_accepts_the_kind_and_names_each_bad_field(app, member):
     client = app.test_client()
     answer = client.post("/api/v1/requests", json=BODY)

@@ -8,6 +8,7 @@ Nothing shown depends on whether the member, its UID or its administrators match
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from flask import redirect, render_template, request, url_for
@@ -31,6 +32,10 @@ class OldLoginsForm(MemberRequestForm):
     reason = TextAreaField(N_("Why should these logins end?"))
 
 
+ROW_KEY = re.compile(r"login-(\d{1,4})-(?:first_name|last_name|email)")
+READ_AT_MOST = 5 * MAX_ROWS
+
+
 @dataclass
 class Rows:
     """The login rows as typed (each a dict of ROW_FIELDS), and one message per bad row field."""
@@ -45,6 +50,10 @@ class Rows:
         except ValueError:
             count = FIRST_ROWS
         count = min(max(count, 1), MAX_ROWS)
+        # Rows a crafted form sends beyond the page's are read too (up to a bound), so that more than MAX_ROWS
+        # logins are refused with the reason instead of being cut without a word.
+        sent = [int(found.group(1)) for key in request.form if (found := ROW_KEY.fullmatch(key))]
+        count = max(count, min(max(sent, default=0) + 1, READ_AT_MOST))
         return cls([{name: request.form.get(f"login-{n}-{name}", "") for name in ROW_FIELDS} for n in range(count)])
 
     def filled(self) -> list[tuple[int, dict[str, str]]]:
