@@ -10,6 +10,7 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from core import config, relay_wake
+from core.desk import documents
 from core.domain.states import CaseStatus, LoginStatus, RequestStatus
 from web import dates, i18n
 from web.broker import relay_sender
@@ -68,7 +69,8 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
     i18n.init_app(app)
     app.jinja_env.filters.update(day=dates.day, long_day=dates.long_day, moment=dates.moment)
-    app.jinja_env.globals.update(lang=i18n.current, settings=settings, CaseStatus=CaseStatus,
+    app.jinja_env.globals.update(lang=i18n.current, settings=settings, max_upload_bytes=documents.MAX_BYTES,
+                                 CaseStatus=CaseStatus,
                                  LoginStatus=LoginStatus, RequestStatus=RequestStatus)
 
     @app.after_request

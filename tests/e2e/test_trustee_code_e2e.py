@@ -154,3 +154,23 @@ def test_r15_request_approval_letter_to_trustee_registration_and_access_ending_w
         clock.set_offset(0)
     trustee_page.close()
     page.close()
+
+
+def test_a_file_over_the_limit_is_named_before_sending_and_nothing_typed_is_lost(pg, web_server, browser):
+    """R23 in the browser: an 11 MB file is caught on the phone before its upload; the form keeps every answer."""
+    page = browser.new_page(viewport={"width": 375, "height": 800})
+    page.goto(f"{web_server}/requests/trustee-code?lang=fr")
+    page.fill("#member_number", "300088")
+    page.fill("#trustee_name", "Treuhand Sonnenberg GmbH")
+    page.set_input_files("#power_of_attorney", files=[{"name": "vollmacht.pdf", "mimeType": "application/pdf",
+                                                       "buffer": b"%PDF-1.7\n" + b"0" * (11 * 1024 * 1024)}])
+    assert page.is_visible("#power_of_attorney-too-large")
+    assert "Le fichier dépasse 10 Mo" in page.inner_text("#power_of_attorney-too-large")
+    page.click("main button[type=submit]")
+    assert page.url.endswith("/requests/trustee-code?lang=fr")  # nothing was sent
+    assert page.input_value("#member_number") == "300088"
+    assert page.input_value("#trustee_name") == "Treuhand Sonnenberg GmbH"
+    page.set_input_files("#power_of_attorney", files=[{"name": "vollmacht.pdf", "mimeType": "application/pdf",
+                                                       "buffer": pdf_bytes()}])
+    assert not page.is_visible("#power_of_attorney-too-large")
+    page.close()
