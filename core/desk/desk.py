@@ -210,7 +210,8 @@ def reject(session: Session, case_id: int, staff_id: int, reason: str, now: date
     if request is not None and request.requester_email:
         # Neutral on purpose: nothing about the member, its logins or the register reaches the requester.
         mail.queue(session, to=request.requester_email, name="staff_request_rejected", lang=request.language,
-                   context={"reference": request.reference, "requester_name": request.requester_name},
+                   context={"reference": request.reference, "requester_name": request.requester_name,
+                            "topic": case.kind},
                    key=f"case-rejected:{case.id}", now=now)
     return Rejection(reference, mailed)
 
