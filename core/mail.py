@@ -1,4 +1,7 @@
-"""E-mail: rendered from `templates/email/<name>/{subject,body}.<lang>.txt` when queued, sent by a task.
+"""E-mail: rendered from `templates/email/<name>/{subject,body}.txt` when queued, sent by a task.
+
+The templates are written in English; `{% trans %}` blocks take their translation from the gettext catalogues
+(core.texts), in the recipient's language, whatever language the page that queued the mail was in.
 
 Mail never carries a code, an OTP or a password; templates get only what the recipient may see.
 """
@@ -9,17 +12,21 @@ import smtplib
 from datetime import datetime
 from email.message import EmailMessage
 from email.utils import make_msgid
+from functools import cache
 from typing import Any
 from urllib.parse import urlparse
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from jinja2 import Environment
 from sqlalchemy.orm import Session
 
-from core import config, outbox
+from core import config, outbox, texts
 
-_env = Environment(loader=FileSystemLoader(str(config.ROOT / "templates" / "email")), undefined=StrictUndefined,
-                   autoescape=False, keep_trailing_newline=False)
-LANGUAGES = ("de", "fr", "it", "en")
+LANGUAGES = texts.LANGUAGES
+
+
+@cache
+def _environment(lang: str) -> Environment:
+    return texts.environment(config.ROOT / "templates" / "email", lang, keep_trailing_newline=False)
 
 
 def render(name: str, lang: str, context: dict[str, Any]) -> tuple[str, str]:
@@ -27,8 +34,9 @@ def render(name: str, lang: str, context: dict[str, Any]) -> tuple[str, str]:
     settings = config.get()
     values = {"fund_name": settings.fund_name_in(lang), "contact_email": settings.fund_contact_email,
               "contact_phone": settings.fund_contact_phone, "base_url": settings.public_base_url, **context}
-    subject = _env.get_template(f"{name}/subject.{lang}.txt").render(values).strip()
-    body = _env.get_template(f"{name}/body.{lang}.txt").render(values)
+    env = _environment(lang)
+    subject = env.get_template(f"{name}/subject.txt").render(values).strip()
+    body = env.get_template(f"{name}/body.txt").render(values)
     return subject, body
 
 

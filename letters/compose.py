@@ -1,4 +1,8 @@
-"""From a letter's data to a LetterSpec, through the Jinja2 text templates `templates/letters/<kind>/<lang>.txt`.
+"""From a letter's data to a LetterSpec, through the Jinja2 text templates `templates/letters/<kind>.txt`.
+
+A template is written once, in English; `_()` and `pgettext()` take each text's translation from the gettext
+catalogues (core.texts) in the letter's own language. `_layout.txt` frames every letter, `_code.txt` is the box
+with the code and the steps to register.
 
 A rendered template reads like the letter itself. Lines starting with `@name` at the top are fields (subject,
 labels, date line, footer); the body below is made of blocks separated by blank lines:
@@ -15,8 +19,9 @@ from datetime import date
 from functools import cache, lru_cache
 from pathlib import Path
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template
+from jinja2 import Environment, Template
 
+from core import texts
 from letters.dates import long_date, place_name
 from letters.spec import Block, LetterSpec
 
@@ -100,17 +105,17 @@ def printable(text: str) -> str:
 
 
 @cache
-def _environment() -> Environment:
+def _environment(language: str) -> Environment:
     # auto_reload off: templates do not change under a running worker, and a stat per letter adds up.
-    return Environment(loader=FileSystemLoader(str(TEMPLATES)), undefined=StrictUndefined, autoescape=False,
-                       trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True, auto_reload=False)
+    return texts.environment(TEMPLATES, language, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
+                             auto_reload=False)
 
 
 @cache
 def template(kind: str, language: str) -> Template:
     if kind not in KINDS:
         raise ValueError(f"unknown letter kind {kind!r}")
-    return _environment().get_template(f"{kind}/{language if language in LANGUAGES else 'de'}.txt")
+    return _environment(language if language in LANGUAGES else "de").get_template(f"{kind}.txt")
 
 
 def parse(text: str) -> tuple[dict[str, str], tuple[Block, ...]]:

@@ -9,15 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from functools import cache
-from io import BytesIO
 from pathlib import Path
 
-from babel.messages.catalog import Catalog
-from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from babel.support import NullTranslations, Translations
+from babel.support import NullTranslations
 from flask import Flask, g, has_request_context, request, session
 from flask_babel import Babel
+
+from core import texts
 
 LANGUAGES = ("de", "fr", "it", "en")
 DEFAULT = "de"
@@ -37,25 +36,10 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(_=translate, ngettext=plural)
 
 
-@cache
 def translations(lang: str) -> NullTranslations:
-    """The compiled catalogue of one language, read once per process; English is the source and needs none."""
-    compiled = DIRECTORY / lang / "LC_MESSAGES" / f"{DOMAIN}.mo"
-    source = compiled.with_suffix(".po")
-    if lang not in LANGUAGES or lang == "en" or not source.exists():
-        return NullTranslations()
-    if compiled.exists() and compiled.stat().st_mtime >= source.stat().st_mtime:
-        return Translations.load(str(DIRECTORY), [lang], DOMAIN)
-    # A checkout whose catalogues were edited but not compiled yet (`make translations-compile`) reads the source.
-    with source.open("rb") as po:
-        return _from_catalog(read_po(po, locale=lang))
-
-
-def _from_catalog(catalog: Catalog) -> Translations:
-    buffer = BytesIO()
-    write_mo(buffer, catalog)
-    buffer.seek(0)
-    return Translations(buffer, DOMAIN)
+    """The compiled catalogue of one language, read once per process (core.texts, which e-mails and letters use
+    too); English is the source and needs none."""
+    return texts.translations(lang)
 
 
 @cache

@@ -21,6 +21,7 @@ ROOT = Path(__file__).resolve().parents[2]
 LANGUAGES = ("de", "fr", "it")
 MARKED = re.compile(r"""_\(\s*(["'])((?:\\.|(?!\1).)*)\1""", re.S)
 PLACEHOLDER = re.compile(r"{(\w+)}")
+PERCENT = re.compile(r"%\((\w+)\)s")  # e-mails and letters: jinja2's newstyle gettext fills %(name)s
 
 
 def _keywords() -> dict[str, object]:
@@ -35,11 +36,18 @@ def _extracted() -> dict[str, tuple[str, ...]]:
     with (ROOT / "babel.cfg").open() as cfg:
         method_map, options_map = parse_mapping_cfg(cfg)
     found: dict[str, tuple[str, ...]] = {}
-    for _file, _line, message, _comments, _context in extract_from_dir(
+    for _file, _line, message, _comments, context in extract_from_dir(
             str(ROOT), method_map, options_map, keywords=_keywords()):
         forms = message if isinstance(message, tuple) else (message,)
         found[forms[0]] = forms
+        _contexts().add((context, forms[0]))
     return found
+
+
+@cache
+def _contexts() -> set[tuple[str | None, str]]:
+    """(message context, msgid) of every extracted text: e-mails and letters tell a few same sources apart."""
+    return set()
 
 
 @cache
@@ -67,6 +75,31 @@ def test_every_marked_text_has_a_translation(lang):
         if message is None or message.fuzzy or not all(form.strip() for form in forms):
             missing.append(msgid)
     assert sorted(missing) == []
+
+
+def test_the_extraction_finds_the_texts_of_e_mails_and_letters():
+    texts = _extracted()
+    assert "Hello %(requester_name)s" in texts  # templates/email/*/body.txt, {% trans %}
+    assert "Dear Sir or Madam" in texts  # templates/letters/_layout.txt, _()
+    assert ("mandate_revoked", "Hello %(name)s") in _contexts()  # {% trans "mandate_revoked" %}
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_every_text_under_a_message_context_has_a_translation(lang):
+    catalog = _catalog(lang)
+    _extracted()
+    missing = [(context, msgid) for context, msgid in _contexts() if context is not None
+               and ((m := catalog.get(msgid, context=context)) is None or m.fuzzy or not str(m.string).strip())]
+    assert any(context for context, _ in _contexts())
+    assert sorted(missing) == []
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_an_e_mail_or_letter_translation_has_exactly_the_placeholders_of_its_source(lang):
+    """A name the source lacks fails the rendering; a name it leaves out drops a value from the letter."""
+    wrong = [message.id for message in _catalog(lang) if isinstance(message.id, str) and message.id
+             and set(PERCENT.findall(message.id)) != set(PERCENT.findall(str(message.string)))]
+    assert wrong == []
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)
@@ -129,3 +162,25 @@ def test_flask_babel_chooses_the_pages_language_as_the_site_does(query, header, 
     app = create_app({"TESTING": True})
     with app.test_request_context(f"/{query}", headers={"Accept-Language": header} if header else {}):
         assert str(get_locale()) == expected == i18n.current()
+
+
+def test_an_e_mail_or_letter_speaks_its_recipients_language_whatever_the_pages_language():
+    from datetime import date
+
+    from core import mail
+    from letters import compose
+    from web import create_app
+
+    fund = compose.Fund("Ausgleichskasse Exfour", ("Postfach", "3001 Bern"), "info@example.ch", "031 000 00 00",
+                        "https://connect.example.ch")
+    app = create_app({"TESTING": True})
+    with app.test_request_context("/?lang=it", headers={"Accept-Language": "it"}):
+        assert i18n.current() == "it"
+        subject, body = mail.render("support_received", "fr", {"name": "Anna", "reference": "S-1",
+                                                               "support_email": "help@example.ch"})
+        assert subject == "Votre demande d'assistance S-1" and body.startswith("Bonjour Anna")
+        assert mail.render("support_received", "en", {"name": "Anna", "reference": "S-1",
+                                                      "support_email": "h@example.ch"})[1].startswith("Hello Anna")
+        spec = compose.build_spec(fund, compose.LetterData("new_code", "de", ("Muster AG",), date(2026, 3, 5),
+                                                           date(2026, 4, 5), "R-1", "M-1", "ABCD"))
+        assert spec.blocks[0].lines == ("Sehr geehrte Damen und Herren",) and spec.labels["page"] == "Seite"
