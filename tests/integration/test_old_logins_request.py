@@ -261,6 +261,10 @@ def test_r17_a_number_not_in_the_register_offers_nothing_to_confirm_and_says_wha
     assert "Reject the request</button>" in text  # the supervisor's page, the last one read
 
 
+def told_reference(mail: dict) -> str:
+    return re.search(r"R-[0-9A-Z]{4}-[0-9A-Z]{4}", mail["subject"]).group(0)
+
+
 def test_r17_rejected_before_any_clerk_confirmed_the_letter_names_the_logins_as_the_member_listed_them(app, member):
     """R1, R17: rejecting a member's own request at once still tells the member which request it was."""
     boss = create_staff("beat.keller", "Beat Keller", role="supervisor")
@@ -275,6 +279,12 @@ def test_r17_rejected_before_any_clerk_confirmed_the_letter_names_the_logins_as_
         facts = rejections.letter_facts(s, letter_id)
     assert (facts.topic, facts.names, facts.reason) == ("stale_logins", "Paolo Neri, GINA@muster.ch",
                                                         "Both still work for you.")
+    with db.unit_of_work() as s:  # the requester hears of this request, not of a code (in the request's language)
+        [mail] = s.scalars(select(OutboxMessage.args).where(OutboxMessage.key.like("%case-rejected%"))).all()
+    assert mail["to"] == "hans@muster.ch" and mail["subject"] == "Ihre Anfrage " + told_reference(mail) \
+        + " zur Deaktivierung alter Logins"
+    assert "Auf Grund dieser Anfrage können wir keine Logins deaktivieren." in mail["body"]
+    assert "code" not in mail["body"].lower()
 
 
 def test_r21_old_logins_status_is_the_same_for_a_member_with_and_without_administrators(app, pg):
