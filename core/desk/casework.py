@@ -90,6 +90,17 @@ def complete(request: Request | None, outcome: str, now: datetime) -> None:
         request.status, request.outcome, request.decided_at = RequestStatus.COMPLETED, outcome, now
 
 
+def complete_joined(session: Session, case: Case, now: datetime) -> None:
+    """Requests that joined an open case (R21: sent again, or while a letter was in the post) end when it is
+    decided, with the outcome of the request that opened it."""
+    first = session.get(Request, case.request_id) if case.request_id else None
+    outcome = first.outcome if first is not None and first.status == RequestStatus.COMPLETED else str(case.status)
+    joined = select(History.request_id).where(History.case_id == case.id, History.event == "case.request_joined")
+    session.execute(update(Request).where(Request.id.in_(joined), Request.status != RequestStatus.COMPLETED)
+                    .values(status=RequestStatus.COMPLETED, outcome=outcome, decided_at=now)
+                    .execution_options(synchronize_session=False))
+
+
 def record(session: Session, case: Case, actor: str, event: str, detail: str, audit_detail: dict[str, object],
            now: datetime) -> None:
     session.add(History(case_id=case.id, request_id=case.request_id, at=now, actor=actor, event=event, detail=detail))

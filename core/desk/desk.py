@@ -157,7 +157,9 @@ def approve(session: Session, case_id: int, staff_id: int, note: str, now: datet
     note = note.strip()
     if kind.approve is not None:
         casework.claim(session, case, CaseStatus.APPROVED, staff, note, now)
-        return kind.approve(session, case, request, staff, note, details, now)
+        result = kind.approve(session, case, request, staff, note, details, now)
+        casework.complete_joined(session, case, now)
+        return result
     member = member_for(session, case, request)
     if member is None:
         raise CannotApprove(NO_MEMBER)
@@ -170,6 +172,7 @@ def approve(session: Session, case_id: int, staff_id: int, note: str, now: datet
     actor = f"staff:{staff.username}"
     letter_id = codes.issue_letter(session, member, "new_code", now, actor=actor, request_id=case.request_id)
     casework.complete(request, "code_issued", now)
+    casework.complete_joined(session, case, now)
     reference = session.scalar(select(Letter.reference).where(Letter.id == letter_id))
     detail = f"code letter {reference} to the address on file" + (f" – {note}" if note else "")
     casework.record(session, case, actor, "case.approved", detail,
@@ -198,6 +201,7 @@ def reject(session: Session, case_id: int, staff_id: int, reason: str, now: date
         raise DeskError(N_("this kind of case is closed, not rejected"))
     casework.claim(session, case, CaseStatus.REJECTED, staff, reason, now)
     casework.complete(request, "rejected", now)
+    casework.complete_joined(session, case, now)
     actor = f"staff:{staff.username}"
     reference = ""
     if kind.reject is not None:
@@ -226,6 +230,7 @@ def close(session: Session, case_id: int, staff_id: int, note: str, now: datetim
     note = note.strip()
     casework.claim(session, case, CaseStatus.CLOSED, staff, note, now)
     casework.complete(request, "closed", now)
+    casework.complete_joined(session, case, now)
     actor = f"staff:{staff.username}"
     casework.record(session, case, actor, "case.closed", note, {"kind": case.kind, "note": note}, now)
     if kind.close is not None:

@@ -34,10 +34,11 @@ from core.domain.requests import (
 )
 from core.domain.stale_login_requests import StaleLoginsRequest
 from core.domain.states import CaseStatus, LetterStatus, LoginStatus
-from core.models import Case, History, Letter, Login, Member, Request
+from core.models import Case, Document, History, Letter, Login, Member, Request
 
 NEW_CODE = "new_code"
 TRUSTEE_CODE = "trustee_code"
+SAME_REQUEST_DAYS = 7  # how long the same request sent again joins the open case of the first
 ADMINISTRATION = "administration"
 DECIDE_TASK = "requests.decide"
 
@@ -285,6 +286,8 @@ def _to_staff(session: Session, request: Request, decision: Decision, now: datet
     request.status, request.outcome = PublicStatus.IN_REVIEW.value, "staff_case"
     if decision.why == LETTER_IN_POST and _joined_open_case(session, request, now):
         return
+    if _joined_same_request(session, request, kind, now):
+        return
     case = cases.open_case(session, kind=kind, why=decision.why, now=now, request_id=request.id,
                            member_id=request.member_id)
     case.document_id = request.document_id
@@ -301,6 +304,35 @@ def _joined_open_case(session: Session, request: Request, now: datetime) -> bool
     session.add(History(case_id=case.id, request_id=request.id, at=now, actor="system",
                         event="case.request_joined", detail=request.reference))
     return True
+
+
+def _joined_same_request(session: Session, request: Request, kind: str, now: datetime) -> bool:
+    """R21: the same request sent again (replayed, or sent twice at once: decide() takes turns per member and per
+    address) while its case is open joins that case, so one person at the fund looks at it once."""
+    since = now - timedelta(days=SAME_REQUEST_DAYS)
+    earlier = session.execute(select(Case, Request).join(Request, Case.request_id == Request.id).where(
+        Case.kind == kind, Case.status == CaseStatus.OPEN, Request.id != request.id,
+        Request.member_number == request.member_number, Request.uid == request.uid,
+        func.lower(Request.requester_email) == request.requester_email.lower(), Request.received_at >= since))
+    for case, first in earlier:
+        if _same(session, first, request):
+            session.add(History(case_id=case.id, request_id=request.id, at=now, actor="system",
+                                event="case.request_joined", detail=request.reference))
+            return True
+    return False
+
+
+def _same(session: Session, first: Request, again: Request) -> bool:
+    fields = ("company_name", "requester_name", "requester_role", "requester_phone", "reason",
+              "administrators_cannot_help", "details")
+    if any(getattr(first, name) != getattr(again, name) for name in fields):
+        return False
+    return _document_hash(session, first) == _document_hash(session, again)
+
+
+def _document_hash(session: Session, request: Request) -> str | None:
+    document = session.get(Document, request.document_id) if request.document_id else None
+    return document.sha256 if document else None
 
 
 def _history(session: Session, request: Request, now: datetime, event: str, actor: str = "system",

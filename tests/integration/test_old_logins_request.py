@@ -287,6 +287,30 @@ def test_r17_rejected_before_any_clerk_confirmed_the_letter_names_the_logins_as_
     assert "code" not in mail["body"].lower()
 
 
+def test_r21_the_same_request_sent_again_joins_the_open_case_and_ends_with_it(app, member):
+    """A replayed or doubled request does not put another case before the fund's staff; a different one does."""
+    boss = create_staff("beat.keller", "Beat Keller", role="supervisor")
+    client = app.test_client()
+    for _ in range(3):
+        assert client.post("/api/v1/requests", json=BODY).status_code == 202
+    assert client.post("/api/v1/requests", json={**BODY, "logins": [{"email": "ugo@muster.ch"}]}).status_code == 202
+    _decide_all()
+    with db.unit_of_work() as s:
+        cases = s.scalars(select(Case).order_by(Case.id)).all()
+        assert len(cases) == 2
+        first_id = cases[0].id
+        joined = s.scalars(select(History.detail).where(History.case_id == first_id,
+                                                        History.event == "case.request_joined")).all()
+        assert len(joined) == 2
+        assert set(s.scalars(select(Request.status))) == {RequestStatus.IN_REVIEW}
+    with db.unit_of_work() as s:
+        desk.reject(s, first_id, boss.staff_id, "Both still work for you.", clock.now())
+    with db.unit_of_work() as s:
+        statuses = s.execute(select(Request.reference, Request.status).order_by(Request.id)).all()
+    assert [status for _, status in statuses] == [RequestStatus.COMPLETED] * 3 + [RequestStatus.IN_REVIEW]
+    assert sorted(joined) == sorted(reference for reference, _ in statuses[1:3])
+
+
 def test_r21_old_logins_status_is_the_same_for_a_member_with_and_without_administrators(app, pg):
     make_member("100200", language="it")
     other = make_member("100300", name="Beispiel AG", uid="CHE-109.322.551")
