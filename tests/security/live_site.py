@@ -52,7 +52,10 @@ def gunicorn(tmp_path: Path, **env: str) -> Iterator[str]:
             os.killpg(proc.pid, signal.SIGTERM)
             proc.wait(30)
             db.dispose()
-    server_errors = [line for line in log_path.read_text(errors="replace").splitlines() if " 500 " in line]
+    written = log_path.read_text(errors="replace")
+    if "Traceback" in written:  # a test that failed on a 500 shows why, in its captured output
+        sys.stderr.write(written[written.index("Traceback"):][:20000])
+    server_errors = [line for line in written.splitlines() if " 500 " in line]
     assert not server_errors, server_errors[:3]
 
 
