@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
-from flask import Flask, render_template
+from flask import Flask, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -14,6 +15,7 @@ from core.desk import documents
 from core.domain.states import CaseStatus, LoginStatus, RequestStatus
 from web import dates, i18n
 from web.broker import relay_sender
+from web.redirects import local_path
 
 csrf = CSRFProtect()
 
@@ -104,15 +106,11 @@ def _error_page(status: int):  # type: ignore[no-untyped-def]
 
 
 def _for_programs() -> bool:
-    from flask import request
-
     return request.path.startswith("/api/")
 
 
 def _as_json(error: HTTPException):  # type: ignore[no-untyped-def]
     """Every answer under /api/ is JSON, also where no view answered (an unknown path, a method not offered)."""
-    from flask import jsonify
-
     code = error.code or 500
     names = {404: "not_found", 405: "method_not_allowed", 400: "bad_request", 413: "too_large",
              415: "unsupported_media_type", 403: "forbidden"}
@@ -125,15 +123,8 @@ def _as_json(error: HTTPException):  # type: ignore[no-untyped-def]
 def _expired_form(_error: CSRFError):  # type: ignore[no-untyped-def]
     """A form sent after its session ended (or from a page kept open too long): say so in the person's language and
     lead back to the form, instead of a bare "400 Bad Request"."""
-    from urllib.parse import urlsplit
-
-    from flask import request
-
-    from web.redirects import local_path
-
     referrer = urlsplit(request.referrer or "")
-    same_site = referrer.netloc == request.host
-    back = (local_path(referrer.path + (f"?{referrer.query}" if referrer.query else "")) if same_site else None)
+    back = local_path(referrer._replace(scheme="", netloc="").geturl()) if referrer.netloc == request.host else None
     return render_template("web/errors/expired.html", back=back or "/"), 400
 
 
@@ -142,11 +133,9 @@ def _other_error(error: HTTPException):  # type: ignore[no-untyped-def]
 
 
 def _database_down(_error: Exception):  # type: ignore[no-untyped-def]
-    from flask import jsonify, request
-
     message = i18n.translate(
         "The service is briefly unavailable. Nothing was saved; please try again in a few minutes."
     )
-    if request.path.startswith("/api/"):
+    if _for_programs():
         return jsonify({"error": "unavailable", "message": message}), 503, {"Retry-After": "30"}
     return render_template("web/errors/503.html"), 503, {"Retry-After": "30"}
