@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from datetime import date
+from functools import lru_cache
 
 from babel.dates import format_date
 
@@ -18,8 +19,10 @@ def swiss_locale(language: str) -> str:
     return f"{language if language in LANGUAGES else 'de'}_CH"
 
 
+@lru_cache(maxsize=256)
 def long_date(day: date, language: str) -> str:
-    """The date in words for the letter's language (unknown languages fall back to German), in CLDR's long form."""
+    """The date in words for the letter's language (unknown languages fall back to German), in CLDR's long form.
+    Cached: a mailing writes the same few dates on every letter, and Babel takes a tenth of a millisecond each."""
     lang = language if language in LANGUAGES else "de"
     written = format_date(day, "long", locale=swiss_locale(lang))
     if day.day == 1 and lang in FIRST:

@@ -143,6 +143,7 @@ class _Drawn:
     code_rows: list[tuple[int, str]] = field(default_factory=list)  # (code id, HMAC)
     letter_rows: list[tuple[int, str]] = field(default_factory=list)  # (letter id, PDF path)
     entries: list[audit.Entry] = field(default_factory=list)
+    folders: set[Path] = field(default_factory=set)  # made in this chunk: one mkdir per month, not per letter
 
 
 def _draw_one(row: Row, sender: Fund, model: geometry.EnvelopeModel, settings: config.Settings,
@@ -156,7 +157,9 @@ def _draw_one(row: Row, sender: Fund, model: geometry.EnvelopeModel, settings: c
                                          row.member_name, logins, topic, names, reason))
     pdf = render.render(spec, model, qr_code=settings.letter_qr_code)
     path = letter_path(settings.letters_dir, row.letter_date, row.reference)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.parent not in drawn.folders:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        drawn.folders.add(path.parent)
     _write_atomically(path, pdf)
     if code:
         drawn.code_rows.append((row.code_id, codes.keyed_hash(settings.code_hmac_secret, row.member_number, code)))
@@ -288,11 +291,13 @@ def make_print_batches(session: Session, now: datetime, batch_size: int = DEFAUL
                 continue
             planned = _plan_batch(session, printable, out_dir, now)
             if pool is None and width > 1 and len(rows) == batch_size:  # a full batch: more are likely to follow
-                pool = stack.enter_context(ProcessPoolExecutor(width, mp_context=multiprocessing.get_context("spawn")))
+                pool = stack.enter_context(ProcessPoolExecutor(width, mp_context=_merging_context()))
             if pool is None:
                 made.append(_finish_batch(session, planned, _merge(planned, now), now))
                 continue
-            in_flight.append((pool.submit(_merge, planned, now), planned))
+            # batches.merge itself, not a function of this module: a pool process then imports pikepdf, not the
+            # database layer, and starts in a tenth of the time.
+            in_flight.append((pool.submit(batches.merge, *_merge_arguments(planned, now)), planned))
             while len(in_flight) > width:
                 future, done = in_flight.popleft()
                 made.append(_finish_batch(session, done, future.result(), now))
@@ -300,6 +305,15 @@ def make_print_batches(session: Session, now: datetime, batch_size: int = DEFAUL
             future, done = in_flight.popleft()
             made.append(_finish_batch(session, done, future.result(), now))
     return made
+
+
+def _merging_context() -> multiprocessing.context.BaseContext:
+    """Pool processes forked from a server that has imported only the merging code: not forked from this process,
+    whose database connections a child must not share, and not spawned, which would import the whole command
+    line program (a second per process) before merging a page."""
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["letters.batches"])
+    return context
 
 
 @dataclass(frozen=True)
@@ -329,10 +343,13 @@ def _plan_batch(session: Session, rows: Sequence[Row], out_dir: Path, now: datet
     ])
 
 
+def _merge_arguments(planned: _Planned, now: datetime) -> tuple[list[Path], Path, list[str], datetime]:
+    return [Path(pdf) for pdf in planned.pdfs], planned.stem.with_suffix(".pdf"), planned.languages, now
+
+
 def _merge(planned: _Planned, now: datetime) -> list[int]:
-    """The batch's PDF (in this process or a pool's); returns each letter's page count."""
-    return batches.merge([Path(pdf) for pdf in planned.pdfs], planned.stem.with_suffix(".pdf"), planned.languages,
-                         now)
+    """The batch's PDF, in this process; returns each letter's page count."""
+    return batches.merge(*_merge_arguments(planned, now))
 
 
 def _finish_batch(session: Session, planned: _Planned, pages: list[int], now: datetime) -> BatchOutcome:

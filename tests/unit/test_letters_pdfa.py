@@ -91,3 +91,26 @@ def test_a_print_batch_is_pdfa_2b_with_its_letters_fonts(tmp_path: Path):
     with pikepdf.open(target) as pdf:
         assert len(pdf.pages) == sum(counts) == 4
         assert_pdfa_2b(pdf, target.stem, set(compose.LANGUAGES), target.stem)
+
+
+def test_different_subsets_in_a_print_batch_carry_different_tags_and_the_same_subset_one(tmp_path: Path):
+    """PDF asks each subset in a file for its own six-letter tag. Letters in four languages use different characters
+    of the same font, so a batch of them holds several subsets of it: each must be told apart by its name, and a
+    subset that two letters share is kept once under one name."""
+    sources = []
+    for i, language in enumerate([*compose.LANGUAGES, "de"]):
+        path = tmp_path / f"{i}.pdf"
+        path.write_bytes(letter("invitation", language, f"L-ABCD-EFG{i}")[1])
+        sources.append(path)
+    target = tmp_path / "batch-20261126-000002.pdf"
+    batches.merge(sources, target, list(compose.LANGUAGES), datetime(2026, 11, 26, 9, tzinfo=UTC))
+    with pikepdf.open(target) as pdf:
+        by_name: dict[str, set[bytes]] = {}
+        for font in fonts_of(pdf):
+            by_name.setdefault(str(font.BaseFont).lstrip("/"), set()).add(font.ToUnicode.read_bytes())
+        regular = [name for name in by_name if name.endswith("+LiberationSans")]
+        assert len(regular) >= 3, by_name.keys()  # German, French and Italian use different accented letters
+        assert all(len(mappings) == 1 for mappings in by_name.values()), "one tag names two different subsets"
+        assert all(len(name.split("+")[0]) == 6 and name.split("+")[0].isupper() for name in by_name)
+        # The two German letters share their subsets: the batch holds each once.
+        assert len({font.objgen for font in fonts_of(pdf) if str(font.BaseFont).lstrip("/") in regular}) == len(regular)
