@@ -1,6 +1,8 @@
 """The letters benchmark's baseline, kept with the benchmarks: the same strings as a letter, drawn by a plain canvas
 loop with no templates, geometry, database or files. It embeds the letters' own fonts: a baseline with the
-built-in Helvetica would make the letters look slow for embedding what any archivable letter must embed."""
+built-in Helvetica would make the letters look slow for embedding what any archivable letter must embed. It draws
+with ReportLab's standard Canvas.drawString; the letters write their text through letters.render._text, which is
+part of what the benchmark measures."""
 
 from __future__ import annotations
 

@@ -10,6 +10,8 @@ from io import BytesIO
 from reportlab import rl_config
 from reportlab.graphics.barcode.code128 import Code128
 from reportlab.lib.pagesizes import A4
+from reportlab.lib.rl_accel import fp_str
+from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 
@@ -37,6 +39,31 @@ def _y(mm_from_top: float) -> float:
     return (PAGE_H - mm_from_top) * MM
 
 
+def _text(c: Canvas, x: float, y: float, text: str) -> None:
+    """Canvas.drawString for the letters' own fonts, written straight into the page. ReportLab's general path
+    (shaping, bidirectional text, a text object for every string) was a third of a letter's drawing time, and a
+    letter draws some fifty strings. Printable ASCII has the same codes in every subset (ReportLab's asciiReadable
+    subsets), so it is written as it is; any other text is split into subsets by the font, as drawString does."""
+    font = pdfmetrics.getFont(c._fontname)
+    if not font._dynamicFont:  # a built-in font: not one the letters use, but drawString knows it
+        c.drawString(x, y, text)
+        return
+    doc = c._doc
+    runs = [(0, text.encode("ascii"))] if text.isascii() and text.isprintable() else font.splitString(text, doc)
+    size = fp_str(c._fontsize)
+    shown = " ".join(f"{font.getSubsetInternalName(subset, doc)} {size} Tf ({c._escape(chunk)}) Tj"
+                     for subset, chunk in runs)
+    c._code.append(f"BT 1 0 0 1 {fp_str(x, y)} Tm {shown} ET")
+
+
+def _text_right(c: Canvas, x: float, y: float, text: str) -> None:
+    _text(c, x - stringWidth(text, c._fontname, c._fontsize), y, text)
+
+
+def _text_centred(c: Canvas, x: float, y: float, text: str) -> None:
+    _text(c, x - stringWidth(text, c._fontname, c._fontsize) / 2, y, text)
+
+
 class _Page:
     """A cursor down the page that starts a new page when the text reaches the bottom margin."""
 
@@ -61,18 +88,18 @@ class _Page:
 def _footer(c: Canvas, spec: LetterSpec, number: int) -> None:
     c.setFont(REGULAR, 7.5)
     c.setFillGray(GREY)
-    c.drawString(TEXT_LEFT * MM, _y(FOOTER_BASELINE), spec.footer)
+    _text(c, TEXT_LEFT * MM, _y(FOOTER_BASELINE), spec.footer)
     page = f"{spec.labels.get('reference', 'Reference')} {spec.reference} · {spec.labels.get('page', 'Page')} {number}"
-    c.drawRightString((geometry.PAGE_W - geometry.MARGIN_RIGHT) * MM, _y(FOOTER_BASELINE), page)
+    _text_right(c, (geometry.PAGE_W - geometry.MARGIN_RIGHT) * MM, _y(FOOTER_BASELINE), page)
     c.setFillGray(0)
 
 
 def _letterhead(c: Canvas, spec: LetterSpec, model: EnvelopeModel) -> None:
     c.setFont(BOLD, 13)
-    c.drawString(TEXT_LEFT * MM, _y(20), spec.sender[0])
+    _text(c, TEXT_LEFT * MM, _y(20), spec.sender[0])
     c.setFont(REGULAR, 8.5)
     for i, line in enumerate(spec.sender[1:]):
-        c.drawString(TEXT_LEFT * MM, _y(25 + i * 3.8), line)
+        _text(c, TEXT_LEFT * MM, _y(25 + i * 3.8), line)
     for mark in model.fold_marks:  # fold and punch marks in the left margin
         c.setLineWidth(0.3)
         c.line(5 * MM, _y(mark), 9 * MM, _y(mark))
@@ -110,7 +137,7 @@ def _barcode(c: Canvas, reference: str, x: float, top: float, width: float) -> f
                  f"{_y(top + geometry.BARCODE_HEIGHT):.3f} cm {bars} f Q")
     baseline = top + geometry.BARCODE_HEIGHT + 1.0 + 0.75 * geometry.BARCODE_TEXT_SIZE / MM
     c.setFont(REGULAR, geometry.BARCODE_TEXT_SIZE)
-    c.drawString(x * MM, _y(baseline), reference)
+    _text(c, x * MM, _y(baseline), reference)
     return baseline + 0.25 * geometry.BARCODE_TEXT_SIZE / MM
 
 
@@ -124,13 +151,13 @@ def _recipient(c: Canvas, spec: LetterSpec, model: EnvelopeModel) -> bool:
         _barcode(c, spec.reference, window.x + geometry.PAD_X, block.barcode_top, window.w - 2 * geometry.PAD_X)
     ret = block.return_line
     c.setFont(REGULAR, ret.size)
-    c.drawString(ret.x * MM, _y(ret.baseline), ret.text)
+    _text(c, ret.x * MM, _y(ret.baseline), ret.text)
     width = stringWidth(ret.text, REGULAR, ret.size)
     c.setLineWidth(0.3)
     c.line(ret.x * MM, _y(ret.baseline + 0.7), ret.x * MM + width, _y(ret.baseline + 0.7))
     c.setFont(REGULAR, block.font_size)
     for line in block.lines:
-        c.drawString(line.x * MM, _y(line.baseline), line.text)
+        _text(c, line.x * MM, _y(line.baseline), line.text)
     return block.barcode_top is not None
 
 
@@ -147,11 +174,11 @@ def _info(c: Canvas, spec: LetterSpec, model: EnvelopeModel) -> float:
     for i, (label, value) in enumerate(rows):
         c.setFont(REGULAR, 8)
         c.setFillGray(GREY)
-        c.drawString(x * MM, _y(top + i * 8), label)
+        _text(c, x * MM, _y(top + i * 8), label)
         c.setFillGray(0)
         c.setFont(REGULAR, 10)
-        c.drawString(x * MM, _y(top + i * 8 + 4), value)
-    c.drawString(x * MM, _y(top + 2 * 8 + 6), spec.labels.get("dateline", f"{spec.place}, {spec.date}"))
+        _text(c, x * MM, _y(top + i * 8 + 4), value)
+    _text(c, x * MM, _y(top + 2 * 8 + 6), spec.labels.get("dateline", f"{spec.place}, {spec.date}"))
     return top + 2 * 8 + 6
 
 
@@ -188,7 +215,7 @@ def _paragraph(page: _Page, block: Block) -> None:
         for text, shift in _wrap(line):
             page.need(step)
             page.top += step
-            c.drawString(TEXT_LEFT * MM + shift, _y(page.top), text)
+            _text(c, TEXT_LEFT * MM + shift, _y(page.top), text)
     page.top += PARAGRAPH_GAP / MM
 
 
@@ -196,7 +223,7 @@ def _heading(page: _Page, block: Block) -> None:
     page.need(3 * BODY_LEADING / MM)  # keep a heading with the lines under it
     page.top += BODY_LEADING / MM
     page.canvas.setFont(BOLD, BODY_SIZE)
-    page.canvas.drawString(TEXT_LEFT * MM, _y(page.top), block.lines[0])
+    _text(page.canvas, TEXT_LEFT * MM, _y(page.top), block.lines[0])
     page.canvas.setFont(REGULAR, BODY_SIZE)
     page.top += 1.0
 
@@ -240,16 +267,16 @@ def _box(page: _Page, block: Block) -> None:
         y += gap + height
         baseline = _y(y - (2.2 if strong else 1.6))
         c.setFont(REGULAR, 9)
-        c.drawString((TEXT_LEFT + 4) * MM, baseline, label)
+        _text(c, (TEXT_LEFT + 4) * MM, baseline, label)
         c.setFont(MONO if strong else BOLD, 15 if strong else 10)
-        c.drawString((TEXT_LEFT + BOX_LABEL_W) * MM, baseline, value)
+        _text(c, (TEXT_LEFT + BOX_LABEL_W) * MM, baseline, value)
     if with_qr:
         side = qr.square(page.spec.link)
         qr.draw(c, page.spec.link, column_x + (column_w - side) / 2, _y(top + qr.QR_GAP + side))
         if caption:
             c.setFont(REGULAR, qr.QR_CAPTION_SIZE)
             c.setFillGray(GREY)
-            c.drawCentredString((column_x + column_w / 2) * MM, _y(top + column_bottom), caption)
+            _text_centred(c, (column_x + column_w / 2) * MM, _y(top + column_bottom), caption)
             c.setFillGray(0)
     c.setFont(REGULAR, BODY_SIZE)
     page.top = top + total + PARAGRAPH_GAP / MM + 1.5
@@ -270,7 +297,7 @@ def draw(spec: LetterSpec, model: EnvelopeModel, qr_code: bool = True) -> tuple[
     page = _Page(c, spec, max(model.window.bottom, info_bottom) + 10.0, qr_code)
     c.setFont(BOLD, 11)
     page.top += 11 / MM
-    c.drawString(TEXT_LEFT * MM, _y(page.top), spec.subject)
+    _text(c, TEXT_LEFT * MM, _y(page.top), spec.subject)
     page.top += 4.0
     c.setFont(REGULAR, BODY_SIZE)
     for block in spec.blocks:
