@@ -1,8 +1,8 @@
 """Print batches: many letter PDFs merged into one file for the print shop, with a CSV manifest. A batch is PDF/A-2b
 like its letters (letters.pdfa): the pages keep their embedded fonts, the file gets its own metadata.
 
-pikepdf (qpdf) copies pages without parsing their content in Python: about 0.3 ms a page against about 1.5 ms
-with pypdf on the same letters, which matters when a go-live mailing merges 50,000 of them.
+The letters' own files are copied object by object (letters.assemble), about 0.15 ms a letter; pikepdf (qpdf),
+about 0.7 ms a letter, takes any other PDF. A go-live mailing merges 50,000 of them.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from pathlib import Path
 import pikepdf
 
 from core.domain.csv_file import spreadsheet_safe
-from letters import pdfa
+from letters import assemble, pdfa
 
 
 @dataclass(frozen=True)
@@ -78,10 +78,23 @@ def _append_sharing_fonts(merged: pikepdf.Pdf, page: pikepdf.Page, seen: dict[_F
 def merge(sources: Sequence[Path], target: Path, languages: Sequence[str] = (), made: datetime | None = None,
           ) -> list[int]:
     """Append every source's pages to one PDF, in order; returns each source's page count. `languages` are the
-    letters' languages, for the batch's metadata. Written to a temporary name and renamed, so a half-written batch
-    is never taken for a whole one."""
-    counts = []
+    letters' languages, for the batch's metadata. The letters' own files are assembled directly (letters.assemble);
+    a file laid out otherwise sends the batch through pikepdf. Written to a temporary name and renamed, so a
+    half-written batch is never taken for a whole one."""
     temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    about = pdfa.Described(target.stem, CREATOR, target.stem, tuple(sorted(set(languages))))
+    moment = made or datetime.now().astimezone()
+    try:
+        counts = assemble.assemble(sources, temporary, about, moment)
+    except assemble.NotOurs:
+        counts = merge_with_pikepdf(sources, temporary, about, moment)
+    os.replace(temporary, target)
+    return counts
+
+
+def merge_with_pikepdf(sources: Sequence[Path], target: Path, about: pdfa.Described, made: datetime) -> list[int]:
+    """The same batch through qpdf, for any PDF: each source opened, its pages copied, fonts shared."""
+    counts = []
     seen: dict[_Fingerprint, pikepdf.Object] = {}
     with ExitStack() as stack, pikepdf.new() as merged:
         for source in sources:
@@ -91,10 +104,8 @@ def merge(sources: Sequence[Path], target: Path, languages: Sequence[str] = (), 
             counts.append(len(pdf.pages))
             for page in pdf.pages:
                 _append_sharing_fonts(merged, page, seen)
-        about = pdfa.Described(target.stem, CREATOR, target.stem, tuple(sorted(set(languages))))
-        pdfa.make_archival_pikepdf(merged, about, made or datetime.now().astimezone())
-        merged.save(temporary)
-    os.replace(temporary, target)
+        pdfa.make_archival_pikepdf(merged, about, made)
+        merged.save(target)
     return counts
 
 

@@ -4,6 +4,7 @@ output intent, XMP metadata with the PDF/A identification, title, language and r
 from __future__ import annotations
 
 import io
+import subprocess
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -11,7 +12,7 @@ import pikepdf
 import pytest
 from pypdf import PdfReader
 
-from letters import batches, compose, geometry, render
+from letters import assemble, batches, compose, geometry, pdfa, render
 
 FUND = compose.Fund("Ausgleichskasse Exfour", ("Ausgleichskasse Exfour", "Postfach", "3001 Bern"),
                     "connect@exfour.ch", "+41 31 000 00 00", "https://connect.exfour.ch/")
@@ -114,3 +115,66 @@ def test_different_subsets_in_a_print_batch_carry_different_tags_and_the_same_su
         assert all(len(name.split("+")[0]) == 6 and name.split("+")[0].isupper() for name in by_name)
         # The two German letters share their subsets: the batch holds each once.
         assert len({font.objgen for font in fonts_of(pdf) if str(font.BaseFont).lstrip("/") in regular}) == len(regular)
+
+
+def _pixels(pdf: Path, out: Path) -> list[bytes]:
+    subprocess.run(["pdftoppm", "-r", "40", "-png", str(pdf), str(out)], check=True)
+    return [page.read_bytes() for page in sorted(out.parent.glob(f"{out.name}-*.png"))]
+
+
+def test_a_batch_assembled_from_the_letters_files_prints_what_qpdf_would(tmp_path: Path):
+    """letters.assemble copies the letters' objects itself instead of opening each with qpdf: every kind in every
+    language, a two-page refusal among them, comes out with the same pages, the same text and the same pixels as
+    the pikepdf merge, and the batch is PDF/A-2b with each font subset kept once."""
+    sources = []
+    long_reason = "Die aufgeführten Logins werden für die Lohnmeldungen (AHV) noch gebraucht. " * 60
+    for i, (kind, language) in enumerate((k, lang) for k in KINDS for lang in compose.LANGUAGES):
+        codeless = kind in compose.CODELESS_KINDS
+        spec = compose.build_spec(FUND, compose.LetterData(
+            kind, language, ADDRESS, date(2026, 11, 26), None if codeless else date(2026, 12, 17),
+            f"L-ABCD-{i:04d}", "M-100234", "" if codeless else CODE, "Bäckerei Łoś AG", "anna.muster",
+            "stale_logins", "Anna Muster", long_reason if i == 21 else "Die Logins werden noch gebraucht."))
+        path = tmp_path / f"{i:02d}.pdf"
+        path.write_bytes(render.render(spec, geometry.envelope("C5_LEFT")))
+        sources.append(path)
+    about = pdfa.Described("batch-20261126-000003", batches.CREATOR, "batch-20261126-000003", compose.LANGUAGES)
+    moment = datetime(2026, 11, 26, 9, tzinfo=UTC)
+    ours, theirs = tmp_path / "assembled.pdf", tmp_path / "qpdf.pdf"
+    counts = assemble.assemble(sources, ours, about, moment)
+    assert counts == batches.merge_with_pikepdf(sources, theirs, about, moment)
+    assert counts[21] == 2 and sum(counts) == len(sources) + 1
+    with pikepdf.open(ours) as pdf:
+        assert pdf.check_pdf_syntax() == []
+        assert len(pdf.pages) == sum(counts)
+        # Every page names the batch's page tree as written, not only after qpdf repairs the tree on reading.
+        assert ours.read_bytes().count(b"/Parent %d 0 R" % pdf.Root.Pages.objgen[0]) == sum(counts)
+        assert all(page.obj.Parent.objgen == pdf.Root.Pages.objgen for page in pdf.pages)
+        assert_pdfa_2b(pdf, about.title, set(compose.LANGUAGES), about.reference)
+        subsets = {(str(font.BaseFont), font.objgen) for font in fonts_of(pdf)}
+        assert len({name for name, _ in subsets}) == len(subsets)  # one object per subset
+    text = [subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+            for pdf in (ours, theirs)]
+    assert text[0] == text[1] and CODE in text[0]
+    (tmp_path / "a").mkdir()
+    (tmp_path / "q").mkdir()
+    assert _pixels(ours, tmp_path / "a" / "page") == _pixels(theirs, tmp_path / "q" / "page")
+
+
+def test_a_file_not_laid_out_as_the_letters_goes_through_qpdf(tmp_path: Path):
+    """A letter rewritten by another program (object streams, a cross-reference stream) is not copied blindly:
+    the batch is merged with pikepdf instead, and still holds every page."""
+    sources = []
+    for i, language in enumerate(("de", "fr")):
+        path = tmp_path / f"{i}.pdf"
+        path.write_bytes(letter("invitation", language, f"L-ABCD-EFG{i}")[1])
+        sources.append(path)
+    with pikepdf.open(sources[1], allow_overwriting_input=True) as pdf:
+        pdf.save(sources[1], object_stream_mode=pikepdf.ObjectStreamMode.generate)
+    about = pdfa.Described("b", batches.CREATOR, "b", ("de",))
+    with pytest.raises(assemble.NotOurs):
+        assemble.assemble(sources, tmp_path / "direct.pdf", about, datetime(2026, 11, 26, 9, tzinfo=UTC))
+    target = tmp_path / "batch-20261126-000004.pdf"
+    assert batches.merge(sources, target, ["de", "fr"], datetime(2026, 11, 26, 9, tzinfo=UTC)) == [1, 1]
+    with pikepdf.open(target) as pdf:
+        assert len(pdf.pages) == 2
+        assert_pdfa_2b(pdf, target.stem, {"de", "fr"}, target.stem)
