@@ -11,7 +11,7 @@ import csv
 import os
 from collections.abc import Sequence
 from contextlib import ExitStack
-from dataclasses import astuple, dataclass, fields
+from dataclasses import dataclass, fields
 from datetime import datetime
 from io import BytesIO
 from pathlib import Path
@@ -114,5 +114,6 @@ def write_manifest(target: Path, lines: Sequence[ManifestLine]) -> None:
     with temporary.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(MANIFEST_COLUMNS)
-        writer.writerows([spreadsheet_safe(cell) for cell in astuple(line)] for line in lines)
+        # getattr rather than dataclasses.astuple, which deep-copies every field: a tenth of a batch's time
+        writer.writerows([spreadsheet_safe(getattr(line, name)) for name in MANIFEST_COLUMNS] for line in lines)
     os.replace(temporary, target)

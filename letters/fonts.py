@@ -15,6 +15,7 @@ from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
+from reportlab.lib.rl_accel import fp_str
 from reportlab.pdfbase import pdfdoc, pdfmetrics
 from reportlab.pdfbase.ttfonts import FF_NONSYMBOLIC, FF_SYMBOLIC, TTFont, makeToUnicodeCMap
 
@@ -46,12 +47,13 @@ def register() -> None:
 
 @dataclass(frozen=True)
 class _Subset:
-    """What a document embeds for one subset of a font, made once per process: ReportLab cuts, measures, maps and
-    compresses every subset anew for every document, which was most of a letter's drawing time; letters use the
-    same few characters, so the same subsets come back again and again."""
+    """What a document embeds for one subset of a font, made once per process: ReportLab cuts, measures, maps,
+    compresses and writes out every subset anew for every document, which was most of a letter's drawing time;
+    letters use the same few characters, so the same subsets come back again and again."""
 
     base_font: str  # tag+PostScript name
-    widths: bytes  # the /Widths array, already written out
+    font: bytes  # the font dictionary, written out, with %b for the descriptor, the text mapping and the name
+    descriptor: bytes  # the font descriptor, written out, with %b for the font program
     to_unicode: bytes  # the ToUnicode CMap, compressed
     program: bytes  # the font program, compressed
     program_length: int
@@ -66,19 +68,47 @@ def subset_tag(face_name: str, characters: tuple[int, ...]) -> str:
     return "".join(chr(ord("A") + byte % 26) for byte in digest[:6])
 
 
+def _number(value: float) -> bytes:
+    return fp_str(value).encode()
+
+
 @lru_cache(maxsize=512)
 def _subset(face: Any, characters: tuple[int, ...]) -> _Subset:
     name = face.name.decode("latin-1") + face.subfontNameX.decode("latin-1")
     base_font = f"{subset_tag(name, characters)}+{name}"
-    widths = b"[" + b" ".join(str(face.getCharWidth(c)).encode() for c in characters) + b"]"
+    tag = base_font.encode("latin-1").replace(b"%", b"%%")
+    widths = b" ".join(_number(face.getCharWidth(c)) for c in characters)
+    font = (b"<< /BaseFont /%s /FirstChar 0 /FontDescriptor %%b /LastChar %d /Name /%%b /Subtype /TrueType "
+            b"/ToUnicode %%b /Type /Font /Widths [ %s ] >>") % (tag, len(characters) - 1, widths)
+    # Symbolic, as ReportLab declares its subsets: their codes are positions in the subset, not a standard encoding.
+    flags = (face.flags & ~FF_NONSYMBOLIC) | FF_SYMBOLIC
+    descriptor = (b"<< /Ascent %s /CapHeight %s /Descent %s /Flags %d /FontBBox [ %s ] /FontFile2 %%b /FontName /%s "
+                  b"/ItalicAngle %s /MissingWidth %s /StemV %s /Type /FontDescriptor >>") % (
+        _number(face.ascent), _number(face.capHeight), _number(face.descent), flags,
+        b" ".join(_number(v) for v in face.bbox), tag, _number(face.italicAngle), _number(face.defaultWidth),
+        _number(face.stemV))
     program = face.makeSubset(list(characters))
-    return _Subset(base_font, widths, zlib.compress(makeToUnicodeCMap(base_font, list(characters)).encode("latin-1")),
+    return _Subset(base_font, font, descriptor,
+                   zlib.compress(makeToUnicodeCMap(base_font, list(characters)).encode("latin-1")),
                    zlib.compress(program), len(program))
 
 
 def _compressed(content: bytes, **entries: Any) -> pdfdoc.PDFStream:
     """A stream written as it is: with Filter already set, ReportLab does not compress it again."""
     return pdfdoc.PDFStream(pdfdoc.PDFDictionary({**entries, "Filter": pdfdoc.PDFName("FlateDecode")}), content)
+
+
+class _Written(pdfdoc.PDFObject):
+    """A dictionary written out once per subset; only what differs between documents (references to this
+    document's objects, the font's name in it) is filled in when the document is saved."""
+
+    __RefOnly__ = 1  # an indirect object of its own, as ReportLab's font objects are
+
+    def __init__(self, template: bytes, *parts: Any) -> None:
+        self.template, self.parts = template, parts
+
+    def format(self, document: Any) -> bytes:
+        return self.template % tuple(part if isinstance(part, bytes) else part.format(document) for part in self.parts)
 
 
 class EmbeddedFont(TTFont):
@@ -92,26 +122,11 @@ class EmbeddedFont(TTFont):
         for n, characters in enumerate(state.subsets):
             internal_name = self.getSubsetInternalName(n, doc)[1:]
             made = _subset(self.face, tuple(characters))
-            font = pdfdoc.PDFTrueTypeFont()
-            font.Name, font.BaseFont = internal_name, made.base_font
-            font.FirstChar, font.LastChar = 0, len(characters) - 1
-            font.Widths = made.widths  # bytes are written as they are
-            font.ToUnicode = doc.Reference(_compressed(made.to_unicode), f"toUnicodeCMap:{made.base_font}")
-            font.FontDescriptor = self._descriptor(doc, made)
+            program = doc.Reference(_compressed(made.program, Length1=made.program_length),
+                                    f"fontFile:{self.face.filename}({made.base_font})")
+            descriptor = doc.Reference(_Written(made.descriptor, program), f"fontDescriptor:{made.base_font}")
+            to_unicode = doc.Reference(_compressed(made.to_unicode), f"toUnicodeCMap:{made.base_font}")
+            font = _Written(made.font, descriptor, internal_name.encode("latin-1"), to_unicode)
             doc.Reference(font, internal_name)
             fonts[internal_name] = font
         del self.state[doc]
-
-    def _descriptor(self, doc: Any, made: _Subset) -> Any:
-        face = self.face
-        program = doc.Reference(_compressed(made.program, Length1=made.program_length),
-                                f"fontFile:{face.filename}({made.base_font})")
-        # Symbolic, as ReportLab declares its subsets: their codes are positions in the subset, not a standard
-        # encoding.
-        descriptor = pdfdoc.PDFDictionary({
-            "Type": "/FontDescriptor", "Ascent": face.ascent, "CapHeight": face.capHeight, "Descent": face.descent,
-            "Flags": (face.flags & ~FF_NONSYMBOLIC) | FF_SYMBOLIC, "FontBBox": pdfdoc.PDFArray(face.bbox),
-            "FontName": pdfdoc.PDFName(made.base_font), "ItalicAngle": face.italicAngle, "StemV": face.stemV,
-            "FontFile2": program, "MissingWidth": face.defaultWidth,
-        })
-        return doc.Reference(descriptor, f"fontDescriptor:{made.base_font}")
