@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import zlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -24,6 +25,7 @@ from typing import BinaryIO
 from letters import pdfa
 
 _REF = re.compile(rb"(\d+)\s+0\s+R")
+_ANY_REF = re.compile(rb"\d+\s+(\d+)\s+R")
 _OBJ = re.compile(rb"(\d+)\s+0\s+obj\b")
 _XREF = re.compile(rb"xref\s+0\s+(\d+)\s*?\r?\n")
 _ROOT = re.compile(rb"/Root\s+(\d+)\s+0\s+R")
@@ -33,8 +35,13 @@ _LENGTH = re.compile(rb"/Length\s+(\d+)(?!\s+0\s+R)\b")
 _PARENT = re.compile(rb"/Parent\s+(\d+)\s+0\s+R")
 _BASE_FONT = re.compile(rb"/BaseFont\s*/([^\s/<>\[\]()]+)")
 _TO_UNICODE = re.compile(rb"/ToUnicode\s+(\d+)\s+0\s+R")
+_DESCRIPTOR = re.compile(rb"/FontDescriptor\s+(\d+)\s+0\s+R")
+_FONT_FILE = re.compile(rb"/FontFile[23]?\s+(\d+)\s+0\s+R")
 _TYPE_PAGES = re.compile(rb"/Type\s*/Pages\b")
 _TYPE_FONT = re.compile(rb"/Type\s*/Font\b")
+# What a page may take from its page tree instead of holding it itself (ISO 32000-1, 7.7.3.4).
+_INHERITED = re.compile(rb"/(Resources|MediaBox|CropBox|Rotate)\b")
+_STRING = re.compile(rb"\(|<(?!<)")  # a literal or hex string; "<<" opens a dictionary
 _STREAM = re.compile(rb">>\s*stream(\r\n|\n)")
 HEADER = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n"  # the comment's high bytes mark the file as binary (PDF/A asks for it)
 
@@ -102,16 +109,34 @@ class _Source:
             if not self.raw[begin + len(data):begin + len(data) + 12].lstrip().startswith(b"endstream"):
                 raise NotOurs(f"object {number}: the stream's length does not match")
             made = _Object(head, data)
+        if _STRING.search(made.head.replace(b"<<", b"").replace(b">>", b"")):
+            # Strings may hold anything, "endobj" or "1 0 R" among it: the letters' page objects, fonts and
+            # streams hold none, so a file whose do is not copied by text.
+            raise NotOurs(f"object {number} holds a string")
+        if any(generation != b"0" for generation in _ANY_REF.findall(made.head)):
+            raise NotOurs(f"object {number} refers to an object of a later generation")
         self._cache[number] = made
         return made
 
+    def get_raw_head(self, number: int) -> bytes:
+        """A page tree node's text: it may hold strings (ReportLab's does not), and only its kids and inheritable
+        attributes are read."""
+        found = _OBJ.match(self.raw, self.offsets.get(number, -1)) if number in self.offsets else None
+        if found is None or int(found.group(1)) != number:
+            raise NotOurs(f"object {number} is not where the table says")
+        end = self.raw.find(b"endobj", found.end())
+        return self.raw[found.end():end if end >= 0 else None]
+
     def pages(self) -> list[int]:
-        catalog = self.get(self.root).head
+        catalog = self.get_raw_head(self.root)
         tree = _PAGES.search(catalog)
         if tree is None:
             raise NotOurs("the catalog names no page tree")
         pages_number = int(tree.group(1))
-        kids = _KIDS.search(self.get(pages_number).head)
+        tree_head = self.get_raw_head(pages_number)
+        if _INHERITED.search(tree_head):
+            raise NotOurs("the page tree holds attributes its pages inherit")
+        kids = _KIDS.search(tree_head)
         if kids is None:
             raise NotOurs("the page tree lists no pages")
         numbers = [int(n) for n in _REF.findall(kids.group(1))]
@@ -142,20 +167,26 @@ class _Writer:
         self.out.write(b"\nendobj\n")
 
 
-def _font_key(source: _Source, head: bytes) -> tuple[bytes, bytes] | None:
+def _font_key(source: _Source, head: bytes) -> tuple[bytes, bytes, int, int] | None:
     """What makes two embedded fonts the same (letters.batches._fingerprint): the font they are cut from with its
-    subset tag, and the characters they hold, which the text mapping lists in order."""
+    subset tag, the characters they hold, which the text mapping lists in order, and the font program itself (two
+    builds of one font, before and after an upgrade, have the same name and characters)."""
     name, mapping = _BASE_FONT.search(head), _TO_UNICODE.search(head)
-    if name is None or mapping is None or b"/FontDescriptor" not in head:
+    descriptor = _DESCRIPTOR.search(head)
+    if name is None or mapping is None or descriptor is None:
         return None
-    return name.group(1), source.get(int(mapping.group(1))).data or b""
+    program = _FONT_FILE.search(source.get(int(descriptor.group(1))).head)
+    if program is None:
+        return None
+    data = source.get(int(program.group(1))).data or b""
+    return name.group(1), source.get(int(mapping.group(1))).data or b"", len(data), zlib.crc32(data)
 
 
 @dataclass
 class _Batch:
     writer: _Writer
     pages_number: int
-    fonts: dict[tuple[bytes, bytes], int] = field(default_factory=dict)  # font → its number in the batch
+    fonts: dict[tuple[bytes, bytes, int, int], int] = field(default_factory=dict)  # font → its number in the batch
     kids: list[int] = field(default_factory=list)
 
     def add(self, source: _Source) -> int:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import os
+import zlib
 from collections.abc import Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, fields
@@ -33,6 +34,10 @@ class ManifestLine:
     pages: int
 
 
+class DamagedLetter(ValueError):
+    """A letter's file that could only be read by repairing it."""
+
+
 CREATOR = "connect back office"  # a batch is the back office's own document, not one fund letter's
 MANIFEST_COLUMNS = tuple(f.name for f in fields(ManifestLine))
 
@@ -43,17 +48,20 @@ def town(address: Sequence[str], postcode: str) -> str:
     return last[len(postcode):].strip() if postcode and last.startswith(postcode) else last
 
 
-_Fingerprint = tuple[str, bytes]
+_Fingerprint = tuple[str, bytes, int]
 
 
 def _fingerprint(font: pikepdf.Object) -> _Fingerprint:
-    """What makes two embedded fonts the same: the font they are cut from and the characters they hold, which the
-    text mapping lists in order (a subset's program, widths and mapping follow from those). Letters of one process
-    embed the very same subsets (letters.fonts), so a batch needs each of them once, not once per letter."""
-    to_unicode = font.get("/ToUnicode")
-    if to_unicode is None or "/FontDescriptor" not in font:  # not one of ours: kept apart, by everything it says
-        return "", font.unparse(resolved=True)
-    return str(font.BaseFont), to_unicode.read_raw_bytes()
+    """What makes two embedded fonts the same: the font they are cut from, the characters they hold, which the
+    text mapping lists in order, and the font program itself (two builds of one font, before and after an upgrade,
+    share a name and characters). Letters of one process embed the very same subsets (letters.fonts), so a batch
+    needs each of them once, not once per letter."""
+    to_unicode, descriptor = font.get("/ToUnicode"), font.get("/FontDescriptor")
+    program = None if descriptor is None else next(
+        (descriptor[key] for key in ("/FontFile2", "/FontFile", "/FontFile3") if key in descriptor), None)
+    if to_unicode is None or program is None:  # not one of ours: kept apart, by everything it says
+        return "", font.unparse(resolved=True), 0
+    return str(font.BaseFont), to_unicode.read_raw_bytes(), zlib.crc32(program.read_raw_bytes())
 
 
 def _append_sharing_fonts(merged: pikepdf.Pdf, page: pikepdf.Page, seen: dict[_Fingerprint, pikepdf.Object]) -> None:
@@ -85,9 +93,13 @@ def merge(sources: Sequence[Path], target: Path, languages: Sequence[str] = (), 
     about = pdfa.Described(target.stem, CREATOR, target.stem, tuple(sorted(set(languages))))
     moment = made or datetime.now().astimezone()
     try:
-        counts = assemble.assemble(sources, temporary, about, moment)
-    except assemble.NotOurs:
-        counts = merge_with_pikepdf(sources, temporary, about, moment)
+        try:
+            counts = assemble.assemble(sources, temporary, about, moment)
+        except assemble.NotOurs:
+            counts = merge_with_pikepdf(sources, temporary, about, moment)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
     os.replace(temporary, target)
     return counts
 
@@ -101,6 +113,10 @@ def merge_with_pikepdf(sources: Sequence[Path], target: Path, about: pdfa.Descri
             # Read into memory: the sources must stay open until the merged file is saved, and a thousand open
             # files would run into a container's descriptor limit.
             pdf = stack.enter_context(pikepdf.open(BytesIO(source.read_bytes())))
+            if problems := pdf.get_warnings():
+                # qpdf repairs a damaged file as it reads it, and a letter cut short comes out as a blank page: a
+                # print batch must not carry one. The batch fails, naming the file, and nothing is marked printed.
+                raise DamagedLetter(f"{source.name} is damaged ({problems[0]}); it is not put in a print batch")
             counts.append(len(pdf.pages))
             for page in pdf.pages:
                 _append_sharing_fonts(merged, page, seen)

@@ -85,9 +85,20 @@ _SPELLED = str.maketrans({"Ł": "L", "ł": "l", "Đ": "D", "đ": "d", "ı": "i",
                           "Ŧ": "T", "ŧ": "t", "ĸ": "k", "ŋ": "n", "Ŋ": "N"})
 
 
+def _visible(ch: str) -> str:
+    """A control character (a tab, a bell, a line break inside a name) prints as a space; an invisible formatting
+    one (a soft hyphen, a zero-width space, a direction mark) as nothing. Either would otherwise be drawn with the
+    font's .notdef glyph, which PDF/A forbids, or break the XML of the document's metadata."""
+    category = unicodedata.category(ch)
+    return " " if category == "Cc" else "" if category == "Cf" else ch
+
+
 def printable(text: str) -> str:
     """The built-in PDF fonts print WinAnsi (cp1252) only, and anything else comes out as a black box. A name
-    like "Łódź Dvořák" is printed as "Lodz Dvorak", as Swiss Post would read it, rather than with holes in it."""
+    like "Łódź Dvořák" is printed as "Lodz Dvorak", as Swiss Post would read it, rather than with holes in it.
+    Control and formatting characters are not printed (_visible)."""
+    if not text.isprintable():
+        text = "".join(_visible(ch) for ch in text)
     try:
         text.encode("cp1252")
         return text

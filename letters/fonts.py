@@ -59,12 +59,13 @@ class _Subset:
     program_length: int
 
 
-def subset_tag(face_name: str, characters: tuple[int, ...]) -> str:
+def subset_tag(face_name: str, characters: tuple[int, ...], program: bytes) -> str:
     """Six capital letters derived from the subset itself. PDF asks different subsets in one file to carry
     different tags; ReportLab numbers them per document (AAAAAA, AAAAAB, …), so a print batch merging a thousand
     letters would hold a thousand different subsets all tagged AAAAAA. The same subset gets the same tag in every
-    letter, which is also what lets a batch keep it once."""
-    digest = hashlib.sha256(f"{face_name}:{characters}".encode()).digest()
+    letter, which is also what lets a batch keep it once; the program is part of it, so letters drawn before and
+    after an upgrade of the font carry different tags."""
+    digest = hashlib.sha256(f"{face_name}:{characters}:".encode() + program).digest()
     return "".join(chr(ord("A") + byte % 26) for byte in digest[:6])
 
 
@@ -75,7 +76,8 @@ def _number(value: float) -> bytes:
 @lru_cache(maxsize=512)
 def _subset(face: Any, characters: tuple[int, ...]) -> _Subset:
     name = face.name.decode("latin-1") + face.subfontNameX.decode("latin-1")
-    base_font = f"{subset_tag(name, characters)}+{name}"
+    program = face.makeSubset(list(characters))
+    base_font = f"{subset_tag(name, characters, program)}+{name}"
     tag = base_font.encode("latin-1").replace(b"%", b"%%")
     widths = b" ".join(_number(face.getCharWidth(c)) for c in characters)
     font = (b"<< /BaseFont /%s /FirstChar 0 /FontDescriptor %%b /LastChar %d /Name /%%b /Subtype /TrueType "
@@ -87,7 +89,6 @@ def _subset(face: Any, characters: tuple[int, ...]) -> _Subset:
         _number(face.ascent), _number(face.capHeight), _number(face.descent), flags,
         b" ".join(_number(v) for v in face.bbox), tag, _number(face.italicAngle), _number(face.defaultWidth),
         _number(face.stemV))
-    program = face.makeSubset(list(characters))
     return _Subset(base_font, font, descriptor,
                    zlib.compress(makeToUnicodeCMap(base_font, list(characters)).encode("latin-1")),
                    zlib.compress(program), len(program))

@@ -8,12 +8,13 @@ would cost a second parse of each. A print batch is assembled with pikepdf anywa
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from functools import cache
 from typing import Any
-from xml.sax.saxutils import escape
+from xml.sax.saxutils import escape as _xml_escape
 
 import pikepdf
 from PIL import ImageCms
@@ -57,6 +58,14 @@ def info_date(moment: datetime) -> str:
     sign = "-" if offset < timedelta(0) else "+"
     minutes = abs(int(offset.total_seconds())) // 60
     return f"D:{moment:%Y%m%d%H%M%S}{sign}{minutes // 60:02d}'{minutes % 60:02d}'"
+
+
+# Characters XML 1.0 cannot hold at all, escaped or not: a title carrying one would make the whole packet unreadable.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def escape(text: str) -> str:
+    return _xml_escape(_NOT_XML.sub("", text))
 
 
 def _alt(text: str) -> str:

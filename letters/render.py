@@ -186,6 +186,20 @@ def _info(c: Canvas, spec: LetterSpec, model: EnvelopeModel) -> float:
 _WORD = re.compile(r"\+?\d[\d ]*\d\S*|\S+")
 
 
+def _fitted(word: str, room: float) -> list[str]:
+    """A word wider than the line (a pasted link, a name without spaces) cut into pieces that fit, rather than
+    running off the page."""
+    if stringWidth(word, REGULAR, BODY_SIZE) <= room:
+        return [word]
+    pieces, current = [], ""
+    for ch in word:
+        if current and stringWidth(current + ch, REGULAR, BODY_SIZE) > room:
+            pieces.append(current)
+            current = ""
+        current += ch
+    return [*pieces, current]
+
+
 @lru_cache(maxsize=4096)
 def _wrap(line: str) -> tuple[tuple[str, float], ...]:
     """A body line broken to the text width, each piece with its indent in points. Cached: a mass mailing prints
@@ -196,7 +210,7 @@ def _wrap(line: str) -> tuple[tuple[str, float], ...]:
     pieces: list[tuple[str, float]] = []
     words: list[str] = []
     used = 0.0
-    for word in _WORD.findall(line):
+    for word in (part for whole in _WORD.findall(line) for part in _fitted(whole, TEXT_WIDTH * MM - indent)):
         width = stringWidth(word, REGULAR, BODY_SIZE)
         shift = indent if pieces else 0.0
         if words and shift + used + space + width > TEXT_WIDTH * MM:

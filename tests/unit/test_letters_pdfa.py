@@ -178,3 +178,74 @@ def test_a_file_not_laid_out_as_the_letters_goes_through_qpdf(tmp_path: Path):
     with pikepdf.open(target) as pdf:
         assert len(pdf.pages) == 2
         assert_pdfa_2b(pdf, target.stem, {"de", "fr"}, target.stem)
+
+
+def _classic(path: Path, change) -> None:
+    """Rewrite a letter with pikepdf, changed by `change`, keeping the classic layout the fast path reads."""
+    with pikepdf.open(path, allow_overwriting_input=True) as pdf:
+        change(pdf)
+        pdf.save(path, object_stream_mode=pikepdf.ObjectStreamMode.disable)
+
+
+def _move_mediabox_to_tree(pdf: pikepdf.Pdf) -> None:
+    pdf.Root.Pages.MediaBox = pdf.pages[0].obj.MediaBox
+    del pdf.pages[0].obj["/MediaBox"]
+
+
+def _note_with_endobj(pdf: pikepdf.Pdf) -> None:
+    pdf.pages[0].obj.Note = pikepdf.String("see endobj and 3 0 R")
+
+
+@pytest.mark.parametrize("change", [_move_mediabox_to_tree, _note_with_endobj])
+def test_a_page_the_fast_path_cannot_copy_faithfully_goes_through_qpdf(tmp_path: Path, change):
+    """A page that takes its size from the page tree, or holds a string (which may say 'endobj' or '3 0 R'), is
+    not copied by text: the batch goes through pikepdf and its page keeps the letter's size and text."""
+    sources = []
+    for i, language in enumerate(("de", "fr")):
+        path = tmp_path / f"{i}.pdf"
+        path.write_bytes(letter("invitation", language, f"L-ABCD-EFG{i}")[1])
+        sources.append(path)
+    _classic(sources[1], change)
+    about = pdfa.Described("b", batches.CREATOR, "b", ("de",))
+    with pytest.raises(assemble.NotOurs):
+        assemble.assemble(sources, tmp_path / "direct.pdf", about, datetime(2026, 11, 26, 9, tzinfo=UTC))
+    target = tmp_path / "batch-20261126-000005.pdf"
+    batches.merge(sources, target, ["de", "fr"], datetime(2026, 11, 26, 9, tzinfo=UTC))
+    with pikepdf.open(target) as pdf:
+        assert [float(v) for v in pdf.pages[1].mediabox] == [0, 0, 595.2756, 841.8898]
+    assert "L-ABCD-EFG1" in PdfReader(target).pages[1].extract_text()
+
+
+def test_a_letter_cut_short_stops_its_batch_instead_of_printing_a_blank_page(tmp_path: Path):
+    """qpdf repairs a damaged file as it reads it; a letter cut inside its page would be printed blank. The batch
+    fails, naming the letter, and leaves neither a batch nor a temporary file behind."""
+    good, cut = tmp_path / "good.pdf", tmp_path / "cut.pdf"
+    data = letter("invitation", "de")[1]
+    good.write_bytes(data)
+    cut.write_bytes(data[: len(data) - 3000])
+    target = tmp_path / "batch-20261126-000006.pdf"
+    with pytest.raises((batches.DamagedLetter, pikepdf.PdfError), match="cut.pdf|damaged|trailer"):
+        batches.merge([good, cut], target, ["de"], datetime(2026, 11, 26, 9, tzinfo=UTC))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cut.pdf", "good.pdf"]
+
+
+def test_two_builds_of_a_font_are_both_kept_in_a_batch(tmp_path: Path):
+    """Letters drawn before and after an upgrade of the font have subsets with the same name and characters but
+    different programs: the batch keeps each, so every page prints with the font it was drawn with."""
+    from letters import fonts
+
+    assert fonts.subset_tag("LiberationSans", (65, 66), b"one") != fonts.subset_tag("LiberationSans", (65, 66), b"two")
+    first, second = tmp_path / "1.pdf", tmp_path / "2.pdf"
+    first.write_bytes(letter("invitation", "de", "L-ABCD-EFG1")[1])
+    second.write_bytes(letter("invitation", "de", "L-ABCD-EFG2")[1])
+
+    def other_build(pdf: pikepdf.Pdf) -> None:
+        program = pdf.pages[0].Resources.Font["/F2+0"].FontDescriptor.FontFile2
+        program.write(program.read_bytes() + b"\0\0\0\0")  # a different program under the same name
+
+    _classic(second, other_build)
+    target = tmp_path / "batch-20261126-000007.pdf"
+    batches.merge([first, second], target, ["de"], datetime(2026, 11, 26, 9, tzinfo=UTC))
+    with pikepdf.open(target) as pdf:
+        regular = {font.objgen for font in fonts_of(pdf) if str(font.BaseFont).endswith("+LiberationSans")}
+        assert len(regular) == 2

@@ -53,3 +53,53 @@ def test_r6_the_letters_own_text_path_writes_what_drawstring_writes(kind):
     for line in HOSTILE[:-1]:
         assert line.replace("\u00a0", " ") in text_ours.replace("\u00a0", " ")
     assert placed_ours == placed_theirs
+
+
+
+def _letter(kind: str, name: str, address: list[str], reason: str = "") -> bytes:
+    from datetime import date
+
+    from letters import compose, geometry
+
+    fund = compose.Fund("Ausgleichskasse Exfour", ("Ausgleichskasse Exfour", "Postfach", "3001 Bern"),
+                        "connect@exfour.ch", "+41 31 000 00 00", "https://connect.exfour.ch/")
+    codeless = kind in compose.CODELESS_KINDS
+    spec = compose.build_spec(fund, compose.LetterData(
+        kind, "de", address, date(2026, 11, 26), None if codeless else date(2026, 12, 17), "L-ABCD-EFGH",
+        "M-100234", "" if codeless else "7K3M-9QRT-V2XZ-A4B8", name, "anna.muster", "stale_logins", "Anna Muster",
+        reason))
+    return render.render(spec, geometry.envelope("C5_LEFT"))
+
+
+def test_r6_control_characters_in_a_name_or_address_are_not_printed_and_keep_the_metadata_readable():
+    """A register line may carry a tab or a stray control character: it prints as a space (a soft hyphen or a
+    zero-width space as nothing), never as the font's empty box, and the title in the XMP stays well-formed XML."""
+    import xml.etree.ElementTree as ElementTree
+
+    import pikepdf
+
+    data = _letter("trustee_code", "Bell\x07Form\x0cfeed\u00adAG", ["Firma\tMüller\x7f", "Weg\u200b 1", "3000 Bern"])
+    with pikepdf.open(io.BytesIO(data)) as pdf:
+        ElementTree.fromstring(pdf.Root.Metadata.read_bytes().decode().split("?>", 1)[1].rsplit("<?", 1)[0])
+        assert "\x07" not in str(pdf.docinfo.Title) and "\x0c" not in str(pdf.docinfo.Title)
+    text = PdfReader(io.BytesIO(data)).pages[0].extract_text()
+    assert "Bell Form feedAG" in text and "Firma Müller" in text and "Weg 1" in text
+    assert not any(ch in text for ch in "\x07\x0c\x7f\t\u00ad\u200b")
+
+
+def test_r6_a_word_longer_than_the_line_is_cut_to_fit_instead_of_running_off_the_page():
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    link = "https://example.ch/" + "a1b2c3d4" * 30
+    data = _letter("request_rejected", "Muster AG", ["Muster AG", "Weg 1", "3000 Bern"], f"Siehe {link} bitte.")
+    right = (render.geometry.PAGE_W - render.geometry.MARGIN_RIGHT) * render.MM
+    widest = []
+
+    def visit(text, cm, tm, font, size):
+        if "a1b2" in text:  # the pieces of the long link, in the body's font and size
+            widest.append(tm[4] * cm[0] + cm[4] + stringWidth(text.strip(), render.REGULAR, render.BODY_SIZE))
+
+    page = PdfReader(io.BytesIO(data)).pages[0]
+    text = page.extract_text(visitor_text=visit)
+    assert len(widest) >= 2 and max(widest) <= right + 1
+    assert link in text.replace("\n", "")
