@@ -25,7 +25,7 @@ from typing import BinaryIO
 from letters import pdfa
 
 _REF = re.compile(rb"(\d+)\s+0\s+R")
-_ANY_REF = re.compile(rb"\d+\s+(\d+)\s+R")
+_R = re.compile(rb"\sR\b")  # the reference operator, in a dictionary that holds no strings
 _OBJ = re.compile(rb"(\d+)\s+0\s+obj\b")
 _XREF = re.compile(rb"xref\s+0\s+(\d+)\s*?\r?\n")
 _ROOT = re.compile(rb"/Root\s+(\d+)\s+0\s+R")
@@ -43,6 +43,7 @@ _TYPE_FONT = re.compile(rb"/Type\s*/Font\b")
 _INHERITED = re.compile(rb"/(Resources|MediaBox|CropBox|Rotate)\b")
 _STRING = re.compile(rb"\(|<(?!<)")  # a literal or hex string; "<<" opens a dictionary
 _STREAM = re.compile(rb">>\s*stream(\r\n|\n)")
+DICTIONARY_AT_MOST = 4096  # bytes of a stream's dictionary; the letters' are under a hundred
 HEADER = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n"  # the comment's high bytes mark the file as binary (PDF/A asks for it)
 
 
@@ -93,11 +94,15 @@ class _Source:
         if found is None or int(found.group(1)) != number:
             raise NotOurs(f"object {number} is not where the table says")
         start = found.end()
-        end = self.raw.find(b"endobj", start)
-        if end < 0:
-            raise NotOurs(f"object {number} does not end")
-        stream = _STREAM.search(self.raw, start, end)
+        # A stream's dictionary is short: look for "stream" near the start rather than for "endobj" past data that
+        # may run to tens of kilobytes (a font program).
+        stream = _STREAM.search(self.raw, start, start + DICTIONARY_AT_MOST)
+        if stream is not None and self.raw.find(b"endobj", start, stream.start()) >= 0:
+            stream = None  # that was the next object's stream
         if stream is None:
+            end = self.raw.find(b"endobj", start)
+            if end < 0:
+                raise NotOurs(f"object {number} does not end")
             made = _Object(self.raw[start:end].strip())
         else:
             head = self.raw[start:stream.start() + 2].strip()
@@ -113,8 +118,6 @@ class _Source:
             # Strings may hold anything, "endobj" or "1 0 R" among it: the letters' page objects, fonts and
             # streams hold none, so a file whose do is not copied by text.
             raise NotOurs(f"object {number} holds a string")
-        if any(generation != b"0" for generation in _ANY_REF.findall(made.head)):
-            raise NotOurs(f"object {number} refers to an object of a later generation")
         self._cache[number] = made
         return made
 
@@ -211,7 +214,10 @@ class _Batch:
                 self.fonts[key] = numbers[number]
             order.append(number)
             head = _PARENT.sub(b"", made.head) if number in pages else made.head
-            todo.extend(int(n) for n in _REF.findall(head))
+            references = _REF.findall(head)
+            if len(references) != len(_R.findall(head)):
+                raise NotOurs(f"object {number} refers to an object of a later generation")
+            todo.extend(int(n) for n in references)
         for number in order:
             made = source.get(number)
             head = _REF.sub(lambda m: b"%d 0 R" % numbers[int(m.group(1))],
