@@ -7,8 +7,9 @@ as it is, byte for byte: a fifth of the time that opening each letter with qpdf 
 is most of a go-live mailing's print run. A font that an earlier page brought is used again instead of copied
 (the same subset carries the same tag and text mapping, letters.fonts).
 
-A file that is not laid out like that (an object stream, a reference for a length, a nested page tree) raises
-NotOurs, and letters.batches merges that batch with pikepdf instead.
+A file that is not laid out like that raises NotOurs, and letters.batches merges that batch with pikepdf instead:
+an object stream or cross-reference stream, a length given by reference, a nested page tree or one that holds
+attributes its pages inherit, a string in a copied object, a reference to a later generation.
 """
 
 from __future__ import annotations
@@ -116,7 +117,7 @@ class _Source:
             made = _Object(head, data)
         if _STRING.search(made.head.replace(b"<<", b"").replace(b">>", b"")):
             # Strings may hold anything, "endobj" or "1 0 R" among it: the letters' page objects, fonts and
-            # streams hold none, so a file whose do is not copied by text.
+            # streams hold none, so a file whose objects do is not copied as text.
             raise NotOurs(f"object {number} holds a string")
         self._cache[number] = made
         return made
