@@ -17,7 +17,7 @@ from __future__ import annotations
 import hashlib
 import re
 import zlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -86,15 +86,19 @@ class _Source:
         self.root = int(root.group(1))
         self._cache: dict[int, _Object] = {}
 
-    def get(self, number: int) -> _Object:
-        if number in self._cache:
-            return self._cache[number]
+    def _start(self, number: int) -> int:
+        """Where the object's text begins, after its `N 0 obj`."""
         if number not in self.offsets:
             raise NotOurs(f"object {number} is not in the table")
         found = _OBJ.match(self.raw, self.offsets[number])
         if found is None or int(found.group(1)) != number:
             raise NotOurs(f"object {number} is not where the table says")
-        start = found.end()
+        return found.end()
+
+    def get(self, number: int) -> _Object:
+        if number in self._cache:
+            return self._cache[number]
+        start = self._start(number)
         # A stream's dictionary is short: look for "stream" near the start rather than for "endobj" past data that
         # may run to tens of kilobytes (a font program).
         stream = _STREAM.search(self.raw, start, start + DICTIONARY_AT_MOST)
@@ -125,11 +129,9 @@ class _Source:
     def get_raw_head(self, number: int) -> bytes:
         """A page tree node's text: it may hold strings (ReportLab's does not), and only its kids and inheritable
         attributes are read."""
-        found = _OBJ.match(self.raw, self.offsets.get(number, -1)) if number in self.offsets else None
-        if found is None or int(found.group(1)) != number:
-            raise NotOurs(f"object {number} is not where the table says")
-        end = self.raw.find(b"endobj", found.end())
-        return self.raw[found.end():end if end >= 0 else None]
+        start = self._start(number)
+        end = self.raw.find(b"endobj", start)
+        return self.raw[start:end if end >= 0 else None]
 
     def pages(self) -> list[int]:
         catalog = self.get_raw_head(self.root)
@@ -197,7 +199,7 @@ class _Batch:
         """Copy the source's pages and what they use; returns how many pages it had."""
         pages = source.pages()
         numbers: dict[int, int] = {}  # the source's object number → the batch's
-        order: list[int] = []
+        heads: dict[int, bytes] = {}  # what is copied, in the order met; a page without its parent
         todo = list(pages)
         while todo:
             number = todo.pop()
@@ -213,19 +215,16 @@ class _Batch:
             numbers[number] = self.writer.reserve()
             if key is not None:
                 self.fonts[key] = numbers[number]
-            order.append(number)
-            head = _PARENT.sub(b"", made.head) if number in pages else made.head
+            head = heads[number] = _PARENT.sub(b"", made.head) if number in pages else made.head
             references = _REF.findall(head)
             if len(references) != len(_R.findall(head)):
                 raise NotOurs(f"object {number} refers to an object of a later generation")
             todo.extend(int(n) for n in references)
-        for number in order:
-            made = source.get(number)
-            head = _REF.sub(lambda m: b"%d 0 R" % numbers[int(m.group(1))],
-                            _PARENT.sub(b"", made.head) if number in pages else made.head)
+        for number, head in heads.items():
+            head = _REF.sub(lambda m: b"%d 0 R" % numbers[int(m.group(1))], head)
             if number in pages:  # under the batch's page tree instead of the letter's
                 head = head.replace(b"<<", b"<< /Parent %d 0 R" % self.pages_number, 1)
-            self.writer.write(numbers[number], head, made.data)
+            self.writer.write(numbers[number], head, source.get(number).data)
         self.kids.extend(numbers[page] for page in pages)
         return len(pages)
 
@@ -275,7 +274,8 @@ def assemble(sources: Sequence[Path], target: Path, about: pdfa.Described, made:
         out.write(HEADER)
         writer = _Writer(out)
         batch = _Batch(writer, writer.reserve())
-        for raw in _read(sources):
+        for source in sources:
+            raw = source.read_bytes()
             identity.update(raw[-64:])  # each letter's own trailer: the ID differs for every batch
             try:
                 counts.append(batch.add(_Source(raw)))
@@ -285,9 +285,4 @@ def assemble(sources: Sequence[Path], target: Path, about: pdfa.Described, made:
             raise NotOurs("no pages")
         _finish(batch, about, made, identity.digest())
     return counts
-
-
-def _read(sources: Sequence[Path]) -> Iterator[bytes]:
-    for source in sources:
-        yield source.read_bytes()
 

@@ -293,7 +293,7 @@ def make_print_batches(session: Session, now: datetime, batch_size: int = DEFAUL
             if pool is None and width > 1 and len(rows) == batch_size:  # a full batch: more are likely to follow
                 pool = stack.enter_context(ProcessPoolExecutor(width, mp_context=_merging_context()))
             if pool is None:
-                made.append(_finish_batch(session, planned, _merge(planned, now), now))
+                made.append(_finish_batch(session, planned, batches.merge(*_merge_arguments(planned, now)), now))
                 continue
             # batches.merge itself, not a function of this module: a pool process then imports pikepdf, not the
             # database layer, and starts in a tenth of the time.
@@ -345,11 +345,6 @@ def _plan_batch(session: Session, rows: Sequence[Row], out_dir: Path, now: datet
 
 def _merge_arguments(planned: _Planned, now: datetime) -> tuple[list[Path], Path, list[str], datetime]:
     return [Path(pdf) for pdf in planned.pdfs], planned.stem.with_suffix(".pdf"), planned.languages, now
-
-
-def _merge(planned: _Planned, now: datetime) -> list[int]:
-    """The batch's PDF, in this process; returns each letter's page count."""
-    return batches.merge(*_merge_arguments(planned, now))
 
 
 def _finish_batch(session: Session, planned: _Planned, pages: list[int], now: datetime) -> BatchOutcome:
