@@ -71,14 +71,16 @@ def test_fault4_database_unreachable_during_intake_gives_503_loses_nothing_and_r
         poll(lambda: all(len(client.accepted()) >= 5 for client in clients), 30, "requests accepted before the cut")
         proxy.cut()
         cut_at = time.monotonic()
-        time.sleep(3)
+        poll(lambda: all(_answered(client, 503, after=cut_at + 0.5) for client in clients), 30,
+             "every client refused while the database is away")
         form = http.get(f"{base}/requests/new-code")  # the page itself needs no database
         page = http.post(f"{base}/requests/new-code", data={**request_form(numbers[0]), "action": "send",
                                                              "csrf_token": _token(form.text)},
                          cookies=form.cookies, headers={"Accept-Language": "en"})
         proxy.restore()
         restored_at = time.monotonic()
-        time.sleep(4)
+        poll(lambda: all(_answered(client, 202, after=restored_at + 2) for client in clients), 60,
+             "every client accepted again once the database is back")
     finally:
         for client in clients:
             client.stop.set()
@@ -104,6 +106,10 @@ def test_fault4_database_unreachable_during_intake_gives_503_loses_nothing_and_r
     # acknowledgement is lost with the connection. At most the one request each client had under way then.
     unanswered = count(Request) - stored
     assert unanswered <= len(clients), f"{unanswered} requests are stored that were not answered 202"
+
+
+def _answered(client: Intake, status: int, after: float) -> bool:
+    return any(at > after and got == status for at, got, _ in list(client.answers))
 
 
 def _token(page: str) -> str:
