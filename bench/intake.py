@@ -35,8 +35,10 @@ class Result:
     rps: float
     p99_ms: float
     non_2xx: int
+    rounds: list[float]
 
 
+ROUNDS = 5
 def _wrk(port: int, seconds: int, connections: int, script: Path) -> tuple[float, float, int]:
     out = subprocess.run(
         ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", str(script),
@@ -75,31 +77,49 @@ def _serve(app: str, env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
 
 
 def run(seconds: int = 10, connections: int = 16) -> list[Result]:
+    """Both servers stay up and are measured in turn, ROUNDS times each, with fresh connections every round.
+
+    wrk opens its connections once per run, and gunicorn's workers race to accept them: a round where one worker
+    took most of the sixteen measures one core, not two (3,000 instead of 8,900 hello-world req/s here, 680
+    instead of 1,180 for the intake). Each side's best round is the one where both workers served, as `timeit`
+    takes the fastest repeat; every round is printed."""
     if not shutil.which("wrk"):
         raise SystemExit("the intake benchmark needs wrk (Debian package 'wrk'); `make bench` installs it")
-    results: list[Result] = []
+    round_s = max(2, round(seconds / 2))
     with tempfile.TemporaryDirectory() as tmp, scratch_database("bo_bench_intake") as url:
         script = Path(tmp) / "post.lua"
         script.write_text(LUA.format(body=json.dumps(BODY)))
         env = env_with(DATABASE_URL=url, BROKER_URL="redis://127.0.0.1:6379/15", VAR_DIR=tmp,
                        RATELIMIT_INTAKE="1000000 per second")  # one address sends everything
-        for name, app in (("hello-world Flask POST", "bench.hello:app"), ("POST /api/v1/requests", "web.wsgi:app")):
-            port = free_port()
-            server = _serve(app, env, port)
-            try:
+        apps = (("hello-world Flask POST", "bench.hello:app"), ("POST /api/v1/requests", "web.wsgi:app"))
+        servers: list[tuple[int, subprocess.Popen[bytes]]] = []
+        try:
+            for _name, app in apps:
+                port = free_port()
+                servers.append((port, _serve(app, env, port)))
                 wait_for_port(port)
                 _warm_up(port)
                 _wrk(port, 2, connections, script)
-                results.append(Result(name, *_wrk(port, seconds, connections, script)))
-            finally:
+            measured: list[list[tuple[float, float, int]]] = [[], []]
+            for _ in range(ROUNDS):
+                for index, (port, _server) in enumerate(servers):
+                    measured[index].append(_wrk(port, round_s, connections, script))
+        finally:
+            for _port, server in servers:
                 server.terminate()
                 server.wait(10)
+    results = []
+    for (name, _app), rounds in zip(apps, measured, strict=True):
+        best = max(rounds)  # the round with the highest rate, and its p99
+        results.append(Result(name, best[0], best[1], sum(r[2] for r in rounds), [r[0] for r in rounds]))
     return results
 
 
 def report(results: list[Result]) -> None:
     base, product = results
-    print("\n== intake: gunicorn, 2 workers x 8 threads, wrk 1 thread 16 connections ==")
+    print(f"\n== intake: gunicorn, 2 workers x 8 threads, wrk 1 thread 16 connections, best of {ROUNDS} "
+          "alternating rounds ==")
     for r in results:
-        print(f"{r.name:<28} {r.rps:9.1f} req/s   p99 {r.p99_ms:8.2f} ms   non-2xx {r.non_2xx}")
+        rounds = " ".join(f"{rate:.0f}" for rate in r.rounds)
+        print(f"{r.name:<28} {r.rps:9.1f} req/s   p99 {r.p99_ms:8.2f} ms   non-2xx {r.non_2xx}   rounds: {rounds}")
     print(f"ratio (intake / hello-world) {product.rps / base.rps:.2f}x   target >= 0.30x")

@@ -1,21 +1,30 @@
-"""Coarse outer limits per IP address (Flask-Limiter): on the routes that check secrets, and on the public intake.
-The rules themselves (R3, R9) are counted in the database; these only keep one address from hammering the login
-and code pages, or from filling the desk with requests. Storage from RATELIMIT_STORAGE_URI: memory:// on a
-laptop, Redis in production so all web workers share it."""
+"""Coarse outer limits per IP address: on the routes that check secrets, and on the public intake. The rules
+themselves (R3, R9) are counted in the database; these only keep one address from hammering the login and code
+pages, or from filling the desk with requests. Storage from RATELIMIT_STORAGE_URI: memory:// on a laptop, Redis in
+production so all web workers share it.
+
+Each limited view is wrapped by a fixed-window counter of the `limits` library: one atomic increment per POST in
+the storage (a Lua script on Redis), nothing else. A general-purpose extension resolved, filtered and logged its
+limits on every request, which cost the public intake more than its own database write."""
 
 from __future__ import annotations
 
+import functools
 import os
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
-from flask import Flask, jsonify, render_template, request
-from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
+import structlog
+from flask import Flask, abort, jsonify, render_template, request
+from limits import RateLimitItem, parse
+from limits.storage import storage_from_string
+from limits.strategies import FixedWindowRateLimiter
 
 from core import config
 
 if TYPE_CHECKING:
     from flask.typing import RouteCallable
+
+log = structlog.get_logger("web")
 
 # The POST routes that check a password or a code; staff routes included, they check secrets too.
 LIMITED_ENDPOINTS = (
@@ -39,37 +48,67 @@ INTAKE_ENDPOINTS = (
     "public.support_submit",
 )
 INTAKE_DEFAULT = "60 per minute"
+INTAKE_SCOPE = "intake"  # one count for every intake route together
+KEY_PREFIX = "backoffice"
 
 
-def init_app(app: Flask) -> Limiter:
-    """One limiter per application (so each test app starts with empty counts), attached to the endpoints above."""
+class PerAddressLimits:
+    """The counters of one application (so each test app starts with empty counts)."""
+
+    def __init__(self, storage_uri: str) -> None:
+        self.storage = storage_from_string(storage_uri)
+        self.strategy = FixedWindowRateLimiter(self.storage)
+
+    def allows(self, limit: RateLimitItem, scope: str, address: str) -> bool:
+        """Count this request; False once the address has used its allowance in the current window. A storage that
+        does not answer lets the request through: the rules in the database still hold, and a Redis outage must
+        not take every login and every request down with it."""
+        try:
+            return self.strategy.hit(limit, KEY_PREFIX, scope, address)
+        except Exception as exc:  # the `limits` storages raise their driver's own errors
+            log.warning("limits.storage_unavailable", error=type(exc).__name__)
+            return True
+
+    def wrap(self, view: RouteCallable, limit: RateLimitItem, scope: str) -> RouteCallable:
+        """Only POSTs are counted: reading a form again costs an address nothing."""
+
+        @functools.wraps(view)
+        def limited(*args: Any, **kwargs: Any) -> Any:
+            if request.method == "POST" and not self.allows(limit, scope, request.remote_addr or "unknown"):
+                abort(429)
+            return view(*args, **kwargs)
+
+        return limited
+
+
+def init_app(app: Flask) -> PerAddressLimits | None:
+    """Wrap the endpoints above (registered before this is called); RATELIMIT_ENABLED false leaves them as they are."""
     settings = config.get()
     app.config.setdefault("RATELIMIT_STORAGE_URI", settings.ratelimit_storage_uri)
     app.config.setdefault("RATELIMIT_AUTH", settings.ratelimit_auth)
     app.config.setdefault("RATELIMIT_INTAKE", os.environ.get("RATELIMIT_INTAKE", INTAKE_DEFAULT))
-    # No X-RateLimit-*/Retry-After headers on every answer: Flask-Limiter would overwrite the 503's own Retry-After
-    # and put one on a 202. The 429 below says when to come back.
-    app.config.setdefault("RATELIMIT_HEADERS_ENABLED", False)
-    limiter = Limiter(key_func=get_remote_address, app=app, default_limits=[], key_prefix="backoffice")
-    secrets = limiter.limit(lambda: str(app.config["RATELIMIT_AUTH"]), methods=["POST"])
-    # one count for every intake route together: an address cannot multiply its allowance by using each form
-    intake = limiter.shared_limit(lambda: str(app.config["RATELIMIT_INTAKE"]), scope="intake", methods=["POST"])
-    for rule, endpoints in ((secrets, LIMITED_ENDPOINTS), (intake, INTAKE_ENDPOINTS)):
-        for endpoint in endpoints:
-            view = app.view_functions.get(endpoint)
-            if view is not None:
-                # the wrapper counts the request, then calls the view; Flask-Limiter types it as possibly async
-                app.view_functions[endpoint] = cast("RouteCallable", rule(view))
-    # Only the routes decorated above are limited (no default or application-wide limits), and each decorator
-    # counts its own request: the extension's check before every request of the site would find nothing to count
-    # and only cost time.
-    checks = app.before_request_funcs.get(None, [])
-    if limiter._check_request_limit in checks:  # not there when RATELIMIT_ENABLED is false
-        checks.remove(limiter._check_request_limit)
     app.register_error_handler(429, _too_many)
-    # Flask-Limiter keeps only a weak reference when it is disabled; the app holds the strong one.
-    app.extensions["backoffice_limiter"] = limiter
-    return limiter
+    if not app.config.get("RATELIMIT_ENABLED", True):
+        return None
+    counters = PerAddressLimits(str(app.config["RATELIMIT_STORAGE_URI"]))
+    secrets = _parsed(app, "RATELIMIT_AUTH")
+    intake = _parsed(app, "RATELIMIT_INTAKE")
+    for endpoint in LIMITED_ENDPOINTS:
+        if endpoint in app.view_functions:  # each secret-checking route has an allowance of its own
+            app.view_functions[endpoint] = counters.wrap(app.view_functions[endpoint], secrets, endpoint)
+    for endpoint in INTAKE_ENDPOINTS:
+        if endpoint in app.view_functions:  # an address cannot multiply its allowance by using each form
+            app.view_functions[endpoint] = counters.wrap(app.view_functions[endpoint], intake, INTAKE_SCOPE)
+    app.extensions["backoffice_limits"] = counters
+    return counters
+
+
+def _parsed(app: Flask, name: str) -> RateLimitItem:
+    text = str(app.config[name])
+    try:
+        return parse(text)
+    except ValueError as exc:
+        raise ValueError(f"{name} must read like '30 per minute', not {text!r}") from exc
 
 
 def _too_many(_error: Exception) -> Any:

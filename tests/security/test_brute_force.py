@@ -2,10 +2,11 @@
 tell a wrong member number from a wrong code, neither in the page nor in the time it takes.
 R3: 5 wrong codes per member per 15 minutes, a new code does not reset the count; R9: 10 failed passwords per 5
 minutes per login and per IP, 5 failed second factors (app or SMS alike) per 5 minutes; and a coarse per-IP limit
-(Flask-Limiter on Redis) on every route that checks a secret, the public intake included."""
+(fixed-window counters in Redis, web/limits.py) on every route that checks a secret, the public intake included."""
 
 from __future__ import annotations
 
+import logging
 import os
 import random
 import re
@@ -227,7 +228,7 @@ def test_r9_five_failed_second_factors_app_or_sms_lock_the_second_step(app, repo
 def test_per_ip_limit_on_every_route_that_checks_a_secret_and_on_the_public_intake(pg, report, path, form, answered):
     from web import create_app
 
-    row = report.row("per-IP limit (Flask-Limiter, Redis)")
+    row = report.row("per-IP limit (fixed window, Redis)")
     app = create_app({"WTF_CSRF_ENABLED": False, "TESTING": True, "RATELIMIT_STORAGE_URI": os.environ["BROKER_URL"],
                       "RATELIMIT_AUTH": "30 per minute", "RATELIMIT_INTAKE": "30 per minute"})
     attacker = _ip()
@@ -240,7 +241,7 @@ def test_per_ip_limit_on_every_route_that_checks_a_secret_and_on_the_public_inta
 def test_the_json_api_is_limited_per_ip_with_a_json_answer(pg, report):
     from web import create_app
 
-    row = report.row("per-IP limit (Flask-Limiter, Redis)")
+    row = report.row("per-IP limit (fixed window, Redis)")
     app = create_app({"TESTING": True, "RATELIMIT_STORAGE_URI": os.environ["BROKER_URL"],
                       "RATELIMIT_INTAKE": "5 per minute"})
     client = _client(app, _ip())
@@ -256,7 +257,7 @@ def test_the_intake_limit_counts_every_form_and_the_api_together(pg, report):
     """One address that spreads its requests over the forms and the API gets one allowance, not one per route."""
     from web import create_app
 
-    row = report.row("per-IP limit (Flask-Limiter, Redis)")
+    row = report.row("per-IP limit (fixed window, Redis)")
     app = create_app({"WTF_CSRF_ENABLED": False, "TESTING": True, "RATELIMIT_STORAGE_URI": os.environ["BROKER_URL"],
                       "RATELIMIT_INTAKE": "8 per minute"})
     attacker = _client(app, _ip())
@@ -266,6 +267,26 @@ def test_the_intake_limit_counts_every_form_and_the_api_together(pg, report):
     statuses += [attacker.post(route, data={"member_number": "1"}).status_code for route in routes]
     row.runs += len(statuses)
     assert 429 not in statuses[:8] and set(statuses[8:]) == {429}, statuses
+
+
+def test_an_unreachable_limit_store_lets_requests_through_and_says_so(pg, report, caplog):
+    """Redis away must not turn every login and request into an error: the rules in the database still hold."""
+    from web import create_app
+
+    report.row("per-IP limit (fixed window, Redis)").runs += 3
+    caplog.set_level(logging.WARNING)
+    app = create_app({"TESTING": True, "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:1/0",  # nothing listens there
+                      "RATELIMIT_INTAKE": "1 per minute"})
+    client = _client(app, _ip())
+    assert [client.post("/api/v1/requests", json={"kind": "new_code"}).status_code for _ in range(3)] == [422] * 3
+    assert "limits.storage_unavailable" in caplog.text
+
+
+def test_a_limit_that_cannot_be_read_names_its_setting(pg):
+    from web import create_app
+
+    with pytest.raises(ValueError, match="RATELIMIT_INTAKE must read like '30 per minute'"):
+        create_app({"TESTING": True, "RATELIMIT_INTAKE": "lots"})
 
 
 @pytest.mark.parametrize(("hops", "counted_as"), [("0", "198.51.100.7"), ("1", "203.0.113.9")])
