@@ -12,6 +12,7 @@ import random
 import re
 import statistics
 import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
@@ -236,6 +237,26 @@ def test_per_ip_limit_on_every_route_that_checks_a_secret_and_on_the_public_inta
     row.runs = len(statuses)
     assert 429 not in statuses[:answered] and set(statuses[30:]) == {429}, statuses
     assert _client(app, _ip()).post(path, data=form).status_code != 429, "another address is not affected"
+
+
+@pytest.mark.parametrize("store", ["redis", "memory://"])
+def test_parallel_requests_from_one_address_get_exactly_its_allowance(pg, report, store):
+    """Forty requests at once from one address against an allowance of ten: each count is one atomic increment,
+    so exactly ten reach the intake (in Redis as deployed, and in memory as `make run` keeps them)."""
+    from web import create_app
+
+    row = report.row("per-IP limit (fixed window, Redis)")
+    uri = os.environ["BROKER_URL"] if store == "redis" else store
+    app = create_app({"TESTING": True, "RATELIMIT_STORAGE_URI": uri, "RATELIMIT_INTAKE": "10 per minute"})
+    attacker = _ip()
+
+    def send(_n: int) -> int:
+        return _client(app, attacker).post("/api/v1/requests", json={"kind": "new_code"}).status_code
+
+    with ThreadPoolExecutor(20) as pool:
+        statuses = list(pool.map(send, range(40)))
+    row.runs += len(statuses)
+    assert sorted(statuses) == [422] * 10 + [429] * 30, statuses
 
 
 def test_the_json_api_is_limited_per_ip_with_a_json_answer(pg, report):
