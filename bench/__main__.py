@@ -16,7 +16,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("which", nargs="*", metavar="NAME", help=f"which benchmarks: {', '.join(ALL)} (default: all)")
     parser.add_argument("--sizes", default="5000,20000", help="member counts for the letters and mailing benchmarks")
-    parser.add_argument("--seconds", type=int, default=10, help="duration of each intake run")
+    parser.add_argument("--seconds", type=int, default=10,
+                        help="login: length of the run; intake: 5 rounds of half this per server")
     parser.add_argument("--samples", type=int, default=40, help="requests for the latency benchmark")
     parser.add_argument("--requests", type=int, default=20, help="requests per page in the pages benchmark")
     parser.add_argument("--logins", type=int, default=1_000_000, help="logins in the big table of the sweep benchmark")

@@ -39,6 +39,8 @@ class Result:
 
 
 ROUNDS = 5
+
+
 def _wrk(port: int, seconds: int, connections: int, script: Path) -> tuple[float, float, int]:
     out = subprocess.run(
         ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", str(script),
@@ -77,7 +79,8 @@ def _serve(app: str, env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
 
 
 def run(seconds: int = 10, connections: int = 16) -> list[Result]:
-    """Both servers stay up and are measured in turn, ROUNDS times each, with fresh connections every round.
+    """Both servers stay up and are measured in turn, ROUNDS times each for seconds / 2, with fresh connections
+    every round.
 
     wrk opens its connections once per run, and gunicorn's workers race to accept them: a round where one worker
     took most of the sixteen measures one core, not two (3,000 instead of 8,900 hello-world req/s here, 680
