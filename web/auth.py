@@ -154,7 +154,7 @@ def enforce_timeouts() -> Response | None:
     end_session()
     flash(translate(ENDED_MESSAGES[ended]), "error")
     login_page = "staff.login" if str(user_id).startswith("s:") else "public.login"
-    target = request.full_path.rstrip("?") if request.method == "GET" else None
+    target = request.full_path.rstrip("?") if request.method in ("GET", "HEAD") else None
     return redirect(url_for(login_page, next=target), 303)
 
 
@@ -196,7 +196,8 @@ def _trustee_refusal(needs: str | None) -> Response | None:
     if needs == ACTING and current_user.member_id is None:
         if session.pop(ACTING_KEY, None) is not None:
             flash(translate(ACCESS_ENDED), "error")
-        return redirect(url_for("portal.choose_member", next=request.path if request.method == "GET" else None))
+        back = request.path if request.method in ("GET", "HEAD") else None
+        return redirect(url_for("portal.choose_member", next=back))
     return None
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import os
+import time
 from typing import TYPE_CHECKING, Any
 
 import structlog
@@ -18,8 +19,11 @@ from flask import Flask, abort, jsonify, render_template, request
 from limits import RateLimitItem, parse
 from limits.storage import storage_from_string
 from limits.strategies import FixedWindowRateLimiter
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 from core import config
+from web import client
 
 if TYPE_CHECKING:
     from flask.typing import RouteCallable
@@ -50,23 +54,35 @@ INTAKE_ENDPOINTS = (
 INTAKE_DEFAULT = "60 per minute"
 INTAKE_SCOPE = "intake"  # one count for every intake route together
 KEY_PREFIX = "backoffice"
+STORE_TIMEOUT_S = 0.25
+PAUSE_AFTER_FAILURE_S = 5.0
 
 
 class PerAddressLimits:
     """The counters of one application (so each test app starts with empty counts)."""
 
     def __init__(self, storage_uri: str) -> None:
-        self.storage = storage_from_string(storage_uri)
+        options: dict[str, Any] = {}
+        if storage_uri.startswith(("redis://", "rediss://", "redis+unix://")):
+            # Redis answers in well under a millisecond; one that hangs must not hold every web thread for seconds
+            # (redis-py would wait with no timeout and retry three times)
+            options = {"socket_timeout": STORE_TIMEOUT_S, "socket_connect_timeout": STORE_TIMEOUT_S,
+                       "retry": Retry(NoBackoff(), 0)}
+        self.storage = storage_from_string(storage_uri, **options)
         self.strategy = FixedWindowRateLimiter(self.storage)
+        self.unchecked_until = 0.0
 
     def allows(self, limit: RateLimitItem, scope: str, address: str) -> bool:
-        """Count this request; False once the address has used its allowance in the current window. A storage that
-        does not answer lets the request through: the rules in the database still hold, and a Redis outage must
-        not take every login and every request down with it."""
+        """Count this request; False once the address has used its allowance in the current window. A store that
+        does not answer lets requests through for PAUSE_AFTER_FAILURE_S before it is asked again: the rules in the
+        database still hold, and a Redis outage must not take every login and every request down with it."""
+        if time.monotonic() < self.unchecked_until:
+            return True
         try:
             return self.strategy.hit(limit, KEY_PREFIX, scope, address)
         except Exception as exc:  # the `limits` storages raise their driver's own errors
-            log.warning("limits.storage_unavailable", error=type(exc).__name__)
+            self.unchecked_until = time.monotonic() + PAUSE_AFTER_FAILURE_S
+            log.warning("limits.storage_unavailable", error=type(exc).__name__, unchecked_for_s=PAUSE_AFTER_FAILURE_S)
             return True
 
     def wrap(self, view: RouteCallable, limit: RateLimitItem, scope: str) -> RouteCallable:
@@ -74,7 +90,7 @@ class PerAddressLimits:
 
         @functools.wraps(view)
         def limited(*args: Any, **kwargs: Any) -> Any:
-            if request.method == "POST" and not self.allows(limit, scope, request.remote_addr or "unknown"):
+            if request.method == "POST" and not self.allows(limit, scope, client.address() or "unknown"):
                 abort(429)
             return view(*args, **kwargs)
 
@@ -90,7 +106,13 @@ def init_app(app: Flask) -> PerAddressLimits | None:
     app.register_error_handler(429, _too_many)
     if not app.config.get("RATELIMIT_ENABLED", True):
         return None
-    counters = PerAddressLimits(str(app.config["RATELIMIT_STORAGE_URI"]))
+    storage_uri = str(app.config["RATELIMIT_STORAGE_URI"])
+    if settings.is_production and storage_uri.startswith("memory://"):
+        # each gunicorn worker would count on its own: four workers, four times the allowance
+        raise config.InsecureConfiguration(
+            f"ENVIRONMENT is {settings.environment!r}: set RATELIMIT_STORAGE_URI to the Redis all web workers share "
+            "(redis://host:6379/1); memory:// counts per process")
+    counters = PerAddressLimits(storage_uri)
     secrets = _parsed(app, "RATELIMIT_AUTH")
     intake = _parsed(app, "RATELIMIT_INTAKE")
     for endpoint in LIMITED_ENDPOINTS:

@@ -10,6 +10,8 @@ import logging
 import os
 import random
 import re
+import secrets
+import socket
 import statistics
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -301,6 +303,80 @@ def test_an_unreachable_limit_store_lets_requests_through_and_says_so(pg, report
     client = _client(app, _ip())
     assert [client.post("/api/v1/requests", json={"kind": "new_code"}).status_code for _ in range(3)] == [422] * 3
     assert "limits.storage_unavailable" in caplog.text
+
+
+def test_a_store_that_hangs_costs_one_short_wait_not_every_thread(pg, report, caplog):
+    """A Redis that accepts connections and never answers: the first request waits for the short timeout, the
+    following ones do not ask it again for a while, so the site stays up."""
+    from web import create_app
+
+    report.row("per-IP limit (fixed window, Redis)").runs += 4
+    caplog.set_level(logging.WARNING)
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(16)  # the kernel accepts connections; nothing ever reads or answers them
+    try:
+        app = create_app({"TESTING": True, "RATELIMIT_STORAGE_URI": f"redis://127.0.0.1:{silent.getsockname()[1]}/0",
+                          "RATELIMIT_INTAKE": "1 per minute"})
+        client = _client(app, _ip())
+        waits = []
+        for _ in range(4):
+            started = time.monotonic()
+            assert client.post("/api/v1/requests", json={"kind": "new_code"}).status_code == 422
+            waits.append(time.monotonic() - started)
+    finally:
+        silent.close()
+    assert waits[0] < 2, waits  # redis-py alone would wait with no timeout and retry three times
+    assert max(waits[1:]) < 0.2, waits
+    assert caplog.text.count("limits.storage_unavailable") == 1
+
+
+def test_production_refuses_counts_each_worker_keeps_for_itself(pg, monkeypatch):
+    from cryptography.fernet import Fernet
+
+    from web import create_app
+
+    monkeypatch.setenv("ENVIRONMENT", "production")
+    monkeypatch.setenv("SECRET_KEY", secrets.token_urlsafe(48))
+    monkeypatch.setenv("CODE_HMAC_SECRET", secrets.token_urlsafe(48))
+    monkeypatch.setenv("TOTP_ENCRYPTION_KEY", Fernet.generate_key().decode())
+    config.reset()
+    try:
+        with pytest.raises(config.InsecureConfiguration, match="set RATELIMIT_STORAGE_URI to the Redis"):
+            create_app({"RATELIMIT_STORAGE_URI": "memory://"})
+        assert create_app({"RATELIMIT_STORAGE_URI": os.environ["BROKER_URL"]}) is not None
+    finally:
+        monkeypatch.undo()
+        config.reset()
+
+
+def _one_client_written_eleven_ways(kind: str) -> list[str]:
+    net, host = random.randrange(1, 0xFFFF), random.randrange(1, 255)  # counts from earlier runs stay a minute
+    return {
+        "one /64": [f"2001:db8:7:{net:x}::{n:x}" for n in range(1, 12)],
+        "a port each": [f"203.0.113.{host}:{40000 + n}" for n in range(11)],
+        "nonsense": [f"not-an-address-{net}-{n}" for n in range(11)],  # counted as the proxy that wrote it
+    }[kind]
+
+
+@pytest.mark.parametrize("kind", ["one /64", "a port each", "nonsense"])
+def test_one_client_behind_the_proxy_cannot_write_itself_a_fresh_allowance(pg, report, monkeypatch, kind):
+    from web import create_app
+
+    written = _one_client_written_eleven_ways(kind)
+    report.row("per-IP limit (fixed window, Redis)").runs += len(written)
+    monkeypatch.setenv("TRUSTED_PROXY_HOPS", "1")
+    config.reset()
+    try:
+        app = create_app({"TESTING": True, "RATELIMIT_STORAGE_URI": os.environ["BROKER_URL"],
+                          "RATELIMIT_INTAKE": "10 per minute"})
+        proxy = _client(app, _ip())
+        statuses = [proxy.post("/api/v1/requests", json={"kind": "new_code"},
+                               headers={"X-Forwarded-For": address}).status_code for address in written]
+    finally:
+        monkeypatch.undo()
+        config.reset()
+    assert statuses == [422] * 10 + [429], (written, statuses)
 
 
 def test_a_limit_that_cannot_be_read_names_its_setting(pg):

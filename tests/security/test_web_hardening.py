@@ -127,6 +127,20 @@ def test_security_headers_on_every_kind_of_answer(pg, report, path):
     assert "frame-ancestors 'none'" in csp and "default-src 'self'" in csp and "unsafe-inline" not in csp, csp
 
 
+@pytest.mark.parametrize("path", ["/", "/login", "/register", "/staff/login", "/requests/new-code", "/support",
+                                  "/requests/trustee-code"])
+def test_a_head_request_is_answered_as_the_page_it_asks_about_not_as_a_form_sent_empty(pg, path):
+    """Link checkers and monitors ask with HEAD: a form page answers it as it answers GET, and nothing is checked or
+    counted (a HEAD used to fall through to the form's POST branch and answer 422)."""
+    from web import create_app
+
+    client = create_app({"TESTING": True}).test_client()
+    seen = client.get(path)
+    asked = client.head(path)
+    assert (asked.status_code, seen.status_code) == (200, 200), path
+    assert asked.get_data() == b""
+
+
 def _pdf() -> bytes:
     buffer = io.BytesIO()
     page = canvas.Canvas(buffer)

@@ -103,7 +103,7 @@ def _forged(form: LoginDetailsForm | LeaveForm) -> str | None:
 def admin_new() -> Any:
     form = LoginDetailsForm()
     editor_rights = list(current_user.rights)
-    if request.method == "GET":
+    if request.method in ("GET", "HEAD"):
         form.language.data = current()
         return _form_page("new.html", form, editor_rights, 200)
     problem = _forged(form)
@@ -143,7 +143,7 @@ def admin_edit(login_id: int) -> Any:
         shown = logins.detail(s, current_user.login_id, login_id, clock.now())
     form = LoginDetailsForm()
     editor_rights = list(current_user.rights)
-    if request.method == "GET":
+    if request.method in ("GET", "HEAD"):
         form.name.data, form.email.data, form.mobile.data = shown.name, shown.email, shown.mobile
         form.language.data, form.rights.data = shown.language, list(shown.rights)
         return _form_page("edit.html", form, editor_rights, 200, login=shown)
@@ -169,7 +169,7 @@ def admin_deactivate(login_id: int) -> Any:
     with service() as s:
         shown = logins.detail(s, current_user.login_id, login_id, clock.now())
     form = LeaveForm()
-    if request.method == "GET":
+    if request.method in ("GET", "HEAD"):
         form.when.data = "date"
         return _page("deactivate.html", form=form, login=shown)
     problem = _forged(form)

@@ -16,6 +16,7 @@ from core.logins import profile as service
 from core.logins.member_auth import Check
 from core.models import Login
 from core.translatable import N_
+from web import client
 from web.auth import ACTING_KEY, CHOOSING, MemberPrincipal, for_trustees, member_required, start_session
 from web.dates import long_day
 from web.enrolment import authenticator_display
@@ -37,7 +38,7 @@ def _page(template: str, status: int = 200, **context: Any) -> tuple[str, int, d
 
 
 def _ip() -> str:
-    return request.remote_addr or ""
+    return client.address()
 
 
 def _restart_session(login_id: int) -> None:
@@ -68,7 +69,7 @@ def profile() -> Any:
 @for_trustees(CHOOSING)
 def change_password() -> Any:
     form = PasswordChangeForm()
-    if request.method == "GET":
+    if request.method in ("GET", "HEAD"):
         return _page("profile_password.html", form=form)
     if form.validate_on_submit():
         with unit_of_work() as s:
@@ -88,7 +89,7 @@ def change_password() -> Any:
 @for_trustees(CHOOSING)
 def new_recovery_codes() -> Any:
     form = ConfirmPasswordForm()
-    if request.method == "GET":
+    if request.method in ("GET", "HEAD"):
         return _page("profile_recovery_codes.html", form=form)
     if form.validate_on_submit():
         with unit_of_work() as s:
@@ -113,7 +114,7 @@ def _identity_page(form: IdentityForm, status: int = 200) -> tuple[str, int, dic
 @for_trustees(CHOOSING)
 def change_authenticator() -> Any:
     form = IdentityForm()
-    if request.method == "GET":
+    if request.method in ("GET", "HEAD"):
         return _identity_page(form)
     if form.validate_on_submit():
         method = {"sms": member_auth.SMS, "recovery": member_auth.RECOVERY}.get(form.method.data, member_auth.TOTP)

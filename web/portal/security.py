@@ -50,7 +50,7 @@ def leave() -> Any:
         me = logins.acting(s, current_user.login_id, clock.now())
         last_day = me.last_day
     form = LeaveForm()
-    if request.method == "GET":
+    if request.method in ("GET", "HEAD"):
         form.when.data, form.last_day.data = "date", last_day
         return _page("leave.html", form=form, last_day=last_day)
     extra = unexpected_fields(form)

@@ -19,6 +19,7 @@ from core.db import unit_of_work
 from core.logins import invitations, recovery_codes
 from core.logins.member_auth import Check
 from core.translatable import N_
+from web import client
 from web.enrolment import authenticator_display
 from web.forms import Form
 from web.i18n import translate
@@ -124,7 +125,7 @@ def invitation_code() -> Any:
     form = SmsCodeForm()
     if form.validate_on_submit():
         with unit_of_work() as s:
-            result = invitations.confirm_code(s, state["id"], form.code.data, request.remote_addr or "",
+            result = invitations.confirm_code(s, state["id"], form.code.data, client.address(),
                                               clock.now())
         if result == Check.OK:
             session[STATE_KEY] = {**state, "sms": True}
@@ -144,7 +145,7 @@ def invitation_password() -> Any:
     if not state["sms"]:
         return redirect(url_for(".invitation"), 303)
     form = PasswordForm()
-    if request.method == "GET":
+    if request.method in ("GET", "HEAD"):
         return _page("invitation_password.html", shown=shown, form=form)
     if form.validate_on_submit():
         with unit_of_work() as s:
@@ -166,7 +167,7 @@ def invitation_authenticator() -> Any:
     if request.method == "POST" and form.validate_on_submit():
         with unit_of_work() as s:
             shown = invitations.invitee(s, state["id"], clock.now())
-            result = invitations.activate(s, state["id"], form.otp.data, request.remote_addr or "", clock.now())
+            result = invitations.activate(s, state["id"], form.otp.data, client.address(), clock.now())
         if result == Check.OK and shown is not None:
             session.pop(STATE_KEY, None)
             session[RECOVERY_KEY] = shown.login_id  # the codes are made and shown once, by the next page

@@ -18,6 +18,7 @@ from core.domain import codes
 from core.logins import recovery_codes, registration
 from core.models import Member
 from core.translatable import N_
+from web import client
 from web.enrolment import authenticator_display
 from web.i18n import current, translate
 from web.public import steps
@@ -52,7 +53,7 @@ def _start_again() -> Response:
 @bp.route("/register", methods=["GET", "POST"])
 def register() -> Any:
     form = CodeForm()
-    if request.method == "GET":
+    if request.method in ("GET", "HEAD"):
         return _page("register_code.html", form=form)
     if form.validate_on_submit():
         with unit_of_work() as s:
@@ -92,10 +93,10 @@ def register_details() -> Any:
     form.member_number_on_file = member[0]
     route = _route(state)
     shown: dict[str, Any] = {"route": route, "member_name": member[1]}
-    if request.method == "GET" or route == registration.PREPARED:
+    if request.method in ("GET", "HEAD") or route == registration.PREPARED:
         # A prepared login's name and e-mail are staff's (R16): shown, never taken from the form.
         _fill_from_pending(form, state, keep_typed=request.method == "POST")
-    if request.method == "GET":
+    if request.method in ("GET", "HEAD"):
         return _page("register_details.html", form=form, **shown)
     if not form.validate_on_submit():
         return _page("register_details.html", 422, form=form, **shown)
@@ -141,7 +142,7 @@ def register_authenticator() -> Any:
     if request.method == "POST" and form.validate_on_submit():
         with unit_of_work() as s:
             outcome = registration.activate(s, state["member"], state["code"], state["login"], form.otp.data,
-                                            request.remote_addr or "", clock.now())
+                                            client.address(), clock.now())
         if outcome == registration.Activation.OK:
             session.pop(STATE_KEY, None)
             # The recovery codes are made when their page is shown, once: the cookie only says whose they are.

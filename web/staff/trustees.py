@@ -72,7 +72,7 @@ def _too_large(error: RequestEntityTooLarge) -> Any:
 @staff_required
 def poa_new() -> Any:
     form = RecordForm()
-    if request.method == "GET":
+    if request.method in ("GET", "HEAD"):
         form.trustee_language.data = "de"
         return _page("new.html", form=form, trustee_fields=TRUSTEE_FIELDS)
     if form.validate_on_submit():

@@ -19,7 +19,7 @@ from core.domain import staff as staff_rules
 from core.domain.staff import PENDING_FOR
 from core.models import Case
 from core.translatable import N_
-from web import dates, stored_texts
+from web import client, dates, stored_texts
 from web.auth import PENDING_KEY, StaffPrincipal, end_session, staff_required, start_session
 from web.i18n import known, sentence, translate
 from web.redirects import local_path
@@ -73,7 +73,7 @@ def _may_decide(kind: str) -> bool:
 
 
 def _ip() -> str:
-    return request.remote_addr or ""
+    return client.address()
 
 
 def _safe_next(target: str | None) -> str:
@@ -90,7 +90,7 @@ def login() -> Page:
     if _is_staff():
         return redirect(url_for(".cases"))
     form = LoginForm()
-    if request.method == "GET":
+    if request.method in ("GET", "HEAD"):
         return render_template("web/staff/login.html", form=form, next=request.args.get("next", ""))
     if not form.validate_on_submit():
         return render_template("web/staff/login.html", form=form, next=request.form.get("next", "")), 422
@@ -126,7 +126,7 @@ def second_factor() -> Page:
         flash(translate("Please log in again: the page for the code is open for 5 minutes."), "error")
         return redirect(url_for(".login"), 303)
     form = CodeForm()
-    if request.method == "GET":
+    if request.method in ("GET", "HEAD"):
         return render_template("web/staff/second_factor.html", form=form)
     if not form.validate_on_submit():
         return render_template("web/staff/second_factor.html", form=form), 422
