@@ -4,8 +4,8 @@ pages, or from filling the desk with requests. Storage from RATELIMIT_STORAGE_UR
 production so all web workers share it.
 
 Each limited view is wrapped by a fixed-window counter of the `limits` library: one atomic increment per POST in
-the storage (a Lua script on Redis), nothing else. A general-purpose extension resolved, filtered and logged its
-limits on every request, which cost the public intake more than its own database write."""
+the storage (a Lua script on Redis), nothing else. The general-purpose extension used before resolved and filtered
+its limits and ran its hooks on every request, which cost the public intake as much as its own database write."""
 
 from __future__ import annotations
 
