@@ -20,6 +20,7 @@ from core.domain.deactivation import may_use
 from core.models import Login, StaffUser
 from core.translatable import N_
 from core.trustees import mandates
+from web.forms import reading
 from web.i18n import translate
 
 manager = LoginManager()
@@ -154,7 +155,7 @@ def enforce_timeouts() -> Response | None:
     end_session()
     flash(translate(ENDED_MESSAGES[ended]), "error")
     login_page = "staff.login" if str(user_id).startswith("s:") else "public.login"
-    target = request.full_path.rstrip("?") if request.method in ("GET", "HEAD") else None
+    target = request.full_path.rstrip("?") if reading() else None
     return redirect(url_for(login_page, next=target), 303)
 
 
@@ -196,8 +197,7 @@ def _trustee_refusal(needs: str | None) -> Response | None:
     if needs == ACTING and current_user.member_id is None:
         if session.pop(ACTING_KEY, None) is not None:
             flash(translate(ACCESS_ENDED), "error")
-        back = request.path if request.method in ("GET", "HEAD") else None
-        return redirect(url_for("portal.choose_member", next=back))
+        return redirect(url_for("portal.choose_member", next=request.path if reading() else None))
     return None
 
 

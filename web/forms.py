@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from flask import request
 from flask_wtf import FlaskForm
 from wtforms import DateField, FileField, TextAreaField
 from wtforms.fields.core import Field
@@ -24,6 +25,11 @@ CONTROL_CHARACTERS = requests.CONTROL_CHARACTERS  # the API's answer too (core.d
 ONE_LINE = N_("Enter this on one line.")
 EXPIRED = N_("This page has expired. Please check your answers and send again.")
 BAD_DAY = N_("Enter a date, like 31.03.2026")
+
+
+def reading() -> bool:
+    """A GET, or the HEAD that asks about the same page: the form is shown, nothing sent is checked or counted."""
+    return request.method in ("GET", "HEAD")
 
 
 def typed_problem(field: Field) -> str | None:

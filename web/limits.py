@@ -68,8 +68,7 @@ class PerAddressLimits:
             # (redis-py would wait with no timeout and retry three times)
             options = {"socket_timeout": STORE_TIMEOUT_S, "socket_connect_timeout": STORE_TIMEOUT_S,
                        "retry": Retry(NoBackoff(), 0)}
-        self.storage = storage_from_string(storage_uri, **options)
-        self.strategy = FixedWindowRateLimiter(self.storage)
+        self.strategy = FixedWindowRateLimiter(storage_from_string(storage_uri, **options))
         self.unchecked_until = 0.0
 
     def allows(self, limit: RateLimitItem, scope: str, address: str) -> bool:

@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from functools import lru_cache
 
 IPV6_NETWORK_BITS = 64
 _BRACKETED = re.compile(r"^\[([^\]]+)\](?::\d{1,5})?$")  # [2001:db8::1] or [2001:db8::1]:443
 _IPV4_WITH_PORT = re.compile(r"^(\d{1,3}(?:\.\d{1,3}){3}):\d{1,5}$")
 
 
+@lru_cache(maxsize=4096)  # on every limited POST; a busy site sees the same few thousand addresses again and again
 def counted_address(text: str | None) -> str | None:
     """The one spelling under which this client is counted (an IPv4 address, or an IPv6 /64 network), or None when
     the text is no address at all."""

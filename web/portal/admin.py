@@ -24,6 +24,7 @@ from core.logins import invitations, leaving, logins, security_history
 from core.translatable import N_
 from web.auth import member_required
 from web.dates import day, moment
+from web.forms import reading
 from web.i18n import current, translate
 from web.portal.admin_forms import FORGED, ConfirmForm, LeaveForm, LoginDetailsForm, unexpected_fields
 from web.portal.blueprint import bp
@@ -103,7 +104,7 @@ def _forged(form: LoginDetailsForm | LeaveForm) -> str | None:
 def admin_new() -> Any:
     form = LoginDetailsForm()
     editor_rights = list(current_user.rights)
-    if request.method in ("GET", "HEAD"):
+    if reading():
         form.language.data = current()
         return _form_page("new.html", form, editor_rights, 200)
     problem = _forged(form)
@@ -143,7 +144,7 @@ def admin_edit(login_id: int) -> Any:
         shown = logins.detail(s, current_user.login_id, login_id, clock.now())
     form = LoginDetailsForm()
     editor_rights = list(current_user.rights)
-    if request.method in ("GET", "HEAD"):
+    if reading():
         form.name.data, form.email.data, form.mobile.data = shown.name, shown.email, shown.mobile
         form.language.data, form.rights.data = shown.language, list(shown.rights)
         return _form_page("edit.html", form, editor_rights, 200, login=shown)
@@ -169,7 +170,7 @@ def admin_deactivate(login_id: int) -> Any:
     with service() as s:
         shown = logins.detail(s, current_user.login_id, login_id, clock.now())
     form = LeaveForm()
-    if request.method in ("GET", "HEAD"):
+    if reading():
         form.when.data = "date"
         return _page("deactivate.html", form=form, login=shown)
     problem = _forged(form)

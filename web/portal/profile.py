@@ -20,6 +20,7 @@ from web import client
 from web.auth import ACTING_KEY, CHOOSING, MemberPrincipal, for_trustees, member_required, start_session
 from web.dates import long_day
 from web.enrolment import authenticator_display
+from web.forms import reading
 from web.i18n import translate
 from web.portal.blueprint import bp
 from web.portal.formatting import first_refused_day
@@ -69,7 +70,7 @@ def profile() -> Any:
 @for_trustees(CHOOSING)
 def change_password() -> Any:
     form = PasswordChangeForm()
-    if request.method in ("GET", "HEAD"):
+    if reading():
         return _page("profile_password.html", form=form)
     if form.validate_on_submit():
         with unit_of_work() as s:
@@ -89,7 +90,7 @@ def change_password() -> Any:
 @for_trustees(CHOOSING)
 def new_recovery_codes() -> Any:
     form = ConfirmPasswordForm()
-    if request.method in ("GET", "HEAD"):
+    if reading():
         return _page("profile_recovery_codes.html", form=form)
     if form.validate_on_submit():
         with unit_of_work() as s:
@@ -114,7 +115,7 @@ def _identity_page(form: IdentityForm, status: int = 200) -> tuple[str, int, dic
 @for_trustees(CHOOSING)
 def change_authenticator() -> Any:
     form = IdentityForm()
-    if request.method in ("GET", "HEAD"):
+    if reading():
         return _identity_page(form)
     if form.validate_on_submit():
         method = {"sms": member_auth.SMS, "recovery": member_auth.RECOVERY}.get(form.method.data, member_auth.TOTP)

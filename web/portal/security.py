@@ -14,6 +14,7 @@ from core.logins import leaving, logins, security_history
 from core.translatable import N_
 from web.auth import CHOOSING, end_session, for_trustees, member_required
 from web.dates import day, long_day, moment
+from web.forms import reading
 from web.i18n import translate
 from web.portal.admin import service
 from web.portal.admin_forms import FORGED, ConfirmForm, LeaveForm, unexpected_fields
@@ -50,7 +51,7 @@ def leave() -> Any:
         me = logins.acting(s, current_user.login_id, clock.now())
         last_day = me.last_day
     form = LeaveForm()
-    if request.method in ("GET", "HEAD"):
+    if reading():
         form.when.data, form.last_day.data = "date", last_day
         return _page("leave.html", form=form, last_day=last_day)
     extra = unexpected_fields(form)

@@ -21,6 +21,7 @@ from core.translatable import N_
 from core.trustees import mandates, poa_register, poa_uploads, trustee_logins, trustees
 from web.auth import ACTING_KEY, CHOOSING, for_trustees, member_required
 from web.dates import day
+from web.forms import reading
 from web.i18n import current, translate
 from web.portal.admin import _forged, admin_required, service
 from web.portal.admin_forms import ConfirmForm, unexpected_fields
@@ -67,7 +68,7 @@ def choose_member() -> Any:
     form = ChooseMemberForm()
     form.member.choices = [(str(p.member_id), f"{p.name} ({p.member_number})") for p in principals]
     target = _safe_next(request.args.get("next")) or url_for(".home")
-    if request.method in ("GET", "HEAD") and len(principals) == 1 and current_user.member_id is None:
+    if reading() and len(principals) == 1 and current_user.member_id is None:
         return _act_for(principals[0], target)
     if request.method == "POST" and form.validate_on_submit():
         chosen = next((p for p in principals if str(p.member_id) == form.member.data), None)
@@ -209,7 +210,7 @@ def admin_trustee_new() -> Any:
     editor_rights = list(current_user.rights)
     context: dict[str, Any] = {"editor_rights": editor_rights, "catalogue": list(rights.CATALOGUE),
                                "companies": companies, "company_fields": COMPANY_FIELDS}
-    if request.method in ("GET", "HEAD"):
+    if reading():
         form.language.data = form.company_language.data = current()
         form.company.data = companies[0][0] if len(companies) == 1 else NEW_COMPANY if not companies else None
         return _page("new.html", form=form, **context)

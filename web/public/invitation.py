@@ -21,7 +21,7 @@ from core.logins.member_auth import Check
 from core.translatable import N_
 from web import client
 from web.enrolment import authenticator_display
-from web.forms import Form
+from web.forms import Form, reading
 from web.i18n import translate
 from web.public import steps
 from web.public.blueprint import bp
@@ -145,7 +145,7 @@ def invitation_password() -> Any:
     if not state["sms"]:
         return redirect(url_for(".invitation"), 303)
     form = PasswordForm()
-    if request.method in ("GET", "HEAD"):
+    if reading():
         return _page("invitation_password.html", shown=shown, form=form)
     if form.validate_on_submit():
         with unit_of_work() as s:

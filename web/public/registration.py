@@ -20,6 +20,7 @@ from core.models import Member
 from core.translatable import N_
 from web import client
 from web.enrolment import authenticator_display
+from web.forms import reading
 from web.i18n import current, translate
 from web.public import steps
 from web.public.blueprint import bp
@@ -53,7 +54,7 @@ def _start_again() -> Response:
 @bp.route("/register", methods=["GET", "POST"])
 def register() -> Any:
     form = CodeForm()
-    if request.method in ("GET", "HEAD"):
+    if reading():
         return _page("register_code.html", form=form)
     if form.validate_on_submit():
         with unit_of_work() as s:
@@ -93,10 +94,10 @@ def register_details() -> Any:
     form.member_number_on_file = member[0]
     route = _route(state)
     shown: dict[str, Any] = {"route": route, "member_name": member[1]}
-    if request.method in ("GET", "HEAD") or route == registration.PREPARED:
+    if reading() or route == registration.PREPARED:
         # A prepared login's name and e-mail are staff's (R16): shown, never taken from the form.
         _fill_from_pending(form, state, keep_typed=request.method == "POST")
-    if request.method in ("GET", "HEAD"):
+    if reading():
         return _page("register_details.html", form=form, **shown)
     if not form.validate_on_submit():
         return _page("register_details.html", 422, form=form, **shown)

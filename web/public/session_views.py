@@ -22,6 +22,7 @@ from core.logins.member_auth import Check
 from core.translatable import N_
 from web import client, devices
 from web.auth import PENDING_KEY, MemberPrincipal, end_session, start_session
+from web.forms import reading
 from web.i18n import translate
 from web.public.blueprint import bp
 from web.public.member_forms import LoginForm, OtpForm
@@ -77,7 +78,7 @@ def login() -> Any:
     if current_user.is_authenticated and current_user.kind == "member":
         return redirect(url_for("portal.home"))
     form = LoginForm()
-    if request.method in ("GET", "HEAD"):
+    if reading():
         return _page("login.html", form=form)
     if form.validate_on_submit():
         with unit_of_work() as s:
@@ -122,12 +123,12 @@ def login_second_factor() -> Any:
     if pending is None:
         return _back_to_password(EXPIRED)
     chosen = request.args.get("use")
-    if request.method in ("GET", "HEAD") and chosen in _TEMPLATES:
+    if reading() and chosen in _TEMPLATES:
         session[PENDING_KEY] = {**pending, "method": chosen}
         pending = session[PENDING_KEY]
     method = pending.get("method", APP)
     form = _FORMS[method]()
-    if request.method in ("GET", "HEAD"):
+    if reading():
         return _second_step_page(method, form)
     if form.validate_on_submit():
         with unit_of_work() as s:

@@ -20,6 +20,7 @@ from core.translatable import N_
 from core.trustees import poa_register
 from web import dates
 from web.auth import staff_required
+from web.forms import reading
 from web.i18n import translate
 from web.staff.blueprint import bp
 from web.staff.poa_forms import LookupForm, RecordForm, RevokeForm
@@ -72,7 +73,7 @@ def _too_large(error: RequestEntityTooLarge) -> Any:
 @staff_required
 def poa_new() -> Any:
     form = RecordForm()
-    if request.method in ("GET", "HEAD"):
+    if reading():
         form.trustee_language.data = "de"
         return _page("new.html", form=form, trustee_fields=TRUSTEE_FIELDS)
     if form.validate_on_submit():

@@ -21,6 +21,7 @@ from core.models import Case
 from core.translatable import N_
 from web import client, dates, stored_texts
 from web.auth import PENDING_KEY, StaffPrincipal, end_session, staff_required, start_session
+from web.forms import reading
 from web.i18n import known, sentence, translate
 from web.redirects import local_path
 from web.staff.blueprint import bp
@@ -90,7 +91,7 @@ def login() -> Page:
     if _is_staff():
         return redirect(url_for(".cases"))
     form = LoginForm()
-    if request.method in ("GET", "HEAD"):
+    if reading():
         return render_template("web/staff/login.html", form=form, next=request.args.get("next", ""))
     if not form.validate_on_submit():
         return render_template("web/staff/login.html", form=form, next=request.form.get("next", "")), 422
@@ -126,7 +127,7 @@ def second_factor() -> Page:
         flash(translate("Please log in again: the page for the code is open for 5 minutes."), "error")
         return redirect(url_for(".login"), 303)
     form = CodeForm()
-    if request.method in ("GET", "HEAD"):
+    if reading():
         return render_template("web/staff/second_factor.html", form=form)
     if not form.validate_on_submit():
         return render_template("web/staff/second_factor.html", form=form), 422
