@@ -39,15 +39,18 @@ from core.desk.desk_queue import (  # noqa: F401
     COUNT_CAP,
     KINDS,
     PAGE_SIZE,
+    SEARCH_IDS_CAP,
     STATUSES,
     Filters,
     Page,
     Row,
     counts,
+    found_cases,
     list_cases,
     member_cases_query,
     page_query,
     scope_of,
+    search_cases_query,
 )
 from core.domain.states import CaseStatus, LoginStatus
 from core.models import Case, History, Letter, Login, Member, Request, StaffUser
