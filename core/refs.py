@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import re
-import secrets
 
-from core.domain.codes import ALPHABET
+from core.domain.codes import random_characters
 
 
 def new(prefix: str, length: int = 8) -> str:
-    body = "".join(secrets.choice(ALPHABET) for _ in range(length))
+    body = random_characters(length)
     return f"{prefix}-{body[:4]}-{body[4:]}"
 
 

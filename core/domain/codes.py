@@ -31,8 +31,14 @@ class InvalidCodeFormat(ValueError):
 
 def generate() -> str:
     """A new code: 16 characters, 80 bits from the operating system's CSPRNG."""
-    number = int.from_bytes(secrets.token_bytes(CODE_LENGTH * 5 // 8))
-    return "".join(ALPHABET[(number >> shift) & 31] for shift in range(5 * (CODE_LENGTH - 1), -1, -5))
+    return random_characters(CODE_LENGTH)
+
+
+def random_characters(count: int) -> str:
+    """`count` characters of ALPHABET, 5 random bits each, from one read of the CSPRNG (a character drawn at a time
+    would ask the operating system once per character)."""
+    number = secrets.randbits(5 * count)
+    return "".join(ALPHABET[(number >> shift) & 31] for shift in range(5 * (count - 1), -1, -5))
 
 
 def printed(code: str) -> str:

@@ -16,3 +16,13 @@ def test_a_reference_as_typed_or_scanned_is_the_printed_one(typed):
 def test_a_new_reference_is_in_its_printed_form():
     reference = refs.new("L")
     assert refs.looks_like_one(reference) and refs.normalise(reference) == reference
+
+
+def test_new_references_use_the_whole_alphabet_in_every_place():
+    """One random number cut into 5-bit characters: each place takes all 32 characters, none stuck at one value."""
+    from core.domain.codes import ALPHABET
+
+    bodies = [refs.new("R").replace("-", "")[1:] for _ in range(3000)]
+    for place in range(8):
+        assert {body[place] for body in bodies} == set(ALPHABET)
+    assert len(set(bodies)) == len(bodies)
