@@ -16,6 +16,7 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlencode
 
 from bench.services import scratch_database
 
@@ -27,6 +28,9 @@ LIMIT_MS = 50.0
 BROKER_URL = "redis://127.0.0.1:6379/14"
 STAFF_PASSWORD = "Aare-Ufer im Morgennebel"
 MEMBER_PASSWORD = "Lärchenwald im Abendlicht"
+# The desk's one search field, on its largest tab (closed cases): a name few cases carry, one that tens of
+# thousands carry (more than core.desk.desk_queue.SEARCH_IDS_CAP) and a member number.
+SEARCHES = {"a rare name": "company 4242", "a common name": "company 1", "a member number": "M4242"}
 SKIPPED = {
     "/staff/login": "the login form: the benchmark's supervisor is logged in",
     "/staff/login/code": "the second step of the staff login",
@@ -157,6 +161,8 @@ def _routes(values: dict[str, str]) -> tuple[list[tuple[str, str]], dict[str, st
         for name in rule.arguments:
             path = path.replace(f"<int:{name}>", values[name]).replace(f"<{name}>", values[name])
         pages.append((rule.rule, path))
+    pages += [(f"/staff/ search: {label}", f"/staff/?{urlencode({'status': 'closed', 'q': text})}")
+              for label, text in SEARCHES.items()]
     return pages, skipped
 
 

@@ -5,11 +5,12 @@ with 200,000 cases as with 200 (see `python -m bench desk`)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, CompoundSelect, Select, and_, func, or_, select, union
+from sqlalchemy import ColumnElement, CompoundSelect, Select, and_, func, literal, or_, select, true, union
 from sqlalchemy.orm import Session, aliased
 
 from core.desk import kinds, search
@@ -19,7 +20,8 @@ from core.models import Case, Letter, Member, Request
 
 PAGE_SIZE = 50
 COUNT_CAP = 10_000
-# A search that finds at most this many cases hands the page their ids; a broader one stays a subquery.
+# A search that finds at most this many cases hands the page their ids; a broader one is asked of each case the
+# page walks past (core.desk.desk_queue.found_cases).
 SEARCH_IDS_CAP = 2_000
 STATUSES = ("open", "approved", "rejected", "closed")
 KINDS = tuple(kinds.KINDS)
@@ -79,55 +81,87 @@ class Page:
     prev_cursor: str | None = None
 
 
-def _member_case_selects(member_number: str) -> list[Select[Any]]:
-    """Known members are found through the case's member, unknown ones only through the number typed in the
-    request. Both start from an index on the number."""
-    return [select(Case.id).join(Member, Member.id == Case.member_id).where(Member.member_number == member_number),
-            select(Case.id).join(Request, Request.id == Case.request_id).where(
-                Request.member_number == member_number)]
+@dataclass(frozen=True)
+class _Reading:
+    """One way the search text can name a case: `condition` on `table`, reached from the case by `on` (or on the
+    case itself when `table` is None)."""
+
+    table: Any
+    on: Callable[[Any], ColumnElement[bool]]
+    condition: ColumnElement[bool]
+
+
+def _request_of(case: Any) -> ColumnElement[bool]:
+    return Request.id == case.request_id
+
+
+def _member_of(case: Any) -> ColumnElement[bool]:
+    return Member.id == case.member_id
+
+
+def _readings(term: search.Term) -> list[_Reading]:
+    """The cases the search text can mean, each reading an exact match on an index or a name on a trigram index:
+    a member number, a request's reference (R-…, S-…), a letter's (L-…: the cases of the member it went to), a
+    case number, a UID (in the register or as given), a part of the register's or the typed company name or of the
+    requester's name."""
+    found = [_Reading(Member, _member_of, Member.member_number == term.text),
+             _Reading(Request, _request_of, Request.member_number == term.text)]
+    if term.reference:
+        found.append(_Reading(Request, _request_of, Request.reference == term.reference))
+        found.append(_Reading(Letter, lambda case: Letter.member_id == case.member_id,
+                              Letter.reference == term.reference))
+    if term.number is not None:
+        found.append(_Reading(None, lambda case: case.id == term.number, true()))
+    if term.uid:
+        found.append(_Reading(Member, _member_of, Member.uid == term.uid))
+        found.append(_Reading(Request, _request_of, Request.uid == term.uid))
+    if term.searches_names:
+        found.append(_Reading(Member, _member_of, search.name_matches(Member.name, term)))
+        found.append(_Reading(Request, _request_of, or_(search.name_matches(Request.company_name, term),
+                                                        search.name_matches(Request.requester_name, term))))
+    return found
+
+
+def _cases_read(reading: _Reading) -> Select[Any]:
+    if reading.table is None:
+        return select(Case.id).where(reading.on(Case))
+    return select(Case.id).join(reading.table, reading.on(Case)).where(reading.condition)
+
+
+def _finds_this_case(reading: _Reading) -> ColumnElement[bool]:
+    """The reading asked of the case at hand: a scalar subquery that PostgreSQL runs per case, with an index
+    lookup. (As EXISTS, the planner would turn it into a hash of every case the reading finds, built up front.)"""
+    if reading.table is None:
+        return reading.on(Case)
+    # Only the case is the outer query's: the page joins member and request too, and they must not be taken for
+    # the ones read here.
+    return (select(literal(1)).select_from(reading.table).where(reading.on(Case), reading.condition).limit(1)
+            .correlate(Case).scalar_subquery().is_not(None))
 
 
 def member_cases_query(member_number: str) -> Select[Any]:
     """The cases of this member number; resolving them first gives the planner real ids."""
-    by_member, by_request = _member_case_selects(member_number)
+    by_member, by_request = (_cases_read(reading) for reading in _readings(search.Term(member_number))[:2])
     return by_member.union(by_request)  # type: ignore[return-value]
 
 
 def search_cases_query(term: search.Term) -> CompoundSelect:
-    """The cases the search text can mean, each reading an exact match on an index or a name on a trigram index:
-    a request's reference (R-…, S-…), a letter's (L-…: the cases of the member it went to), a case number, a member
-    number, a UID (in the register or as given), a part of the register's or the typed company name or of the
-    requester's name."""
-    on_request = Request.id == Case.request_id
-    on_member = Member.id == Case.member_id
-    # One flat UNION of plain SELECTs: SQLite (the embedded default) refuses a UNION nested in another.
-    found: list[Select[Any]] = [*_member_case_selects(term.text)]
-    if term.reference:
-        found.append(select(Case.id).join(Request, on_request).where(Request.reference == term.reference))
-        found.append(select(Case.id).join(Letter, Letter.member_id == Case.member_id)
-                     .where(Letter.reference == term.reference))
-    if term.number is not None:
-        found.append(select(Case.id).where(Case.id == term.number))
-    if term.uid:
-        found.append(select(Case.id).join(Member, on_member).where(Member.uid == term.uid))
-        found.append(select(Case.id).join(Request, on_request).where(Request.uid == term.uid))
-    if term.searches_names:
-        found.append(select(Case.id).join(Member, on_member).where(search.name_matches(Member.name, term)))
-        found.append(select(Case.id).join(Request, on_request).where(or_(
-            search.name_matches(Request.company_name, term), search.name_matches(Request.requester_name, term))))
-    return union(*found)
+    """Every case the search finds, as one flat UNION of plain SELECTs: SQLite (the embedded default) refuses a
+    UNION nested in another."""
+    return union(*(_cases_read(reading) for reading in _readings(term)))
 
 
-def found_cases(session: Session, term: search.Term) -> list[int] | Select[Any]:
-    """The cases a search finds, resolved first as member numbers are: planned as a subquery, a rough guess of how
-    many cases a name or number matches (from the statistics' sample) decided how the whole page was read, and a
-    bad guess walked every case of the tab. A common name that matches more than SEARCH_IDS_CAP cases stays a
-    subquery: listing its ids would cost more than the page."""
-    found = search_cases_query(term)
-    ids = list(session.scalars(found.limit(SEARCH_IDS_CAP + 1)))
+def found_cases(session: Session, term: search.Term) -> ColumnElement[bool]:
+    """Whether a case is one the search finds, in the form that reads fewest rows.
+
+    Most searches find a few cases: their ids are looked up first (as a member number's are), so the page reads
+    those cases and nothing else, whatever the planner would have guessed a name matches. A common name matches
+    more than SEARCH_IDS_CAP cases; then listing them all would cost more than the page, and each case the page
+    walks past in its tab's order is asked instead whether the search finds it, until the page is full."""
+    ids = list(session.scalars(search_cases_query(term).limit(SEARCH_IDS_CAP + 1)))
     if len(ids) <= SEARCH_IDS_CAP:
-        return ids
-    return select(found.subquery().c[0])
+        return Case.id.in_(ids)
+    return or_(*(_finds_this_case(reading) for reading in _readings(term)))
 
 
 def scope_of(session: Session, filters: Filters, now: datetime | None = None) -> list[ColumnElement[bool]]:
@@ -142,7 +176,7 @@ def scope_of(session: Session, filters: Filters, now: datetime | None = None) ->
     if filters.member_number:
         where.append(Case.id.in_(list(session.scalars(member_cases_query(filters.member_number)))))
     if filters.search:
-        where.append(Case.id.in_(found_cases(session, search.parse(filters.search))))
+        where.append(found_cases(session, search.parse(filters.search)))
     return where
 
 
