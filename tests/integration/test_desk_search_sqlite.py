@@ -49,7 +49,7 @@ def test_the_desk_search_finds_the_case_on_sqlite(lite, text):
     assert page.counts[CaseStatus.OPEN] == 1
 
 
-def test_a_search_broader_than_the_listed_ids_is_read_as_a_subquery_on_sqlite(lite, monkeypatch):
+def test_a_search_broader_than_the_listed_ids_is_asked_of_each_case_on_sqlite(lite, monkeypatch):
     """The path of a common name (more cases than SEARCH_IDS_CAP), with a cap of none so one case is already more."""
     engine, case_id = lite
     monkeypatch.setattr("core.desk.desk_queue.SEARCH_IDS_CAP", 0)
