@@ -99,13 +99,19 @@ def _member_of(case: Any) -> ColumnElement[bool]:
     return Member.id == case.member_id
 
 
+def _member_number_readings(member_number: str) -> list[_Reading]:
+    """Known members are found through the case's member, unknown ones only through the number typed in the
+    request. Both start from an index on the number."""
+    return [_Reading(Member, _member_of, Member.member_number == member_number),
+            _Reading(Request, _request_of, Request.member_number == member_number)]
+
+
 def _readings(term: search.Term) -> list[_Reading]:
     """The cases the search text can mean, each reading an exact match on an index or a name on a trigram index:
     a member number, a request's reference (R-…, S-…), a letter's (L-…: the cases of the member it went to), a
     case number, a UID (in the register or as given), a part of the register's or the typed company name or of the
     requester's name."""
-    found = [_Reading(Member, _member_of, Member.member_number == term.text),
-             _Reading(Request, _request_of, Request.member_number == term.text)]
+    found = _member_number_readings(term.text)
     if term.reference:
         found.append(_Reading(Request, _request_of, Request.reference == term.reference))
         found.append(_Reading(Letter, lambda case: Letter.member_id == case.member_id,
@@ -141,7 +147,7 @@ def _finds_this_case(reading: _Reading) -> ColumnElement[bool]:
 
 def member_cases_query(member_number: str) -> Select[Any]:
     """The cases of this member number; resolving them first gives the planner real ids."""
-    by_member, by_request = (_cases_read(reading) for reading in _readings(search.Term(member_number))[:2])
+    by_member, by_request = (_cases_read(reading) for reading in _member_number_readings(member_number))
     return by_member.union(by_request)  # type: ignore[return-value]
 
 
